@@ -1,0 +1,39 @@
+# The README's commands. Each installs what it needs into .venv from requirements.lock.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app service
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## make run: migrate the SQLite database under instance/, load demo data once, serve on :5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "K-Sustain on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/v1/docs)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check service models schedules tests migrations
+	$(VENV)/bin/mypy
+
+## make lock: re-resolve requirements.lock after changing pyproject.toml
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""Who may sign in: users, their API tokens, and the audit trail of what they did."""
+
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import Versioned, utc_field, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    staff = "staff"
+    liaison = "liaison"
+
+
+class User(Versioned, SQLModel, table=True):
+    """A person who signs in; a liaison is bound to exactly one country."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
+    name: str = Field(max_length=120)
+    role: Role = Field(sa_type=sa.String(16))
+    country_code: str | None = Field(default=None, foreign_key="country.code", max_length=2)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+    created_at: dt.datetime = utc_field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(default="api", max_length=80)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: dt.datetime = utc_field(default_factory=utcnow)
+    expires_at: dt.datetime | None = utc_field(default=None)
+    revoked_at: dt.datetime | None = utc_field(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change, or one refused access: who, when, what, from where."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = utc_field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    changes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    remote_addr: str | None = Field(default=None, max_length=64)

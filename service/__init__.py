@@ -1,0 +1,61 @@
+"""K-Sustain: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from service.config import Settings
+
+
+def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
+    """Build the application; `config` overrides the environment (tests pass a dict)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = config if isinstance(config, Settings) else Settings.from_env()
+    app.config.update(settings.flask_config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    register_logging(app)
+    register_database(app)
+    register_security(app)
+    register_errors(app)
+    register_api(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_database(app: Flask) -> None:
+    from service import db
+
+    db.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from service import auth
+
+    auth.init_app(app)
+
+
+def register_errors(app: Flask) -> None:
+    from service.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_api(app: Flask) -> None:
+    from service.api import register_api as _register
+
+    _register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from service.cli import register_commands
+
+    register_commands(app)

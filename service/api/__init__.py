@@ -1,0 +1,26 @@
+"""The HTTP API under /api/v1: one flask-smorest Blueprint per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from service.api import audit, auth, contracts, countries, health, me, systems, units, users
+
+BLUEPRINTS = [
+    auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
+]
+
+api = Api()
+
+
+def register_api(app: Flask) -> None:
+    api.init_app(app, spec_kwargs={
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+        }},
+        "security": [{"bearer": []}],
+    })
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
+    app.register_blueprint(health.bp)

@@ -1,0 +1,32 @@
+"""The audit trail (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from models import AuditEntry
+from service.api.common import PAGE, paginate
+from service.auth import ADMIN, access
+from service.db import get_session
+from service.schemas.identity import AuditEntrySchema, AuditQuerySchema
+
+blp = Blueprint("audit", __name__, url_prefix="/audit", description="Audit trail (admin)")
+
+
+@blp.route("")
+class Audit(MethodView):
+    @access(*ADMIN)
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Changes and refused accesses, newest first."""
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+        for key in ("entity", "entity_id", "action", "user_id"):
+            if key in query:
+                stmt = stmt.where(getattr(AuditEntry, key) == query[key])
+        return paginate(get_session(), stmt, pagination_parameters)

@@ -1,0 +1,37 @@
+"""`POST /auth/token`: exchange an e-mail and password for a bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from service.auth import access, record_denied
+from service.db import ACTOR_KEY, get_session
+from service.domain import identity
+from service.schemas.identity import CredentialsSchema, TokenSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in for API clients")
+
+
+@blp.route("/token")
+class TokenIssue(MethodView):
+    @access(public=True)
+    @blp.arguments(CredentialsSchema)
+    @blp.response(201, TokenSchema)
+    @blp.alt_response(401, description="Wrong e-mail or password")
+    def post(self, creds: dict[str, Any]) -> Any:
+        """Issue a bearer token for the account (expires after TOKEN_TTL_HOURS)."""
+        session = get_session()
+        user = identity.authenticate(session=session, email=creds["email"], password=creds["password"])
+        if user is None:
+            record_denied(reason="wrong e-mail or password", status=401, entity="auth")
+            abort(401, message="Wrong e-mail or password")
+        session.info[ACTOR_KEY] = (user.id, user.email)
+        session.info["remote_addr"] = request.remote_addr
+        ttl = dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        token, row = identity.issue_token(session=session, user=user, name="sign-in", ttl=ttl)
+        return {"id": row.id, "token": token, "expires_at": row.expires_at}

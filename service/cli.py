@@ -1,0 +1,103 @@
+"""The command line of SPEC §4, as Flask CLI commands (`flask --app service …`)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlmodel import select
+
+from models import Role, User
+from service.db import get_engine, session_scope
+from service.domain.errors import DomainError
+
+db_cli = AppGroup("db", help="Database schema.")
+users_cli = AppGroup("users", help="Users and their tokens.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database (Alembic)."""
+    from service.migrate import upgrade
+
+    upgrade(current_app, revision)  # type: ignore[arg-type]
+    click.echo(f"database at {revision}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--size", type=click.Choice(["small", "bench"]), default="small", show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+def seed_demo(size: str, if_empty: bool) -> None:
+    """Load a realistic demo data set (prints the demo logins)."""
+    from service.domain import demo
+
+    engine = get_engine(current_app)  # type: ignore[arg-type]
+    if if_empty and demo.has_data(engine):
+        click.echo("demo data already present; nothing loaded")
+        click.echo(demo.logins_text())
+        return
+    summary = demo.seed(engine, size=size, progress=click.echo)
+    click.echo(summary)
+    click.echo(demo.logins_text())
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--country", "country_code", default=None, help="ISO alpha-2, for a liaison")
+@click.option("--name", default=None)
+@click.option("--password", default=None, help="Prompted for when not given.")
+def users_create(email: str, role: str, country_code: str | None, name: str | None,
+                 password: str | None) -> None:
+    """Create a user."""
+    from service.domain import identity
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+            user = identity.create_user(
+                session=session, email=email, name=name or email.split("@")[0], role=role,
+                password=password, country_code=country_code.upper() if country_code else None,
+            )
+            click.echo(f"created user {user.id} {user.email} ({user.role})")
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message}: {exc.errors}") from exc
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True)
+@click.option("--days", type=int, default=None, help="Expire after this many days.")
+def users_token(email: str, name: str, days: int | None) -> None:
+    """Issue an API token; prints the token alone on stdout."""
+    import datetime as dt
+
+    from service.domain import identity
+
+    with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        token, _ = identity.issue_token(
+            session=session, user=user, name=name, ttl=dt.timedelta(days=days) if days else None
+        )
+    click.echo(token)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+
+
+def main() -> None:
+    """The `k-sustain` console script: the same commands as `flask --app service`."""
+    from service import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app())
+    sys.exit(cli.main())

@@ -1,0 +1,227 @@
+"""Engine, per-request session, and the two rules every session enforces.
+
+1. Country scoping (the one scoping point): a session whose `info["country_scope"]` holds a
+   country code sees only that country's rows, in every ORM SELECT, join, subquery,
+   aggregate, relationship load, UPDATE and DELETE, and cannot flush a row of another
+   country. `service.auth` sets the scope for a liaison; nothing else needs to remember it.
+2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
+   audit trail in the same transaction, with the actor kept in `info["actor"]`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from models import AuditEntry, Country, CountryScoped
+
+SCOPE_KEY = "country_scope"
+ACTOR_KEY = "actor"
+REDACTED = {"password_hash", "token_hash", "feed_token_hash", "token"}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ScopeViolation(Exception):
+    """A scoped session tried to write a row of another country."""
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys, explicit BEGIN."""
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    engine = sa.create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        if ":memory:" not in url and url != "sqlite://":
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # A writer takes the write lock at BEGIN, so two writers queue on the busy
+        # timeout instead of deadlocking on a read-to-write upgrade.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine whose transactions take SQLite's write lock up front."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_immediate=True)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for `app` and close the request's session after each request."""
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        echo=app.config["SQL_ECHO"],
+    )
+    app.extensions["k_sustain_engine"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine(app: Flask) -> Engine:
+    return app.extensions["k_sustain_engine"]  # type: ignore[no-any-return]
+
+
+def get_session() -> Session:
+    """The current request's session, opened on first use."""
+    if "db_session" not in g:
+        from flask import current_app
+
+        engine = get_engine(current_app)  # type: ignore[arg-type]
+        if has_request_context() and request.method in WRITE_METHODS:
+            engine = writer(engine)
+        g.db_session = Session(engine, expire_on_commit=False)
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine, *, actor: tuple[int | None, str] = (None, "system")) -> Iterator[Session]:
+    """A writing session for commands and jobs; commits on success, rolls back on error."""
+    with Session(writer(engine), expire_on_commit=False) as session:
+        session.info[ACTOR_KEY] = actor
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# --- the one scoping point ---------------------------------------------------------------
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _scope_to_country(state: ORMExecuteState) -> None:
+    code = state.session.info.get(SCOPE_KEY)
+    if code is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(model, lambda cls: cls.country_code == code, include_aliases=True)
+            for model in _scoped_models()
+        ),
+        with_loader_criteria(Country, lambda cls: cls.code == code, include_aliases=True),
+    )
+
+
+def _scoped_models() -> list[type]:
+    """Every mapped table class marked `CountryScoped` (all models are imported by now)."""
+    found, todo = [], list(CountryScoped.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if hasattr(cls, "__table__"):
+            found.append(cls)
+    return found
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_foreign_writes(session: OrmSession, _ctx: Any, _instances: Any) -> None:
+    code = session.info.get(SCOPE_KEY)
+    if code is None:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Country) and obj.code != code:
+            raise ScopeViolation(f"country {obj.code}")
+        if isinstance(obj, CountryScoped) and obj.country_code != code:
+            raise ScopeViolation(f"{type(obj).__name__} of country {obj.country_code}")
+
+
+# --- audit of every change ------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool | dict):
+        return value
+    return str(value)
+
+
+def _identity(obj: Any) -> str:
+    key = inspect(obj).identity
+    return ",".join(str(k) for k in key) if key else ""
+
+
+def _changes(obj: Any, *, new: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if new:
+            value = getattr(obj, attr.key)
+            out[attr.key] = "***" if attr.key in REDACTED else _jsonable(value)
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            val = hist.added[0] if hist.added else None
+            if attr.key == "version":
+                continue
+            out[attr.key] = "***" if attr.key in REDACTED else [_jsonable(old), _jsonable(val)]
+    return out
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _audit_changes(session: OrmSession, _ctx: Any) -> None:
+    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
+    remote = session.info.get("remote_addr")
+    rows = []
+    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            if isinstance(obj, AuditEntry) or getattr(obj, "__audit__", True) is False:
+                continue
+            changes = _changes(obj, new=action == "create") if action != "delete" else None
+            if action == "update" and not changes:
+                continue
+            rows.append(
+                {
+                    "at": dt.datetime.now(dt.UTC),
+                    "user_id": user_id,
+                    "actor": label,
+                    "action": action,
+                    "entity": type(obj).__tablename__,  # type: ignore[attr-defined]
+                    "entity_id": _identity(obj),
+                    "changes": changes,
+                    "remote_addr": remote,
+                }
+            )
+    if rows:
+        # Core insert on the flush's own connection: same transaction, no re-entrant flush.
+        session.connection().execute(sa.insert(AuditEntry.__table__), rows)  # type: ignore[attr-defined]

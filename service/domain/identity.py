@@ -1,0 +1,105 @@
+"""Users, passwords and bearer tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from models import ApiToken, Country, Role, User, utcnow
+from service.auth import hash_token
+from service.domain.errors import Conflict, Invalid
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOKEN_PREFIX = "kst_"  # noqa: S105 - a label, not a secret
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_role_country(session: Session, role: Role, country_code: str | None) -> None:
+    if role == Role.liaison:
+        if not country_code:
+            raise Invalid("A liaison belongs to one country", {"country": ["required for a liaison"]})
+        if session.get(Country, country_code) is None:
+            raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+    elif country_code:
+        raise Invalid("Only liaisons belong to a country", {"country": ["only for liaisons"]})
+
+
+def create_user(
+    *, session: Session, email: str, name: str, role: Role | str, password: str,
+    country_code: str | None = None,
+) -> User:
+    role = Role(role)
+    email = email.strip().lower()
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("E-mail taken", {"email": ["a user with this e-mail exists"]})
+    _check_role_country(session, role, country_code)
+    if len(password) < 10:
+        raise Invalid("Password too short", {"password": ["at least 10 characters"]})
+    user = User(email=email, name=name, role=role, country_code=country_code,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.commit()
+    return user
+
+
+def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> User:
+    password = changes.pop("password", None)
+    role = Role(changes.get("role", user.role))
+    country = changes.get("country_code", user.country_code if role == Role.liaison else None)
+    if role != Role.liaison:
+        changes["country_code"] = None
+        country = None
+    _check_role_country(session, role, country)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if password is not None:
+        if len(password) < 10:
+            raise Invalid("Password too short", {"password": ["at least 10 characters"]})
+        user.password_hash = hash_password(password)
+    session.commit()
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same time either way)."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    ok = verify_password(user, password)
+    return user if ok and user is not None and user.active else None
+
+
+def issue_token(
+    *, session: Session, user: User, name: str = "api", ttl: dt.timedelta | None = None
+) -> tuple[str, ApiToken]:
+    """A new bearer token (256 random bits); returns the token, shown only this once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id or 0, name=name[:80], token_hash=hash_token(token),
+        expires_at=utcnow() + ttl if ttl else None,
+    )
+    session.add(row)
+    session.commit()
+    return token, row
+
+
+def revoke_token(*, session: Session, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.commit()
+    return token

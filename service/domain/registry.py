@@ -1,0 +1,207 @@
+"""Registry rules: countries, the system catalogue, contracts and delivered units."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pycountry
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models import Contract, ContractLine, Country, Unit, UnitStatus, WeaponSystem
+from service.domain.errors import Conflict, Invalid
+
+
+def _apply(obj: Any, changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        setattr(obj, key, value)
+
+
+def create_country(*, session: Session, data: dict[str, Any]) -> Country:
+    code = data["code"]
+    if session.get(Country, code) is not None:
+        raise Conflict(f"Country {code} exists", {"code": ["already registered"]})
+    name = data.get("name") or pycountry.countries.get(alpha_2=code).name
+    country = Country(code=code, name=name, timezone=data["timezone"],
+                      active=data.get("active", True))
+    session.add(country)
+    session.commit()
+    return country
+
+
+def update_record(*, session: Session, obj: Any, changes: dict[str, Any]) -> Any:
+    """Apply validated field changes to a record and commit (version bumps on UPDATE)."""
+    _apply(obj, changes)
+    session.commit()
+    return obj
+
+
+def create_system(*, session: Session, data: dict[str, Any]) -> WeaponSystem:
+    if session.scalar(select(WeaponSystem.id).where(WeaponSystem.code == data["code"])):
+        raise Conflict(f"System {data['code']} exists", {"code": ["already in the catalogue"]})
+    system = WeaponSystem(**data)
+    session.add(system)
+    session.commit()
+    return system
+
+
+def _check_lines(session: Session, lines: list[dict[str, Any]]) -> None:
+    ids = {line["system_id"] for line in lines}
+    found = set(session.scalars(select(WeaponSystem.id).where(WeaponSystem.id.in_(ids))))  # type: ignore[union-attr]
+    missing = sorted(ids - found)
+    if missing:
+        raise Invalid("Unknown system", {"lines": [f"unknown system id {i}" for i in missing]})
+
+
+def create_contract(*, session: Session, data: dict[str, Any]) -> Contract:
+    country = session.get(Country, data["country_code"])
+    if country is None:
+        raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+    if session.scalar(select(Contract.id).where(Contract.number == data["number"])):
+        raise Conflict("Contract number taken", {"number": ["already used by another contract"]})
+    _check_lines(session, data["lines"])
+    contract = Contract(
+        number=data["number"], country_code=country.code, signed_on=data["signed_on"],
+        value=data["value"], currency=data["currency"].upper(),
+        lines=[ContractLine(**line) for line in data["lines"]],
+    )
+    session.add(contract)
+    session.commit()
+    return contract
+
+
+def delivered_counts(session: Session, contract_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(Unit.system_id, sa.func.count())
+        .where(Unit.contract_id == contract_id)
+        .group_by(Unit.system_id)
+    )
+    return {system_id: n for system_id, n in rows}
+
+
+def update_contract(*, session: Session, contract: Contract, changes: dict[str, Any]) -> Contract:
+    lines = changes.pop("lines", None)
+    if "number" in changes and changes["number"] != contract.number and session.scalar(
+        select(Contract.id).where(Contract.number == changes["number"])
+    ):
+        raise Conflict("Contract number taken", {"number": ["already used by another contract"]})
+    if "currency" in changes:
+        changes["currency"] = changes["currency"].upper()
+    if lines is not None:
+        _check_lines(session, lines)
+        wanted = {line["system_id"]: line["quantity"] for line in lines}
+        for system_id, n in delivered_counts(session, contract.id or 0).items():
+            if wanted.get(system_id, 0) < n:
+                raise Conflict(
+                    "Fewer units contracted than already delivered",
+                    {"lines": [f"system {system_id}: {n} units already delivered"]},
+                )
+        current = {line.system_id: line for line in contract.lines}
+        contract.lines = [
+            _line(current.get(system_id), system_id, qty) for system_id, qty in wanted.items()
+        ]
+        session.flush()
+        if not changes:  # line edits alone still make a new version of the contract
+            sa.orm.attributes.flag_modified(contract, "signed_on")
+    _apply(contract, changes)
+    session.commit()
+    return contract
+
+
+def _line(existing: ContractLine | None, system_id: int, quantity: int) -> ContractLine:
+    if existing is None:
+        return ContractLine(system_id=system_id, quantity=quantity)  # type: ignore[call-arg]
+    existing.quantity = quantity
+    return existing
+
+
+def create_unit(*, session: Session, data: dict[str, Any]) -> Unit:
+    contract = session.get(Contract, data["contract_id"])
+    if contract is None:
+        raise Invalid("Unknown contract", {"contract_id": ["no such contract"]})
+    line = next((ln for ln in contract.lines if ln.system_id == data["system_id"]), None)
+    if line is None:
+        raise Invalid("System not on contract",
+                      {"system_id": [f"contract {contract.number} has no line for this system"]})
+    if delivered_counts(session, contract.id or 0).get(line.system_id, 0) >= line.quantity:
+        raise Conflict("All contracted units delivered",
+                       {"contract_id": [f"all {line.quantity} units of this system delivered"]})
+    if session.scalar(select(Unit.id).where(Unit.system_id == data["system_id"],
+                                            Unit.serial == data["serial"])):
+        raise Conflict("Serial taken", {"serial": ["already used for this system"]})
+    unit = Unit(**data, country_code=contract.country_code)
+    session.add(unit)
+    session.commit()
+    return unit
+
+
+def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Unit:
+    delivered = changes.get("delivered_on", unit.delivered_on)
+    ends = changes.get("warranty_ends_on", unit.warranty_ends_on)
+    if delivered and ends and ends < delivered:
+        raise Invalid("Warranty before delivery",
+                      {"warranty_ends_on": ["cannot end before delivery"]})
+    if "serial" in changes and changes["serial"] != unit.serial and session.scalar(
+        select(Unit.id).where(Unit.system_id == unit.system_id, Unit.serial == changes["serial"])
+    ):
+        raise Conflict("Serial taken", {"serial": ["already used for this system"]})
+    return update_record(session=session, obj=unit, changes=changes)  # type: ignore[no-any-return]
+
+
+def fleet(*, session: Session, country_code: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days.
+
+    Two GROUP BY queries, whatever the fleet's size.
+    """
+    today = today or dt.date.today()
+    soon = today + dt.timedelta(days=90)
+    contracted: dict[int, int] = dict(
+        session.execute(
+            sa.select(ContractLine.system_id, sa.func.sum(ContractLine.quantity))
+            .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
+            .where(Contract.country_code == country_code)
+            .group_by(ContractLine.system_id)
+        ).all()
+    )
+
+    def count_if(cond: Any) -> Any:
+        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+    delivered = {
+        row.system_id: row
+        for row in session.execute(
+            sa.select(
+                Unit.system_id,
+                sa.func.count().label("delivered"),
+                count_if(Unit.status == UnitStatus.operational).label("operational"),
+                count_if(Unit.status == UnitStatus.under_repair).label("under_repair"),
+                count_if(Unit.status == UnitStatus.non_operational).label("non_operational"),
+                count_if(Unit.warranty_ends_on >= today).label("in_warranty"),  # type: ignore[operator]
+                count_if(sa.and_(Unit.warranty_ends_on >= today,  # type: ignore[operator]
+                                 Unit.warranty_ends_on <= soon)).label("ending"),  # type: ignore[operator]
+            )
+            .where(Unit.country_code == country_code)
+            .group_by(Unit.system_id)
+        )
+    }
+    ids = set(contracted) | set(delivered)
+    systems = {
+        s.id: s for s in session.scalars(select(WeaponSystem).where(WeaponSystem.id.in_(ids)))  # type: ignore[union-attr]
+    }
+    lines = []
+    for system_id in sorted(ids, key=lambda i: systems[i].code):
+        d = delivered.get(system_id)
+        lines.append({
+            "system_id": system_id,
+            "system_code": systems[system_id].code,
+            "system_name": systems[system_id].name,
+            "contracted": int(contracted.get(system_id) or 0),
+            "delivered": d.delivered if d else 0,
+            "operational": int(d.operational or 0) if d else 0,
+            "under_repair": int(d.under_repair or 0) if d else 0,
+            "non_operational": int(d.non_operational or 0) if d else 0,
+            "in_warranty": int(d.in_warranty or 0) if d else 0,
+            "warranty_ending_90d": int(d.ending or 0) if d else 0,
+        })
+    return lines

@@ -1,0 +1,75 @@
+"""Field validators and base schemas shared by the resource schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import pycountry
+from marshmallow import Schema, ValidationError, fields, validate
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_country_code(value: str) -> None:
+    if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in _timezones():
+        raise ValidationError("Not an IANA timezone name (e.g. Europe/Warsaw).")
+
+
+def validate_currency(value: str) -> None:
+    if len(value) != 3 or pycountry.currencies.get(alpha_3=value.upper()) is None:
+        raise ValidationError("Not an ISO 4217 currency code.")
+
+
+class CountryCode(fields.String):
+    """An ISO alpha-2 code, upper-cased on load."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate_country_code, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset; a naive value is refused, output is UTC."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None:
+            value = value.astimezone(dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def text(max_length: int, *, required: bool = True, min_length: int = 1, **kw: Any) -> fields.String:
+    """A trimmed string field whose limits match its column."""
+    return fields.String(
+        required=required, validate=validate.Length(min=min_length, max=max_length), **kw
+    )
+
+
+class Base(Schema):
+    """Unknown fields are an error (marshmallow's default), named in the response."""
+
+
+class VersionedSchema(Base):
+    version = fields.Integer(dump_only=True, metadata={"description": "send as If-Match"})
+
+
+def choice(enum: type[Enum], **kwargs: Any) -> fields.String:
+    """A string restricted to an enum's values (stored and returned as plain strings)."""
+    values = [e.value for e in enum]
+    return fields.String(validate=validate.OneOf(values), **kwargs)

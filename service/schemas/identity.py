@@ -1,0 +1,83 @@
+"""Schemas for sign-in, users, tokens and the audit trail."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from models import Role
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+
+
+class CredentialsSchema(Base):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenSchema(Base):
+    id = fields.Integer(dump_only=True)
+    token = fields.String(dump_only=True, metadata={"description": "shown only once"})
+    expires_at = AwareDateTime(dump_only=True, allow_none=True)
+
+
+class TokenRequestSchema(Base):
+    name = text(80, required=False)
+    expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3650), allow_none=True)
+
+
+class TokenInfoSchema(Base):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = AwareDateTime()
+    expires_at = AwareDateTime(allow_none=True)
+    revoked_at = AwareDateTime(allow_none=True)
+
+
+class MeSchema(Base):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = choice(Role)
+    country = fields.String(allow_none=True, attribute="country_code")
+
+
+class UserSchema(VersionedSchema):
+    id = fields.Integer(dump_only=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = text(120)
+    role = choice(Role, required=True)
+    country = CountryCode(allow_none=True, attribute="country_code", load_default=None)
+    active = fields.Boolean(dump_only=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
+    created_at = AwareDateTime(dump_only=True)
+
+
+class UserUpdateSchema(Base):
+    name = text(120, required=False)
+    role = choice(Role)
+    country = CountryCode(allow_none=True, attribute="country_code")
+    active = fields.Boolean()
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=256))
+
+
+class UserQuerySchema(Base):
+    role = choice(Role)
+    country = CountryCode()
+
+
+class AuditEntrySchema(Base):
+    id = fields.Integer()
+    at = AwareDateTime()
+    user_id = fields.Integer(allow_none=True)
+    actor = fields.String()
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.String(allow_none=True)
+    changes = fields.Dict(allow_none=True)
+    remote_addr = fields.String(allow_none=True)
+
+
+class AuditQuerySchema(Base):
+    entity = fields.String(validate=validate.Length(max=64))
+    entity_id = fields.String(validate=validate.Length(max=64))
+    action = fields.String(validate=validate.Length(max=32))
+    user_id = fields.Integer()

@@ -1,0 +1,111 @@
+"""Fixtures: an app per database backend, a clean database per test, users and a small world.
+
+Every test runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL database it runs there
+too (the `backend` parameter), otherwise the PostgreSQL half is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import SQLModel
+
+from service import create_app
+from service.db import get_engine, session_scope
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its minimum cost: the tests check behaviour, not hashing strength."""
+    from argon2 import PasswordHasher
+
+    from service.domain import identity
+
+    saved = identity._hasher, identity._DUMMY_HASH
+    identity._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    identity._DUMMY_HASH = identity._hasher.hash("not-a-real-password")
+    yield
+    identity._hasher, identity._DUMMY_HASH = saved
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not PG_URL.startswith("postgres"):
+        pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run these")
+    _reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def base_app(database_url: str) -> Iterator[Flask]:
+    from service.migrate import upgrade
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    upgrade(app)
+    yield app
+    get_engine(app).dispose()
+
+
+def clean(engine: sa.Engine) -> None:
+    """Empty every table (a fresh database state for each test)."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(base_app: Flask) -> Iterator[Flask]:
+    clean(get_engine(base_app))
+    yield base_app
+
+
+@pytest.fixture
+def engine(app: Flask) -> sa.Engine:
+    return get_engine(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(engine: sa.Engine) -> Iterator[Any]:
+    """A writing session for arranging data (commits at the end of the block)."""
+    with session_scope(engine, actor=(None, "test")) as session:
+        yield session
+
+
+@pytest.fixture
+def world(engine: sa.Engine) -> factories.World:
+    """Two buyer countries (PL, NO), their contracts and units, and a user of every role."""
+    return factories.build_world(engine)
+
+
+def rows(engine: sa.Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608

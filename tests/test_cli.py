@@ -1,0 +1,42 @@
+"""The command line: users, tokens, demo data."""
+
+from __future__ import annotations
+
+from tests.conftest import rows
+
+
+def test_users_create_and_token(app, client, world):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["users", "create", "new@example.org", "--role", "liaison",
+                            "--country", "pl", "--password", "long enough pw"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["users", "token", "new@example.org", "--name", "ci"])
+    assert r.exit_code == 0
+    token = r.output.strip()
+    assert "\n" not in token and token.startswith("kst_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["country"] == "PL"
+    r = runner.invoke(args=["users", "create", "x@example.org", "--role", "liaison",
+                            "--password", "long enough pw"])
+    assert r.exit_code != 0 and "country" in r.output
+
+
+def test_users_create_prompts_for_the_password(app):
+    r = app.test_cli_runner().invoke(args=["users", "create", "p@example.org", "--role", "staff"],
+                                     input="a secret pass\na secret pass\n")
+    assert r.exit_code == 0, r.output
+
+
+def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["seed-demo", "--size", "small"])
+    assert r.exit_code == 0, r.output
+    assert "liaison.pl@k-sustain.example" in r.output
+    assert rows(engine, "country") == 8 and rows(engine, "unit") > 100
+    r = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already present" in r.output and rows(engine, "country") == 8
+    token = client.post("/api/v1/auth/token", json={
+        "email": "liaison.pl@k-sustain.example", "password": "k-sustain-demo"}).get_json()["token"]
+    fleet = client.get("/api/v1/countries/PL/fleet",
+                       headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {"K9A1", "K2", "FA-50", "K239"} <= {f["system_code"] for f in fleet}

@@ -1,0 +1,21 @@
+"""Settings: environment parsing and the production guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.config import ConfigError, Settings
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"ENV": "production"})
+    with pytest.raises(ConfigError):
+        Settings.from_env({"ENV": "production", "SECRET_KEY": "short"})
+    ok = Settings.from_env({"ENV": "production", "SECRET_KEY": "s" * 40})
+    assert ok.secret_key == "s" * 40
+
+
+def test_postgres_urls_use_psycopg3():
+    s = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "TOKEN_TTL_HOURS": "2"})
+    assert s.database_url == "postgresql+psycopg://u@h/db" and s.token_ttl_hours == 2
