@@ -50,7 +50,7 @@ class CountryScoped:
     caller's country, and refuses to write a row of another country.
     """
 
-    country_code: str
+    country_code: str | None
 
 
 class Versioned:

@@ -29,6 +29,7 @@ class User(Versioned, SQLModel, table=True):
     country_code: str | None = Field(default=None, foreign_key="country.code", max_length=2)
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
+    feed_salt: str | None = Field(default=None, max_length=64)  # rotating it revokes the feed
     version: int = Field(default=1)
     created_at: dt.datetime = utc_field(default_factory=utcnow)
 

@@ -109,3 +109,26 @@ def world(engine: sa.Engine) -> factories.World:
 def rows(engine: sa.Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine executes inside a `with` block."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query
+            self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

@@ -1,0 +1,108 @@
+"""Satisfaction surveys, their answers, and the corrective actions poor answers open."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import CountryScoped, Versioned, utc_field, utcnow
+
+
+class SurveyStatus(StrEnum):
+    sent = "sent"
+    answered = "answered"
+    expired = "expired"
+
+
+class ActionStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    closed = "closed"
+
+
+class SurveyTemplate(SQLModel, table=True):
+    """The questions asked; a revision is never edited once answered, a new one is made."""
+
+    __tablename__ = "survey_template"
+    __table_args__ = (sa.UniqueConstraint("name", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    revision: int = Field(default=1)
+    questions: list[dict[str, Any]] = Field(sa_type=sa.JSON)
+    active: bool = Field(default=True)
+    created_at: dt.datetime = utc_field(default_factory=utcnow)
+
+
+class Survey(CountryScoped, SQLModel, table=True):
+    """One invitation per completed event, answered through an unguessable token."""
+
+    __table_args__ = (sa.Index("ix_survey_country_period", "country_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="service_event.id", sa_column_kwargs={"unique": True})
+    country_code: str = Field(foreign_key="country.code", max_length=2)
+    system_id: int = Field(foreign_key="weapon_system.id", index=True)
+    kind: str = Field(max_length=20)
+    template_id: int = Field(foreign_key="survey_template.id")
+    token: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    status: str = Field(default=SurveyStatus.sent.value, max_length=20, index=True)
+    period: str = Field(max_length=7, index=True)  # YYYY-MM of sent_at (UTC): the month it counts in
+    sent_at: dt.datetime = utc_field(default_factory=utcnow, index=True)
+    invited_at: dt.datetime | None = utc_field(default=None)
+    reminded_at: dt.datetime | None = utc_field(default=None)
+    expires_at: dt.datetime = utc_field()
+    answered_at: dt.datetime | None = utc_field(default=None)
+
+
+class SurveyResponse(CountryScoped, SQLModel, table=True):
+    """The answers to one survey (at most one): ratings 1-5, recommend 0-10, a comment."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        sa.Index("ix_survey_response_country_period", "country_code", "period"),
+        sa.CheckConstraint("overall BETWEEN 1 AND 5", name="ck_response_overall"),
+        sa.CheckConstraint("recommend BETWEEN 0 AND 10", name="ck_response_recommend"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", sa_column_kwargs={"unique": True})
+    event_id: int = Field(foreign_key="service_event.id", index=True)
+    country_code: str = Field(foreign_key="country.code", max_length=2)
+    system_id: int = Field(foreign_key="weapon_system.id", index=True)
+    kind: str = Field(max_length=20)
+    template_id: int = Field(foreign_key="survey_template.id")
+    period: str = Field(max_length=7, index=True)  # the survey's period, so rates stay <= 100 %
+    overall: int
+    instructors: int | None = None
+    timeliness: int | None = None
+    documentation: int | None = None
+    equipment: int | None = None
+    recommend: int
+    comment: str | None = Field(default=None, max_length=4000)
+    answered_at: dt.datetime = utc_field(default_factory=utcnow)
+    answered_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class CorrectiveAction(Versioned, CountryScoped, SQLModel, table=True):
+    """Opened automatically by a poor answer; closed by staff with a resolution."""
+
+    __tablename__ = "corrective_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_code: str = Field(foreign_key="country.code", max_length=2, index=True)
+    event_id: int = Field(foreign_key="service_event.id")
+    response_id: int = Field(foreign_key="survey_response.id", sa_column_kwargs={"unique": True})
+    owner_staff_id: int | None = Field(default=None, foreign_key="staff_member.id")
+    title: str = Field(max_length=300)
+    reasons: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    due_on: dt.date = Field(index=True)
+    status: str = Field(default=ActionStatus.open.value, max_length=20, index=True)
+    resolution: str | None = Field(default=None, max_length=4000)
+    internal_notes: str | None = Field(default=None, max_length=4000)
+    opened_at: dt.datetime = utc_field(default_factory=utcnow)
+    closed_at: dt.datetime | None = utc_field(default=None)
+    escalated_at: dt.datetime | None = utc_field(default=None)
+    version: int = Field(default=1)

@@ -1,0 +1,138 @@
+"""Satisfaction figures (SPEC §2): CSAT, NPS, response rate and dimension means.
+
+Computed by the database in two GROUP BY queries whatever the number of responses; the API,
+the dashboards and the PDF reports all read their figures from here. A period is a month
+`YYYY-MM`: a survey counts in the month it was sent, and its response in the same month, so
+a response rate never exceeds 100 %. A period without answers reports no figure (None),
+never 0 and never a division error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from models import Survey, SurveyResponse
+from service.domain import periods
+
+DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _where(model: Any, *, country: str | None, system_id: int | None, kind: str | None,
+           period_from: str, period_to: str) -> list[Any]:
+    clauses = [model.period >= period_from, model.period <= period_to]
+    if country:
+        clauses.append(model.country_code == country)
+    if system_id:
+        clauses.append(model.system_id == system_id)
+    if kind:
+        clauses.append(model.kind == kind)
+    return clauses
+
+
+def _count_if(cond: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _month_figures(*, period: str | None, sent: int, responses: int, satisfied: int,
+                   promoters: int, detractors: int) -> dict[str, Any]:
+    out: dict[str, Any] = {} if period is None else {"period": period}
+    out.update(
+        responses=responses,
+        surveys_sent=sent,
+        response_rate=_pct(responses, sent),
+        csat=_pct(satisfied, responses),
+        nps=(round(_pct(promoters, responses) - _pct(detractors, responses), 1)  # type: ignore[operator]
+             if responses else None),
+    )
+    return out
+
+
+def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
+            kind: str | None = None, period_from: str | None = None,
+            period_to: str | None = None) -> dict[str, Any]:
+    """Figures for the filters, in total and `by_month` (every month of the range)."""
+    period_to = period_to or periods.current()
+    period_from = period_from or periods.shift(period_to, -11)
+    filters = {"country": country, "system_id": system_id, "kind": kind,
+               "period_from": period_from, "period_to": period_to}
+
+    sent_by_month: dict[str, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            sa.select(Survey.period, sa.func.count())
+            .where(*_where(Survey, **filters)).group_by(Survey.period)
+        ).all()
+    )
+    R = SurveyResponse
+    dim_cols: list[Any] = []
+    for dim in DIMENSIONS:
+        column = getattr(R, dim)
+        dim_cols += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
+    rows = session.execute(
+        sa.select(
+            R.period,
+            sa.func.count(),
+            _count_if(R.overall >= 4),
+            _count_if(R.recommend >= 9),
+            _count_if(R.recommend <= 6),
+            *dim_cols,
+        ).where(*_where(R, **filters)).group_by(R.period)
+    ).all()
+    by_period = {row[0]: row for row in rows}
+
+    totals = {"sent": 0, "responses": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
+    dim_sum = dict.fromkeys(DIMENSIONS, 0)
+    dim_n = dict.fromkeys(DIMENSIONS, 0)
+    by_month = []
+    for period in periods.between(period_from, period_to):
+        row = by_period.get(period)
+        month = {"sent": sent_by_month.get(period, 0), "responses": 0, "satisfied": 0,
+                 "promoters": 0, "detractors": 0}
+        if row is not None:
+            month.update(responses=int(row[1]), satisfied=int(row[2]), promoters=int(row[3]),
+                         detractors=int(row[4]))
+            for i, dim in enumerate(DIMENSIONS):
+                dim_sum[dim] += int(row[5 + 2 * i])
+                dim_n[dim] += int(row[6 + 2 * i])
+        for key in totals:
+            totals[key] += month[key]
+        by_month.append(_month_figures(period=period, **month))
+
+    result = _month_figures(period=None, **totals)
+    result["dimensions"] = {
+        dim: (round(dim_sum[dim] / dim_n[dim], 2) if dim_n[dim] else None) for dim in DIMENSIONS
+    }
+    result.update({"from": period_from, "to": period_to, "by_month": by_month})
+    return result
+
+
+def by_country(*, session: Session, period_from: str, period_to: str,
+               countries: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """CSAT, NPS and response rate for every country side by side, in two queries."""
+    R = SurveyResponse
+    sent: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        sa.select(Survey.country_code, sa.func.count())
+        .where(Survey.period >= period_from, Survey.period <= period_to)
+        .group_by(Survey.country_code)).all())
+    rows = session.execute(
+        sa.select(R.country_code, sa.func.count(), _count_if(R.overall >= 4),
+                  _count_if(R.recommend >= 9), _count_if(R.recommend <= 6))
+        .where(R.period >= period_from, R.period <= period_to)
+        .group_by(R.country_code)).all()
+    answered = {row[0]: row for row in rows}
+    out = {}
+    for code in countries if countries is not None else sorted(set(sent) | set(answered)):
+        row = answered.get(code)
+        out[code] = _month_figures(
+            period=None, sent=sent.get(code, 0), responses=int(row[1]) if row else 0,
+            satisfied=int(row[2]) if row else 0, promoters=int(row[3]) if row else 0,
+            detractors=int(row[4]) if row else 0,
+        )
+    return out
