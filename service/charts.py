@@ -1,0 +1,81 @@
+"""Self-contained SVG charts (no scripts, no external assets) for pages and PDF reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+SERIES_STYLE = {
+    "csat": ("CSAT %", "#1f6feb", (0.0, 100.0)),
+    "nps": ("NPS", "#d97706", (-100.0, 100.0)),
+    "response_rate": ("Response rate %", "#15803d", (0.0, 100.0)),
+}
+
+
+def trend_chart_svg(
+    by_month: Sequence[dict[str, Any]],
+    *,
+    metrics: Sequence[str] = ("csat", "nps"),
+    width: int = 640,
+    height: int = 220,
+    title: str = "Satisfaction, last 12 months",
+) -> str:
+    """A line chart of `metrics` over `by_month` rows ({"period", metric: value | None}).
+
+    The vertical scale runs from -100 to 100 so CSAT and NPS share it; a month without a
+    figure leaves a gap in its line instead of dropping to zero.
+    """
+    left, right, top, bottom = 40, 12, 28, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    lo, hi = -100.0, 100.0
+    n = max(len(by_month), 1)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return top + plot_h * (hi - v) / (hi - lo)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="trend-chart">',
+        f'<title>{escape(title)}</title>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#ccc"/>',
+    ]
+    for tick in (-100, -50, 0, 50, 100):
+        ty = y(tick)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" y2="{ty:.1f}" '
+                     f'stroke="{"#999" if tick == 0 else "#eee"}"/>')
+        parts.append(f'<text x="{left - 4}" y="{ty + 3:.1f}" font-size="9" text-anchor="end" '
+                     f'fill="#555">{tick}</text>')
+    for i, row in enumerate(by_month):
+        label = str(row.get("period", ""))[2:].replace("-", "/")
+        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 12}" font-size="9" '
+                     f'text-anchor="middle" fill="#555">{escape(label)}</text>')
+    legend_x = left
+    for metric in metrics:
+        name, colour, _range = SERIES_STYLE[metric]
+        segments: list[list[tuple[float, float]]] = [[]]
+        for i, row in enumerate(by_month):
+            value = row.get(metric)
+            if value is None:
+                if segments[-1]:
+                    segments.append([])
+                continue
+            segments[-1].append((x(i), y(float(value))))
+        for seg in segments:
+            if len(seg) > 1:
+                points = " ".join(f"{px:.1f},{py:.1f}" for px, py in seg)
+                parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                             f'stroke-width="2"/>')
+            for px, py in seg:
+                parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}"/>')
+        parts.append(f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="17" font-size="10" fill="#222">'
+                     f'{escape(name)}</text>')
+        legend_x += 14 + 7 * len(name) + 16
+    parts.append(f'<text x="{left + plot_w}" y="{height - 4}" font-size="9" text-anchor="end" '
+                 f'fill="#777">months without answers are left blank</text>')
+    parts.append("</svg>")
+    return "".join(parts)
