@@ -20,6 +20,7 @@ blp = Blueprint("public_surveys", __name__, url_prefix="/public/surveys",
 @blp.route("/<string:token>")
 class PublicSurvey(MethodView):
     @access(public=True)
+    @blp.doc(security=[])
     @blp.response(200, PublicSurveySchema)
     @blp.alt_response(404, description="Unknown or expired link (the two answer alike)")
     def get(self, token: str) -> Any:
@@ -28,6 +29,7 @@ class PublicSurvey(MethodView):
         return surveys.public_view(session=session, survey=surveys.by_token(session=session, token=token))
 
     @access(public=True)
+    @blp.doc(security=[])
     @blp.arguments(AnswerSchema)
     @blp.response(201, AnswerReceiptSchema)
     @blp.alt_response(404, description="Unknown or expired link")
