@@ -111,3 +111,30 @@ def test_the_command_runs_the_job(app, engine, world):
     assert "created 1" in r.output and rows(engine, "survey") == 1
     naive = app.test_cli_runner().invoke(args=["surveys", "run-jobs", "--now", "2026-04-01T06:00"])
     assert naive.exit_code != 0 and "timezone" in naive.output
+
+
+def test_two_jobs_at_once_write_each_survey_and_message_once(app, engine, world):
+    import threading
+
+    for country in ("PL", "NO", "PL"):
+        add_completed_event(engine, world, country=country, ends_at=T0 - 10 * DAY)
+    survey_id, _ = add_survey(app, world, now=T0 - 20 * DAY)
+    with app.app_context(), session_scope(engine) as s:
+        surveys.answer(session=s, survey=s.get(Survey, survey_id), data=POOR_ANSWERS, now=T0 - 20 * DAY)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_survey_jobs(app, now=T0)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert rows(engine, "survey") == 4
+    # 3 new surveys invited (+1 earlier), no reminder yet (sent today), one escalation to 2 users
+    assert _kinds(engine) == {"survey_invitation": 4, "action_overdue": 2}

@@ -153,7 +153,7 @@ def invite(*, session: Session, survey: Survey, event: ServiceEvent, now: dt.dat
         "country_code": survey.country_code,
         "subject": f"How did it go? {event.title}"[:300],
         "body": (f"Dear {user.name},\n\n{event.title} has been completed. Please tell us how it went:"
-                 f" six short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
+                 f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
                  f"The link works until {expires}. (API: {url['api_url']})\n"),
         "data": {"survey_id": survey.id, "event_id": event.id, **url},
     } for user in recipients]
