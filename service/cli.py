@@ -15,6 +15,7 @@ from service.domain.errors import DomainError
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users and their tokens.")
+surveys_cli = AppGroup("surveys", help="Satisfaction surveys.")
 
 
 @db_cli.command("upgrade")
@@ -89,9 +90,25 @@ def users_token(email: str, name: str, days: int | None) -> None:
     click.echo(token)
 
 
+@surveys_cli.command("run-jobs")
+@click.option("--now", "now_text", default=None, help="ISO 8601 time with offset to run as.")
+def surveys_run_jobs(now_text: str | None) -> None:
+    """Run the daily survey job once: invitations, reminders, expiry, escalations."""
+    import datetime as dt
+
+    from schedules.surveys import run_survey_jobs
+
+    now = dt.datetime.fromisoformat(now_text) if now_text else None
+    if now is not None and now.tzinfo is None:
+        raise click.BadParameter("give a timezone offset, e.g. 2026-05-01T06:00:00+00:00", param_hint="--now")
+    done = run_survey_jobs(current_app, now=now)  # type: ignore[arg-type]
+    click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(surveys_cli)
     app.cli.add_command(seed_demo)
 
 

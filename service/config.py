@@ -31,6 +31,10 @@ class Settings:
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
+    survey_reminder_days: int = 7  # remind an unanswered survey once after this many days
+    survey_expiry_days: int = 30  # a survey link stops working after this many days
+    action_due_days: int = 14  # a corrective action is due this many days after the answer
+    default_action_owner_staff_id: int | None = None  # owner when the event has no lead
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -44,6 +48,8 @@ class Settings:
                 continue
             if f.type in ("int", int):
                 values[f.name] = int(raw)
+            elif f.type == "int | None":
+                values[f.name] = int(raw) if raw.strip() else None
             elif f.type in ("bool", bool):
                 values[f.name] = _bool(raw)
             else:
@@ -81,6 +87,10 @@ class Settings:
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
+            "SURVEY_REMINDER_DAYS": self.survey_reminder_days,
+            "SURVEY_EXPIRY_DAYS": self.survey_expiry_days,
+            "ACTION_DUE_DAYS": self.action_due_days,
+            "DEFAULT_ACTION_OWNER_STAFF_ID": self.default_action_owner_staff_id,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

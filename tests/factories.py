@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import select
 
 from models import Role
 from service.db import session_scope
@@ -66,3 +67,75 @@ def build_world(engine: sa.Engine) -> World:
         w.ids[f"user_{who}"] = uid
         w.tokens[who] = token
     return w
+
+
+def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon") -> int:
+    """A Korean staff member (instructor) who can lead events and own actions."""
+    from models import StaffMember
+
+    with session_scope(engine) as s:
+        staff = StaffMember(name=name, email=f"{name.split()[0].lower()}@k-sustain.example",
+                            skills=["instructor"])
+        s.add(staff)
+        s.flush()
+        return staff.id or 0
+
+
+def add_completed_event(engine: sa.Engine, world: World, *, country: str = "PL",
+                        lead_staff: int | None = None, title: str | None = None,
+                        location: str = "Training area", ends_at: dt.datetime | None = None,
+                        system: str = "k9") -> int:
+    """A completed service event, inserted directly (the events lifecycle lives elsewhere)."""
+    from models import EventStaff, ServiceEvent
+
+    ends_at = ends_at or dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with session_scope(engine) as s:
+        event = ServiceEvent(
+            kind="joint_training", title=title or f"K9A1 live-fire training {country}",
+            country_code=country, system_id=world.ids[system],
+            starts_at=ends_at - dt.timedelta(days=3), ends_at=ends_at, timezone="UTC",
+            location=location, participants_planned=20, participants_actual=18,
+            outcome="All crews qualified", status="completed", completed_at=ends_at,
+        )
+        s.add(event)
+        s.flush()
+        if lead_staff is not None:
+            s.add(EventStaff(event_id=event.id or 0, staff_id=lead_staff, is_lead=True))
+        return event.id or 0
+
+
+def add_survey(app: Any, world: World, *, country: str = "PL", lead_staff: int | None = None,
+               now: dt.datetime | None = None, **event: Any) -> tuple[int, str]:
+    """A completed event and its survey (invitation written); returns (survey id, token)."""
+    from models import ServiceEvent
+    from service.db import get_engine
+    from service.domain import surveys
+
+    engine = get_engine(app)
+    event_id = add_completed_event(engine, world, country=country, lead_staff=lead_staff, **event)
+    with app.app_context(), session_scope(engine) as s:
+        survey = surveys.ensure_survey(session=s, event=s.get(ServiceEvent, event_id), now=now)
+        return survey.id or 0, survey.token
+
+
+GOOD_ANSWERS = {"overall": 5, "instructors": 5, "timeliness": 4, "documentation": 4,
+                "equipment": 5, "recommend": 10, "comment": "Excellent crews and instructors."}
+POOR_ANSWERS = {"overall": 2, "instructors": 4, "timeliness": 1, "documentation": 3,
+                "equipment": 3, "recommend": 5, "comment": "Started two days late."}
+
+
+def add_norway_survey(app: Any, world: World) -> None:
+    """Norway's answered survey with its corrective action (for the access matrix)."""
+    from models import CorrectiveAction, Survey
+    from service.db import get_engine
+    from service.domain import surveys
+
+    staff = add_staff(get_engine(app), "Choi Woo-sik")
+    survey_id, token = add_survey(app, world, country="NO", lead_staff=staff,
+                                  title="Vidar crew course", location="Rena leir")
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        surveys.answer(session=s, survey=s.get(Survey, survey_id), data=POOR_ANSWERS)
+        action = s.exec(select(CorrectiveAction).where(CorrectiveAction.event_id == s.get(
+            Survey, survey_id).event_id)).one()
+        action.internal_notes = "Norway internal note"
+    world.ids.update(survey_NO=survey_id, survey_token_NO=token, action_NO=action.id)

@@ -19,6 +19,7 @@ from service.auth import _policy_for_request
 
 # Strings that appear only in Norway's records: none may reach the Polish liaison.
 NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@example.org")
+NORWAY_MARKERS += ("Rena leir", "Vidar crew course")
 
 # Path parameter -> a value that designates Norway's record (or a non-country record).
 def _norway_params(world: Any) -> dict[str, Any]:
@@ -29,12 +30,26 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "system_id": world.ids["k9"],
         "user_id": world.ids["user_no"],
         "token_id": 1,
+        "survey_id": world.ids["survey_NO"],
+        "action_id": world.ids["action_NO"],
+        "token": world.ids["survey_token_NO"],  # a token opens its one survey to anyone holding it
     }
 
 
 # Routes a liaison may write to, with a body aimed at the other country.
 LIAISON_WRITES: dict[str, Any] = {}
+LIAISON_WRITES["surveys.SurveyResponseItem"] = {"overall": 5, "recommend": 10}
 PUBLIC = {"health.health", "auth.TokenIssue"}
+PUBLIC |= {"public_surveys.PublicSurvey"}
+
+
+@pytest.fixture
+def world(app, world):
+    """The shared world plus Norway's answered survey and the corrective action it opened."""
+    from tests.factories import add_norway_survey
+
+    add_norway_survey(app, world)
+    return world
 
 
 def _routes(app: Any) -> list[tuple[str, str, str]]:

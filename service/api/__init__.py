@@ -5,10 +5,26 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from service.api import audit, auth, contracts, countries, health, me, systems, units, users
+from service.api import (
+    actions,
+    audit,
+    auth,
+    contracts,
+    countries,
+    health,
+    me,
+    public_surveys,
+    satisfaction,
+    survey_templates,
+    surveys,
+    systems,
+    units,
+    users,
+)
 
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
+    surveys.blp, public_surveys.blp, survey_templates.blp, satisfaction.blp, actions.blp,
 ]
 
 api = Api()

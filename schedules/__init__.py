@@ -1,0 +1,1 @@
+"""Scheduled jobs (SPEC §5): one module per job."""

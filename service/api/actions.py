@@ -1,0 +1,57 @@
+"""Corrective actions opened by poor survey answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from models import CorrectiveAction
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.auth import STAFF, access
+from service.db import get_session
+from service.domain import actions
+from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
+
+blp = Blueprint("actions", __name__, url_prefix="/actions", description="Corrective actions")
+
+
+@blp.route("")
+class Actions(MethodView):
+    @blp.arguments(ActionQuerySchema, location="query")
+    @blp.response(200, ActionSchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List corrective actions, soonest due first, by country, status or overdue."""
+        stmt = select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+        if "country" in query:
+            stmt = stmt.where(CorrectiveAction.country_code == query["country"])
+        if "status" in query:
+            stmt = stmt.where(CorrectiveAction.status == query["status"])
+        if "overdue" in query:
+            late = actions.overdue(dt.datetime.now(dt.UTC).date())
+            stmt = stmt.where(late if query["overdue"] else sa.not_(late))
+        return paginate(get_session(), stmt, pagination_parameters)
+
+
+@blp.route("/<int:action_id>")
+class ActionItem(MethodView):
+    @blp.response(200, ActionSchema)
+    def get(self, action_id: int) -> Any:
+        """One corrective action (internal notes for staff only)."""
+        return with_etag(get_or_404(get_session(), CorrectiveAction, action_id))
+
+    @access(*STAFF)
+    @blp.arguments(ActionUpdateSchema)
+    @blp.response(200, ActionSchema)
+    @blp.alt_response(409, description="A move the lifecycle does not allow; lists the allowed ones")
+    def patch(self, changes: dict[str, Any], action_id: int) -> Any:
+        """Move an action on, or change its owner, due date, resolution or notes (If-Match)."""
+        session = get_session()
+        action = get_or_404(session, CorrectiveAction, action_id)
+        check_if_match(action)
+        return with_etag(actions.update_action(session=session, action=action, changes=changes))

@@ -1,0 +1,39 @@
+"""Survey templates: the questions asked, revised by staff without changing past answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from models import SurveyTemplate
+from service.api.common import PAGE, paginate
+from service.auth import STAFF, access
+from service.db import get_engine, get_session, session_scope
+from service.domain import surveys
+from service.schemas.surveys import TemplateSchema
+
+blp = Blueprint("survey_templates", __name__, url_prefix="/survey-templates",
+                description="Survey questions and their revisions")
+
+
+@blp.route("")
+class SurveyTemplates(MethodView):
+    @blp.response(200, TemplateSchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, pagination_parameters: Any) -> Any:
+        """Every revision of the survey template, the current one first."""
+        with session_scope(get_engine(current_app)) as writing:  # revision 1 on first use
+            surveys.current_template(session=writing)
+        stmt = select(SurveyTemplate).order_by(SurveyTemplate.revision.desc())  # type: ignore[attr-defined]
+        return paginate(get_session(), stmt, pagination_parameters)
+
+    @access(*STAFF)
+    @blp.arguments(TemplateSchema)
+    @blp.response(201, TemplateSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Make a new revision of the questions; surveys already sent keep theirs."""
+        return surveys.revise_template(session=get_session(), questions=data["questions"])

@@ -1,0 +1,57 @@
+"""Surveys sent after completed events: their links, state and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from models import Role, Survey
+from service.api.common import PAGE, get_or_404, paginate
+from service.auth import access, require_principal
+from service.db import get_session
+from service.domain import surveys
+from service.schemas.surveys import AnswerSchema, ResponseSchema, SurveyQuerySchema, SurveySchema
+
+blp = Blueprint("surveys", __name__, url_prefix="/surveys", description="Satisfaction surveys")
+
+
+@blp.route("")
+class Surveys(MethodView):
+    @blp.arguments(SurveyQuerySchema, location="query")
+    @blp.response(200, SurveySchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List surveys, newest first, by country, event or status."""
+        session = get_session()
+        stmt = select(Survey).order_by(Survey.sent_at.desc(), Survey.id.desc())  # type: ignore[attr-defined,union-attr]
+        for key, column in (("country", Survey.country_code), ("event", Survey.event_id),
+                            ("status", Survey.status)):
+            if key in query:
+                stmt = stmt.where(column == query[key])
+        return surveys.describe(session=session, surveys=paginate(session, stmt, pagination_parameters))
+
+
+@blp.route("/<int:survey_id>")
+class SurveyItem(MethodView):
+    @blp.response(200, SurveySchema)
+    def get(self, survey_id: int) -> Any:
+        """One survey: its answer link, its state, and its response once given."""
+        session = get_session()
+        return surveys.describe(session=session, surveys=[get_or_404(session, Survey, survey_id)])[0]
+
+
+@blp.route("/<int:survey_id>/response")
+class SurveyResponseItem(MethodView):
+    @access(Role.liaison)
+    @blp.arguments(AnswerSchema)
+    @blp.response(201, ResponseSchema)
+    @blp.alt_response(409, description="Already answered, or expired")
+    def post(self, data: dict[str, Any], survey_id: int) -> Any:
+        """Answer one of your country's surveys while signed in (once)."""
+        session = get_session()
+        survey = get_or_404(session, Survey, survey_id)
+        return surveys.answer(session=session, survey=survey, data=data,
+                              answered_by=require_principal().user_id)

@@ -1,0 +1,136 @@
+"""Corrective actions: opened by a poor answer, worked by staff, escalated when overdue.
+
+Lifecycle: open -> in_progress -> closed. Work can be handed back (in_progress -> open) and
+a closed action can be reopened (closed -> in_progress) when the fix did not hold; closing
+always needs a resolution sent with the closing request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlmodel import Session, select
+
+from models import (
+    ActionStatus,
+    CorrectiveAction,
+    EventStaff,
+    ServiceEvent,
+    StaffMember,
+    SurveyResponse,
+    utcnow,
+)
+from service.domain import outbox
+from service.domain.errors import Conflict, Invalid
+
+RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
+POOR_RATING = 2  # a rating at or below this opens an action
+POOR_RECOMMEND = 6  # a detractor (0-6) opens an action
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ActionStatus.open: (ActionStatus.in_progress.value,),
+    ActionStatus.in_progress: (ActionStatus.open.value, ActionStatus.closed.value),
+    ActionStatus.closed: (ActionStatus.in_progress.value,),
+}
+
+
+def reasons_for(response: SurveyResponse) -> list[str]:
+    """Which answers make a response poor, in words; empty for a good response."""
+    out = [f"{name} rated {value} of 5" for name in RATINGS
+           if (value := getattr(response, name)) is not None and value <= POOR_RATING]
+    if response.recommend <= POOR_RECOMMEND:
+        out.append(f"recommend {response.recommend} of 10")
+    return out
+
+
+def default_owner(*, session: Session, event_id: int) -> int | None:
+    """The event's lead staff member, else DEFAULT_ACTION_OWNER_STAFF_ID (if it exists)."""
+    lead = session.scalar(
+        select(EventStaff.staff_id).where(EventStaff.event_id == event_id, EventStaff.is_lead.is_(True))  # type: ignore[attr-defined]
+        .order_by(EventStaff.staff_id)
+    )
+    if lead is not None:
+        return int(lead)
+    fallback = current_app.config.get("DEFAULT_ACTION_OWNER_STAFF_ID")
+    return fallback if fallback and session.get(StaffMember, fallback) is not None else None
+
+
+def open_if_poor(*, session: Session, response: SurveyResponse,
+                 now: dt.datetime) -> CorrectiveAction | None:
+    """Add (not commit) an action for a poor response, in the answer's own transaction."""
+    reasons = reasons_for(response)
+    if not reasons:
+        return None
+    event = session.get(ServiceEvent, response.event_id)
+    title = f"Poor feedback on {event.title}" if event else f"Poor feedback on event {response.event_id}"
+    action = CorrectiveAction(
+        country_code=response.country_code, event_id=response.event_id,
+        response_id=response.id or 0,
+        owner_staff_id=default_owner(session=session, event_id=response.event_id),
+        title=title[:300], reasons=reasons, opened_at=now,
+        due_on=now.date() + dt.timedelta(days=current_app.config["ACTION_DUE_DAYS"]),
+    )
+    session.add(action)
+    return action
+
+
+def overdue(today: dt.date) -> Any:
+    """The SQL condition of an overdue action: past its due date and not closed."""
+    return sa.and_(CorrectiveAction.due_on < today,  # type: ignore[operator]
+                   CorrectiveAction.status != ActionStatus.closed)
+
+
+def update_action(*, session: Session, action: CorrectiveAction, changes: dict[str, Any],
+                  now: dt.datetime | None = None) -> CorrectiveAction:
+    """Move an action through its lifecycle and change its owner, due date or notes."""
+    now = now or utcnow()
+    status = changes.pop("status", None)
+    if "owner_staff_id" in changes and changes["owner_staff_id"] is not None and \
+            session.get(StaffMember, changes["owner_staff_id"]) is None:
+        raise Invalid("Unknown staff member", {"owner_staff_id": ["no such staff member"]})
+    if status is not None and status != action.status:
+        allowed = TRANSITIONS[ActionStatus(action.status)]
+        if status not in allowed:
+            raise Conflict(f"An action cannot go from {action.status} to {status}",
+                           {"status": [f"allowed from {action.status}: {', '.join(allowed)}"]},
+                           allowed=list(allowed))
+        if status == ActionStatus.closed and not (changes.get("resolution") or "").strip():
+            raise Invalid("Closing an action needs its resolution",
+                          {"resolution": ["required when closing"]})
+        action.status = status
+        action.closed_at = now if status == ActionStatus.closed else None
+    if "due_on" in changes and changes["due_on"] != action.due_on:
+        action.escalated_at = None  # a new due date can be missed, and escalated, again
+    for key, value in changes.items():
+        setattr(action, key, value)
+    session.commit()
+    return action
+
+
+def escalate_overdue(*, session: Session, now: dt.datetime) -> int:
+    """Escalate each overdue action once (per due date) to every staff member and admin."""
+    outbox.job_lock(session, "actions:escalate")
+    found = list(session.exec(
+        select(CorrectiveAction).where(overdue(now.date()),
+                                       CorrectiveAction.escalated_at.is_(None))  # type: ignore[union-attr]
+        .order_by(CorrectiveAction.id)
+    ))
+    recipients = outbox.staff_and_admins(session=session) if found else []
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for action in found:
+        outbox.notify(session=session, messages=[{
+            "key": f"action-overdue:action:{action.id}:due:{action.due_on}:user:{user.id}",
+            "kind": "action_overdue", "user_id": user.id, "recipient": user.email,
+            "country_code": action.country_code,
+            "subject": f"Overdue corrective action ({action.country_code}): {action.title}"[:300],
+            "body": (f"Corrective action {action.id} ({action.country_code}) was due on "
+                     f"{action.due_on.isoformat()} and is still {action.status}.\n"
+                     f"Reasons: {'; '.join(action.reasons)}\n\n{base}/api/v1/actions/{action.id}\n"),
+            "data": {"action_id": action.id, "event_id": action.event_id},
+        } for user in recipients])
+        action.escalated_at = now
+    session.commit()
+    return len(found)

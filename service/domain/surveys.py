@@ -1,0 +1,314 @@
+"""Survey rules: templates and their revisions, invitations, answers, reminders and expiry.
+
+A survey is created once per completed event (unique `event_id`), with a 256-bit token that
+is the only credential needed to answer it. Its invitation goes to the country's liaisons
+through the outbox. An answer is stored once, with the survey's new state and any corrective
+action it opens, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from models import (
+    Country,
+    EventStatus,
+    ServiceEvent,
+    Survey,
+    SurveyResponse,
+    SurveyStatus,
+    SurveyTemplate,
+    WeaponSystem,
+    utcnow,
+)
+from service.domain import actions, outbox, periods
+from service.domain.errors import Conflict, Invalid, NotFound
+
+TEMPLATE_NAME = "standard"
+DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
+
+# What each answer field means; a template may word, require or leave out a question, but
+# never change its scale, so every revision's answers stay comparable.
+QUESTION_KINDS: dict[str, dict[str, Any]] = {
+    "overall": {"type": "rating", "min": 1, "max": 5},
+    **{d: {"type": "rating", "min": 1, "max": 5} for d in DIMENSIONS},
+    "recommend": {"type": "scale", "min": 0, "max": 10},
+    "comment": {"type": "text", "max_length": 4000},
+}
+ALWAYS_REQUIRED = ("overall", "recommend")
+
+DEFAULT_QUESTIONS = [
+    ("overall", "Overall, how satisfied are you with this service?", True),
+    ("instructors", "How would you rate the instructors and technicians?", True),
+    ("timeliness", "How would you rate the timeliness of the service (start, schedule, end)?", True),
+    ("documentation", "How would you rate the documentation and training material?", True),
+    ("equipment", "How would you rate the condition and availability of the equipment?", True),
+    ("recommend", "How likely are you to recommend this service to another unit (0-10)?", True),
+    ("comment", "Anything you would like us to know or to do differently?", False),
+]
+
+NOT_FOUND = "No open survey at this link"  # unknown and expired tokens answer alike
+
+
+def build_questions(items: list[dict[str, Any]] | list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
+    """Full question records (id, text, required, type and scale) from ids and wording."""
+    out = []
+    for item in items:
+        qid, text, required = (item if isinstance(item, tuple)
+                               else (item["id"], item["text"], item.get("required", True)))
+        out.append({"id": qid, "text": text, "required": bool(required or qid in ALWAYS_REQUIRED),
+                    **QUESTION_KINDS[qid]})
+    return out
+
+
+def current_template(*, session: Session) -> SurveyTemplate:
+    """The active revision of the standard template, created (revision 1) on first use."""
+    stmt = (select(SurveyTemplate).where(SurveyTemplate.name == TEMPLATE_NAME,
+                                         SurveyTemplate.active.is_(True))  # type: ignore[attr-defined]
+            .order_by(SurveyTemplate.revision.desc()))  # type: ignore[attr-defined]
+    template = session.exec(stmt).first()
+    if template is not None:
+        return template
+    try:
+        with session.begin_nested():
+            template = SurveyTemplate(name=TEMPLATE_NAME, revision=1,
+                                      questions=build_questions(DEFAULT_QUESTIONS))
+            session.add(template)
+    except IntegrityError:  # another process created it first
+        template = session.exec(stmt).first()
+        assert template is not None
+    return template
+
+
+def revise_template(*, session: Session, questions: list[dict[str, Any]]) -> SurveyTemplate:
+    """A new revision of the standard template; surveys already sent keep the one they had."""
+    ids = [q["id"] for q in questions]
+    missing = [q for q in ALWAYS_REQUIRED if q not in ids]
+    if missing:
+        raise Invalid("Every survey asks the overall rating and the recommendation",
+                      {"questions": [f"missing question {q!r}" for q in missing]})
+    if len(ids) != len(set(ids)):
+        raise Invalid("A question appears twice", {"questions": ["each id appears once"]})
+    previous = current_template(session=session)
+    previous.active = False
+    template = SurveyTemplate(name=TEMPLATE_NAME, revision=previous.revision + 1,
+                              questions=build_questions(questions))
+    session.add(template)
+    session.commit()
+    return template
+
+
+def links(token: str) -> dict[str, str]:
+    """The public web page and API address of a survey, from PUBLIC_BASE_URL."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return {"answer_url": f"{base}/surveys/{token}", "api_url": f"{base}/api/v1/public/surveys/{token}"}
+
+
+def ensure_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | None = None) -> Survey:
+    """The event's survey, created and its invitation written on the first call only."""
+    existing = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    survey = Survey(
+        event_id=event.id or 0, country_code=event.country_code, system_id=event.system_id,
+        kind=event.kind, template_id=current_template(session=session).id or 0,
+        token=secrets.token_urlsafe(32), status=SurveyStatus.sent.value, period=periods.of(now),
+        sent_at=now,
+        expires_at=now + dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"]),
+    )
+    try:
+        with session.begin_nested():
+            session.add(survey)
+    except IntegrityError:  # created meanwhile by the daily job or another process
+        found = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
+        assert found is not None
+        return found
+    invite(session=session, survey=survey, event=event, now=now)
+    session.commit()
+    return survey
+
+
+def on_event_completed(*, session: Session, event: ServiceEvent) -> Survey:
+    """The events lifecycle calls this when an event is completed: it creates its survey."""
+    return ensure_survey(session=session, event=event)
+
+
+def invite(*, session: Session, survey: Survey, event: ServiceEvent, now: dt.datetime) -> None:
+    """Write the invitation to each active liaison of the country (once per person)."""
+    recipients = outbox.liaisons_of(session=session, country_code=survey.country_code)
+    if not recipients:
+        return  # invited_at stays empty; the daily job invites once a liaison exists
+    url = links(survey.token)
+    expires = survey.expires_at.strftime("%d %B %Y")
+    session_messages = [{
+        "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+        "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+        "country_code": survey.country_code,
+        "subject": f"How did it go? {event.title}"[:300],
+        "body": (f"Dear {user.name},\n\n{event.title} has been completed. Please tell us how it went:"
+                 f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
+                 f"The link works until {expires}. (API: {url['api_url']})\n"),
+        "data": {"survey_id": survey.id, "event_id": event.id, **url},
+    } for user in recipients]
+    outbox.notify(session=session, messages=session_messages)
+    survey.invited_at = now
+
+
+def by_token(*, session: Session, token: str, now: dt.datetime | None = None) -> Survey:
+    """The survey a public token opens; an unknown and an expired token raise the same 404."""
+    survey = session.exec(select(Survey).where(Survey.token == token)).first() if token else None
+    now = now or utcnow()
+    if survey is None or survey.status == SurveyStatus.expired or survey.expires_at <= now:
+        raise NotFound(NOT_FOUND)
+    return survey
+
+
+def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]:
+    """Surveys with their event title, template revision, links and response: one query per page."""
+    ids = [s.id for s in surveys]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Survey.id, ServiceEvent.title, SurveyTemplate.revision, SurveyResponse)
+        .join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
+        .outerjoin(SurveyResponse, SurveyResponse.survey_id == Survey.id)
+        .where(Survey.id.in_(ids))  # type: ignore[union-attr]
+    ).all()
+    extra = {row[0]: row[1:] for row in rows}
+    out = []
+    for survey in surveys:
+        title, revision, response = extra[survey.id]
+        out.append({**survey.model_dump(), "event_title": title, "template_revision": revision,
+                    "response": response, **links(survey.token)})
+    return out
+
+
+def public_view(*, session: Session, survey: Survey) -> dict[str, Any]:
+    """What a token holder may see: the questions and the event's public description."""
+    event = session.execute(
+        select(ServiceEvent.title, ServiceEvent.kind, WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
+               Country.name.label("country"),  # type: ignore[attr-defined]
+               ServiceEvent.starts_at, ServiceEvent.ends_at,
+               ServiceEvent.location)
+        .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+        .join(Country, Country.code == ServiceEvent.country_code)
+        .where(ServiceEvent.id == survey.event_id)
+    ).one()
+    template = session.get(SurveyTemplate, survey.template_id)
+    assert template is not None
+    return {"event": dict(event._mapping), "questions": template.questions,
+            "template_revision": template.revision, "expires_at": survey.expires_at}
+
+
+def _check_answers(template: SurveyTemplate, data: dict[str, Any]) -> None:
+    asked = {q["id"]: q for q in template.questions}
+    errors: dict[str, list[str]] = {}
+    for qid, question in asked.items():
+        if question.get("required") and data.get(qid) is None:
+            errors[qid] = ["required by this survey"]
+    for qid, value in data.items():
+        if qid not in asked and value is not None:
+            errors[qid] = ["not asked in this survey"]
+    if errors:
+        raise Invalid("Some answers are missing or not asked", errors)
+
+
+def answer(*, session: Session, survey: Survey, data: dict[str, Any], answered_by: int | None = None,
+           now: dt.datetime | None = None) -> SurveyResponse:
+    """Store the one answer to a survey, mark it answered, and open an action if it is poor."""
+    now = now or utcnow()
+    if survey.status == SurveyStatus.answered:
+        raise Conflict("This survey has already been answered", {"survey": ["already answered"]})
+    if survey.status == SurveyStatus.expired or survey.expires_at <= now:
+        raise Conflict("This survey has expired", {"survey": ["expired"]})
+    template = session.get(SurveyTemplate, survey.template_id)
+    assert template is not None
+    _check_answers(template, data)
+    response = SurveyResponse(
+        survey_id=survey.id or 0, event_id=survey.event_id, country_code=survey.country_code,
+        system_id=survey.system_id, kind=survey.kind, template_id=survey.template_id,
+        period=survey.period, answered_at=now, answered_by=answered_by,
+        **{k: data.get(k) for k in ("overall", *DIMENSIONS, "recommend", "comment")},
+    )
+    try:
+        session.add(response)
+        session.flush()  # a concurrent answer fails here, on the unique survey_id
+        survey.status = SurveyStatus.answered.value
+        survey.answered_at = now
+        actions.open_if_poor(session=session, response=response, now=now)
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("This survey has already been answered", {"survey": ["already answered"]}) from exc
+    return response
+
+
+# --- the daily job's steps (each idempotent) -------------------------------------------------
+
+
+def create_missing(*, session: Session, now: dt.datetime) -> int:
+    """Surveys for completed events that have none; invitations for surveys not yet invited."""
+    events = list(session.exec(
+        select(ServiceEvent)
+        .outerjoin(Survey, Survey.event_id == ServiceEvent.id)
+        .where(ServiceEvent.status == EventStatus.completed, Survey.id.is_(None))  # type: ignore[union-attr]
+        .order_by(ServiceEvent.id)
+    ))
+    for event in events:
+        ensure_survey(session=session, event=event, now=now)
+    outbox.job_lock(session, "surveys:invite")
+    pending = session.exec(
+        select(Survey, ServiceEvent).join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .where(Survey.invited_at.is_(None), Survey.status == SurveyStatus.sent,  # type: ignore[union-attr]
+               Survey.expires_at > now)
+    ).all()
+    for survey, event in pending:
+        invite(session=session, survey=survey, event=event, now=now)
+    session.commit()
+    return len(events)
+
+
+def send_reminders(*, session: Session, now: dt.datetime) -> int:
+    """One reminder per unanswered survey, once it is `SURVEY_REMINDER_DAYS` old."""
+    outbox.job_lock(session, "surveys:remind")
+    due = now - dt.timedelta(days=current_app.config["SURVEY_REMINDER_DAYS"])
+    rows = session.exec(
+        select(Survey, ServiceEvent).join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .where(Survey.status == SurveyStatus.sent, Survey.reminded_at.is_(None),  # type: ignore[union-attr]
+               Survey.sent_at <= due, Survey.expires_at > now)
+    ).all()
+    for survey, event in rows:
+        url = links(survey.token)
+        outbox.notify(session=session, messages=[{
+            "key": f"survey-reminder:survey:{survey.id}:user:{user.id}",
+            "kind": "survey_reminder", "user_id": user.id, "recipient": user.email,
+            "country_code": survey.country_code,
+            "subject": f"Reminder: your opinion on {event.title}"[:300],
+            "body": (f"Dear {user.name},\n\nWe have not yet heard how {event.title} went. "
+                     f"The survey takes two minutes:\n\n{url['answer_url']}\n\n"
+                     f"The link works until {survey.expires_at.strftime('%d %B %Y')}.\n"),
+            "data": {"survey_id": survey.id, "event_id": event.id, **url},
+        } for user in outbox.liaisons_of(session=session, country_code=survey.country_code)])
+        survey.reminded_at = now
+    session.commit()
+    return len(rows)
+
+
+def expire_unanswered(*, session: Session, now: dt.datetime) -> int:
+    """Mark surveys whose link has run out as expired."""
+    outbox.job_lock(session, "surveys:expire")
+    surveys = list(session.exec(
+        select(Survey).where(Survey.status == SurveyStatus.sent, Survey.expires_at <= now)
+    ))
+    for survey in surveys:
+        survey.status = SurveyStatus.expired.value
+    session.commit()
+    return len(surveys)

@@ -1,0 +1,208 @@
+"""Schemas for survey templates, surveys and their answers, satisfaction figures and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
+
+from models import ActionStatus, ServiceKind, SurveyStatus
+from service.auth import current_principal
+from service.domain import periods
+from service.domain.surveys import QUESTION_KINDS
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+
+
+def _rating(low: int, high: int, **kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **kw)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+class QuestionSchema(Base):
+    id = fields.String(required=True, validate=validate.OneOf(list(QUESTION_KINDS)),
+                       metadata={"description": "which answer field the question fills"})
+    text = text(300)
+    required = fields.Boolean(load_default=True,
+                              metadata={"description": "overall and recommend are always required"})
+    type = fields.String(dump_only=True, metadata={"description": "rating, scale or text"})
+    min = fields.Integer(dump_only=True)
+    max = fields.Integer(dump_only=True)
+    max_length = fields.Integer(dump_only=True)
+
+
+class TemplateSchema(Base):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    revision = fields.Integer(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+    created_at = AwareDateTime(dump_only=True)
+    questions = fields.List(fields.Nested(QuestionSchema), required=True,
+                            validate=validate.Length(min=2, max=len(QUESTION_KINDS)))
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+class AnswerSchema(Base):
+    overall = _rating(1, 5, required=True)
+    instructors = _rating(1, 5, allow_none=True)
+    timeliness = _rating(1, 5, allow_none=True)
+    documentation = _rating(1, 5, allow_none=True)
+    equipment = _rating(1, 5, allow_none=True)
+    recommend = _rating(0, 10, required=True)
+    comment = text(4000, required=False, min_length=0, allow_none=True)
+
+
+class ResponseSchema(Base):
+    overall = fields.Integer()
+    instructors = fields.Integer(allow_none=True)
+    timeliness = fields.Integer(allow_none=True)
+    documentation = fields.Integer(allow_none=True)
+    equipment = fields.Integer(allow_none=True)
+    recommend = fields.Integer()
+    comment = fields.String(allow_none=True)
+    answered_at = AwareDateTime()
+    answered_by = fields.Integer(allow_none=True, metadata={"description": "user id; none by link"})
+
+
+class PublicEventSchema(Base):
+    title = fields.String()
+    kind = fields.String()
+    system = fields.String(metadata={"description": "the weapon system's name"})
+    country = fields.String(metadata={"description": "the buyer country's name"})
+    starts_at = AwareDateTime()
+    ends_at = AwareDateTime()
+    location = fields.String()
+
+
+class PublicSurveySchema(Base):
+    """What a token holder sees: the questions and what they are about, nothing else."""
+
+    event = fields.Nested(PublicEventSchema)
+    questions = fields.List(fields.Nested(QuestionSchema))
+    template_revision = fields.Integer()
+    expires_at = AwareDateTime()
+
+
+class AnswerReceiptSchema(Base):
+    status = fields.String()
+    answered_at = AwareDateTime()
+
+
+# --- surveys ----------------------------------------------------------------------------
+
+
+class SurveySchema(Base):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    event_title = fields.String()
+    country = fields.String(attribute="country_code")
+    system_id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    period = fields.String()
+    template_id = fields.Integer()
+    template_revision = fields.Integer()
+    sent_at = AwareDateTime()
+    invited_at = AwareDateTime(allow_none=True)
+    reminded_at = AwareDateTime(allow_none=True)
+    expires_at = AwareDateTime()
+    answered_at = AwareDateTime(allow_none=True)
+    answer_url = fields.String(metadata={"description": "the public page; the token is the credential"})
+    api_url = fields.String()
+    response = fields.Nested(ResponseSchema, allow_none=True)
+
+
+class SurveyQuerySchema(Base):
+    country = CountryCode()
+    event = fields.Integer(validate=validate.Range(min=1))
+    status = choice(SurveyStatus)
+
+
+# --- satisfaction ------------------------------------------------------------------------
+
+
+def _period(value: str) -> None:
+    if not periods.PERIOD_RE.match(value):
+        raise ValidationError("Not a YYYY-MM period.")
+
+
+MAX_MONTHS = 120  # ten years of monthly figures at most per request
+
+
+class SatisfactionQuerySchema(Base):
+    country = CountryCode()
+    system = fields.Integer(validate=validate.Range(min=1))
+    kind = choice(ServiceKind)
+    period_from = fields.String(data_key="from", validate=_period,
+                                metadata={"description": "YYYY-MM; default 11 months before `to`"})
+    period_to = fields.String(data_key="to", validate=_period,
+                              metadata={"description": "YYYY-MM; default the current month"})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("period_from"), data.get("period_to") or periods.current()
+        if start and start > end:
+            raise ValidationError("Must not be after `to`.", "from")
+        if start and len(periods.between(start, min(end, periods.shift(start, MAX_MONTHS)))) > MAX_MONTHS:
+            raise ValidationError(f"At most {MAX_MONTHS} months from `from`.", "to")
+
+
+class MonthSchema(Base):
+    period = fields.String()
+    responses = fields.Integer()
+    surveys_sent = fields.Integer()
+    response_rate = fields.Float(allow_none=True)
+    csat = fields.Float(allow_none=True)
+    nps = fields.Float(allow_none=True)
+
+
+class SatisfactionSchema(MonthSchema):
+    period_from = fields.String(attribute="from", data_key="from")
+    period_to = fields.String(attribute="to", data_key="to")
+    dimensions = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    by_month = fields.List(fields.Nested(MonthSchema))
+
+
+# --- corrective actions ------------------------------------------------------------------
+
+
+class ActionSchema(VersionedSchema):
+    id = fields.Integer()
+    country = fields.String(attribute="country_code")
+    event_id = fields.Integer()
+    response_id = fields.Integer()
+    owner_staff_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    reasons = fields.List(fields.String())
+    due_on = fields.Date()
+    status = fields.String()
+    resolution = fields.String(allow_none=True)
+    internal_notes = fields.String(allow_none=True,
+                                   metadata={"description": "staff and admins only; never sent to liaisons"})
+    opened_at = AwareDateTime()
+    closed_at = AwareDateTime(allow_none=True)
+    escalated_at = AwareDateTime(allow_none=True)
+
+    @post_dump
+    def _hide_internal_notes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        principal = current_principal()
+        if principal is None or principal.is_liaison:
+            data.pop("internal_notes", None)
+        return data
+
+
+class ActionUpdateSchema(Base):
+    status = choice(ActionStatus)
+    resolution = text(4000, required=False)
+    owner_staff_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    due_on = fields.Date()
+    internal_notes = text(4000, required=False, min_length=0, allow_none=True)
+
+
+class ActionQuerySchema(Base):
+    country = CountryCode()
+    status = choice(ActionStatus)
+    overdue = fields.Boolean(metadata={"description": "only actions past their due date, not closed"})
