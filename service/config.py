@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ class Settings:
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
+    report_marking: str = "UNCLASSIFIED"  # printed in every report page's header and footer
+    scheduler_timezone: str = "Asia/Seoul"  # the monthly job runs at 02:00 on the 1st, here
+    run_scheduler_in_process: bool = False  # development only: `flask run` also runs the jobs
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -61,6 +65,12 @@ class Settings:
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "when ENV=production"
             )
+        try:
+            zoneinfo.ZoneInfo(self.scheduler_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"SCHEDULER_TIMEZONE {self.scheduler_timezone!r} is not an IANA timezone"
+            ) from exc
         if self.database_url.startswith("postgres://"):
             object.__setattr__(
                 self, "database_url", "postgresql+psycopg://" + self.database_url[11:]
@@ -81,6 +91,9 @@ class Settings:
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
+            "REPORT_MARKING": self.report_marking,
+            "SCHEDULER_TIMEZONE": self.scheduler_timezone,
+            "RUN_SCHEDULER_IN_PROCESS": self.run_scheduler_in_process,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -29,6 +29,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "system_id": world.ids["k9"],
         "user_id": world.ids["user_no"],
         "token_id": 1,
+        "report_id": world.ids["report_NO"],
     }
 
 

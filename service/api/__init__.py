@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from service.api import audit, auth, contracts, countries, health, me, systems, units, users
+from service.api import audit, auth, contracts, countries, health, me, reports, systems, units, users
 
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
+    reports.blp,
 ]
 
 api = Api()
