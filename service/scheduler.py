@@ -29,7 +29,7 @@ from flask.cli import AppGroup
 from schedules import register_jobs
 from service.db import get_engine, writer
 
-JOBS_TABLE = "apscheduler_jobs"
+JOBS_TABLE = "apscheduler_jobs"  # listed in service.migrate.UNMANAGED_TABLES
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 35 * 24 * 3600}
 
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")

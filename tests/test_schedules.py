@@ -164,3 +164,39 @@ def test_the_scheduler_timezone_is_a_setting(setting, expected):
     assert Settings.from_env(env).scheduler_timezone == expected
     with pytest.raises(ConfigError):
         Settings.from_env({"SCHEDULER_TIMEZONE": "Mars/Olympus"})
+
+
+def test_scheduler_run_is_its_own_process_with_a_persistent_store(tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "k.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SCHEDULER_TIMEZONE": "Europe/Warsaw"}
+    flask = str(Path(sys.executable).parent / "flask")
+    subprocess.run([flask, "--app", "service", "db", "upgrade"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    proc = subprocess.Popen([flask, "--app", "service", "scheduler", "run"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    try:
+        lines = []
+        while not any("monthly-reports: next run" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+    output = "".join(lines) + rest
+    assert proc.returncode == 0, output
+    assert "timezone Europe/Warsaw" in output and "scheduler stopped" in output
+    with sqlite3.connect(db) as conn:
+        (job_id, next_run), = conn.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall()
+    fire = dt.datetime.fromtimestamp(next_run, ZoneInfo("Europe/Warsaw"))
+    assert job_id == "monthly-reports" and (fire.day, fire.hour, fire.minute) == (1, 2, 0)
