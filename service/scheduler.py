@@ -82,16 +82,16 @@ def register_in_process(app: Flask) -> None:
     """
     if not app.config.get("RUN_SCHEDULER_IN_PROCESS") or app.config.get("TESTING"):
         return
-    state: dict[str, BaseScheduler] = {}
     lock = threading.Lock()
 
     def ensure_started() -> None:
-        if state:
+        if "k_sustain_scheduler" in app.extensions:
             return
         with lock:
-            if not state:
-                state["scheduler"] = build_scheduler(app, background=True)
-                state["scheduler"].start()
-                atexit.register(lambda: state["scheduler"].shutdown(wait=False))
+            if "k_sustain_scheduler" not in app.extensions:
+                scheduler = build_scheduler(app, background=True)
+                scheduler.start()
+                atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
+                app.extensions["k_sustain_scheduler"] = scheduler
 
     app.before_request(ensure_started)

@@ -200,3 +200,23 @@ def test_scheduler_run_is_its_own_process_with_a_persistent_store(tmp_path):
         (job_id, next_run), = conn.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall()
     fire = dt.datetime.fromtimestamp(next_run, ZoneInfo("Europe/Warsaw"))
     assert job_id == "monthly-reports" and (fire.day, fire.hour, fire.minute) == (1, 2, 0)
+
+
+def test_the_development_server_may_run_the_scheduler_in_process(tmp_path):
+    from service import create_app
+    from service.db import get_engine
+    from service.migrate import upgrade
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
+                      "RUN_SCHEDULER_IN_PROCESS": True})
+    upgrade(app)
+    assert "k_sustain_scheduler" not in app.extensions  # CLI commands never start it
+    try:
+        assert app.test_client().get("/health").status_code == 200
+        scheduler = app.extensions["k_sustain_scheduler"]
+        assert scheduler.running and scheduler.get_job("monthly-reports") is not None
+        app.test_client().get("/health")
+        assert app.extensions["k_sustain_scheduler"] is scheduler  # one per process
+    finally:
+        app.extensions["k_sustain_scheduler"].shutdown()
+        get_engine(app).dispose()
