@@ -49,6 +49,7 @@ class ReportFile(CountryScoped, SQLModel, table=True):
     """The PDF bytes of a report, apart from its metadata so that lists never load them."""
 
     __tablename__ = "report_file"
+    __audit__ = False  # the Report row's audit entry records each new file (its sha256)
 
     report_id: int = Field(foreign_key="report.id", primary_key=True)
     country_code: str | None = Field(default=None, max_length=2)

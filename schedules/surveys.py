@@ -36,3 +36,11 @@ def run_survey_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[str, 
                 done[name] = step(session=session, now=now)
     log.info("survey jobs at %s: %s", now.isoformat(), done)
     return done
+
+
+def run() -> None:
+    """The scheduled entry point (stored by reference): the daily survey job on the bound app."""
+    from schedules import runtime
+
+    done = run_survey_jobs(runtime.app())
+    log.info("survey jobs: %s", done)

@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     register_errors(app)
     register_api(app)
     register_cli(app)
+    register_scheduler(app)
     return app
 
 
@@ -59,3 +60,9 @@ def register_cli(app: Flask) -> None:
     from service.cli import register_commands
 
     register_commands(app)
+
+
+def register_scheduler(app: Flask) -> None:
+    from service.scheduler import register_in_process
+
+    register_in_process(app)

@@ -16,6 +16,7 @@ from service.domain.errors import DomainError
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users and their tokens.")
 surveys_cli = AppGroup("surveys", help="Satisfaction surveys.")
+reports_cli = AppGroup("reports", help="Monthly PDF reports.")
 
 
 @db_cli.command("upgrade")
@@ -103,6 +104,38 @@ def surveys_run_jobs(now_text: str | None) -> None:
         raise click.BadParameter("give a timezone offset, e.g. 2026-05-01T06:00:00+00:00", param_hint="--now")
     done = run_survey_jobs(current_app, now=now)  # type: ignore[arg-type]
     click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
+@reports_cli.command("generate")
+@click.option("--period", required=True, help="YYYY-MM")
+@click.option("--country", "country_code", default=None, help="ISO alpha-2; default: every active "
+              "country and the HQ report")
+def reports_generate(period: str, country_code: str | None) -> None:
+    """Generate (or regenerate, bumping the revision) reports now."""
+    import time
+
+    from service.domain.reports import Options, Outcome, generate_period
+
+    def progress(scope: str, o: Outcome) -> None:
+        r = o.report
+        if o.action == "generated" and r is not None:
+            click.echo(f"{scope:<3} {period}  revision {r.revision}  {r.pages} page(s)  "
+                       f"{(r.size or 0) / 1024:.1f} KiB  {o.seconds:.2f} s")
+        else:
+            click.echo(f"{scope:<3} {period}  {o.action.upper()}: {r.error if r else ''}")
+
+    started = time.perf_counter()
+    try:
+        outcomes = generate_period(
+            engine=get_engine(current_app), period=period, actor=(None, "cli"),  # type: ignore[arg-type]
+            options=Options.from_config(current_app.config), progress=progress,
+            countries=[country_code.upper()] if country_code else None,
+        )
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message}: {exc.errors}") from exc
+    failed = sum(o.action == "failed" for o in outcomes)
+    click.echo(f"{len(outcomes) - failed} report(s) generated, {failed} failed, "
+               f"in {time.perf_counter() - started:.1f} s")
+    if failed:
+        sys.exit(1)
 
 
 def register_commands(app: Flask) -> None:
@@ -110,6 +143,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(reports_cli)
+    from service.scheduler import scheduler_cli
+
+    app.cli.add_command(scheduler_cli)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class Settings:
     survey_expiry_days: int = 30  # a survey link stops working after this many days
     action_due_days: int = 14  # a corrective action is due this many days after the answer
     default_action_owner_staff_id: int | None = None  # owner when the event has no lead
+    report_marking: str = "UNCLASSIFIED"  # printed in every report page's header and footer
+    scheduler_timezone: str = "Asia/Seoul"  # the monthly job runs at 02:00 on the 1st, here
+    run_scheduler_in_process: bool = False  # development only: `flask run` also runs the jobs
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -67,6 +71,12 @@ class Settings:
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "when ENV=production"
             )
+        try:
+            zoneinfo.ZoneInfo(self.scheduler_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"SCHEDULER_TIMEZONE {self.scheduler_timezone!r} is not an IANA timezone"
+            ) from exc
         if self.database_url.startswith("postgres://"):
             object.__setattr__(
                 self, "database_url", "postgresql+psycopg://" + self.database_url[11:]
@@ -91,6 +101,9 @@ class Settings:
             "SURVEY_EXPIRY_DAYS": self.survey_expiry_days,
             "ACTION_DUE_DAYS": self.action_due_days,
             "DEFAULT_ACTION_OWNER_STAFF_ID": self.default_action_owner_staff_id,
+            "REPORT_MARKING": self.report_marking,
+            "SCHEDULER_TIMEZONE": self.scheduler_timezone,
+            "RUN_SCHEDULER_IN_PROCESS": self.run_scheduler_in_process,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

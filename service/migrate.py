@@ -9,6 +9,14 @@ from alembic.config import Config
 from flask import Flask
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Tables in the application database that no model owns: APScheduler's job store creates and
+# evolves its own table, so migrations neither create nor (autogenerate) drop it.
+UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic filter: compare only the tables the models own."""
+    return not (type_ == "table" and name in UNMANAGED_TABLES)
 
 
 def alembic_config(url: str) -> Config:

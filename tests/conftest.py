@@ -132,3 +132,21 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@pytest.fixture
+def fast_render(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Reports render a tiny stand-in PDF (tests of scheduling and locking, not of layout)."""
+    import time
+
+    from service.domain import pdf, reports
+
+    calls: list[str] = []
+
+    def render(template: str, data: dict[str, Any]) -> pdf.RenderedPdf:
+        calls.append(template)
+        time.sleep(0.05)  # long enough for concurrent generators to overlap
+        return pdf.RenderedPdf(pdf=f"%PDF-stand-in {template} r{data['revision']}".encode(), pages=1)
+
+    monkeypatch.setattr(reports, "render_document", render)
+    return calls

@@ -66,6 +66,9 @@ def build_world(engine: sa.Engine) -> World:
         uid, token = add_user(engine, f"{who}@example.org", role, country)
         w.ids[f"user_{who}"] = uid
         w.tokens[who] = token
+    # One stored report per scope (no rendering): Norway's and the HQ report, for access tests.
+    w.ids["report_NO"] = add_report_row(engine, country="NO", period="2020-01")
+    w.ids["report_HQ"] = add_report_row(engine, country=None, period="2020-01")
     return w
 
 
@@ -139,3 +142,148 @@ def add_norway_survey(app: Any, world: World) -> None:
             Survey, survey_id).event_id)).one()
         action.internal_notes = "Norway internal note"
     world.ids.update(survey_NO=survey_id, survey_token_NO=token, action_NO=action.id)
+# --- services, surveys and reports, inserted as rows (the report tests read them back) ---------
+
+
+def add_event_row(engine: sa.Engine, *, country: str, system_id: int, starts_at: dt.datetime,
+                  kind: str = "joint_training", status: str = "completed",
+                  participants: int | None = None, title: str | None = None,
+                  hours: int = 8) -> int:
+    from models import ServiceEvent
+
+    with session_scope(engine) as s:
+        event = ServiceEvent(
+            kind=kind, title=title or f"{kind.replace('_', ' ').title()} {country}",
+            country_code=country, system_id=system_id, starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=hours), timezone="UTC", location="Base",
+            participants_planned=participants, status=status,
+            participants_actual=participants if status == "completed" else None,
+            outcome="Done" if status == "completed" else None,
+            cancel_reason="Weather" if status == "cancelled" else None,
+        )
+        s.add(event)
+        s.flush()
+        return event.id or 0
+
+
+def _template_id(s: Any) -> int:
+    from sqlmodel import select
+
+    from models import SurveyTemplate
+
+    template = s.exec(select(SurveyTemplate)).first()
+    if template is None:
+        template = SurveyTemplate(name="standard", questions=[])
+        s.add(template)
+        s.flush()
+    return template.id or 0
+
+
+def add_response_row(engine: sa.Engine, *, event_id: int, period: str, overall: int | None = None,
+                     recommend: int = 8, comment: str | None = None,
+                     dims: tuple[int | None, ...] = (4, 4, 4, 4)) -> int:
+    """A survey sent in `period` for the event, answered when `overall` is given."""
+    from models import ServiceEvent, Survey, SurveyResponse
+    from service.domain import periods
+
+    with session_scope(engine) as s:
+        event = s.get(ServiceEvent, event_id)
+        sent = periods.bounds(period)[0] + dt.timedelta(days=3)
+        survey = Survey(event_id=event_id, country_code=event.country_code, system_id=event.system_id,
+                        kind=event.kind, template_id=_template_id(s), token=f"tok-{event_id}",
+                        period=period, sent_at=sent, expires_at=sent + dt.timedelta(days=30),
+                        status="answered" if overall else "sent")
+        s.add(survey)
+        s.flush()
+        if overall is None:
+            return survey.id or 0
+        response = SurveyResponse(
+            survey_id=survey.id, event_id=event_id, country_code=event.country_code,
+            system_id=event.system_id, kind=event.kind, template_id=survey.template_id,
+            period=period, overall=overall, recommend=recommend, comment=comment,
+            instructors=dims[0], timeliness=dims[1], documentation=dims[2], equipment=dims[3],
+            answered_at=sent + dt.timedelta(days=1))
+        s.add(response)
+        s.flush()
+        return response.id or 0
+
+
+def add_action_row(engine: sa.Engine, *, response_id: int, due_on: dt.date, status: str = "open",
+                   opened_at: dt.datetime | None = None, closed_at: dt.datetime | None = None,
+                   title: str = "Follow up a poor answer") -> int:
+    from models import CorrectiveAction, SurveyResponse
+
+    with session_scope(engine) as s:
+        response = s.get(SurveyResponse, response_id)
+        action = CorrectiveAction(
+            country_code=response.country_code, event_id=response.event_id, response_id=response_id,
+            title=title, reasons=["overall <= 2"], due_on=due_on, status=status,
+            opened_at=opened_at or response.answered_at, closed_at=closed_at,
+            resolution="Resolved" if status == "closed" else None)
+        s.add(action)
+        s.flush()
+        return action.id or 0
+
+
+def add_report_row(engine: sa.Engine, *, country: str | None, period: str,
+                   pdf: bytes = b"%PDF-1.7 test", generated_by: str = "scheduler") -> int:
+    """A stored report without rendering (for access tests); country None is the HQ report."""
+    import hashlib
+
+    from models import Report, ReportFile
+
+    with session_scope(engine) as s:
+        report = Report(kind="country_monthly" if country else "hq_monthly", country_code=country,
+                        scope_key=country or "HQ", period=period, sha256=hashlib.sha256(pdf).hexdigest(),
+                        pages=1, size=len(pdf), attempts=1, generated_by=generated_by)
+        s.add(report)
+        s.flush()
+        s.add(ReportFile(report_id=report.id, country_code=country, pdf=pdf))
+        return report.id or 0
+
+
+def add_report_month(engine: sa.Engine, w: World, period: str) -> dict[str, Any]:
+    """A month of Polish services, answers and actions (and a little of Norway) for `period`.
+
+    PL in `period`: 3 completed (12 + 8 + 5 trainees), 1 cancelled, 1 planned; 4 surveys sent,
+    3 answered (overall 5, 4, 2; recommend 10, 9, 3); one comment holding markup; one action
+    opened and overdue. The previous month: 2 answered (overall 5, 3). Next month: 2 planned.
+    """
+    from service.domain import periods
+
+    start = periods.bounds(period)[0]
+    prev = periods.shift(period, -1)
+    k9, k2 = w.ids["k9"], w.ids["k2"]
+    ev = [add_event_row(engine, country="PL", system_id=k9, starts_at=start + dt.timedelta(days=2),
+                        participants=12, title="K9A1 gunnery joint training"),
+          add_event_row(engine, country="PL", system_id=k2, kind="tech_education",
+                        starts_at=start + dt.timedelta(days=9), participants=8,
+                        title="K2 powerpack maintenance course"),
+          add_event_row(engine, country="PL", system_id=k9, kind="trial_run",
+                        starts_at=start + dt.timedelta(days=15), participants=5,
+                        title="K9A1 cold-weather trial run"),
+          add_event_row(engine, country="PL", system_id=k9, starts_at=start + dt.timedelta(days=20),
+                        status="cancelled", participants=10, title="K9A1 night firing drill")]
+    add_event_row(engine, country="PL", system_id=k2, starts_at=start + dt.timedelta(days=25),
+                  status="planned", participants=6, title="K2 crew refresher")
+    for days in (5, 40):
+        add_event_row(engine, country="PL", system_id=k9, kind="tech_education", status="planned",
+                      starts_at=periods.bounds(period)[1] + dt.timedelta(days=days), participants=9,
+                      title=f"K9A1 fire-control course (+{days} d)")
+    add_event_row(engine, country="NO", system_id=k9, starts_at=start + dt.timedelta(days=3),
+                  participants=30, title="NO secret exercise")
+    add_response_row(engine, event_id=ev[0], period=period, overall=5, recommend=10,
+                     comment='Excellent instructors. <img src="file:///etc/hostname"> & more',
+                     dims=(5, 4, 4, 5))
+    add_response_row(engine, event_id=ev[1], period=period, overall=4, recommend=9, dims=(4, 4, 3, 4))
+    poor = add_response_row(engine, event_id=ev[2], period=period, overall=2, recommend=3,
+                            comment="Spare parts arrived late.", dims=(3, 2, 2, 3))
+    add_response_row(engine, event_id=ev[3], period=period)  # sent, unanswered
+    action = add_action_row(engine, response_id=poor, due_on=(start + dt.timedelta(days=20)).date(),
+                            opened_at=start + dt.timedelta(days=17), title="Spare parts logistics review")
+    prev_start = periods.bounds(prev)[0]
+    for n, overall in enumerate((5, 3)):
+        e = add_event_row(engine, country="PL", system_id=k9, starts_at=prev_start + dt.timedelta(days=4 + n),
+                          participants=4, title=f"Earlier training {n}")
+        add_response_row(engine, event_id=e, period=prev, overall=overall, recommend=8)
+    return {"events": ev, "action": action}

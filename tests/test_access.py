@@ -33,6 +33,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "survey_id": world.ids["survey_NO"],
         "action_id": world.ids["action_NO"],
         "token": world.ids["survey_token_NO"],  # a token opens its one survey to anyone holding it
+        "report_id": world.ids["report_NO"],
     }
 
 

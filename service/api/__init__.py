@@ -14,6 +14,7 @@ from service.api import (
     health,
     me,
     public_surveys,
+    reports,
     satisfaction,
     survey_templates,
     surveys,
@@ -25,6 +26,7 @@ from service.api import (
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
     surveys.blp, public_surveys.blp, survey_templates.blp, satisfaction.blp, actions.blp,
+    reports.blp,
 ]
 
 api = Api()

@@ -1,0 +1,174 @@
+"""Benchmark plumbing: servers under gunicorn, wrk load, timing, the results table."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    met: bool | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Results:
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        mark = {True: "met", False: "NOT MET", None: "-"}[figure.met]
+        value = "n/a" if figure.value is None else f"{figure.value:,.2f}"
+        print(f"  {figure.name}: {value} {figure.unit} (target {figure.target}) {mark}", flush=True)
+        return figure
+
+    def table(self) -> str:
+        rows = [("figure", "value", "unit", "target", "met")]
+        for f in self.figures:
+            rows.append((f.name, "n/a" if f.value is None else f"{f.value:,.2f}", f.unit, f.target,
+                         {True: "yes", False: "NO", None: "-"}[f.met]))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+                 for r in rows]
+        lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        return "\n".join(lines)
+
+    def write(self, path: Path, meta: dict[str, Any]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"meta": meta, "figures": [asdict(f) for f in self.figures]},
+                                   indent=2) + "\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+GUNICORN_ARGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4",
+                 "--backlog", "256", "--timeout", "60", "--log-level", "warning"]
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], health: str = "/") -> Iterator[str]:
+    """Serve `app` with the benchmark's server settings on a loopback port; yields the base URL."""
+    port = free_port()
+    cmd = [str(VENV_BIN / "gunicorn"), *GUNICORN_ARGS, "--bind", f"127.0.0.1:{port}", app]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env},  # noqa: S603
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + health)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    tool: str
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def load(url: str, *, seconds: int = 10, connections: int = 16,
+         headers: dict[str, str] | None = None) -> Load:
+    """Drive `url` with wrk (or a thread pool when wrk is missing); warm-up excluded."""
+    headers = headers or {}
+    wrk = shutil.which("wrk")
+    if wrk:
+        hdr = [a for k, v in headers.items() for a in ("-H", f"{k}: {v}")]
+        subprocess.run([wrk, "-t2", f"-c{connections}", "-d2s", *hdr, url],  # noqa: S603 - warm-up
+                       capture_output=True, check=True)
+        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *hdr, url],  # noqa: S603
+                             capture_output=True, text=True, check=True).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+        p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+        non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        errors = int(non2xx.group(1)) if non2xx else 0
+        return Load(rps, p50, p99, errors, "wrk")
+    return _thread_load(url, seconds=seconds, connections=connections, headers=headers)
+
+
+def _thread_load(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> Load:
+    import concurrent.futures
+
+    def worker(deadline: float) -> tuple[list[float], int]:
+        lat, errors = [], 0
+        while time.monotonic() < deadline:
+            t = time.perf_counter()
+            try:
+                req = urllib.request.Request(url, headers=headers)  # noqa: S310
+                with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
+                    r.read()
+            except OSError:
+                errors += 1
+            lat.append((time.perf_counter() - t) * 1000)
+        return lat, errors
+
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        list(pool.map(worker, [time.monotonic() + 1] * connections))  # warm-up
+        results = list(pool.map(worker, [time.monotonic() + seconds] * connections))
+    lat = sorted(x for r in results for x in r[0])
+    return Load(len(lat) / seconds, lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1],
+                sum(r[1] for r in results), "threads")
+
+
+def median_time(fn: Callable[[], Any], *, runs: int = 7, warmup: int = 1) -> float:
+    """Median wall time of `fn` in seconds, warm-up runs excluded."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)

@@ -1,0 +1,264 @@
+"""The figures of the monthly reports, as plain dicts for the PDF templates.
+
+Every query is a GROUP BY or one bounded list, whatever the history's size. Satisfaction
+comes from `satisfaction.figures` / `by_country` and the fleet from `registry.fleet`, the same
+functions the API answers with, so a report and the API never disagree. A period is a UTC
+month (as everywhere in the service); times are shown in the country's timezone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import (
+    ActionStatus,
+    CorrectiveAction,
+    Country,
+    EventStatus,
+    ServiceEvent,
+    ServiceKind,
+    SurveyResponse,
+    WeaponSystem,
+)
+from service.charts import trend_chart_svg
+from service.domain import periods, registry, satisfaction
+
+UPCOMING_DAYS = 60
+LIST_LIMIT = 60  # services listed per section; the count says how many more there are
+COMMENTS = 8
+ATTENTION_CSAT = 80.0  # below this CSAT (%), or NPS below 0, or any overdue action
+KIND_LABELS = {ServiceKind.joint_training.value: "Joint training",
+               ServiceKind.tech_education.value: "Technological education",
+               ServiceKind.trial_run.value: "Trial run"}
+OPEN_STATES = [EventStatus.planned.value, EventStatus.confirmed.value,
+               EventStatus.in_progress.value, EventStatus.postponed.value]
+
+
+def _count_if(cond: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _diff(now: float | None, before: float | None) -> float | None:
+    return round(now - before, 1) if now is not None and before is not None else None
+
+
+def _local(moment: dt.datetime, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    return moment.astimezone(tz).strftime(fmt)
+
+
+def month_label(period: str) -> str:
+    year, month = periods.parse(period)
+    return dt.date(year, month, 1).strftime("%B %Y")
+
+
+def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
+                    country: str | None) -> dict[str, dict[str, int]]:
+    """Per country: completed / cancelled / trainees and completed per kind, one GROUP BY."""
+    E = ServiceEvent
+    completed = E.status == EventStatus.completed.value
+    stmt = (sa.select(E.country_code, E.kind, _count_if(completed),
+                      _count_if(E.status == EventStatus.cancelled.value),
+                      sa.func.coalesce(sa.func.sum(sa.case((completed, E.participants_actual),
+                                                           else_=0)), 0))
+            .where(E.starts_at >= start, E.starts_at < end).group_by(E.country_code, E.kind))
+    if country:
+        stmt = stmt.where(E.country_code == country)
+    out: dict[str, dict[str, int]] = {}
+    for code, kind, done, cancelled, trainees in session.execute(stmt):
+        row = out.setdefault(code, {"completed": 0, "cancelled": 0, "trainees": 0,
+                                    **{k: 0 for k in KIND_LABELS}})
+        row["completed"] += int(done)
+        row["cancelled"] += int(cancelled)
+        row["trainees"] += int(trainees)
+        row[kind] = row.get(kind, 0) + int(done)
+    return out
+
+
+def _overdue(session: Session, today: dt.date, country: str | None) -> dict[str, int]:
+    A = CorrectiveAction
+    stmt = (sa.select(A.country_code, sa.func.count())
+            .where(A.status != ActionStatus.closed.value, A.due_on < today).group_by(A.country_code))
+    if country:
+        stmt = stmt.where(A.country_code == country)
+    return {code: int(n) for code, n in session.execute(stmt)}
+
+
+def _services(session: Session, country: str, start: dt.datetime, end: dt.datetime,
+              tz: ZoneInfo, *, open_only: bool) -> dict[str, Any]:
+    E = ServiceEvent
+    where = [E.country_code == country, E.starts_at >= start, E.starts_at < end]
+    if open_only:
+        where.append(col(E.status).in_(OPEN_STATES))
+    total = int(session.scalar(sa.select(sa.func.count()).select_from(E).where(*where)) or 0)
+    rows = session.execute(
+        sa.select(E.starts_at, E.ends_at, E.kind, E.title, E.status, E.location,
+                  E.participants_planned, E.participants_actual, WeaponSystem.code)
+        .join(WeaponSystem, WeaponSystem.id == E.system_id)
+        .where(*where).order_by(E.starts_at, E.id).limit(LIST_LIMIT)
+    ).all()
+    items = [{
+        "when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[2], r[2]), "title": r[3],
+        "status": r[4].replace("_", " "), "location": r[5] or "", "system": r[8],
+        "participants": r[7] if r[7] is not None else r[6],
+    } for r in rows]
+    return {"total": total, "rows": items, "more": max(0, total - len(items))}
+
+
+def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list[dict[str, Any]]:
+    R = SurveyResponse
+    rows = session.execute(
+        sa.select(R.answered_at, R.kind, R.overall, R.recommend, R.comment, WeaponSystem.code)
+        .join(WeaponSystem, WeaponSystem.id == R.system_id)
+        .where(R.country_code == country, R.period == period, R.comment.is_not(None),
+               R.comment != "")
+        .order_by(col(R.answered_at).desc(), col(R.id).desc()).limit(COMMENTS)
+    ).all()
+    return [{"when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[1], r[1]),
+             "overall": r[2], "recommend": r[3], "comment": r[4], "system": r[5]} for r in rows]
+
+
+def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetime,
+             today: dt.date) -> dict[str, Any]:
+    A = CorrectiveAction
+    overdue_cond = sa.and_(A.status != ActionStatus.closed.value, A.due_on < today)
+    opened, closed, overdue, still_open = session.execute(
+        sa.select(_count_if(sa.and_(A.opened_at >= start, A.opened_at < end)),
+                  _count_if(sa.and_(col(A.closed_at) >= start, col(A.closed_at) < end)),
+                  _count_if(overdue_cond), _count_if(A.status != ActionStatus.closed.value))
+        .where(A.country_code == country)
+    ).one()
+    rows = session.execute(
+        sa.select(A.title, A.due_on, A.status).where(A.country_code == country, overdue_cond)
+        .order_by(A.due_on, A.id).limit(20)
+    ).all()
+    return {"opened": int(opened), "closed": int(closed), "overdue": int(overdue),
+            "open": int(still_open),
+            "overdue_items": [{"title": t, "due_on": d.isoformat(), "status": s.replace("_", " "),
+                               "days_late": (today - d).days} for t, d, s in rows]}
+
+
+def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"label": label, "value": month[key], "previous": previous[key],
+             "change": _diff(month[key], previous[key]), "unit": unit}
+            for key, label, unit in (("csat", "CSAT", "%"), ("nps", "NPS", ""),
+                                     ("response_rate", "Response rate", "%"))]
+
+
+def country_monthly(*, session: Session, country_code: str, period: str, now: dt.datetime,
+                    revision: int, marking: str) -> dict[str, Any]:
+    """Everything the country's monthly report shows, for `period` (SPEC §6)."""
+    country = session.get(Country, country_code)
+    if country is None:
+        raise LookupError(country_code)
+    tz = ZoneInfo(country.timezone)
+    start, end = periods.bounds(period)
+    today = now.astimezone(dt.UTC).date()
+    counts = _service_counts(session, start, end, country_code).get(country_code, {})
+    upcoming = _services(session, country_code, end, end + dt.timedelta(days=UPCOMING_DAYS), tz,
+                         open_only=True)
+    trend = satisfaction.figures(session=session, country=country_code,
+                                 period_from=periods.shift(period, -11), period_to=period)
+    month = satisfaction.figures(session=session, country=country_code, period_from=period,
+                                 period_to=period)
+    previous = trend["by_month"][-2]
+    return {
+        "kind": "country_monthly", "marking": marking, "revision": revision,
+        "period": period, "period_label": month_label(period),
+        "country": {"code": country.code, "name": country.name, "timezone": country.timezone},
+        "generated_at": _local(now, tz), "generated_at_utc": now.astimezone(dt.UTC).isoformat(),
+        "summary": {
+            "completed": counts.get("completed", 0), "cancelled": counts.get("cancelled", 0),
+            "upcoming": upcoming["total"], "trainees": counts.get("trainees", 0),
+            "upcoming_days": UPCOMING_DAYS,
+            "by_kind": [{"label": label, "completed": counts.get(kind, 0)}
+                        for kind, label in KIND_LABELS.items()],
+        },
+        "satisfaction": {
+            "month": {k: month[k] for k in ("responses", "surveys_sent", "response_rate", "csat", "nps")},
+            "previous_period": previous["period"],
+            "metrics": _metric_pairs(month, previous),
+            "dimensions": [{"name": d.capitalize(), "month": month["dimensions"][d],
+                            "year": trend["dimensions"][d]} for d in satisfaction.DIMENSIONS],
+            "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
+                                         title=f"{country.name}: satisfaction, 12 months to {period}"),
+            "by_month": trend["by_month"],
+            "comments": _comments(session, country_code, period, tz),
+        },
+        "fleet": registry.fleet(session=session, country_code=country_code, today=today),
+        "fleet_as_of": today.isoformat(),
+        "services_month": _services(session, country_code, start, end, tz, open_only=False),
+        "services_next": upcoming,
+        "actions": _actions(session, country_code, start, end, today),
+    }
+
+
+def _attention(row: dict[str, Any]) -> list[str]:
+    reasons = []
+    if row["overdue"]:
+        reasons.append(f"{row['overdue']} overdue corrective action{'s' if row['overdue'] > 1 else ''}")
+    if row["csat"] is not None and row["csat"] < ATTENTION_CSAT:
+        reasons.append(f"CSAT {row['csat']:.1f}% below {ATTENTION_CSAT:.0f}%")
+    if row["nps"] is not None and row["nps"] < 0:
+        reasons.append(f"NPS {row['nps']:.1f} below 0")
+    return reasons
+
+
+def attention_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Countries needing attention first: most overdue actions, then lowest CSAT, then code."""
+    csat = row["csat"] if row["csat"] is not None else 101.0  # no answers: no signal, last
+    return (not row["attention"], -row["overdue"], csat, row["code"])
+
+
+def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int, marking: str,
+               timezone: str) -> dict[str, Any]:
+    """Every active country side by side for `period`, those needing attention first."""
+    tz = ZoneInfo(timezone)
+    start, end = periods.bounds(period)
+    today = now.astimezone(dt.UTC).date()
+    countries = session.execute(
+        select(Country.code, Country.name).where(col(Country.active).is_(True)).order_by(Country.code)
+    ).all()
+    codes = [c for c, _ in countries]
+    counts = _service_counts(session, start, end, None)
+    figures = satisfaction.by_country(session=session, period_from=period, period_to=period,
+                                      countries=codes)
+    overdue = _overdue(session, today, None)
+    rows = []
+    for code, name in countries:
+        c = counts.get(code, {})
+        row = {"code": code, "name": name, "completed": c.get("completed", 0),
+               "cancelled": c.get("cancelled", 0), "trainees": c.get("trainees", 0),
+               "by_kind": [c.get(kind, 0) for kind in KIND_LABELS],
+               "responses": figures[code]["responses"], "surveys_sent": figures[code]["surveys_sent"],
+               "csat": figures[code]["csat"], "nps": figures[code]["nps"],
+               "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0)}
+        row["reasons"] = _attention(row)
+        row["attention"] = bool(row["reasons"])
+        rows.append(row)
+    rows.sort(key=attention_order)
+    trend = satisfaction.figures(session=session, period_from=periods.shift(period, -11),
+                                 period_to=period)
+    total = trend["by_month"][-1]
+    return {
+        "kind": "hq_monthly", "marking": marking, "revision": revision, "period": period,
+        "period_label": month_label(period), "generated_at": _local(now, tz),
+        "generated_at_utc": now.astimezone(dt.UTC).isoformat(), "timezone": timezone,
+        "kinds": ["Joint training", "Tech. education", "Trial runs"], "countries": rows,
+        "attention": [r for r in rows if r["attention"]],
+        "attention_rule": (f"a country needs attention when it has an overdue corrective action, "
+                           f"a CSAT below {ATTENTION_CSAT:.0f}% or a negative NPS; countries are "
+                           f"ordered by overdue actions (most first), then CSAT (lowest first)"),
+        "totals": {"completed": sum(r["completed"] for r in rows),
+                   "trainees": sum(r["trainees"] for r in rows),
+                   "by_kind": [sum(r["by_kind"][i] for r in rows) for i in range(len(KIND_LABELS))],
+                   "overdue": sum(r["overdue"] for r in rows),
+                   "csat": total["csat"], "nps": total["nps"], "response_rate": total["response_rate"],
+                   "responses": total["responses"], "surveys_sent": total["surveys_sent"]},
+        "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
+                                     title=f"All countries: satisfaction, 12 months to {period}"),
+    }

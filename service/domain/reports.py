@@ -1,0 +1,202 @@
+"""Generating and storing the monthly PDF reports (SPEC §6), once per (kind, scope, period).
+
+Each report is generated in one transaction that holds a lock on its key: on PostgreSQL a
+transaction-level advisory lock, on SQLite the write lock taken by BEGIN IMMEDIATE. Inside it
+the row is read again, so two processes (or threads) generating the same report produce one
+row; metadata and bytes are written together or not at all. A render failure is recorded on
+the row (error, attempts) and the previous PDF, if any, is kept; the next run retries it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models import Country, Report, ReportFile, ReportKind, ReportStatus, utcnow
+from service.db import session_scope
+from service.domain import periods, report_data
+from service.domain.errors import DomainError, Invalid
+from service.domain.pdf import render_document
+
+log = logging.getLogger(__name__)
+SCHEDULER = "scheduler"
+HQ = "HQ"
+TEMPLATES = {ReportKind.country_monthly.value: "country_monthly.html",
+             ReportKind.hq_monthly.value: "hq_monthly.html"}
+
+
+class RenderFailed(DomainError):
+    """The PDF could not be rendered; the failure is recorded on the report row."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings the reports read: the marking line and the HQ report's timezone."""
+
+    marking: str = "UNCLASSIFIED"
+    timezone: str = "Asia/Seoul"
+
+    @classmethod
+    def from_config(cls, config: Any) -> Options:
+        return cls(marking=config["REPORT_MARKING"], timezone=config["SCHEDULER_TIMEZONE"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report | None
+    action: str  # generated | failed | skipped | busy
+    seconds: float = 0.0
+
+
+def scope_key(country_code: str | None) -> str:
+    return country_code or HQ
+
+
+def lock_key(kind: str, scope: str, period: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(f"k-sustain:report:{kind}:{scope}:{period}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _lock(session: Session, key: int, *, wait: bool) -> bool:
+    """Lock this report's key for the rest of the transaction; False when busy (no wait)."""
+    if session.get_bind().dialect.name == "postgresql":
+        fn = sa.func.pg_advisory_xact_lock if wait else sa.func.pg_try_advisory_xact_lock
+        result = session.scalar(sa.select(fn(key)))
+        return True if wait else bool(result)
+    session.execute(sa.select(sa.literal(1)))  # SQLite: BEGIN IMMEDIATE happens here
+    return True
+
+
+def is_final(report: Report, period: str) -> bool:
+    """A ready report the scheduler made, or one made after its month ended: never redone."""
+    if report.status != ReportStatus.ready.value or report.sha256 is None:
+        return False
+    return report.generated_by == SCHEDULER or report.generated_at >= periods.bounds(period)[1]
+
+
+def _check(session: Session, kind: str, period: str, country_code: str | None,
+           now: dt.datetime) -> None:
+    if kind not in TEMPLATES:
+        raise Invalid("Unknown report kind", {"kind": [f"one of {sorted(TEMPLATES)}"]})
+    try:
+        periods.parse(period)
+    except ValueError as exc:
+        raise Invalid("Bad period", {"period": ["YYYY-MM"]}) from exc
+    if period > periods.of(now.astimezone(dt.UTC)):
+        raise Invalid("Future period", {"period": ["the month has not started yet"]})
+    if kind == ReportKind.country_monthly.value:
+        if not country_code or session.get(Country, country_code) is None:
+            raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+    elif country_code:
+        raise Invalid("HQ report has no country", {"country": ["leave empty for the HQ report"]})
+
+
+def _data(session: Session, kind: str, period: str, country_code: str | None, now: dt.datetime,
+          revision: int, options: Options) -> dict[str, Any]:
+    if kind == ReportKind.country_monthly.value:
+        return report_data.country_monthly(session=session, country_code=country_code or "",
+                                           period=period, now=now, revision=revision,
+                                           marking=options.marking)
+    return report_data.hq_monthly(session=session, period=period, now=now, revision=revision,
+                                  marking=options.marking, timezone=options.timezone)
+
+
+def generate(*, engine: Engine, kind: str, period: str, country_code: str | None,
+             actor: tuple[int | None, str], options: Options = Options(),
+             now: dt.datetime | None = None, scheduled: bool = False) -> Outcome:
+    """Generate one report; `scheduled` skips a final report and a key locked elsewhere."""
+    now = now or utcnow()
+    scope = scope_key(country_code)
+    started = time.perf_counter()
+    with session_scope(engine, actor=actor) as session:
+        if not _lock(session, lock_key(kind, scope, period), wait=not scheduled):
+            return Outcome(None, "busy")
+        _check(session, kind, period, country_code, now)
+        report = session.exec(select(Report).where(
+            Report.kind == kind, Report.scope_key == scope, Report.period == period)).first()
+        if scheduled and report is not None and is_final(report, period):
+            return Outcome(report, "skipped")
+        if report is None:
+            report = Report(kind=kind, country_code=country_code, scope_key=scope, period=period,
+                            revision=0, status=ReportStatus.failed.value, generated_by=actor[1])
+            session.add(report)
+        revision = report.revision + 1 if report.sha256 else max(report.revision, 1)
+        report.attempts += 1
+        try:
+            data = _data(session, kind, period, country_code, now, revision, options)
+            rendered = render_document(TEMPLATES[kind], data)
+        except Exception as exc:  # a template or renderer failure: record it, keep the old PDF
+            log.exception("report %s %s %s failed", kind, scope, period)
+            report.error = f"{type(exc).__name__}: {exc}"[:2000]
+            report.revision = max(report.revision, 1)
+            session.commit()
+            return Outcome(report, "failed", time.perf_counter() - started)
+        report.revision = revision
+        report.status = ReportStatus.ready.value
+        report.error = None
+        report.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        report.size = len(rendered.pdf)
+        report.pages = rendered.pages
+        report.generated_at = now
+        report.generated_by = actor[1]
+        report.generated_by_user_id = actor[0]
+        session.flush()
+        stored = session.get(ReportFile, report.id)
+        if stored is None:
+            session.add(ReportFile(report_id=report.id, country_code=country_code, pdf=rendered.pdf))
+        else:
+            stored.pdf = rendered.pdf
+        session.commit()
+        return Outcome(report, "generated", time.perf_counter() - started)
+
+
+def generate_report(*, engine: Engine, kind: str, period: str, country_code: str | None,
+                    actor: tuple[int | None, str], options: Options = Options(),
+                    now: dt.datetime | None = None) -> Report:
+    """Generate (or regenerate, bumping the revision) one report now; RenderFailed on failure."""
+    outcome = generate(engine=engine, kind=kind, period=period, country_code=country_code,
+                       actor=actor, options=options, now=now)
+    assert outcome.report is not None
+    if outcome.action == "failed":
+        raise RenderFailed("The report could not be rendered; the failure is recorded",
+                           {"report": [outcome.report.error or "render failed"]},
+                           report_id=outcome.report.id)
+    return outcome.report
+
+
+def active_countries(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.scalars(
+            select(Country.code).where(col(Country.active).is_(True)).order_by(Country.code)))
+
+
+def generate_period(*, engine: Engine, period: str, actor: tuple[int | None, str],
+                    options: Options = Options(), now: dt.datetime | None = None,
+                    scheduled: bool = False, countries: list[str] | None = None,
+                    progress: Callable[[str, Outcome], Any] = lambda _scope, _o: None,
+                    ) -> list[Outcome]:
+    """Every active country's report and the HQ report for `period` (HQ last)."""
+    outcomes = []
+    targets: list[tuple[str, str | None]] = [
+        (ReportKind.country_monthly.value, code)
+        for code in (countries if countries is not None else active_countries(engine))]
+    if countries is None:
+        targets.append((ReportKind.hq_monthly.value, None))
+    for kind, code in targets:
+        outcome = generate(engine=engine, kind=kind, period=period, country_code=code, actor=actor,
+                           options=options, now=now, scheduled=scheduled)
+        progress(scope_key(code), outcome)
+        outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,97 @@
+"""The scheduler process (SPEC §5): `flask --app service scheduler run`.
+
+Production runs exactly one `scheduler run` process beside the web hosts. Its jobs are kept in
+the application database (table `apscheduler_jobs`, created by APScheduler itself), with
+coalescing, one instance per job, and a misfire grace of 35 days, so a month-end missed while
+the process was down is run once on restart. Should two schedulers run by mistake, the jobs
+themselves stay idempotent (unique keys, advisory locks on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import atexit
+import signal
+import threading
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import BaseJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from schedules import register_jobs
+from service.db import get_engine, writer
+
+JOBS_TABLE = "apscheduler_jobs"  # listed in service.migrate.UNMANAGED_TABLES
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 35 * 24 * 3600}
+
+scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")
+
+
+def build_scheduler(app: Flask, *, background: bool = False,
+                    jobstore: BaseJobStore | None = None) -> BaseScheduler:
+    """A scheduler with every job registered (not started)."""
+    store = jobstore or SQLAlchemyJobStore(engine=writer(get_engine(app)), tablename=JOBS_TABLE)
+    cls = BackgroundScheduler if background else BlockingScheduler
+    scheduler = cls(jobstores={"default": store},
+                    executors={"default": ThreadPoolExecutor(max_workers=2)},
+                    job_defaults=dict(JOB_DEFAULTS),
+                    timezone=ZoneInfo(app.config["SCHEDULER_TIMEZONE"]))
+    register_jobs(scheduler, app)
+    return scheduler
+
+
+def describe(scheduler: BaseScheduler) -> list[str]:
+    return [f"{job.id}: next run {job.next_run_time.isoformat() if job.next_run_time else 'paused'}"
+            f"  ({job.name})" for job in scheduler.get_jobs()]
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduled jobs in the foreground until stopped (SIGTERM or Ctrl-C)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app)
+
+    def started(_event: Any) -> None:
+        click.echo(f"scheduler running (timezone {app.config['SCHEDULER_TIMEZONE']})")
+        for line in describe(scheduler):
+            click.echo(f"  {line}")
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
+    click.echo("scheduler stopped")
+
+
+def register_in_process(app: Flask) -> None:
+    """Development only (RUN_SCHEDULER_IN_PROCESS): the serving process also runs the jobs.
+
+    Started on the first request, so CLI commands and the reloader's watcher never start it.
+    Never enable it under gunicorn: every worker would run a scheduler (the jobs would stay
+    idempotent, but that is what `scheduler run` is for).
+    """
+    if not app.config.get("RUN_SCHEDULER_IN_PROCESS") or app.config.get("TESTING"):
+        return
+    lock = threading.Lock()
+
+    def ensure_started() -> None:
+        if "k_sustain_scheduler" in app.extensions:
+            return
+        with lock:
+            if "k_sustain_scheduler" not in app.extensions:
+                scheduler = build_scheduler(app, background=True)
+                scheduler.start()
+                atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
+                app.extensions["k_sustain_scheduler"] = scheduler
+
+    app.before_request(ensure_started)
