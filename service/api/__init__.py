@@ -5,11 +5,27 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from service.api import audit, auth, contracts, countries, health, me, systems, units, users
+from service.api import (
+    audit,
+    auth,
+    calendar,
+    contracts,
+    countries,
+    events,
+    health,
+    me,
+    notifications,
+    requests,
+    staff,
+    systems,
+    units,
+    users,
+)
 
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
 ]
+BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 
 api = Api()
 
