@@ -31,6 +31,11 @@ class Settings:
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
+    smtp_host: str = ""  # empty: notifications stay in the outbox, readable through the API
+    smtp_port: int = 587
+    smtp_from: str = "k-sustain@localhost"
+    smtp_user: str = ""  # when set: STARTTLS, then log in
+    smtp_password: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +86,11 @@ class Settings:
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": self.smtp_port,
+            "SMTP_FROM": self.smtp_from,
+            "SMTP_USER": self.smtp_user,
+            "SMTP_PASSWORD": self.smtp_password,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -57,7 +57,7 @@ class Events(MethodView):
         body, status, headers = with_etag(event, 201)
         headers["Location"] = f"/api/v1/events/{event.id}"
         if data.get("recurrence"):
-            body = {**EventSchema().dump(event), "series_event_ids": ids}
+            event.series_event_ids = ids  # only here: the answer names the whole series
             headers["X-Series-Events"] = ",".join(str(i) for i in ids)
         return body, status, headers
 

@@ -54,6 +54,7 @@ class EventOut:
     event: ServiceEvent
     staff: list[dict[str, Any]] = field(default_factory=list)
     units: list[dict[str, Any]] = field(default_factory=list)
+    series_event_ids: list[int] | None = None  # set only in the answer that created a series
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.event, name)

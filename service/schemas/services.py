@@ -165,9 +165,9 @@ class EventSchema(VersionedSchema):
     cancel_reason = fields.String(allow_none=True)
     series_id = fields.String(allow_none=True)
     series_event_ids = fields.List(
-        fields.Integer(),
-        metadata={"description": "only in the answer to a POST that created a series: every "
-                                 "event of the series, in order (also in the X-Series-Events header)"},
+        fields.Integer(), allow_none=True,
+        metadata={"description": "in the answer to a POST that created a series: every event of "
+                                 "the series, in order (also in the X-Series-Events header); else null"},
     )
     request_id = fields.Integer(allow_none=True)
     staff = fields.List(fields.Nested(AssignmentSchema))
