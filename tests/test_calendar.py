@@ -27,7 +27,8 @@ def _events(client, path):
 def test_liaison_feed_holds_only_their_country(client, world, engine):
     soon = utcnow().replace(microsecond=0) + dt.timedelta(days=10)
     pl = factories.add_event(engine, world, starts_at=soon, title="Orzysz gunnery", location="Orzysz")
-    pl_cancelled = factories.add_event(engine, world, starts_at=soon + dt.timedelta(days=1), status="cancelled")
+    pl_cancelled = factories.add_event(engine, world, starts_at=soon + dt.timedelta(days=1),
+                                       status="cancelled")
     no = factories.add_event(engine, world, country="NO", starts_at=soon, title="Oslo range gunnery")
     factories.add_event(engine, world, starts_at=soon + dt.timedelta(days=400), title="Too far ahead")
     factories.add_event(engine, world, starts_at=soon - dt.timedelta(days=200), title="Long past")
@@ -71,7 +72,8 @@ def test_a_forged_token_for_another_user_is_404(client, world, engine):
 
 
 def test_sequence_follows_the_version(client, world, engine):
-    event_id = factories.add_event(engine, world, starts_at=utcnow() + dt.timedelta(days=3), status="confirmed")
+    event_id = factories.add_event(engine, world, starts_at=utcnow() + dt.timedelta(days=3),
+                                   status="confirmed")
     event = _events(client, _feed_url(client, world, "staff"))[f"event-{event_id}@k-sustain"]
     assert int(event["SEQUENCE"]) == 1 and str(event["STATUS"]) == "CONFIRMED"
 

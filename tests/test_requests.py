@@ -38,7 +38,8 @@ def test_request_validation_names_fields(client, world, engine):
     r = client.post("/api/v1/requests", headers=world.headers("pl"),
                     json=_request(world, kind="party", wished_from="soon"))
     assert r.status_code == 422 and set(r.get_json()["errors"]["json"]) == {"kind", "wished_from"}
-    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world, wished_to="2030-04-01"))
+    r = client.post("/api/v1/requests", headers=world.headers("pl"),
+                    json=_request(world, wished_to="2030-04-01"))
     assert r.status_code == 422 and set(r.get_json()["errors"]["json"]) == {"wished_to"}
     r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world, system_id=999))
     assert r.status_code == 422 and "system_id" in r.get_json()["errors"]
@@ -64,7 +65,8 @@ def test_accept_schedules_a_linked_event_and_the_liaison_sees_it(client, world, 
     notes = client.get("/api/v1/notifications", headers=world.headers("pl")).get_json()
     assert [n["kind"] for n in notes] == ["request_accepted"]
     # Deciding twice is a conflict.
-    r = client.post(f"/api/v1/requests/{request_id}/decline", headers=world.headers("staff", **{"If-Match": "*"}),
+    r = client.post(f"/api/v1/requests/{request_id}/decline",
+                    headers=world.headers("staff", **{"If-Match": "*"}),
                     json={"reason": "changed our mind"})
     assert r.status_code == 409
 
@@ -73,12 +75,14 @@ def test_accept_with_a_double_booking_writes_nothing(client, world, engine):
     request_id = factories.add_request(engine, world)
     staff = factories.add_staff(engine)
     factories.add_event(engine, world, starts_at=factories.WHEN, staff=[staff])
-    r = client.post(f"/api/v1/requests/{request_id}/accept", headers=world.headers("staff", **{"If-Match": "1"}),
+    r = client.post(f"/api/v1/requests/{request_id}/accept",
+                    headers=world.headers("staff", **{"If-Match": "1"}),
                     json={"title": "Clash", "starts_at": factories.WHEN.isoformat(),
                           "ends_at": "2030-03-04T10:00:00+00:00", "staff": [{"id": staff}]})
     assert r.status_code == 409 and r.get_json()["conflicts"]
     assert rows(engine, "service_event") == 1
-    assert client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()["status"] == "pending"
+    seen = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()
+    assert seen["status"] == "pending"
 
 
 def test_decline_needs_a_reason_the_liaison_then_reads(client, world, engine):
@@ -91,7 +95,8 @@ def test_decline_needs_a_reason_the_liaison_then_reads(client, world, engine):
     assert r.status_code == 200
     seen = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()
     assert seen["status"] == "declined" and seen["decline_reason"] == "No instructors free before July"
-    r = client.post(f"/api/v1/requests/{request_id}/accept", headers=world.headers("staff", **{"If-Match": "2"}),
+    r = client.post(f"/api/v1/requests/{request_id}/accept",
+                    headers=world.headers("staff", **{"If-Match": "2"}),
                     json={"title": "Late", "starts_at": "2030-06-01T08:00:00+00:00",
                           "ends_at": "2030-06-01T12:00:00+00:00"})
     assert r.status_code == 409
@@ -100,7 +105,8 @@ def test_decline_needs_a_reason_the_liaison_then_reads(client, world, engine):
 def test_lists_are_scoped_and_filtered(client, world, engine):
     factories.add_request(engine, world, who="pl")
     factories.add_request(engine, world, who="no", description="Oslo winter course")
-    assert [r["country"] for r in client.get("/api/v1/requests", headers=world.headers("pl")).get_json()] == ["PL"]
+    mine = client.get("/api/v1/requests", headers=world.headers("pl")).get_json()
+    assert [r["country"] for r in mine] == ["PL"]
     staff = client.get("/api/v1/requests", headers=world.headers("staff"), query_string={"country": "NO"})
     assert [r["description"] for r in staff.get_json()] == ["Oslo winter course"]
     assert client.get("/api/v1/requests?status=accepted", headers=world.headers("staff")).get_json() == []
