@@ -18,9 +18,11 @@ blp = Blueprint("calendar", __name__, url_prefix="/calendar", description="iCale
 @blp.route("/<string:feed_token>.ics")
 class CalendarFeed(MethodView):
     @access(public=True)
-    @blp.response(200, content_type="text/calendar",
-                  description="the holder's events from 90 days ago to a year ahead")
+    @blp.response(200, content_type="text/calendar")
     @blp.alt_response(404, description="unknown, malformed or revoked token")
+    @blp.doc(security=[], responses={"200": {
+        "description": "the holder's events from 90 days ago to a year ahead",
+        "content": {"text/calendar": {"schema": {"type": "string"}}}}})
     def get(self, feed_token: str) -> Any:
         """The feed token holder's visible events as iCalendar (no Authorization header)."""
         session = get_session()
