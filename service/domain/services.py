@@ -44,7 +44,7 @@ ALLOWED: dict[str, list[str]] = {
     S.cancelled: [],
 }
 FROZEN = {S.completed.value, S.cancelled.value}
-SCHEDULE_FIELDS = {"starts_at", "ends_at", "timezone", "staff", "unit_ids"}
+SCHEDULE_FIELDS = {"starts_at", "ends_at", "staff", "unit_ids"}
 
 
 @dataclass
