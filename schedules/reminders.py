@@ -26,7 +26,6 @@ from service.db import get_engine, session_scope
 from service.domain import outbox
 
 log = logging.getLogger(__name__)
-LOCK_ID = 0x4B53_5245  # "KSRE": the reminders job's advisory lock on PostgreSQL
 DUE = {EventStatus.planned.value, EventStatus.confirmed.value}
 WINDOWS = (("7d", dt.timedelta(days=1), dt.timedelta(days=7)),
            ("1d", dt.timedelta(0), dt.timedelta(days=1)))
@@ -37,10 +36,10 @@ def send_service_reminders(app: Flask, *, now: dt.datetime | None = None) -> int
     now = now or utcnow()
     created = 0
     with session_scope(get_engine(app), actor=(None, "scheduler")) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
+        outbox.job_lock(session, "services:remind")
         for label, after, until in WINDOWS:
-            created += outbox.enqueue(session, _reminders(session, label, now + after, now + until))
+            created += outbox.notify(session=session,
+                                     messages=_reminders(session, label, now + after, now + until))
     log.info("service reminders: %d new", created)
     return created
 

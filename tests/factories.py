@@ -75,10 +75,16 @@ def build_world(engine: sa.Engine) -> World:
 WHEN = dt.datetime(2030, 3, 4, 8, 0, tzinfo=dt.UTC)  # a Monday, comfortably in the future
 
 
-def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon", *, email: str | None = None,
+AUTO = "auto"
+
+
+def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon", *, email: str | None = AUTO,
               skills: list[str] | None = None, active: bool = True) -> int:
+    """A staff member; the e-mail defaults to <surname>@k-sustain.example (None: no e-mail)."""
     from service.domain import services
 
+    if email == AUTO:
+        email = f"{name.split()[0].lower()}@k-sustain.example"
     with session_scope(engine) as s:
         staff = services.create_staff(session=s, data={
             "name": name, "email": email, "skills": skills or ["instructor K9"], "active": active})

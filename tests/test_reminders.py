@@ -24,7 +24,7 @@ def _outbox(engine):
 
 def _setup(engine, world):
     staff = factories.add_staff(engine, "Park Ji-hoon", email="staff@example.org")  # also a user
-    no_mail = factories.add_staff(engine, "Choi Eun-ji")
+    no_mail = factories.add_staff(engine, "Choi Eun-ji", email=None)
     week = factories.add_event(engine, world, starts_at=NOW + dt.timedelta(days=6, hours=20),
                                staff=[staff, no_mail], status="confirmed")
     day = factories.add_event(engine, world, country="NO", starts_at=NOW + dt.timedelta(hours=20))

@@ -1,6 +1,7 @@
-"""The outbox: notifications are written once (by key) and sent by SMTP when it is configured.
+"""The notification outbox (each message once per unique key), the lock jobs run under, delivery.
 
-Without SMTP_HOST they stay unsent and readable (`GET /api/v1/notifications`); nothing is lost.
+Messages are sent by SMTP when SMTP_HOST is configured (`deliver_pending`); without it they stay
+unsent and readable (`GET /api/v1/notifications`): nothing is lost.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import smtplib
 from email.message import EmailMessage
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from models import Notification, utcnow
+from models import Notification, Role, User, utcnow
 from service.db import get_engine, session_scope
 
 log = logging.getLogger(__name__)
@@ -22,21 +24,46 @@ MAX_ATTEMPTS = 5
 BATCH = 200
 
 
-def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert notifications whose `key` is new (INSERT ... ON CONFLICT DO NOTHING); returns how many.
+def notify(*, session: Session, messages: list[dict[str, Any]]) -> int:
+    """Insert notifications, skipping any whose `key` exists already; returns how many were new.
 
-    Running twice, or in two processes at once, writes each key once.
+    `INSERT … ON CONFLICT (key) DO NOTHING` on both engines, so two jobs (or two processes)
+    writing the same message at once produce it once, without aborting the transaction.
     """
-    if not rows:
+    if not messages:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    values = [{"created_at": now, "attempts": 0, "data": None, "user_id": None,
-               "country_code": None, **row} for row in rows]
-    stmt = (insert(Notification).values(values)
-            .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
-    return len(session.execute(stmt).all())
+    rows = [{"created_at": now, "attempts": 0, **m} for m in messages]
+    dialect = session.get_bind().dialect.name
+    table = Notification.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = insert.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    return len(session.execute(stmt, rows).all())
+
+
+def liaisons_of(*, session: Session, country_code: str) -> list[User]:
+    """The active liaison officers of a country."""
+    return list(session.exec(
+        select(User).where(User.role == Role.liaison, User.country_code == country_code,
+                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+    ))
+
+
+def staff_and_admins(*, session: Session) -> list[User]:
+    """Every active staff member and administrator (they receive escalations)."""
+    return list(session.exec(
+        select(User).where(User.role.in_([Role.staff, Role.admin]),  # type: ignore[attr-defined]
+                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+    ))
+
+
+def job_lock(session: Session, name: str) -> None:
+    """On PostgreSQL, a transaction-level advisory lock: one process runs a job step at a time.
+
+    SQLite needs none: job sessions begin IMMEDIATE, which already serializes writers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def _send(settings: dict[str, Any], note: Notification) -> None:

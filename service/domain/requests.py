@@ -51,7 +51,7 @@ def _decide(session: Session, request: ServiceRequest, actor: Principal, status:
         return
     answer = (f"accepted: service event {request.event_id} is planned"
               if status == RequestStatus.accepted else f"declined: {request.decline_reason}")
-    outbox.enqueue(session, [{
+    outbox.notify(session=session, messages=[{
         "key": f"request-{status.value}:request:{request.id}:user:{requester.id}",
         "kind": f"request_{status.value}", "user_id": requester.id, "recipient": requester.email,
         "country_code": request.country_code,

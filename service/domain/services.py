@@ -21,11 +21,9 @@ from models import (
     EventStaff,
     EventStatus,
     EventUnit,
-    Role,
     ServiceEvent,
     StaffMember,
     Unit,
-    User,
     WeaponSystem,
     utcnow,
 )
@@ -276,10 +274,8 @@ def on_event_completed(*, session: Session, event: ServiceEvent) -> None:
     Stamps `completed_at` and tells the country's liaisons; the survey invitation hooks in here.
     """
     event.completed_at = utcnow()
-    liaisons = session.exec(select(User).where(
-        User.role == Role.liaison.value, User.country_code == event.country_code,
-        col(User.active).is_(True))).all()
-    outbox.enqueue(session, [{
+    liaisons = outbox.liaisons_of(session=session, country_code=event.country_code)
+    outbox.notify(session=session, messages=[{
         "key": f"event-completed:event:{event.id}:user:{u.id}", "kind": "event_completed",
         "user_id": u.id, "recipient": u.email, "country_code": event.country_code,
         "subject": f"Service completed: {event.title}",
