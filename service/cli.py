@@ -17,6 +17,7 @@ db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users and their tokens.")
 surveys_cli = AppGroup("surveys", help="Satisfaction surveys.")
 reports_cli = AppGroup("reports", help="Monthly PDF reports.")
+reminders_cli = AppGroup("reminders", help="Service reminders (the scheduler's daily job).")
 
 
 @db_cli.command("upgrade")
@@ -136,9 +137,27 @@ def reports_generate(period: str, country_code: str | None) -> None:
                f"in {time.perf_counter() - started:.1f} s")
     if failed:
         sys.exit(1)
+@reminders_cli.command("run")
+@click.option("--now", default=None, help="Pretend it is this ISO 8601 time (with an offset).")
+@click.option("--no-deliver", is_flag=True, help="Only write the outbox; do not send by SMTP.")
+def reminders_run(now: str | None, no_deliver: bool) -> None:
+    """Run the daily service reminders once; prints how many were new and sent."""
+    import datetime as dt
+
+    from schedules.reminders import send_service_reminders
+    from service.domain.outbox import deliver_pending
+
+    at = dt.datetime.fromisoformat(now) if now else None
+    if at is not None and at.tzinfo is None:
+        raise click.BadParameter("give an offset, e.g. 2030-03-01T06:00:00+00:00", param_hint="--now")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    created = send_service_reminders(app, now=at)
+    sent = 0 if no_deliver else deliver_pending(app)
+    click.echo(f"reminders: {created} new, {sent} sent")
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(surveys_cli)

@@ -39,6 +39,11 @@ class Settings:
     report_marking: str = "UNCLASSIFIED"  # printed in every report page's header and footer
     scheduler_timezone: str = "Asia/Seoul"  # the monthly job runs at 02:00 on the 1st, here
     run_scheduler_in_process: bool = False  # development only: `flask run` also runs the jobs
+    smtp_host: str = ""  # empty: notifications stay in the outbox, readable through the API
+    smtp_port: int = 587
+    smtp_from: str = "k-sustain@localhost"
+    smtp_user: str = ""  # when set: STARTTLS, then log in
+    smtp_password: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -104,6 +109,11 @@ class Settings:
             "REPORT_MARKING": self.report_marking,
             "SCHEDULER_TIMEZONE": self.scheduler_timezone,
             "RUN_SCHEDULER_IN_PROCESS": self.run_scheduler_in_process,
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": self.smtp_port,
+            "SMTP_FROM": self.smtp_from,
+            "SMTP_USER": self.smtp_user,
+            "SMTP_PASSWORD": self.smtp_password,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -101,9 +101,11 @@ def db(engine: sa.Engine) -> Iterator[Any]:
 
 
 @pytest.fixture
-def world(engine: sa.Engine) -> factories.World:
+def world(app: Flask, engine: sa.Engine) -> factories.World:
     """Two buyer countries (PL, NO), their contracts and units, and a user of every role."""
-    return factories.build_world(engine)
+    w = factories.build_world(engine)
+    w.app = app
+    return w
 
 
 def rows(engine: sa.Engine, table: str) -> int:

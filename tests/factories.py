@@ -21,6 +21,8 @@ PASSWORD = "correct horse battery"  # noqa: S105
 class World:
     ids: dict[str, Any] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    engine: Any = None
+    app: Any = None  # the Flask app, for domain rules that read its settings
 
     def headers(self, who: str, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
@@ -36,6 +38,7 @@ def add_user(engine: sa.Engine, email: str, role: Role, country: str | None = No
 
 def build_world(engine: sa.Engine) -> World:
     w = World()
+    w.engine = engine
     with session_scope(engine) as s:
         for code, tz in (("PL", "Europe/Warsaw"), ("NO", "Europe/Oslo")):
             registry.create_country(session=s, data={"code": code, "timezone": tz})
@@ -70,18 +73,6 @@ def build_world(engine: sa.Engine) -> World:
     w.ids["report_NO"] = add_report_row(engine, country="NO", period="2020-01")
     w.ids["report_HQ"] = add_report_row(engine, country=None, period="2020-01")
     return w
-
-
-def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon") -> int:
-    """A Korean staff member (instructor) who can lead events and own actions."""
-    from models import StaffMember
-
-    with session_scope(engine) as s:
-        staff = StaffMember(name=name, email=f"{name.split()[0].lower()}@k-sustain.example",
-                            skills=["instructor"])
-        s.add(staff)
-        s.flush()
-        return staff.id or 0
 
 
 def add_completed_event(engine: sa.Engine, world: World, *, country: str = "PL",
@@ -287,3 +278,82 @@ def add_report_month(engine: sa.Engine, w: World, period: str) -> dict[str, Any]
                           participants=4, title=f"Earlier training {n}")
         add_response_row(engine, event_id=e, period=prev, overall=overall, recommend=8)
     return {"events": ev, "action": action}
+# --- follow-up services ----------------------------------------------------------------------
+
+WHEN = dt.datetime(2030, 3, 4, 8, 0, tzinfo=dt.UTC)  # a Monday, comfortably in the future
+
+
+AUTO = "auto"
+
+
+def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon", *, email: str | None = AUTO,
+              skills: list[str] | None = None, active: bool = True) -> int:
+    """A staff member; the e-mail defaults to <surname>@k-sustain.example (None: no e-mail)."""
+    from service.domain import services
+
+    if email == AUTO:
+        email = f"{name.split()[0].lower()}@k-sustain.example"
+    with session_scope(engine) as s:
+        staff = services.create_staff(session=s, data={
+            "name": name, "email": email, "skills": skills or ["instructor K9"], "active": active})
+        return staff.id or 0
+
+
+def add_event(engine: sa.Engine, world: World, *, country: str = "PL", kind: str = "joint_training",
+              starts_at: dt.datetime = WHEN, hours: float = 8, staff: list[int] | None = None,
+              lead: int | None = None, units: list[int] | None = None, status: str = "planned",
+              title: str | None = None, **extra: Any) -> int:
+    """A K9A1 service event scheduled through the domain, then moved along to `status`."""
+    from service.domain import services
+
+    path = {"planned": [], "confirmed": ["confirmed"], "in_progress": ["confirmed", "in_progress"],
+            "completed": ["confirmed", "in_progress", "completed"], "postponed": ["postponed"],
+            "cancelled": ["cancelled"]}[status]
+    with world.app.app_context(), session_scope(engine, actor=(None, "test")) as s:
+        event, _ = services.schedule_event(session=s, data={
+            "kind": kind, "title": title or f"K9A1 {kind.replace('_', ' ')} {country}",
+            "country_code": country, "system_id": world.ids["k9"], "starts_at": starts_at,
+            "ends_at": starts_at + dt.timedelta(hours=hours),
+            "staff": [{"id": i, "is_lead": i == lead} for i in staff or []],
+            "unit_ids": units or [], **extra,
+        })
+        row = event.event
+        for step in path:
+            services.transition(session=s, event=row, status=step, reason="test",
+                                participants_actual=12, outcome="Crews certified")
+        return row.id or 0
+
+
+def add_request(engine: sa.Engine, world: World, *, who: str = "pl", kind: str = "tech_education",
+                description: str = "Fire-control refresher") -> int:
+    from models import User
+    from service.auth import principal_for_user
+    from service.domain import requests
+
+    with session_scope(engine) as s:
+        user = s.get(User, world.ids[f"user_{who}"])
+        request = requests.file_request(session=s, actor=principal_for_user(user), data={
+            "kind": kind, "system_id": world.ids["k9"], "wished_from": dt.date(2030, 5, 1),
+            "wished_to": dt.date(2030, 5, 31), "description": description})
+        return request.id or 0
+
+
+def feed_token_for(engine: sa.Engine, user_id: int, secret: str = "test-secret") -> str:  # noqa: S107
+    from service.domain import calendar
+
+    with session_scope(engine) as s:
+        return calendar.feed_token(secret, user_id, calendar.ensure_salt(session=s, user_id=user_id))
+
+
+def norway_services(world: World) -> dict[str, Any]:
+    """Norway's event, request and feed token, plus a staff member (once per world)."""
+    if "event_NO" not in world.ids:
+        engine = world.engine
+        world.ids["staff_1"] = add_staff(engine, "Lim Ha-eun", email="lim@example.kr")
+        world.ids["event_NO"] = add_event(engine, world, country="NO", title="Oslo range gunnery",
+                                          staff=[world.ids["staff_1"]], units=[world.ids["unit_NO"]],
+                                          location="Rena leir, Norway")
+        world.ids["request_NO"] = add_request(engine, world, who="no", description="Oslo winter course")
+        world.ids["feed_NO"] = feed_token_for(engine, world.ids["user_no"])
+    return {"event_id": world.ids["event_NO"], "request_id": world.ids["request_NO"],
+            "staff_id": world.ids["staff_1"], "feed_token": world.ids["feed_NO"]}

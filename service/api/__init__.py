@@ -9,13 +9,18 @@ from service.api import (
     actions,
     audit,
     auth,
+    calendar,
     contracts,
     countries,
+    events,
     health,
     me,
+    notifications,
     public_surveys,
     reports,
+    requests,
     satisfaction,
+    staff,
     survey_templates,
     surveys,
     systems,
@@ -28,6 +33,7 @@ BLUEPRINTS = [
     surveys.blp, public_surveys.blp, survey_templates.blp, satisfaction.blp, actions.blp,
     reports.blp,
 ]
+BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 
 api = Api()
 

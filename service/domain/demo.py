@@ -6,6 +6,7 @@ entry records the load itself.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -83,12 +84,15 @@ class Size:
     systems: int
     contracts: int
     units: int
+    events: int = 150  # follow-up service events (with ~12 staff members and their bookings)
+    event_years: int = 1  # the events' history reaches this many years back
 
 
 SIZES = {
     "small": Size("small", 0, len(SYSTEMS), len(CONTRACTS), 0),
     "bench": Size("bench", 42, 40, 600, 20000),
 }
+SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years=10)
 
 
 def has_data(engine: Engine) -> bool:
@@ -128,6 +132,8 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         units = _seed_units(conn, spec, rng, lines, systems, today)
         progress(f"contracts {spec.contracts}, units {units}")
         _seed_users(conn)
+        events = _seed_services(conn, spec, rng, today)
+        progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
@@ -377,3 +383,7 @@ def _ids_by_event(conn: sa.Connection, model: Any) -> dict[int, int]:
 def _bulk(conn: sa.Connection, model: Any, rows: list[dict[str, Any]]) -> None:
     for offset in range(0, len(rows), 5000):
         conn.execute(sa.insert(model.__table__), rows[offset:offset + 5000])
+def _seed_services(conn: sa.Connection, spec: Size, rng: random.Random, today: dt.date) -> int:
+    from service.domain.demo_services import seed_services
+
+    return seed_services(conn, events=spec.events, years=spec.event_years, rng=rng, today=today)

@@ -111,7 +111,14 @@ def links(token: str) -> dict[str, str]:
 
 
 def ensure_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | None = None) -> Survey:
-    """The event's survey, created and its invitation written on the first call only."""
+    """The event's survey, created and its invitation written on the first call only; commits."""
+    survey = open_survey(session=session, event=event, now=now)
+    session.commit()
+    return survey
+
+
+def open_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | None = None) -> Survey:
+    """Like `ensure_survey`, inside the caller's transaction (completing an event uses this)."""
     existing = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
     if existing is not None:
         return existing
@@ -131,13 +138,7 @@ def ensure_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | N
         assert found is not None
         return found
     invite(session=session, survey=survey, event=event, now=now)
-    session.commit()
     return survey
-
-
-def on_event_completed(*, session: Session, event: ServiceEvent) -> Survey:
-    """The events lifecycle calls this when an event is completed: it creates its survey."""
-    return ensure_survey(session=session, event=event)
 
 
 def invite(*, session: Session, survey: Survey, event: ServiceEvent, now: dt.datetime) -> None:

@@ -38,6 +38,7 @@ class MeSchema(Base):
     name = fields.String()
     role = choice(Role)
     country = fields.String(allow_none=True, attribute="country_code")
+    calendar_feed_url = fields.String(metadata={"description": "personal iCalendar feed (keep secret)"})
 
 
 class UserSchema(VersionedSchema):

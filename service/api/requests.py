@@ -1,0 +1,85 @@
+"""Service requests: liaisons ask for a service, staff accept (scheduling it) or decline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlmodel import select
+
+from models import ServiceRequest
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.auth import EVERYONE, STAFF, access, require_principal
+from service.db import get_session
+from service.domain import requests
+from service.schemas.services import (
+    DeclineSchema,
+    RequestAcceptSchema,
+    RequestQuerySchema,
+    RequestSchema,
+)
+
+blp = Blueprint("requests", __name__, url_prefix="/requests", description="Service requests")
+
+
+@blp.route("")
+class Requests(MethodView):
+    @blp.arguments(RequestQuerySchema, location="query")
+    @blp.response(200, RequestSchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List requests, newest first; filter by status or country."""
+        stmt = select(ServiceRequest).order_by(ServiceRequest.id.desc())
+        if "status" in query:
+            stmt = stmt.where(ServiceRequest.status == query["status"])
+        if "country" in query:
+            stmt = stmt.where(ServiceRequest.country_code == query["country"])
+        return paginate(get_session(), stmt, pagination_parameters)
+
+    @access(*EVERYONE)
+    @blp.arguments(RequestSchema)
+    @blp.response(201, RequestSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """File a request (a liaison: for their own country; staff: name the country)."""
+        request = requests.file_request(session=get_session(), data=data, actor=require_principal())
+        return with_etag(request, 201)
+
+
+@blp.route("/<int:request_id>")
+class RequestItem(MethodView):
+    @blp.response(200, RequestSchema)
+    def get(self, request_id: int) -> Any:
+        """One request: its state, the decline reason or the scheduled event."""
+        return with_etag(get_or_404(get_session(), ServiceRequest, request_id))
+
+
+@blp.route("/<int:request_id>/accept")
+class RequestAccept(MethodView):
+    @access(*STAFF)
+    @blp.arguments(RequestAcceptSchema)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="already decided, or a double booking")
+    def post(self, data: dict[str, Any], request_id: int) -> Any:
+        """Accept: schedule the service as a planned event linked to the request (needs If-Match)."""
+        session = get_session()
+        request = get_or_404(session, ServiceRequest, request_id)
+        check_if_match(request)
+        request, _event = requests.accept_request(session=session, request=request, data=data,
+                                                  actor=require_principal())
+        return with_etag(request)
+
+
+@blp.route("/<int:request_id>/decline")
+class RequestDecline(MethodView):
+    @access(*STAFF)
+    @blp.arguments(DeclineSchema)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="already decided")
+    def post(self, data: dict[str, Any], request_id: int) -> Any:
+        """Decline with a reason the liaison will see (needs If-Match)."""
+        session = get_session()
+        request = get_or_404(session, ServiceRequest, request_id)
+        check_if_match(request)
+        return with_etag(requests.decline_request(session=session, request=request,
+                                                  reason=data["reason"], actor=require_principal()))

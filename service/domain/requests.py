@@ -1,0 +1,84 @@
+"""Service requests: a liaison asks for a service; staff accept it (scheduling an event) or decline it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
+from service.auth import Principal
+from service.domain import outbox
+from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.services import EventOut, create_events
+
+
+def file_request(*, session: Session, data: dict[str, Any], actor: Principal) -> ServiceRequest:
+    """A new pending request; a liaison's is always for their own country."""
+    data = dict(data)
+    named = data.pop("country_code", None)
+    if actor.is_liaison:
+        if named is not None and named != actor.country_code:
+            # Another country is invisible to a liaison: the same answer as for a missing one.
+            raise NotFound(f"Country {named} not found")
+        code = actor.country_code
+    elif named is None:
+        raise Invalid("Name the country", {"country": ["required when staff file a request"]})
+    else:
+        code = named
+    if session.exec(select(Country.code).where(Country.code == code)).first() is None:
+        raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+    if session.get(WeaponSystem, data["system_id"]) is None:
+        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    request = ServiceRequest(**data, country_code=code, requested_by=actor.user_id)
+    session.add(request)
+    session.commit()
+    return request
+
+
+def _pending(request: ServiceRequest) -> None:
+    if request.status != RequestStatus.pending:
+        raise Conflict(f"The request was already {request.status}",
+                       {"status": [f"already {request.status}"]})
+
+
+def _decide(session: Session, request: ServiceRequest, actor: Principal, status: RequestStatus) -> None:
+    request.status = status.value
+    request.decided_by = actor.user_id
+    request.decided_at = utcnow()
+    requester = session.get(User, request.requested_by) if request.requested_by else None
+    if requester is None or not requester.active:
+        return
+    answer = (f"accepted: service event {request.event_id} is planned"
+              if status == RequestStatus.accepted else f"declined: {request.decline_reason}")
+    outbox.notify(session=session, messages=[{
+        "key": f"request-{status.value}:request:{request.id}:user:{requester.id}",
+        "kind": f"request_{status.value}", "user_id": requester.id, "recipient": requester.email,
+        "country_code": request.country_code,
+        "subject": f"Your service request {request.id} was {status.value}",
+        "body": f"Your request for a {request.kind.replace('_', ' ')} was {answer}.\n",
+        "data": {"request_id": request.id, "event_id": request.event_id},
+    }])
+
+
+def accept_request(*, session: Session, request: ServiceRequest, data: dict[str, Any],
+                   actor: Principal) -> tuple[ServiceRequest, EventOut]:
+    """Schedule the requested service as a planned event linked to the request; commits."""
+    _pending(request)
+    event, _ids = create_events(session=session, data={
+        **data, "kind": request.kind, "country_code": request.country_code,
+        "system_id": request.system_id,
+    }, request_id=request.id)
+    request.event_id = event.id
+    _decide(session, request, actor, RequestStatus.accepted)
+    session.commit()
+    return request, event
+
+
+def decline_request(*, session: Session, request: ServiceRequest, reason: str,
+                    actor: Principal) -> ServiceRequest:
+    _pending(request)
+    request.decline_reason = reason
+    _decide(session, request, actor, RequestStatus.declined)
+    session.commit()
+    return request

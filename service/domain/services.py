@@ -1,0 +1,290 @@
+"""Follow-up services: scheduling, re-scheduling, the lifecycle, and staff members.
+
+Lifecycle (SPEC §2): planned -> confirmed -> in_progress -> completed; planned and confirmed
+may be postponed, and a postponed service goes back to planned; any state but completed may
+be cancelled, with a reason. A postponed service keeps holding its people and units (it is
+not cancelled), so bringing it back to planned can never create a double booking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models import (
+    AuditEntry,
+    Country,
+    EventStaff,
+    EventStatus,
+    EventUnit,
+    ServiceEvent,
+    StaffMember,
+    Unit,
+    WeaponSystem,
+    utcnow,
+)
+from service.db import ACTOR_KEY
+from service.domain import outbox, recurrence
+from service.domain.conflicts import Window, find_conflicts, lock_resources
+from service.domain.errors import Conflict, Invalid
+
+S = EventStatus
+ALLOWED: dict[str, list[str]] = {
+    S.planned: [S.confirmed, S.postponed, S.cancelled],
+    S.confirmed: [S.in_progress, S.postponed, S.cancelled],
+    S.in_progress: [S.completed, S.cancelled],
+    S.postponed: [S.planned, S.cancelled],
+    S.completed: [],
+    S.cancelled: [],
+}
+FROZEN = {S.completed.value, S.cancelled.value}
+SCHEDULE_FIELDS = {"starts_at", "ends_at", "staff", "unit_ids"}
+
+
+@dataclass
+class EventOut:
+    """An event with its assignments, ready for `EventSchema` (reads fall through to the row)."""
+
+    event: ServiceEvent
+    staff: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    series_event_ids: list[int] | None = None  # set only in the answer that created a series
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.event, name)
+
+
+# --- staff members ---------------------------------------------------------------------------
+
+
+def create_staff(*, session: Session, data: dict[str, Any]) -> StaffMember:
+    staff = StaffMember(**data)
+    session.add(staff)
+    session.commit()
+    return staff
+
+
+def update_staff(*, session: Session, staff: StaffMember, changes: dict[str, Any]) -> StaffMember:
+    for key, value in changes.items():
+        setattr(staff, key, value)
+    session.commit()
+    return staff
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def with_assignments(*, session: Session, events: Sequence[ServiceEvent]) -> list[EventOut]:
+    """The events with their staff and units: two queries for the whole page."""
+    out = {e.id: EventOut(e) for e in events}
+    if out:
+        for event_id, sid, name, lead in session.execute(
+            select(EventStaff.event_id, StaffMember.id, StaffMember.name, EventStaff.is_lead)
+            .join(StaffMember, StaffMember.id == EventStaff.staff_id)
+            .where(col(EventStaff.event_id).in_(out))
+            .order_by(col(EventStaff.is_lead).desc(), StaffMember.name)
+        ):
+            out[event_id].staff.append({"id": sid, "name": name, "is_lead": lead})
+        for event_id, uid, serial in session.execute(
+            select(EventUnit.event_id, Unit.id, Unit.serial).join(Unit, Unit.id == EventUnit.unit_id)
+            .where(col(EventUnit.event_id).in_(out)).order_by(Unit.serial)
+        ):
+            out[event_id].units.append({"id": uid, "serial": serial})
+    return list(out.values())
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+def _check_staff(session: Session, staff: list[dict[str, Any]]) -> None:
+    ids = {s["id"] for s in staff}
+    found = {m.id: m for m in session.exec(select(StaffMember).where(StaffMember.id.in_(ids)))}
+    problems = [f"unknown staff member {i}" for i in sorted(ids - set(found))]
+    problems += [f"staff member {i} ({m.name}) is inactive" for i, m in sorted(found.items())
+                 if not m.active]
+    if problems:
+        raise Invalid("Unknown or inactive staff", {"staff": problems})
+
+
+def _check_units(session: Session, unit_ids: list[int], country_code: str, system_id: int) -> None:
+    found = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(unit_ids)))}
+    problems = [f"unknown unit {i}" for i in sorted(set(unit_ids) - set(found))]
+    problems += [f"unit {u.serial} is not a unit of this country and system"
+                 for u in found.values() if u.country_code != country_code or u.system_id != system_id]
+    if problems:
+        raise Invalid("Units must belong to the event's country and system", {"unit_ids": problems})
+
+
+def _refuse_conflicts(session: Session, *, windows: list[Window], staff_ids: list[int],
+                      unit_ids: list[int], exclude: Sequence[int] = ()) -> None:
+    lock_resources(session, staff_ids=staff_ids, unit_ids=unit_ids)
+    clashes = find_conflicts(session, windows=windows, staff_ids=staff_ids, unit_ids=unit_ids,
+                             exclude_event_ids=exclude)
+    if clashes:
+        errors: dict[str, list[str]] = {}
+        for c in clashes:
+            key = "staff" if c["resource"] == "staff" else "unit_ids"
+            errors.setdefault(key, []).append(f"{c['name']} is booked for event {c['event_id']}")
+        raise Conflict("Double booking: a staff member or unit is already booked then",
+                       errors, conflicts=clashes)
+
+
+def _assign(session: Session, event_id: int, staff: list[dict[str, Any]], unit_ids: list[int]) -> None:
+    for s in staff:
+        session.add(EventStaff(event_id=event_id, staff_id=s["id"], is_lead=bool(s.get("is_lead"))))
+    for uid in unit_ids:
+        session.add(EventUnit(event_id=event_id, unit_id=uid))
+
+
+def schedule_event(*, session: Session, data: dict[str, Any]) -> tuple[EventOut, list[int]]:
+    """Create a planned event, or a series of them (`recurrence`); returns the first and all ids.
+
+    Every occurrence is checked for double bookings before anything is written; commits.
+    """
+    first, ids = create_events(session=session, data=data)
+    session.commit()
+    return first, ids
+
+
+def create_events(*, session: Session, data: dict[str, Any], request_id: int | None = None,
+                  ) -> tuple[EventOut, list[int]]:
+    """`schedule_event` without the commit, for callers that write more in the same transaction."""
+    data = dict(data)
+    country = session.get(Country, data["country_code"])
+    if country is None:
+        raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+    if session.get(WeaponSystem, data["system_id"]) is None:
+        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    staff, unit_ids = data.pop("staff", []) or [], data.pop("unit_ids", []) or []
+    rule = data.pop("recurrence", None)
+    data.setdefault("timezone", country.timezone)
+    _check_staff(session, staff)
+    _check_units(session, unit_ids, country.code, data["system_id"])
+    windows = (recurrence.expand(rule=rule, starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                 timezone=data["timezone"])
+               if rule else [(data["starts_at"], data["ends_at"])])
+    _refuse_conflicts(session, windows=windows, staff_ids=[s["id"] for s in staff], unit_ids=unit_ids)
+    series_id = str(uuid.uuid4()) if rule else None
+    now = utcnow()
+    events = [ServiceEvent(**{**data, "starts_at": start, "ends_at": end}, series_id=series_id,
+                           request_id=request_id, status=S.planned.value, created_at=now,
+                           updated_at=now) for start, end in windows]
+    session.add_all(events)
+    session.flush()
+    for event in events:
+        _assign(session, event.id or 0, staff, unit_ids)
+    session.flush()
+    first = with_assignments(session=session, events=events[:1])[0]
+    ids = [e.id or 0 for e in events]
+    return first, ids
+
+
+def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, Any]) -> EventOut:
+    """Change an event's fields, times or assignments (double bookings refused); commits."""
+    if event.status in FROZEN and SCHEDULE_FIELDS & set(changes):
+        raise Conflict(f"A {event.status} service cannot be rescheduled or re-assigned",
+                       {f: [f"the service is {event.status}"] for f in SCHEDULE_FIELDS & set(changes)})
+    starts, ends = changes.get("starts_at", event.starts_at), changes.get("ends_at", event.ends_at)
+    if ends <= starts:
+        name = "ends_at" if "ends_at" in changes else "starts_at"
+        raise Invalid("The service must end after it starts", {name: ["ends_at must be after starts_at"]})
+    cap = changes.get("capacity", event.capacity)
+    planned = changes.get("participants_planned", event.participants_planned)
+    if cap is not None and planned is not None and planned > cap:
+        raise Invalid("More participants than places", {"participants_planned": ["cannot exceed capacity"]})
+    staff, unit_ids = changes.pop("staff", None), changes.pop("unit_ids", None)
+    if staff is not None:
+        _check_staff(session, staff)
+    if unit_ids is not None:
+        _check_units(session, unit_ids, event.country_code, event.system_id)
+    current_staff = {s.staff_id: s for s in
+                     session.exec(select(EventStaff).where(EventStaff.event_id == event.id))}
+    current_units = {u.unit_id: u for u in
+                     session.exec(select(EventUnit).where(EventUnit.event_id == event.id))}
+    if {"starts_at", "ends_at"} & set(changes) or staff is not None or unit_ids is not None:
+        staff_ids = [s["id"] for s in staff] if staff is not None else list(current_staff)
+        units = unit_ids if unit_ids is not None else list(current_units)
+        _refuse_conflicts(session, windows=[(starts, ends)], staff_ids=staff_ids, unit_ids=units,
+                          exclude=[event.id or 0])
+    if staff is not None:
+        wanted = {s["id"]: bool(s.get("is_lead")) for s in staff}
+        for sid, link in current_staff.items():
+            if sid not in wanted:
+                session.delete(link)
+            elif link.is_lead != wanted[sid]:
+                link.is_lead = wanted[sid]
+        _assign(session, event.id or 0, [{"id": i, "is_lead": lead} for i, lead in wanted.items()
+                                         if i not in current_staff], [])
+    if unit_ids is not None:
+        for uid, unit_link in current_units.items():
+            if uid not in unit_ids:
+                session.delete(unit_link)
+        _assign(session, event.id or 0, [], [u for u in unit_ids if u not in current_units])
+    for key, value in changes.items():
+        setattr(event, key, value)
+    event.updated_at = utcnow()  # assignment-only edits still make a new version
+    session.commit()
+    return with_assignments(session=session, events=[event])[0]
+
+
+# --- the lifecycle ---------------------------------------------------------------------------
+
+
+def transition(*, session: Session, event: ServiceEvent, status: str, reason: str | None = None,
+               participants_actual: int | None = None, outcome: str | None = None) -> EventOut:
+    """Move an event along its lifecycle; illegal moves are 409 with the allowed ones; commits."""
+    allowed = [str(s) for s in ALLOWED[S(event.status)]]
+    if status not in allowed:
+        raise Conflict(f"A {event.status} service cannot become {status}",
+                       {"status": [f"allowed from {event.status}: {', '.join(allowed) or 'none'}"]},
+                       allowed=allowed)
+    if status == S.cancelled and not reason:
+        raise Invalid("Cancelling needs a reason", {"reason": ["required to cancel"]})
+    if status == S.completed:
+        if participants_actual is not None:
+            event.participants_actual = participants_actual
+        if outcome:
+            event.outcome = outcome
+        missing = {f: ["required to complete"] for f in ("participants_actual", "outcome")
+                   if getattr(event, f) in (None, "")}
+        if missing:
+            raise Invalid("Completing needs the participants and the outcome", missing)
+    before = event.status
+    event.status = status
+    event.updated_at = utcnow()
+    if status == S.cancelled:
+        event.cancel_reason = reason
+    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
+    session.add(AuditEntry(user_id=user_id, actor=label, action="transition", entity="service_event",
+                           entity_id=str(event.id), remote_addr=session.info.get("remote_addr"),
+                           changes={"status": [before, status], "reason": reason}))
+    if status == S.completed:
+        on_event_completed(session=session, event=event)
+    session.commit()
+    return with_assignments(session=session, events=[event])[0]
+
+
+def on_event_completed(*, session: Session, event: ServiceEvent) -> None:
+    """What completing a service sets off, inside the transition's own transaction.
+
+    Stamps `completed_at`, tells the country's liaisons, and opens the event's survey (its
+    invitation goes out through the outbox in the same transaction).
+    """
+    from service.domain import surveys
+
+    event.completed_at = utcnow()
+    session.flush()
+    surveys.open_survey(session=session, event=event, now=event.completed_at)
+    liaisons = outbox.liaisons_of(session=session, country_code=event.country_code)
+    outbox.notify(session=session, messages=[{
+        "key": f"event-completed:event:{event.id}:user:{u.id}", "kind": "event_completed",
+        "user_id": u.id, "recipient": u.email, "country_code": event.country_code,
+        "subject": f"Service completed: {event.title}",
+        "body": (f"The service \"{event.title}\" was completed with {event.participants_actual} "
+                 f"participants.\n\nOutcome: {event.outcome}\n"),
+        "data": {"event_id": event.id},
+    } for u in liaisons])

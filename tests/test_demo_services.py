@@ -1,0 +1,42 @@
+"""The demo data's services: a believable year, without double bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from service.domain import demo
+
+
+def test_demo_year_of_services_without_overlaps(engine):
+    demo.seed(engine, size="small", today=dt.date(2026, 6, 1))
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(
+            sa.text("SELECT status, count(*) FROM service_event GROUP BY status")).all())
+        assert sum(statuses.values()) == demo.SIZES["small"].events
+        assert statuses["postponed"] == 1
+        assert {"completed", "cancelled", "planned", "confirmed"} <= set(statuses)
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM service_event WHERE status = 'completed' "
+            "AND (participants_actual IS NULL OR outcome IS NULL)")).scalar() == 0
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM service_event WHERE status = 'cancelled' AND cancel_reason IS NULL")
+        ).scalar() == 0
+        for link in ("event_staff", "event_unit"):
+            column = "staff_id" if link == "event_staff" else "unit_id"
+            clashes = conn.execute(sa.text(
+                f"SELECT count(*) FROM {link} a JOIN {link} b ON a.{column} = b.{column} "  # noqa: S608
+                "AND a.event_id < b.event_id "
+                "JOIN service_event x ON x.id = a.event_id JOIN service_event y ON y.id = b.event_id "
+                "WHERE x.status != 'cancelled' AND y.status != 'cancelled' "
+                "AND x.starts_at < y.ends_at AND y.starts_at < x.ends_at")).scalar()
+            assert clashes == 0, link
+        assert conn.execute(sa.text("SELECT count(*) FROM staff_member")).scalar() == 12
+        pending = "SELECT count(*) FROM service_request WHERE status = 'pending'"
+        assert conn.execute(sa.text(pending)).scalar() == 2
+        # Units of a trial run belong to the event's country and system.
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM event_unit eu JOIN unit u ON u.id = eu.unit_id "
+            "JOIN service_event e ON e.id = eu.event_id "
+            "WHERE u.country_code != e.country_code OR u.system_id != e.system_id")).scalar() == 0

@@ -1,0 +1,112 @@
+"""Service requests: liaisons file them for their own country; staff accept or decline once."""
+
+from __future__ import annotations
+
+from tests import factories
+from tests.conftest import rows
+
+
+def _request(world, **over):
+    return {"kind": "tech_education", "system_id": world.ids["k9"], "wished_from": "2030-05-01",
+            "wished_to": "2030-05-31", "description": "Fire-control refresher", **over}
+
+
+def test_liaison_files_for_their_own_country(client, world, engine):
+    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world))
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["country"] == "PL" and body["status"] == "pending" and body["event_id"] is None
+    assert body["requested_by"] == world.ids["user_pl"]
+    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world, country="PL"))
+    assert r.status_code == 201
+
+
+def test_liaison_naming_another_country_gets_404_and_nothing_is_written(client, world, engine):
+    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world, country="NO"))
+    assert r.status_code == 404
+    assert rows(engine, "service_request") == 0
+
+
+def test_staff_must_name_the_country(client, world, engine):
+    r = client.post("/api/v1/requests", headers=world.headers("staff"), json=_request(world))
+    assert r.status_code == 422 and "country" in r.get_json()["errors"]
+    r = client.post("/api/v1/requests", headers=world.headers("staff"), json=_request(world, country="NO"))
+    assert r.status_code == 201 and r.get_json()["country"] == "NO"
+
+
+def test_request_validation_names_fields(client, world, engine):
+    r = client.post("/api/v1/requests", headers=world.headers("pl"),
+                    json=_request(world, kind="party", wished_from="soon"))
+    assert r.status_code == 422 and set(r.get_json()["errors"]["json"]) == {"kind", "wished_from"}
+    r = client.post("/api/v1/requests", headers=world.headers("pl"),
+                    json=_request(world, wished_to="2030-04-01"))
+    assert r.status_code == 422 and set(r.get_json()["errors"]["json"]) == {"wished_to"}
+    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world, system_id=999))
+    assert r.status_code == 422 and "system_id" in r.get_json()["errors"]
+    assert rows(engine, "service_request") == 0
+
+
+def test_accept_schedules_a_linked_event_and_the_liaison_sees_it(client, world, engine):
+    request_id = factories.add_request(engine, world)
+    staff = factories.add_staff(engine)
+    h = world.headers("staff", **{"If-Match": "1"})
+    r = client.post(f"/api/v1/requests/{request_id}/accept", headers=h, json={
+        "title": "K9A1 fire-control course", "starts_at": "2030-05-12T09:00:00+02:00",
+        "ends_at": "2030-05-16T16:00:00+02:00", "staff": [{"id": staff, "is_lead": True}],
+        "participants_planned": 16, "capacity": 20})
+    assert r.status_code == 200, r.get_json()
+    decided = r.get_json()
+    assert decided["status"] == "accepted" and decided["event_id"]
+    event = client.get(f"/api/v1/events/{decided['event_id']}", headers=world.headers("pl")).get_json()
+    assert event["request_id"] == request_id and event["status"] == "planned"
+    assert event["kind"] == "tech_education" and event["country"] == "PL"
+    seen = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()
+    assert seen["status"] == "accepted" and seen["event_id"] == decided["event_id"]
+    notes = client.get("/api/v1/notifications", headers=world.headers("pl")).get_json()
+    assert [n["kind"] for n in notes] == ["request_accepted"]
+    # Deciding twice is a conflict.
+    r = client.post(f"/api/v1/requests/{request_id}/decline",
+                    headers=world.headers("staff", **{"If-Match": "*"}),
+                    json={"reason": "changed our mind"})
+    assert r.status_code == 409
+
+
+def test_accept_with_a_double_booking_writes_nothing(client, world, engine):
+    request_id = factories.add_request(engine, world)
+    staff = factories.add_staff(engine)
+    factories.add_event(engine, world, starts_at=factories.WHEN, staff=[staff])
+    r = client.post(f"/api/v1/requests/{request_id}/accept",
+                    headers=world.headers("staff", **{"If-Match": "1"}),
+                    json={"title": "Clash", "starts_at": factories.WHEN.isoformat(),
+                          "ends_at": "2030-03-04T10:00:00+00:00", "staff": [{"id": staff}]})
+    assert r.status_code == 409 and r.get_json()["conflicts"]
+    assert rows(engine, "service_event") == 1
+    seen = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()
+    assert seen["status"] == "pending"
+
+
+def test_decline_needs_a_reason_the_liaison_then_reads(client, world, engine):
+    request_id = factories.add_request(engine, world)
+    h = world.headers("staff", **{"If-Match": "1"})
+    r = client.post(f"/api/v1/requests/{request_id}/decline", headers=h, json={})
+    assert r.status_code == 422 and "reason" in r.get_json()["errors"]["json"]
+    r = client.post(f"/api/v1/requests/{request_id}/decline", headers=h,
+                    json={"reason": "No instructors free before July"})
+    assert r.status_code == 200
+    seen = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl")).get_json()
+    assert seen["status"] == "declined" and seen["decline_reason"] == "No instructors free before July"
+    r = client.post(f"/api/v1/requests/{request_id}/accept",
+                    headers=world.headers("staff", **{"If-Match": "2"}),
+                    json={"title": "Late", "starts_at": "2030-06-01T08:00:00+00:00",
+                          "ends_at": "2030-06-01T12:00:00+00:00"})
+    assert r.status_code == 409
+
+
+def test_lists_are_scoped_and_filtered(client, world, engine):
+    factories.add_request(engine, world, who="pl")
+    factories.add_request(engine, world, who="no", description="Oslo winter course")
+    mine = client.get("/api/v1/requests", headers=world.headers("pl")).get_json()
+    assert [r["country"] for r in mine] == ["PL"]
+    staff = client.get("/api/v1/requests", headers=world.headers("staff"), query_string={"country": "NO"})
+    assert [r["description"] for r in staff.get_json()] == ["Oslo winter course"]
+    assert client.get("/api/v1/requests?status=accepted", headers=world.headers("staff")).get_json() == []
