@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -31,6 +32,8 @@ class Settings:
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
+    session_cookie_secure: bool = False  # the web session cookie; always Secure in production
+    session_lifetime_hours: int = 12
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +84,10 @@ class Settings:
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure or self.env == "production",
+            "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_lifetime_hours),
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

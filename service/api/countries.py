@@ -8,11 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlmodel import select
 
-from models import Country
+from models import Country, utcnow
 from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
-from service.domain import registry
+from service.domain import dashboard, registry
+from service.schemas.dashboard import CountryStatusSchema
 from service.schemas.registry import (
     CountryQuerySchema,
     CountrySchema,
@@ -69,3 +70,14 @@ class CountryFleet(MethodView):
         session = get_session()
         country = get_or_404(session, Country, code.upper())
         return registry.fleet(session=session, country_code=country.code)
+
+
+@blp.route("/<string:code>/status")
+class CountryStatus(MethodView):
+    @blp.response(200, CountryStatusSchema)
+    def get(self, code: str) -> Any:
+        """Dashboard summary: fleet, next and completed services, 12 months' satisfaction,
+        open requests and corrective actions, surveys waiting, latest reports."""
+        session = get_session()
+        country = get_or_404(session, Country, code.upper())
+        return dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
