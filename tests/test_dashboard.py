@@ -82,3 +82,9 @@ def test_sort_puts_missing_figures_last_and_ignores_unknown_keys():
     assert [r["name"] for r in dashboard.sort_rows(rows, "-csat")] == ["C", "A", "B"]
     assert [r["name"] for r in dashboard.sort_rows(rows, "csat")] == ["A", "C", "B"]
     assert [r["name"] for r in dashboard.sort_rows(rows, "password")] == ["A", "B", "C"]
+
+
+def test_odd_country_codes_are_404_not_errors(client, world):
+    for code in ("%00", "P%00", "x" * 300, "1A", "ÅÅ"):
+        r = client.get(f"/api/v1/countries/{code}/status", headers=world.headers("staff"))
+        assert r.status_code == 404, code

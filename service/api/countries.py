@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from sqlmodel import select
 
 from models import Country, utcnow
@@ -79,5 +79,14 @@ class CountryStatus(MethodView):
         """Dashboard summary: fleet, next and completed services, 12 months' satisfaction,
         open requests and corrective actions, surveys waiting, latest reports."""
         session = get_session()
-        country = get_or_404(session, Country, code.upper())
+        country = country_or_404(session, code)
         return dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
+
+
+def country_or_404(session: Any, code: str) -> Country:
+    """The country `code` names if the caller may see it; any other string is a 404 alike
+    (never sent to the database: PostgreSQL refuses a NUL byte in text)."""
+    code = code.upper()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        abort(404, message="Country not found")
+    return get_or_404(session, Country, code)

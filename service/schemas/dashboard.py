@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
+from service.domain.dashboard import GLANCE_SORTS
 from service.schemas.common import AwareDateTime, Base
 from service.schemas.registry import FleetLineSchema
 
@@ -113,3 +114,10 @@ class CountryStatusSchema(Base):
     open_actions = fields.Nested(StatusActionsSchema)
     surveys_waiting = fields.Nested(StatusSurveysSchema)
     reports = fields.List(fields.Nested(StatusReportSchema))
+
+
+class GlanceQuerySchema(Base):
+    """The countries table's order: a column, "-column" for descending."""
+
+    sort = fields.String(load_default="name", validate=validate.OneOf(
+        [*GLANCE_SORTS, *(f"-{key}" for key in GLANCE_SORTS)]))
