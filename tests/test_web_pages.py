@@ -277,3 +277,18 @@ def test_no_page_answers_500_to_odd_input(app, client, world, engine, who):
             assert r.status_code < 500, (who, url, value, r.status_code)
             assert "<script>x</script>" not in r.get_data(as_text=True), (url, value)
     assert client.get("/static/web/../../config.py").status_code == 404
+
+
+@pytest.mark.parametrize("who, paths", [(None, ["/login"]), ("pl", ["/", "/countries/NO"]),
+                                        ("admin", ["/countries", "/countries/PL", "/users"])])
+def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths):
+    """The CSP allows scripts and styles only from our own files."""
+    add_overview_data(engine, world)
+    if who:
+        sign_in(client, who)
+    for path in paths:
+        page = client.get(path).get_data(as_text=True)
+        assert "<html lang=\"en\">" in page and '<main id="main"' in page, path
+        assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", page, re.I), path
+        inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
+        assert all(f'<label for="{i}">' in page for i in inputs), path
