@@ -14,6 +14,7 @@ from service.config import Settings
 from service.db import session_scope
 from service.web.filters import local
 from tests.factories import OVERVIEW_PLACES, PASSWORD, add_overview_data
+from tests.test_access import PUBLIC, _norway_params, _url
 
 NORWAY = ("Norway", "NO-C-1", "K9-NO-", "Europe/Oslo", "no@example.org", OVERVIEW_PLACES["NO"],
           "Fire direction course NO")
@@ -40,17 +41,18 @@ def web_get_routes(app: Any) -> list[str]:
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_and_back(app, client, world):
-    for endpoint, method, path in [("web.home", "GET", "/"), ("web.countries", "GET", "/countries?sort=nps"),
-                                   ("web.country", "GET", "/countries/PL"), ("web.users", "GET", "/users"),
-                                   ("web.users", "POST", "/users"), ("web.logout", "POST", "/logout"),
-                                   ("web.user_active", "POST", f"/users/{world.ids['user_pl']}/active")]:
-        r = client.open(path, method=method)
-        assert r.status_code == 302, (endpoint, r.status_code)
-        assert r.location.startswith("/login"), endpoint
+    """Every route of the pages but sign-in and the stylesheet, whatever its method."""
+    params = _norway_params(world)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("web.") or rule.endpoint in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            r = client.open(_url(rule.rule, params), method=method)
+            assert r.status_code == 302 and r.location.startswith("/login"), (method, rule.rule)
+            checked += 1
+    assert checked >= 7
     assert client.get("/countries?sort=nps").location == "/login?next=/countries?sort%3Dnps"
-    covered = {"web.home", "web.countries", "web.country", "web.users", "web.logout", "web.user_active",
-               "web.login", "web.static"}
-    assert {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("web.")} <= covered
     r = sign_in(client, "pl")
     assert r.status_code == 302 and r.location == "/"
 
@@ -102,7 +104,8 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production(client, world):
 def test_sign_out_ends_the_session(client, world):
     sign_in(client, "pl")
     assert client.get("/").status_code == 200
-    r = client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert "Sign out?" in client.get("/logout").get_data(as_text=True)
+    r = client.post("/logout", data={"csrf_token": csrf(client, "/logout")})
     assert r.status_code == 302 and r.location == "/login"
     assert "You are signed out." in client.get("/login").get_data(as_text=True)
     assert client.get("/").status_code == 302
@@ -193,6 +196,22 @@ def test_staff_see_every_country_side_by_side_and_sort_it(client, world, engine)
     assert "+100.0" in page and "-100.0" in page  # NPS of Poland and Norway
     norway = client.get("/countries/NO").get_data(as_text=True)
     assert "<h1>Norway</h1>" in norway and "Fire direction course NO" in norway
+
+
+def test_a_failing_page_answers_an_html_500_and_the_api_keeps_json(client, world, monkeypatch):
+    from service.domain import dashboard
+
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "country_overview", broken)
+    sign_in(client, "pl")
+    page = client.get("/")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "Something went wrong on our side" in page.get_data(as_text=True)
+    assert "boom" not in page.get_data(as_text=True)
+    api = client.get("/api/v1/countries/PL/status")
+    assert api.status_code == 500 and api.get_json()["code"] == 500
 
 
 def test_times_are_shown_in_the_countrys_zone():

@@ -53,10 +53,12 @@ def login() -> Any:
     return redirect(next_url or url_for("web.home"))
 
 
-@bp.post("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 @access(*EVERYONE)
 def logout() -> Any:
-    """Sign out: the session cookie is emptied."""
+    """Sign out: the session cookie is emptied (a GET only asks to confirm)."""
+    if request.method == "GET":
+        return render_template("logout.html")
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("web.login"))

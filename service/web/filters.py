@@ -6,6 +6,8 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from service.auth import current_principal
 from service.web import bp
 
@@ -86,6 +88,9 @@ def _country_name(code: str | None) -> str | None:
     from models import Country
     from service.db import get_session
 
-    country = get_session().get(Country, code)
+    try:
+        country = get_session().get(Country, code)
+    except SQLAlchemyError:  # an error page for a failing database must still render
+        return code
     return country.name if country else code
 
