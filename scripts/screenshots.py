@@ -105,6 +105,15 @@ def illustrate(engine: sa.Engine, now: dt.datetime, rng: random.Random) -> None:
                              pages=7, size=61_000))
 
 
+def shrink(png: Path) -> None:
+    """A 256-colour palette keeps the pictures small in the repository (Pillow comes with WeasyPrint)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(png, optimize=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -131,6 +140,7 @@ def main() -> None:
                 page.goto(base + path)
                 page.screenshot(path=str(args.out / name), full_page=full)
                 context.close()
+                shrink(args.out / name)
                 print(args.out / name)
         engine.dispose()
 
