@@ -26,14 +26,14 @@ class Settings:
 
     env: str = "development"
     secret_key: str = DEFAULT_SECRET
+    session_cookie_secure: bool = False  # the web session cookie; always Secure in production
+    session_lifetime_hours: int = 12
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'k-sustain.db'}"
     sqlite_busy_timeout_ms: int = 15000
     token_ttl_hours: int = 24 * 30
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
-    session_cookie_secure: bool = False  # the web session cookie; always Secure in production
-    session_lifetime_hours: int = 12
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -78,16 +78,16 @@ class Settings:
         return {
             "ENV_NAME": self.env,
             "SECRET_KEY": self.secret_key,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure or self.env == "production",
+            "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_lifetime_hours),
             "MAX_CONTENT_LENGTH": self.max_content_length,
             "DATABASE_URL": self.database_url,
             "SQLITE_BUSY_TIMEOUT_MS": self.sqlite_busy_timeout_ms,
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.session_cookie_secure or self.env == "production",
-            "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_lifetime_hours),
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -23,20 +23,19 @@ NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@examp
 # Path parameter -> a value that designates Norway's record (or a non-country record).
 def _norway_params(world: Any) -> dict[str, Any]:
     return {
+        "filename": "app.css",  # the pages' static files
         "code": "NO",
         "contract_id": world.ids["contract_NO"],
         "unit_id": world.ids["unit_NO"],
         "system_id": world.ids["k9"],
         "user_id": world.ids["user_no"],
         "token_id": 1,
-        "filename": "app.css",
     }
 
 
 # Routes a liaison may write to, with a body aimed at the other country.
 LIAISON_WRITES: dict[str, Any] = {}
 PUBLIC = {"health.health", "auth.TokenIssue"}
-PUBLIC |= {"web.login", "web.static"}  # the sign-in page and the pages' stylesheet
 
 
 def _routes(app: Any) -> list[tuple[str, str, str]]:
@@ -65,6 +64,9 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
             t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) or 0
             for t in SQLModel.metadata.sorted_tables if t.name != "audit_entry"
         }
+
+
+PUBLIC |= {"web.login", "web.static"}  # the sign-in page and the pages' stylesheet
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):
