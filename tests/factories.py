@@ -152,4 +152,3 @@ def build_world(engine: sa.Engine) -> World:
         w.ids[f"user_{who}"] = uid
         w.tokens[who] = token
     return w
-
