@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     register_security(app)
     register_errors(app)
     register_api(app)
+    register_web(app)
     register_cli(app)
     register_scheduler(app)
     return app
@@ -52,6 +53,12 @@ def register_errors(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     from service.api import register_api as _register
+
+    _register(app)
+
+
+def register_web(app: Flask) -> None:
+    from service.web import register_web as _register
 
     _register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import zoneinfo
 from dataclasses import dataclass, field, fields
@@ -26,6 +27,8 @@ class Settings:
 
     env: str = "development"
     secret_key: str = DEFAULT_SECRET
+    session_cookie_secure: bool = False  # the web session cookie; always Secure in production
+    session_lifetime_hours: int = 12
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'k-sustain.db'}"
     sqlite_busy_timeout_ms: int = 15000
     token_ttl_hours: int = 24 * 30
@@ -96,6 +99,10 @@ class Settings:
         return {
             "ENV_NAME": self.env,
             "SECRET_KEY": self.secret_key,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure or self.env == "production",
+            "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_lifetime_hours),
             "MAX_CONTENT_LENGTH": self.max_content_length,
             "DATABASE_URL": self.database_url,
             "SQLITE_BUSY_TIMEOUT_MS": self.sqlite_busy_timeout_ms,

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from sqlmodel import select
 
-from models import Country
+from models import Country, utcnow
 from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
-from service.domain import registry
+from service.domain import dashboard, registry
+from service.schemas.dashboard import CountryStatusSchema
 from service.schemas.registry import (
     CountryQuerySchema,
     CountrySchema,
@@ -69,3 +70,23 @@ class CountryFleet(MethodView):
         session = get_session()
         country = get_or_404(session, Country, code.upper())
         return registry.fleet(session=session, country_code=country.code)
+
+
+@blp.route("/<string:code>/status")
+class CountryStatus(MethodView):
+    @blp.response(200, CountryStatusSchema)
+    def get(self, code: str) -> Any:
+        """Dashboard summary: fleet, next and completed services, 12 months' satisfaction,
+        open requests and corrective actions, surveys waiting, latest reports."""
+        session = get_session()
+        country = country_or_404(session, code)
+        return dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
+
+
+def country_or_404(session: Any, code: str) -> Country:
+    """The country `code` names if the caller may see it; any other string is a 404 alike
+    (never sent to the database: PostgreSQL refuses a NUL byte in text)."""
+    code = code.upper()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        abort(404, message="Country not found")
+    return get_or_404(session, Country, code)

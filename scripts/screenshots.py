@@ -1,0 +1,149 @@
+"""Screenshots of the main pages for the README, taken in Debian's Chromium.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Builds a throw-away SQLite database with the demo data (plus a year of illustrative
+services and answers while the demo set has none of its own), serves it on a free port and
+saves PNGs of the sign-in page, a liaison's home, the staff countries table and the users
+page at 1280 px, and a liaison's home on a 390-px phone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+from models import (  # noqa: E402
+    CorrectiveAction,
+    Country,
+    Report,
+    ServiceEvent,
+    ServiceRequest,
+    Survey,
+    SurveyResponse,
+    SurveyTemplate,
+    Unit,
+)
+from service.db import get_engine, session_scope  # noqa: E402
+from service.domain import demo, periods  # noqa: E402
+from tests.browser import DESKTOP, PHONE, chromium, migrated_app, serve, sign_in  # noqa: E402
+
+TITLES = {"joint_training": "Joint live-fire exercise", "tech_education": "Maintenance course",
+          "trial_run": "Acceptance trial run"}
+
+
+def illustrate(engine: sa.Engine, now: dt.datetime, rng: random.Random) -> None:
+    """A year of completed services with answers, and what is coming, for every country."""
+    with session_scope(engine) as s:
+        if s.scalar(select(sa.func.count()).select_from(ServiceEvent)):
+            return  # the demo data set has its own services now
+        template = SurveyTemplate(name="standard", questions=[{"id": "overall"}])
+        s.add(template)
+        s.flush()
+        systems = dict(s.execute(select(Unit.country_code, sa.func.min(Unit.system_id))
+                                 .group_by(Unit.country_code)).all())
+        for country in s.scalars(select(Country)):
+            system_id = systems.get(country.code)
+            if system_id is None:
+                continue
+            mood = rng.uniform(-1.2, 0.8)
+            for months_ago in range(12, 0, -1):
+                kind = rng.choice(list(TITLES))
+                start = now - dt.timedelta(days=30 * months_ago + rng.randint(0, 10))
+                event = ServiceEvent(kind=kind, title=TITLES[kind], country_code=country.code,
+                                     system_id=system_id, starts_at=start,
+                                     ends_at=start + dt.timedelta(days=3), timezone=country.timezone,
+                                     location="Training area", status="completed",
+                                     participants_actual=rng.randint(8, 30))
+                s.add(event)
+                s.flush()
+                survey = Survey(event_id=event.id, country_code=country.code, system_id=system_id,
+                                kind=kind, template_id=template.id, token=f"shot-{event.id}",
+                                period=periods.of(event.ends_at), sent_at=event.ends_at,
+                                expires_at=event.ends_at + dt.timedelta(days=30),
+                                status="sent" if months_ago == 1 else "answered")
+                s.add(survey)
+                s.flush()
+                if months_ago == 1:
+                    continue
+                overall = max(1, min(5, round(4 + mood + rng.uniform(-1, 1))))
+                response = SurveyResponse(
+                    survey_id=survey.id, event_id=event.id, country_code=country.code,
+                    system_id=system_id, kind=kind, template_id=template.id, period=survey.period,
+                    overall=overall, instructors=max(1, min(5, overall + rng.randint(-1, 1))),
+                    timeliness=overall, documentation=max(1, overall - 1), equipment=overall,
+                    recommend=max(0, min(10, overall * 2 + rng.randint(-1, 1))))
+                s.add(response)
+                s.flush()
+                if overall <= 2:
+                    s.add(CorrectiveAction(country_code=country.code, event_id=event.id,
+                                           response_id=response.id, title="Review the course material",
+                                           due_on=(now + dt.timedelta(days=rng.randint(-20, 20))).date()))
+            for days, status in ((rng.randint(2, 20), "confirmed"), (rng.randint(22, 40), "planned"),
+                                 (rng.randint(45, 70), "planned")):
+                kind = rng.choice(list(TITLES))
+                start = now + dt.timedelta(days=days, hours=rng.randint(0, 8))
+                s.add(ServiceEvent(kind=kind, title=TITLES[kind], country_code=country.code,
+                                   system_id=system_id, starts_at=start, ends_at=start + dt.timedelta(days=2),
+                                   timezone=country.timezone, location="Training area", status=status))
+            s.add(ServiceRequest(country_code=country.code, kind="trial_run", system_id=system_id,
+                                 wished_from=(now + dt.timedelta(days=60)).date(),
+                                 wished_to=(now + dt.timedelta(days=75)).date()))
+            for back in (1, 2):
+                s.add(Report(kind="country_monthly", country_code=country.code, scope_key=country.code,
+                             period=periods.shift(periods.of(now), -back), generated_by="scheduler",
+                             pages=7, size=61_000))
+
+
+def shrink(png: Path) -> None:
+    """A 256-colour palette keeps the pictures small in the repository (Pillow comes with WeasyPrint)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(png, optimize=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = migrated_app(Path(tmp) / "shots.db")
+        engine = get_engine(app)
+        demo.seed(engine)
+        illustrate(engine, dt.datetime.now(dt.UTC), random.Random(6))  # noqa: S311 - made-up data
+        with serve(app) as base, chromium() as browser:
+            shots = [
+                (None, "/login", DESKTOP, "login.png", False),
+                ("liaison.pl", "/", DESKTOP, "liaison-home.png", True),
+                ("liaison.pl", "/", PHONE, "liaison-home-phone.png", True),
+                ("staff", "/countries?sort=-csat", DESKTOP, "countries.png", False),
+                ("admin", "/users", DESKTOP, "users.png", False),
+            ]
+            for who, path, viewport, name, full in shots:
+                context = browser.new_context(viewport=viewport, device_scale_factor=1)
+                page = context.new_page()
+                if who:
+                    sign_in(page, base, f"{who}@k-sustain.example", demo.DEMO_PASSWORD)
+                page.goto(base + path)
+                page.screenshot(path=str(args.out / name), full_page=full)
+                context.close()
+                shrink(args.out / name)
+                print(args.out / name)
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Sign-in and sign-out with the signed session cookie that `service.auth` reads."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
+
+from service.auth import EVERYONE, access, record_denied
+from service.db import get_session
+from service.domain import identity
+from service.schemas.identity import CredentialsSchema
+from service.web import bp
+
+credentials_schema = CredentialsSchema()
+WRONG_CREDENTIALS = "Wrong e-mail or password."
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never another host: no open redirect), else None."""
+    if not target or len(target) > 2000 or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(public=True)
+def login() -> Any:
+    """The sign-in form; on success the session cookie identifies the user until sign-out."""
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", email="", errors={}, next=next_url)
+    email = request.form.get("email", "")
+    try:
+        creds = credentials_schema.load(
+            {"email": email, "password": request.form.get("password", "")})
+    except ValidationError as err:
+        return render_template("login.html", email=email, errors=err.messages, next=next_url), 422
+    user = identity.authenticate(session=get_session(), email=creds["email"], password=creds["password"])
+    if user is None:
+        record_denied(reason="wrong e-mail or password", status=401, entity="auth")
+        return render_template("login.html", email=email, errors={}, failed=WRONG_CREDENTIALS,
+                               next=next_url), 401
+    session.clear()  # a fresh session (and CSRF token) for the signed-in user: no fixation
+    session.permanent = True
+    session["user_id"] = user.id
+    session["user_version"] = user.version
+    return redirect(next_url or url_for("web.home"))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@access(*EVERYONE)
+def logout() -> Any:
+    """Sign out: the session cookie is emptied (a GET only asks to confirm)."""
+    if request.method == "GET":
+        return render_template("logout.html")
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("web.login"))

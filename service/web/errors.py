@@ -1,0 +1,90 @@
+"""Errors on the pages answer HTML, and an anonymous visitor is sent to /login?next=…
+
+The API keeps its JSON answers (service.errors); these handlers apply only to routes of
+the `web` blueprint, including refusals raised by `authenticate_request` before the view.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from service.db import ScopeViolation
+from service.domain.errors import DomainError
+from service.web import bp
+from service.web.account import safe_next
+from service.web.csrf import CsrfFailed
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "The request could not be understood",
+    403: "You may not open this page",
+    404: "Page not found",
+    405: "This page cannot be used that way",
+    409: "That conflicts with an existing record",
+    412: "Someone changed this record first",
+    413: "What you sent is too large",
+    422: "Some values are not valid",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "The service is busy",
+}
+MESSAGES = {
+    403: "Your account does not give access to this page.",
+    404: "There is nothing here, or it is not visible to your account.",
+    412: "Reload the page to see the latest version, then try again.",
+    429: "Wait a moment before trying again.",
+    500: "The error was logged. Try again, or go back to the home page.",
+    503: "The database is busy or unavailable; retry in a few seconds.",
+}
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+@bp.errorhandler(401)
+def to_login(_exc: HTTPException) -> Any:
+    """Not signed in (or the session is stale): off to the sign-in page, coming back after."""
+    _rollback()
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("web.login", next=safe_next(target)))
+
+
+@bp.errorhandler(Exception)
+def error_page(exc: Exception) -> Any:
+    """Any other failure as an HTML page with its status; details go to the log, not the page."""
+    _rollback()
+    if isinstance(exc, CsrfFailed) and request.endpoint == "web.login":
+        flash("Your sign-in form had expired; please sign in again.", "error")
+        return redirect(url_for("web.login", next=safe_next(request.form.get("next"))))
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+    elif isinstance(exc, ScopeViolation):
+        status = 404
+    elif isinstance(exc, DomainError):
+        status = exc.status
+    elif isinstance(exc, StaleDataError):
+        status = 412
+    elif isinstance(exc, IntegrityError):
+        status = 409
+    elif isinstance(exc, OperationalError):
+        log.exception("database unavailable")
+        status = 503
+    else:
+        log.exception("unhandled error on a page")
+        status = 500
+    message = exc.description if isinstance(exc, CsrfFailed) else MESSAGES.get(status, "")
+    title = TITLES.get(status, "Something went wrong")
+    response = render_template("error.html", status=status, title=title, message=message)
+    headers = exc.get_headers() if isinstance(exc, HTTPException) and status == 405 else []
+    allow = [(k, v) for k, v in headers if k.lower() == "allow"]
+    return response, status, allow

@@ -1,0 +1,59 @@
+"""The dashboards: a liaison's home, all countries at a glance, one country's overview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from markupsafe import Markup
+from marshmallow import ValidationError
+
+from models import utcnow
+from service.api.countries import country_or_404
+from service.auth import STAFF, access, require_principal
+from service.charts import trend_chart_svg
+from service.db import get_session
+from service.domain import dashboard
+from service.schemas.dashboard import GlanceQuerySchema
+from service.web import bp
+
+glance_query = GlanceQuerySchema()
+COLUMNS = [  # (sort key, heading) of the countries table
+    ("name", "Country"), ("next_service", "Next service"), ("csat", "CSAT"), ("nps", "NPS"),
+    ("overdue_actions", "Overdue actions"), ("fleet", "Fleet"),
+]
+
+
+def _render_overview(code: str) -> str:
+    overview = dashboard.country_overview(session=get_session(), country_code=code, now=utcnow())
+    # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
+    chart = Markup(trend_chart_svg(overview["satisfaction"]["by_month"]))  # noqa: S704
+    return render_template("overview.html", o=overview, chart=chart)
+
+
+@bp.get("/")
+def home() -> Any:
+    """A liaison's home: their country's overview; staff start at the countries table."""
+    principal = require_principal()
+    if principal.country_code is None:
+        return redirect(url_for("web.countries"))
+    return _render_overview(principal.country_code)
+
+
+@bp.get("/countries")
+@access(*STAFF)
+def countries() -> Any:
+    """Every country side by side, sortable by column."""
+    try:
+        sort = glance_query.load({"sort": request.args.get("sort", "name")})["sort"]
+    except ValidationError:
+        sort = "name"
+    rows = dashboard.countries_at_a_glance(session=get_session(), now=utcnow(), sort=sort)
+    return render_template("countries.html", rows=rows, sort=sort, columns=COLUMNS)
+
+
+@bp.get("/countries/<code>")
+def country(code: str) -> Any:
+    """One country's overview, as its liaison sees it (a liaison sees only their own)."""
+    found = country_or_404(get_session(), code)
+    return _render_overview(found.code)

@@ -1,0 +1,82 @@
+"""User administration for admins: list, create (validated by the API's schema), (de)activate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import select
+
+from models import Country, Role, User
+from service.api.common import get_or_404, paginate
+from service.auth import ADMIN, access
+from service.db import get_session
+from service.domain import identity
+from service.domain.errors import DomainError
+from service.schemas.identity import UserSchema, UserUpdateSchema
+from service.web import bp
+
+user_schema = UserSchema()
+user_update_schema = UserUpdateSchema()
+PAGE_SIZE = 50
+FORM_FIELDS = ("email", "name", "role", "country", "password")
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+
+def _render(form: dict[str, str], errors: dict[str, Any], status: int = 200) -> Any:
+    session = get_session()
+    page = PaginationParameters(_page_number(), PAGE_SIZE)
+    users = paginate(session, select(User).order_by(User.role, User.email), page)
+    countries = [(c.code, f"{c.name} ({c.code})")
+                 for c in session.exec(select(Country).order_by(Country.name))]
+    pages = max(1, -(-page.item_count // PAGE_SIZE))
+    return render_template(
+        "users.html", users=users, countries=countries, roles=[(r.value, r.value.capitalize()) for r in Role],
+        form=form, errors=errors, page=page.page, pages=pages, total=page.item_count,
+    ), status
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@access(*ADMIN)
+def users() -> Any:
+    """The users, and the form to create one (errors shown next to their fields)."""
+    if request.method == "GET":
+        return _render({}, {})
+    form = {key: request.form.get(key, "").strip() for key in FORM_FIELDS}
+    form["password"] = request.form.get("password", "")  # a password is taken as typed
+    try:
+        # An empty optional field is "not given", as in a JSON body without the key.
+        data = user_schema.load({k: v for k, v in form.items() if v != ""})
+        user = identity.create_user(session=get_session(), **data)
+    except ValidationError as err:
+        return _render(form, err.messages_dict, 422)  # type: ignore[arg-type]
+    except DomainError as err:
+        get_session().rollback()
+        return _render(form, err.errors or {"_": [err.message]}, err.status)
+    flash(f"User {user.email} created.", "success")
+    return redirect(url_for("web.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@access(*ADMIN)
+def user_active(user_id: int) -> Any:
+    """Deactivate (or reactivate) a user; their sessions and tokens stop working at once."""
+    session = get_session()
+    user = get_or_404(session, User, user_id)
+    if request.form.get("version") != str(user.version):
+        flash(f"{user.email} was changed by someone else; check the list and try again.", "error")
+        return redirect(url_for("web.users"))
+    try:
+        changes = user_update_schema.load({"active": request.form.get("active", "")})
+    except ValidationError:
+        flash("Choose whether the user is active.", "error")
+        return redirect(url_for("web.users"))
+    identity.update_user(session=session, user=user, changes=changes)
+    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("web.users"))
