@@ -31,6 +31,8 @@ class Settings:
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
+    login_rate_limit: str = "10/300"
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +83,8 @@ class Settings:
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
+            "LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "TRUSTED_PROXIES": self.trusted_proxies,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

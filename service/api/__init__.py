@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from service.api import audit, auth, contracts, countries, health, me, systems, units, users
+from service.api.spec import ErrorResponsesPlugin, KSustainApi
 
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
 ]
 
-api = Api()
+api = KSustainApi()
 
 
 def register_api(app: Flask) -> None:
@@ -20,6 +20,7 @@ def register_api(app: Flask) -> None:
             "bearer": {"type": "http", "scheme": "bearer"},
         }},
         "security": [{"bearer": []}],
+        "extra_plugins": [ErrorResponsesPlugin(app)],
     })
     for blp in BLUEPRINTS:
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
