@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -54,6 +55,15 @@ def _headers(app: Flask, response: Response) -> Response:
     if app.config.get("ENV_NAME") == "production":
         h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
+
+
+class RecordId(IntegerConverter):
+    """`<int:…>` in every URL is a database id: past PostgreSQL's `integer` it names nothing
+    (404), instead of reaching the database as a number it cannot hold."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = 2**31 - 1, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 # --- secrets never reach a log --------------------------------------------------------------
@@ -105,6 +115,7 @@ def init_app(app: Flask) -> None:
     from service import ratelimit
 
     install_log_redaction()
+    app.url_map.converters["int"] = RecordId
     production = app.config.get("ENV_NAME") == "production"
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if production:

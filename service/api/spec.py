@@ -55,11 +55,29 @@ def _sample_url(rule: Rule) -> str:
     return rule.build(values, append_unknown=False)[1]  # type: ignore[index]
 
 
+def _decimal_strings(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A Decimal sent as a string is a JSON string: bounds become words and a pattern,
+    since `minimum`/`maximum` are only valid on numbers."""
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        bounds = [f"{k} {ret.pop(k)}" for k in ("minimum", "maximum") if k in ret]
+        ret["type"] = "string"
+        ret["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$"
+        if bounds:
+            ret["description"] = " ".join([ret.get("description", ""), "decimal,", *bounds]).strip()
+    return {}
+
+
 class ErrorResponsesPlugin(BasePlugin):
     """Adds the app-wide error statuses to each operation as flask-smorest registers it."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        for plugin in spec.plugins:
+            if hasattr(plugin, "converter") and plugin.converter is not None:
+                plugin.converter.add_attribute_function(_decimal_strings)
 
     def _policy(self, rule: Rule, method: str) -> Any:
         from service.auth import _policy_for_request
@@ -80,6 +98,8 @@ class ErrorResponsesPlugin(BasePlugin):
                 out.add(403)
         if rule.arguments or method in WRITES:
             out.add(404)
+        if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
+            out.add(422)
         if "requestBody" in operation:
             out.update({400, 413, 422})
         if method in WRITES:
