@@ -35,6 +35,7 @@ def _big_contract(engine: sa.Engine, world: Any) -> int:
             "lines": [{"system_id": world.ids["k9"], "quantity": 10000}]}).id or 0
 
 
+@pytest.mark.slow
 def test_eight_writers_at_once(server, engine, world):
     contract_id = _big_contract(engine, world)
     target = world.ids["unit_PL"]

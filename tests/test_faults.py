@@ -29,6 +29,7 @@ def live(app, world, tmp_path):
     server.stop()
 
 
+@pytest.mark.slow
 def test_kill_9_mid_stream_loses_nothing_acknowledged_and_leaves_nothing_half(live, engine, world):
     live.start()
     staff = world.headers("staff")
