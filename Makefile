@@ -10,7 +10,7 @@ install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -30,10 +30,10 @@ lint: install
 	$(VENV)/bin/ruff check service models schedules tests migrations
 	$(VENV)/bin/mypy
 
-## make lock: re-resolve requirements.lock after changing pyproject.toml
+## make lock: re-resolve requirements.lock (with every file's sha256) after changing pyproject.toml
 lock:
 	$(PY) -m pip install --quiet pip-tools
-	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from models.base import CountryScoped, UTCDateTime, Versioned, utcnow
 from models.identity import ApiToken, AuditEntry, Role, User
+from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
     ContractLine,
@@ -45,6 +46,7 @@ __all__ = [
     "EventStatus",
     "EventUnit",
     "Notification",
+    "RateLimit",
     "Report",
     "ReportFile",
     "ReportKind",

@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     register_logging(app)
     register_database(app)
     register_security(app)
+    register_hardening(app)
     register_errors(app)
     register_api(app)
     register_web(app)
@@ -43,6 +44,12 @@ def register_security(app: Flask) -> None:
     from service import auth
 
     auth.init_app(app)
+
+
+def register_hardening(app: Flask) -> None:
+    from service import security
+
+    security.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -67,7 +67,14 @@ def access(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a bearer or feed token."""
+    """The stored form of a bearer or feed token.
+
+    Tokens are found by an indexed look-up of this hash, never by comparing the token itself:
+    the time a look-up takes can depend only on the hash of what the caller sent, and
+    learning how much of a SHA-256 they can steer tells nothing about any stored token (256
+    random bits each). That is why no token comparison here needs to be constant-time; a
+    secret compared directly anywhere else must use `hmac.compare_digest`.
+    """
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -28,6 +29,35 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(current_app, revision)  # type: ignore[arg-type]
     click.echo(f"database at {revision}")
+
+
+@db_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Copy the embedded SQLite database to PATH while the service runs (online backup)."""
+    from service import backup
+
+    try:
+        done = backup.backup(get_engine(current_app), path)  # type: ignore[arg-type]
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {done.path} ({done.bytes} bytes, {done.tables} tables, integrity ok)")
+
+
+@db_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: the current data is replaced by the backup.")
+def db_restore(path: Path, yes: bool) -> None:
+    """Replace the embedded SQLite database with the backup at PATH (checked first)."""
+    from service import backup
+
+    if not yes:
+        raise click.ClickException("This replaces every record with the backup's; add --yes to do it")
+    try:
+        done = backup.restore(get_engine(current_app), path)  # type: ignore[arg-type]
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {done.path} from {path} ({done.tables} tables, integrity ok)")
 
 
 @click.command("seed-demo")

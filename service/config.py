@@ -47,6 +47,8 @@ class Settings:
     smtp_from: str = "k-sustain@localhost"
     smtp_user: str = ""  # when set: STARTTLS, then log in
     smtp_password: str = ""
+    login_rate_limit: str = "10/300"
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -121,6 +123,8 @@ class Settings:
             "SMTP_FROM": self.smtp_from,
             "SMTP_USER": self.smtp_user,
             "SMTP_PASSWORD": self.smtp_password,
+            "LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "TRUSTED_PROXIES": self.trusted_proxies,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -177,8 +177,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def _identity(obj: Any) -> str:
-    key = inspect(obj).identity
-    return ",".join(str(k) for k in key) if key else ""
+    # A new row gets its identity key only after `after_flush`; its primary key is known already.
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(k) for k in key if k is not None)
 
 
 def _changes(obj: Any, *, new: bool) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, g, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -59,6 +59,14 @@ def register_error_handlers(app: Flask) -> None:
     def _integrity(exc: IntegrityError) -> Any:
         log.info("integrity error: %s", exc.orig)
         return _json(409, "Conflicts with an existing record (a unique value is taken)")
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception) -> Any:
+        # A value the schema let through but the database cannot store (a number past its
+        # integer range): the caller's mistake, never a 500.
+        log.info("value out of range: %s", exc)
+        return _json(422, "A value is out of range for storage")
 
     @app.errorhandler(OperationalError)
     def _operational(exc: OperationalError) -> Any:

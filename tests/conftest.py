@@ -108,6 +108,13 @@ def world(app: Flask, engine: sa.Engine) -> factories.World:
     return w
 
 
+@pytest.fixture
+def full_world(app: Flask, world: factories.World) -> factories.World:
+    """`world` plus Norway's answered survey and the corrective action it opened."""
+    factories.add_norway_survey(app, world)
+    return world
+
+
 def rows(engine: sa.Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608

@@ -19,11 +19,12 @@ from service.auth import _policy_for_request
 from tests import factories
 
 # Strings that appear only in Norway's records: none may reach the Polish liaison.
-NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@example.org")
-NORWAY_MARKERS += ("Rena leir", "Vidar crew course")
+NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@example.org",
+                  "Rena leir", "Vidar crew course", "Oslo range", "Oslo winter")
 
-# Path parameter -> a value that designates Norway's record (or a non-country record).
+
 def _norway_params(world: Any) -> dict[str, Any]:
+    """Path parameter -> a value that designates Norway's record (or a non-country record)."""
     return {
         "filename": "app.css",  # the pages' static files
         "code": "NO",
@@ -41,24 +42,19 @@ def _norway_params(world: Any) -> dict[str, Any]:
 
 
 # Routes a liaison may write to, with a body aimed at the other country.
-LIAISON_WRITES: dict[str, Any] = {}
-LIAISON_WRITES["surveys.SurveyResponseItem"] = {"overall": 5, "recommend": 10}
-PUBLIC = {"health.health", "auth.TokenIssue"}
-PUBLIC |= {"public_surveys.PublicSurvey"}
+LIAISON_WRITES: dict[str, Any] = {
+    "surveys.SurveyResponseItem": {"overall": 5, "recommend": 10},
+    "requests.Requests": {"country": "NO", "kind": "trial_run", "system_id": 1,
+                          "wished_from": "2030-01-01", "wished_to": "2030-01-31"},
+}
+PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
+OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate"}  # acts on the caller alone (tests/test_calendar.py)
 
 
 @pytest.fixture
-def world(app, world):
-    """The shared world plus Norway's answered survey and the corrective action it opened."""
-    from tests.factories import add_norway_survey
-
-    add_norway_survey(app, world)
-    return world
-NORWAY_MARKERS += ("Oslo range", "Rena leir", "Oslo winter")
-LIAISON_WRITES["requests.Requests"] = {"country": "NO", "kind": "trial_run", "system_id": 1,
-                                       "wished_from": "2030-01-01", "wished_to": "2030-01-31"}
-PUBLIC.add("calendar.CalendarFeed")
-OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate"}  # acts on the caller alone (tests/test_calendar.py)
+def world(full_world):
+    """The world with Norway's answered survey, its corrective action, services and reports."""
+    return full_world
 
 
 def _routes(app: Any) -> list[tuple[str, str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from service.api import (
     actions,
@@ -27,6 +26,7 @@ from service.api import (
     units,
     users,
 )
+from service.api.spec import ErrorResponsesPlugin, KSustainApi
 
 BLUEPRINTS = [
     auth.blp, me.blp, countries.blp, systems.blp, contracts.blp, units.blp, users.blp, audit.blp,
@@ -35,7 +35,7 @@ BLUEPRINTS = [
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 
-api = Api()
+api = KSustainApi()
 
 
 def register_api(app: Flask) -> None:
@@ -44,6 +44,7 @@ def register_api(app: Flask) -> None:
             "bearer": {"type": "http", "scheme": "bearer"},
         }},
         "security": [{"bearer": []}],
+        "extra_plugins": [ErrorResponsesPlugin(app)],
     })
     for blp in BLUEPRINTS:
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")

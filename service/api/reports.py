@@ -64,6 +64,7 @@ class ReportItem(MethodView):
 class ReportPdf(MethodView):
     @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
                   description="The PDF, as an attachment; its ETag is the SHA-256")
+    @blp.alt_response(304, description="Not modified: the copy named by If-None-Match is current")
     def get(self, report_id: int) -> Any:
         """Download the report's PDF."""
         session = get_session()
@@ -77,4 +78,10 @@ class ReportPdf(MethodView):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         response.headers["Cache-Control"] = "private, no-cache"
         response.set_etag(report.sha256)
-        return response.make_conditional(request)
+        if request.if_none_match.contains(report.sha256):
+            # A GET is only ever conditional on If-None-Match; If-Match is for writes.
+            not_modified = current_app.response_class(status=304)
+            not_modified.headers.update({k: v for k, v in response.headers.items()
+                                         if k in ("ETag", "Cache-Control")})
+            return not_modified
+        return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")  # what callers may ask for: 2000-01 … 2099-12
+_ANY_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")  # arithmetic may step outside that range
 
 
 def parse(period: str) -> tuple[int, int]:
-    m = PERIOD_RE.match(period)
+    m = _ANY_PERIOD.match(period)
     if not m:
         raise ValueError(f"not a YYYY-MM period: {period!r}")
     return int(m.group(1)), int(m.group(2))

@@ -73,3 +73,12 @@ def choice(enum: type[Enum], **kwargs: Any) -> fields.String:
     """A string restricted to an enum's values (stored and returned as plain strings)."""
     values = [e.value for e in enum]
     return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def period_field(**kwargs: Any) -> fields.String:
+    """A month as `YYYY-MM`."""
+    from service.domain.periods import PERIOD_RE
+
+    kwargs.setdefault("metadata", {"example": "2026-10"})
+    return fields.String(validate=[validate.Length(min=7, max=7),
+                                   validate.Regexp(PERIOD_RE, error="A YYYY-MM period.")], **kwargs)

@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validates
 
 from models import ReportKind, ReportStatus
-from service.domain.periods import PERIOD_RE
-from service.schemas.common import AwareDateTime, Base, CountryCode, choice
-
-
-def period_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Regexp(PERIOD_RE, error="A YYYY-MM period."),
-                         metadata={"example": "2026-10"}, **kwargs)
+from service.domain import periods
+from service.schemas.common import AwareDateTime, Base, CountryCode, choice, period_field
 
 
 class ReportSchema(Base):
@@ -43,6 +38,12 @@ class ReportSchema(Base):
 
 class ReportCreateSchema(Base):
     period = period_field(required=True)
+
+    @validates("period")
+    def _not_in_the_future(self, value: str, **_: Any) -> None:
+        if value > periods.current():
+            raise ValidationError("This month has not started yet.")
+
     country = CountryCode(load_default=None, allow_none=True,
                           metadata={"description": "omit for the HQ report (staff only)"})
 

@@ -10,7 +10,15 @@ from models import ActionStatus, ServiceKind, SurveyStatus
 from service.auth import current_principal
 from service.domain import periods
 from service.domain.surveys import QUESTION_KINDS
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import (
+    AwareDateTime,
+    Base,
+    CountryCode,
+    VersionedSchema,
+    choice,
+    period_field,
+    text,
+)
 
 
 def _rating(low: int, high: int, **kw: Any) -> fields.Integer:
@@ -124,11 +132,6 @@ class SurveyQuerySchema(Base):
 # --- satisfaction ------------------------------------------------------------------------
 
 
-def _period(value: str) -> None:
-    if not periods.PERIOD_RE.match(value):
-        raise ValidationError("Not a YYYY-MM period.")
-
-
 MAX_MONTHS = 120  # ten years of monthly figures at most per request
 
 
@@ -136,10 +139,9 @@ class SatisfactionQuerySchema(Base):
     country = CountryCode()
     system = fields.Integer(validate=validate.Range(min=1))
     kind = choice(ServiceKind)
-    period_from = fields.String(data_key="from", validate=_period,
-                                metadata={"description": "YYYY-MM; default 11 months before `to`"})
-    period_to = fields.String(data_key="to", validate=_period,
-                              metadata={"description": "YYYY-MM; default the current month"})
+    period_from = period_field(data_key="from",
+                               metadata={"description": "YYYY-MM; default 11 months before `to`"})
+    period_to = period_field(data_key="to", metadata={"description": "YYYY-MM; default the current month"})
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:

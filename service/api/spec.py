@@ -1,0 +1,137 @@
+"""The OpenAPI document tells the truth: every status an operation can answer is documented.
+
+flask-smorest documents what a view declares (`@blp.response`, `@blp.arguments` -> 422,
+`@blp.alt_response`). The statuses that come from app-wide machinery are added here, for
+every operation, from what that machinery does to it:
+
+- 401 / 403: the view's `@access` policy (as `service.auth` applies it);
+- 404: a path parameter (a missing or foreign record), or a write naming other records;
+- 400 / 413: a request body (malformed JSON, larger than MAX_CONTENT_LENGTH);
+- 409: a write (a unique value taken, a rule in conflict);
+- 412 / 428: an update of an existing record (If-Match, `check_if_match`);
+- 429: an endpoint under the sign-in rate limit (`service.ratelimit`).
+
+There is no catch-all `default` response: an undocumented status is a bug the generated
+API tests (tests/test_api_attacks.py) must find.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from apispec import BasePlugin
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.routing import Rule
+
+WRITES = {"post", "put", "patch", "delete"}
+UPDATES = {"put", "patch"}
+
+
+class ErrorSchema(ma.Schema):
+    """Every error body: `{"code", "status", "message"?, "errors"?}` (rules may add keys)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # e.g. `conflicts` on a 409 from a scheduling rule
+
+    code = ma.fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    status = ma.fields.String(required=True, metadata={"description": "its reason phrase"})
+    message = ma.fields.String(metadata={"description": "what went wrong, for a person"})
+    errors = ma.fields.Dict(metadata={"description": "per-field messages"})
+
+
+class KSustainApi(Api):
+    """flask-smorest's Api with our error schema and without a catch-all `default` response."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # type: ignore[assignment]
+
+
+def _decimal_strings(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A Decimal sent as a string is a JSON string: bounds become words and a pattern,
+    since `minimum`/`maximum` are only valid on numbers."""
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        bounds = [f"{k} {ret.pop(k)}" for k in ("minimum", "maximum") if k in ret]
+        ret["type"] = "string"
+        ret["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$"
+        if bounds:
+            ret["description"] = " ".join([ret.get("description", ""), "decimal,", *bounds]).strip()
+    return {}
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Adds the app-wide error statuses to each operation as flask-smorest registers it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        for plugin in spec.plugins:
+            if hasattr(plugin, "converter") and plugin.converter is not None:
+                plugin.converter.add_attribute_function(_decimal_strings)
+
+    def _policy(self, rule: Rule, method: str) -> Any:
+        """The policy `service.auth` applies to this rule and method (no URL to build)."""
+        from flask import request
+
+        from service.auth import _policy_for_request
+
+        with self.app.test_request_context("/", method=method.upper()):
+            request.url_rule = rule
+            return _policy_for_request(self.app)
+
+    def statuses(self, rule: Rule, method: str, operation: dict[str, Any]) -> set[int]:
+        """The statuses app-wide machinery can give this operation."""
+        from service.auth import EVERYONE
+        from service.ratelimit import is_limited
+
+        out: set[int] = set()
+        policy = self._policy(rule, method)
+        if policy is not None and not policy.public:
+            out.add(401)
+            if policy.roles != EVERYONE or method in WRITES:
+                out.add(403)
+        if rule.arguments or method in WRITES:
+            out.add(404)
+        if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
+            out.add(422)
+        if "requestBody" in operation:
+            out.update({400, 413, 422})
+        if method in WRITES:
+            out.update({409, 422})
+        if method in UPDATES or (method in WRITES and rule.arguments):
+            out.update({412, 428})
+        if is_limited(rule.endpoint, method.upper()):
+            out.add(429)
+        return out
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            policy = self._policy(rule, method)
+            if policy is not None and policy.public:
+                operation["security"] = []  # no token needed
+            responses = operation.setdefault("responses", {})
+            for status in sorted(self.statuses(rule, method, operation)):
+                responses.setdefault(str(status), HTTPStatus(status).name)
+            if method in UPDATES:
+                _document_if_match(operation)
+
+
+def _document_if_match(operation: dict[str, Any]) -> None:
+    params = operation.setdefault("parameters", [])
+    if not any(p.get("in") == "header" and p.get("name") == "If-Match" for p in params
+               if isinstance(p, dict)):
+        params.append({
+            "in": "header", "name": "If-Match", "required": True,
+            "description": "the ETag (or version) from your last read; `*` overwrites blindly",
+            "schema": {"type": "string"},
+        })
