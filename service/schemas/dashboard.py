@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from service.domain.dashboard import GLANCE_SORTS
 from service.schemas.common import AwareDateTime, Base
 from service.schemas.registry import FleetLineSchema
+from service.schemas.surveys import SatisfactionSchema
 
 
 class StatusCountrySchema(Base):
@@ -14,27 +15,6 @@ class StatusCountrySchema(Base):
     name = fields.String()
     timezone = fields.String()
     active = fields.Boolean()
-
-
-class MonthFiguresSchema(Base):
-    period = fields.String()
-    responses = fields.Integer()
-    surveys_sent = fields.Integer()
-    response_rate = fields.Float(allow_none=True)
-    csat = fields.Float(allow_none=True)
-    nps = fields.Float(allow_none=True)
-
-
-class StatusSatisfactionSchema(Base):
-    period_from = fields.String(data_key="from", attribute="from")
-    period_to = fields.String(data_key="to", attribute="to")
-    responses = fields.Integer()
-    surveys_sent = fields.Integer()
-    response_rate = fields.Float(allow_none=True)
-    csat = fields.Float(allow_none=True)
-    nps = fields.Float(allow_none=True)
-    dimensions = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
-    by_month = fields.List(fields.Nested(MonthFiguresSchema))
 
 
 class StatusEventSchema(Base):
@@ -107,7 +87,7 @@ class CountryStatusSchema(Base):
     country = fields.Nested(StatusCountrySchema)
     generated_at = AwareDateTime()
     fleet = fields.List(fields.Nested(FleetLineSchema))
-    satisfaction = fields.Nested(StatusSatisfactionSchema)
+    satisfaction = fields.Nested(SatisfactionSchema)  # the same figures GET /satisfaction answers
     next_services = fields.List(fields.Nested(StatusEventSchema))
     completed_services = fields.List(fields.Nested(StatusEventSchema))
     open_requests = fields.Nested(StatusRequestsSchema)
