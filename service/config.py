@@ -40,7 +40,10 @@ class Settings:
     action_due_days: int = 14  # a corrective action is due this many days after the answer
     default_action_owner_staff_id: int | None = None  # owner when the event has no lead
     report_marking: str = "UNCLASSIFIED"  # printed in every report page's header and footer
-    scheduler_timezone: str = "Asia/Seoul"  # the monthly job runs at 02:00 on the 1st, here
+    # The monthly job runs at 02:00 on the 1st, here. Periods are UTC months: a zone east of
+    # UTC would fire before the month has ended in UTC, hence UTC by default.
+    scheduler_timezone: str = "UTC"
+    hq_timezone: str = "Asia/Seoul"  # times shown in the HQ report
     run_scheduler_in_process: bool = False  # development only: `flask run` also runs the jobs
     smtp_host: str = ""  # empty: notifications stay in the outbox, readable through the API
     smtp_port: int = 587
@@ -81,12 +84,13 @@ class Settings:
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "when ENV=production"
             )
-        try:
-            zoneinfo.ZoneInfo(self.scheduler_timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(
-                f"SCHEDULER_TIMEZONE {self.scheduler_timezone!r} is not an IANA timezone"
-            ) from exc
+        for name in ("scheduler_timezone", "hq_timezone"):
+            try:
+                zoneinfo.ZoneInfo(getattr(self, name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                raise ConfigError(
+                    f"{name.upper()} {getattr(self, name)!r} is not an IANA timezone"
+                ) from exc
         if self.database_url.startswith("postgres://"):
             object.__setattr__(
                 self, "database_url", "postgresql+psycopg://" + self.database_url[11:]
@@ -117,6 +121,7 @@ class Settings:
             "DEFAULT_ACTION_OWNER_STAFF_ID": self.default_action_owner_staff_id,
             "REPORT_MARKING": self.report_marking,
             "SCHEDULER_TIMEZONE": self.scheduler_timezone,
+            "HQ_TIMEZONE": self.hq_timezone,
             "RUN_SCHEDULER_IN_PROCESS": self.run_scheduler_in_process,
             "SMTP_HOST": self.smtp_host,
             "SMTP_PORT": self.smtp_port,

@@ -49,7 +49,7 @@ class Options:
 
     @classmethod
     def from_config(cls, config: Any) -> Options:
-        return cls(marking=config["REPORT_MARKING"], timezone=config["SCHEDULER_TIMEZONE"])
+        return cls(marking=config["REPORT_MARKING"], timezone=config["HQ_TIMEZONE"])
 
 
 @dataclass(frozen=True)
