@@ -4,8 +4,9 @@
 
 Builds a throw-away SQLite database with the demo data (plus a year of illustrative
 services and answers while the demo set has none of its own), serves it on a free port and
-saves PNGs of the sign-in page, a liaison's home, the staff countries table and the users
-page at 1280 px, and a liaison's home on a 390-px phone.
+saves PNGs of the sign-in page, a liaison's home, the staff countries table, the users page,
+the services list, the month calendar and a service's page at 1280 px, and a liaison's home
+and the survey form behind an e-mailed link on a 390-px phone.
 """
 
 from __future__ import annotations
@@ -105,6 +106,18 @@ def illustrate(engine: sa.Engine, now: dt.datetime, rng: random.Random) -> None:
                              pages=7, size=61_000))
 
 
+def service_pages(engine: sa.Engine) -> tuple[int, str, str]:
+    """A Polish service that is planned or under way, an open survey's token, and this month."""
+    with session_scope(engine) as s:
+        now = dt.datetime.now(dt.UTC)
+        event_id = s.scalar(select(ServiceEvent.id).where(
+            ServiceEvent.country_code == "PL", ServiceEvent.starts_at > now,
+            ServiceEvent.status.in_(("planned", "confirmed"))).order_by(ServiceEvent.starts_at))
+        token = s.scalar(select(Survey.token).where(Survey.status == "sent", Survey.expires_at > now)
+                         .order_by(Survey.sent_at.desc()))
+        return int(event_id or 1), str(token or "none"), periods.of(now)
+
+
 def shrink(png: Path) -> None:
     """A 256-colour palette keeps the pictures small in the repository (Pillow comes with WeasyPrint)."""
     from PIL import Image
@@ -124,6 +137,7 @@ def main() -> None:
         engine = get_engine(app)
         demo.seed(engine)
         illustrate(engine, dt.datetime.now(dt.UTC), random.Random(6))  # noqa: S311 - made-up data
+        event_id, token, month = service_pages(engine)
         with serve(app) as base, chromium() as browser:
             shots = [
                 (None, "/login", DESKTOP, "login.png", False),
@@ -131,6 +145,10 @@ def main() -> None:
                 ("liaison.pl", "/", PHONE, "liaison-home-phone.png", True),
                 ("staff", "/countries?sort=-csat", DESKTOP, "countries.png", False),
                 ("admin", "/users", DESKTOP, "users.png", False),
+                ("staff", "/services?country=PL", DESKTOP, "services.png", False),
+                ("staff", f"/services/calendar?month={month}", DESKTOP, "calendar.png", False),
+                ("staff", f"/services/{event_id}", DESKTOP, "service.png", True),
+                (None, f"/surveys/{token}", PHONE, "survey-phone.png", True),
             ]
             for who, path, viewport, name, full in shots:
                 context = browser.new_context(viewport=viewport, device_scale_factor=1)

@@ -86,6 +86,7 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
 
 
 PUBLIC |= {"web.login", "web.static"}  # the sign-in page and the pages' stylesheet
+PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):

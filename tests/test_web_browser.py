@@ -28,9 +28,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app = migrated_app(tmp_path_factory.mktemp("browser") / "web.db")
     engine = get_engine(app)
     world = factories.build_world(engine)
+    world.app = app
     factories.add_overview_data(engine, world)
     with serve_app(app) as base:
-        yield {"base": base, "world": world}
+        yield {"base": base, "world": world, "app": app, "engine": engine}
     engine.dispose()
 
 
@@ -131,6 +132,124 @@ def test_the_skip_link_is_the_first_stop_and_focus_is_visible(page, site):
     ("admin", ["/users"]),
 ])
 def test_no_horizontal_scrolling_on_a_phone(browser, site, who, paths):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        if who:
+            sign_in(page, site, who)
+        for path in paths:
+            page.goto(site["base"] + path)
+            assert horizontal_overflow(page, PHONE["width"]) <= 0, path
+    finally:
+        context.close()
+
+
+# --- services, requests, surveys, reports ---------------------------------------------------
+
+
+def test_staff_schedule_a_service_fix_a_double_booking_and_complete_it(page, site):
+    world, engine = site["world"], site["engine"]
+    yoon = factories.add_staff(engine, "Yoon Da-eun")
+    factories.add_event(engine, world, staff=[yoon], title="Earlier booking",
+                        starts_at=factories.WHEN.replace(year=2031))
+    sign_in(page, site, "staff")
+    page.get_by_role("link", name="Services", exact=True).click()
+    page.get_by_role("link", name="Schedule a service").click()
+    page.get_by_label("Country", exact=True).select_option("PL")
+    page.get_by_label("System", exact=True).select_option(label="K9A1 — K9A1 Thunder")
+    page.get_by_label("Kind", exact=True).select_option("trial_run")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Title", exact=True).fill("Browser trial run")
+    page.get_by_label("Starts", exact=True).fill("2031-03-04T10:00")  # 09:00 UTC: Yoon is booked 08:00-16:00
+    page.get_by_label("Ends", exact=True).fill("2031-03-04T12:00")
+    page.get_by_label("Staff", exact=True).select_option(str(yoon))
+    page.get_by_role("button", name="Schedule").click()
+    assert "Yoon Da-eun is booked for event" in page.locator("#staff-error").inner_text()
+    assert page.get_by_label("Staff", exact=True).get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Title", exact=True).input_value() == "Browser trial run"  # kept as typed
+    assert page.get_by_role("alert").first.is_visible()
+    page.get_by_label("Starts", exact=True).fill("2031-03-05T10:00")
+    page.get_by_label("Ends", exact=True).fill("2031-03-05T12:00")
+    page.get_by_role("button", name="Schedule").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Browser trial run"
+    assert "Wednesday 05 March 2031, 10:00 CET" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("Complete the service…").click()
+    page.get_by_label("Participants who took part", exact=True).fill("9")
+    page.get_by_label("Outcome", exact=True).fill("Trial passed")
+    page.get_by_role("button", name="Complete", exact=True).click()
+    assert "The service is now completed." in page.get_by_role("status").inner_text()
+    assert page.locator(".page-head .badge").inner_text() == "Completed"
+
+
+def test_a_survey_is_answered_by_its_link_on_a_phone_once(browser, site):
+    _survey_id, token = factories.add_survey(site["app"], site["world"], title="Phone survey course")
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{site['base']}/surveys/{token}")
+        assert page.get_by_role("heading", level=1).inner_text() == "How did it go?"
+        assert horizontal_overflow(page, PHONE["width"]) <= 0
+        for question, value in (("overall", 5), ("instructors", 4), ("timeliness", 4),
+                                ("documentation", 5), ("equipment", 4), ("recommend", 9)):
+            page.locator(f'label[for="{question}-{value}"]').click()
+        assert page.locator("#recommend-9").is_checked()
+        page.get_by_label(re.compile("^Anything you would like us to know")).fill("Clear and well run.")
+        page.get_by_role("button", name="Send my answers").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Thank you!"
+        page.goto(f"{site['base']}/surveys/{token}")
+        assert page.get_by_role("heading", level=1).inner_text() == "This survey was already answered"
+        response = page.goto(f"{site['base']}/surveys/no-such-link")
+        assert response.status == 404 and "not valid" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+
+
+def test_staff_generate_a_report_and_download_the_pdf(page, site):
+    sign_in(page, site, "staff")
+    page.get_by_role("link", name="Reports").click()
+    page.get_by_label("Month", exact=True).last.fill("2025-01")
+    page.locator("#country").select_option("PL")
+    page.get_by_role("button", name="Generate").click()
+    assert "Report PL 2025-01 generated" in page.get_by_role("status").inner_text()
+    row = page.get_by_role("row", name=re.compile("January 2025"))
+    link = row.get_by_role("link", name=re.compile("^Download"))
+    answer = page.request.get(site["base"] + link.get_attribute("href"))  # the page's own cookie
+    assert answer.headers["content-type"] == "application/pdf" and answer.body()[:4] == b"%PDF"
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
+
+
+def test_a_liaison_files_a_request_and_sees_only_their_country(page, site):
+    sign_in(page, site, "pl")
+    page.get_by_role("link", name="Requests").click()
+    page.get_by_label("Kind of service", exact=True).select_option("tech_education")
+    page.get_by_label("System", exact=True).select_option(label="K2 — K2 Black Panther")
+    page.get_by_label("Wished from", exact=True).fill("2031-09-01")
+    page.get_by_label("Wished until", exact=True).fill("2031-09-10")
+    page.get_by_label("What do you need?", exact=True).fill("Powerpack maintenance course")
+    page.get_by_role("button", name="File the request").click()
+    assert "Pending" in page.locator(".page-head").inner_text()
+    assert "Powerpack maintenance course" in page.locator("main").inner_text()
+    for path in ("/requests", "/services", "/services/calendar", "/surveys", "/actions", "/reports"):
+        page.goto(site["base"] + path + "?country=NO")
+        body = page.locator("body").inner_text()
+        assert not any(m in body for m in ("Norway", "Rena leir", "Fire direction course NO")), path
+
+
+NEW_PAGES = ["/services", "/services/calendar", "/services/1", "/requests", "/requests/1", "/surveys",
+             "/surveys/1", "/actions", "/actions/1", "/reports", "/notifications", "/me"]
+
+
+@pytest.mark.parametrize("who, paths", [
+    (None, ["/surveys/tok-waiting-NO", "/surveys/gone"]),
+    ("pl", NEW_PAGES),
+    ("staff", [*NEW_PAGES, "/services/new", "/services/new?country=PL&system_id=1", "/services/1/edit"]),
+])
+def test_the_new_pages_fit_a_phone(browser, site, who, paths):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:

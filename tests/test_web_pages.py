@@ -31,7 +31,7 @@ def sign_in(client: Any, who: str, password: str = PASSWORD) -> Any:
                                        "csrf_token": csrf(client)})
 
 
-PUBLIC_PAGES = {"web.login", "web.static"}
+PUBLIC_PAGES = {"web.login", "web.static", "web.survey_by_link", "web.survey_thanks"}
 
 
 def page_url(rule: str, world: Any) -> str:
@@ -280,6 +280,8 @@ def test_admin_deactivates_a_user_who_is_signed_out_at_once(client, app, world, 
 
 
 ODD_VALUES = ["", "\x00", "'", "\"><script>x</script>", "--", "9" * 40, "ü", "//evil.example", "-1"]
+QUERY_NAMES = ("sort", "page", "next", "country", "kind", "status", "system", "from", "to", "month",
+               "overdue", "period", "series", "request", "unsent")  # every filter the pages read
 
 
 @pytest.mark.parametrize("who", [None, "pl", "staff", "admin"])
@@ -288,7 +290,8 @@ def test_no_page_answers_500_to_odd_input(app, client, world, engine, who):
     if who:
         sign_in(client, who)
     path_values = {"code": ["PL", "NO", "zz", "x" * 300, "%00"],
-                   "filename": ["app.css", "../../config.py", "nope.js", "%00"]}
+                   "filename": ["app.css", "../../config.py", "nope.js", "%00"],
+                   "token": ["tok-waiting-PL", "tok-answered-NO", "x" * 300, "%00"]}
     urls = []
     for rule in web_get_routes(app):
         params = re.findall(r"<(?:\w+:)?(\w+)>", rule)
@@ -299,14 +302,21 @@ def test_no_page_answers_500_to_odd_input(app, client, world, engine, who):
         urls += variants
     for url in urls:
         for value in ODD_VALUES:
-            r = client.get(url, query_string=dict.fromkeys(("sort", "page", "next", "country"), value))
+            r = client.get(url, query_string=dict.fromkeys(QUERY_NAMES, value))
             assert r.status_code < 500, (who, url, value, r.status_code)
             assert "<script>x</script>" not in r.get_data(as_text=True), (url, value)
     assert client.get("/static/web/../../config.py").status_code == 404
 
 
-@pytest.mark.parametrize("who, paths", [(None, ["/login"]), ("pl", ["/", "/countries/NO"]),
-                                        ("admin", ["/countries", "/countries/PL", "/users"])])
+NEW_PAGES = ["/services", "/services/calendar", "/services/1", "/requests", "/requests/1", "/surveys",
+             "/surveys/1", "/actions", "/actions/1", "/reports", "/notifications", "/me"]
+
+
+@pytest.mark.parametrize("who, paths", [(None, ["/login", "/surveys/tok-waiting-PL", "/surveys/gone"]),
+                                        ("pl", ["/", "/countries/NO", *NEW_PAGES]),
+                                        ("admin", ["/countries", "/countries/PL", "/users"]),
+                                        ("staff", [*NEW_PAGES, "/services/new", "/services/1/edit",
+                                                   "/services/new?country=PL&system_id=1"])])
 def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths):
     """The CSP allows scripts and styles only from our own files."""
     add_overview_data(engine, world)

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -76,6 +76,8 @@ def error_page(exc: Exception) -> Any:
         status = 412
     elif isinstance(exc, IntegrityError):
         status = 409
+    elif isinstance(exc, DataError | OverflowError):  # a number past the database's range
+        status = 422
     elif isinstance(exc, OperationalError):
         log.exception("database unavailable")
         status = 503

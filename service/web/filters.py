@@ -25,6 +25,10 @@ NAV = {  # (endpoint, label) per role, in order
     "staff": [("web.countries", "Countries")],
     "admin": [("web.countries", "Countries"), ("web.users", "Users")],
 }
+for _items in NAV.values():  # the pages every role shares, after its own
+    _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),
+               ("web.requests_list", "Requests"), ("web.surveys_list", "Surveys"),
+               ("web.actions_list", "Actions"), ("web.reports_list", "Reports")]
 
 
 def _zone(tz: str | None) -> dt.tzinfo:
@@ -35,10 +39,15 @@ def _zone(tz: str | None) -> dt.tzinfo:
 
 
 @bp.app_template_filter("local")
-def local(value: dt.datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+def local(value: dt.datetime | str | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     """A UTC datetime shown in the IANA zone `tz` (e.g. the country's), with its abbreviation."""
     if value is None:
         return "—"
+    if isinstance(value, str):  # an ISO 8601 time from a rule's answer (e.g. a conflict)
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
     if value.tzinfo is None:  # stored values are always aware; be safe, never guess a zone
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(_zone(tz)).strftime(fmt)
@@ -94,3 +103,9 @@ def _country_name(code: str | None) -> str | None:
         return code
     return country.name if country else code
 
+
+
+@bp.app_template_filter("reject_empty")
+def reject_empty(values: dict[str, Any]) -> dict[str, Any]:
+    """Query arguments without the empty ones (for links that keep the current filters)."""
+    return {k: v for k, v in values.items() if v not in ("", None)}

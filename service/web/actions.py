@@ -1,0 +1,116 @@
+"""Corrective actions: the list with filters, an action's page, and the staff edit form.
+
+An action is shown through the API's `ActionSchema`, so a liaison never receives its
+internal notes: the same rule, in the same place, as `GET /api/v1/actions/{id}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import select
+
+from models import ActionStatus, CorrectiveAction, Country, ServiceEvent, StaffMember
+from service.api.common import get_or_404, paginate
+from service.auth import STAFF, access, require_principal
+from service.db import get_session
+from service.domain import actions
+from service.domain.errors import DomainError
+from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
+from service.web import bp
+from service.web.forms import (
+    Errors,
+    domain_errors,
+    flat_errors,
+    given,
+    page_number,
+    paging,
+    stale_version,
+    text_fields,
+)
+from service.web.services import choices, load_query
+
+action_schema = ActionSchema()
+action_query = ActionQuerySchema()
+action_update = ActionUpdateSchema()
+PAGE_SIZE = 25
+STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in ActionStatus]
+
+
+@bp.get("/actions")
+def actions_list() -> Any:
+    """Corrective actions, soonest due first; by state, overdue (staff: and country)."""
+    session = get_session()
+    query, raw, errors = load_query(action_query, ("country", "status", "overdue"))
+    stmt = select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+    if "country" in query:
+        stmt = stmt.where(CorrectiveAction.country_code == query["country"])
+    if "status" in query:
+        stmt = stmt.where(CorrectiveAction.status == query["status"])
+    today = dt.datetime.now(dt.UTC).date()
+    if "overdue" in query:
+        late = actions.overdue(today)
+        stmt = stmt.where(late if query["overdue"] else sa.not_(late))
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    rows = paginate(session, stmt, page)
+    return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
+                           statuses=STATUSES, today=today, **paging(page, PAGE_SIZE))
+
+
+def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200) -> Any:
+    session = get_session()
+    row = get_or_404(session, CorrectiveAction, action_id)
+    shown = action_schema.dump(row)  # the API's view: no internal notes for a liaison
+    event = session.get(ServiceEvent, row.event_id)
+    principal = require_principal()
+    owners = [] if principal.is_liaison else [
+        (str(m.id), m.name) for m in session.exec(select(StaffMember).order_by(StaffMember.name))]
+    owner = session.get(StaffMember, row.owner_staff_id) if row.owner_staff_id else None
+    if form is None:
+        form = {"status": row.status, "resolution": row.resolution or "", "due_on": row.due_on.isoformat(),
+                "owner_staff_id": str(row.owner_staff_id or ""), "internal_notes": row.internal_notes or ""}
+    allowed = [row.status, *actions.TRANSITIONS[ActionStatus(row.status)]]
+    country = session.get(Country, row.country_code)
+    return render_template("action.html", a=shown, row=row, tz=country.timezone if country else None,
+                           event=event, owner=owner.name if owner else None,
+                           form=form, errors=errors, owners=owners,
+                           statuses=[s for s in STATUSES if s[0] in allowed],
+                           overdue=row.status != ActionStatus.closed
+                           and row.due_on < dt.datetime.now(dt.UTC).date(),
+                           version=row.version), status
+
+
+@bp.get("/actions/<int:action_id>")
+def action_page(action_id: int) -> Any:
+    """One corrective action: why it was opened, who owns it, when it is due, how it ended."""
+    return _render(action_id, None, {})
+
+
+@bp.post("/actions/<int:action_id>")
+@access(*STAFF)
+def action_update_form(action_id: int) -> Any:
+    """Staff move an action on or change its owner, due date, resolution or notes (stale forms refused)."""
+    session = get_session()
+    row = get_or_404(session, CorrectiveAction, action_id)
+    stale = stale_version(row, "This action", "web.action_page", action_id=action_id)
+    if stale:
+        return stale
+    form = text_fields("status", "resolution", "owner_staff_id", "due_on")
+    form["internal_notes"] = request.form.get("internal_notes", "").strip()
+    body: dict[str, Any] = given({k: form[k] for k in ("status", "resolution", "due_on")})
+    body["owner_staff_id"] = form["owner_staff_id"] or None
+    body["internal_notes"] = form["internal_notes"] or None
+    try:
+        actions.update_action(session=session, action=row, changes=action_update.load(body))
+    except ValidationError as err:
+        return _render(action_id, form, flat_errors(err.messages_dict), 422)
+    except DomainError as err:
+        session.rollback()
+        return _render(action_id, form, domain_errors(err), err.status)
+    flash("The action is saved.", "success")
+    return redirect(url_for("web.action_page", action_id=action_id))

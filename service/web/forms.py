@@ -1,0 +1,112 @@
+"""From an HTML form to the API's JSON shape, and from errors back to messages per field.
+
+The pages validate through the API's own marshmallow schemas: these helpers only translate
+what a browser sends (strings, `datetime-local` values without an offset, repeated fields)
+into the body a JSON client would send, and flatten the error dictionaries for the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from service.domain.errors import DomainError
+
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+Errors = dict[str, list[str]]
+
+
+def text_fields(*names: str) -> dict[str, str]:
+    """The form's values for `names`, trimmed (a missing field is an empty string)."""
+    return {name: request.form.get(name, "").strip() for name in names}
+
+
+def given(form: dict[str, Any]) -> dict[str, Any]:
+    """An empty optional field is "not given", as in a JSON body without the key."""
+    return {k: v for k, v in form.items() if v not in ("", None, [])}
+
+
+def zone(name: str | None) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name) if name else dt.UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def local_to_iso(value: str, tz: str | None) -> str:
+    """A `datetime-local` value read as wall-clock time in `tz`, as ISO 8601 with its offset.
+
+    Anything else is passed on unchanged, so the schema reports it like a bad JSON value.
+    """
+    for fmt in LOCAL_FORMATS:
+        try:
+            naive = dt.datetime.strptime(value, fmt)  # noqa: DTZ007 - the zone is attached next
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=zone(tz)).isoformat()
+    return value
+
+
+def iso_to_local(value: dt.datetime | None, tz: str | None) -> str:
+    """A stored UTC time as the value of a `datetime-local` field in `tz`."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
+
+
+def number(value: str) -> int | str:
+    """A whole number for schemas whose ratings are strict integers; other text stays as typed."""
+    return int(value) if value.isdigit() and len(value) < 10 else value
+
+
+def flat_errors(messages: Any) -> dict[str, list[str]]:
+    """marshmallow's nested messages (`{"staff": {0: {"id": [...]}}}`) as plain lists per field."""
+    out: dict[str, list[str]] = {}
+
+    def walk(value: Any, into: list[str]) -> None:
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner, into)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner, into)
+        else:
+            into.append(str(value))
+
+    if not isinstance(messages, dict):
+        messages = {"_": messages}
+    for key, value in messages.items():
+        name = "_" if key == "_schema" else str(key)
+        walk(value, out.setdefault(name, []))
+    return out
+
+
+def domain_errors(err: DomainError) -> dict[str, list[str]]:
+    """A rule's refusal as messages per field (its message alone when it names no field)."""
+    errors = flat_errors(err.errors) if err.errors else {}
+    return errors or {"_": [err.message]}
+
+
+def stale_version(obj: Any, what: str, endpoint: str, **values: Any) -> Response | None:
+    """Like If-Match: a form sent from an older version is refused, nothing written."""
+    if request.form.get("version") == str(obj.version):
+        return None
+    flash(f"{what} was changed by someone else meanwhile; nothing was saved. "
+          "Check the current version below and try again.", "error")
+    return redirect(url_for(endpoint, **values))
+
+
+def paging(params: Any, size: int) -> dict[str, int]:
+    """The pager's values for a template: this page, how many pages, how many rows."""
+    return {"page": params.page, "pages": max(1, -(-params.item_count // size)), "total": params.item_count}
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() and len(raw) < 7 else 1

@@ -1,0 +1,63 @@
+"""The caller's own pages: their messages from the outbox, and their calendar feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from sqlmodel import Session, select
+
+from models import Notification, User
+from service.api.common import paginate
+from service.auth import EVERYONE, access, require_principal
+from service.db import ACTOR_KEY, get_engine, get_session, writer
+from service.domain import calendar
+from service.web import bp
+from service.web.forms import page_number, paging
+
+PAGE_SIZE = 20
+
+
+@bp.get("/notifications")
+@access(*EVERYONE)
+def notifications() -> Any:
+    """My messages, newest first, whether or not they were e-mailed (SPEC §5)."""
+    principal = require_principal()
+    session = get_session()
+    stmt = select(Notification).where(Notification.user_id == principal.user_id)
+    if request.args.get("unsent") == "true":
+        stmt = stmt.where(Notification.sent_at.is_(None))  # type: ignore[union-attr]
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    rows = paginate(session, stmt.order_by(Notification.id.desc()), page)  # type: ignore[union-attr]
+    return render_template("notifications.html", rows=rows, unsent=request.args.get("unsent") == "true",
+                           **paging(page, PAGE_SIZE))
+
+
+def _feed_url(user_id: int, salt: str) -> str:
+    config = current_app.config
+    return calendar.feed_url(config["PUBLIC_BASE_URL"], config["SECRET_KEY"], user_id, salt)
+
+
+@bp.get("/me")
+@access(*EVERYONE)
+def me() -> Any:
+    """Who I am, and the address of my personal calendar feed."""
+    user = get_session().get(User, require_principal().user_id)
+    assert user is not None
+    salt = user.feed_salt
+    if salt is None:  # first use: create the salt in a short write of its own, as GET /api/v1/me does
+        with Session(writer(get_engine(current_app))) as db:  # type: ignore[arg-type]
+            db.info[ACTOR_KEY] = (user.id, user.email)
+            salt = calendar.ensure_salt(session=db, user_id=user.id or 0)
+    return render_template("me.html", user=user, feed_url=_feed_url(user.id or 0, salt))
+
+
+@bp.post("/me/calendar-feed")
+@access(*EVERYONE)
+def me_rotate_feed() -> Any:
+    """Revoke my calendar feed's address and make a new one."""
+    user_id = require_principal().user_id
+    calendar.rotate(session=get_session(), user_id=user_id)
+    flash("Your calendar feed has a new address; the old one no longer works.", "success")
+    return redirect(url_for("web.me"))

@@ -1,0 +1,72 @@
+"""Monthly reports: the list with PDF links, and the staff button that generates one now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import col, select
+
+from models import Report, ReportKind
+from service.api.common import paginate
+from service.auth import STAFF, access, require_principal
+from service.db import get_engine, get_session
+from service.domain import periods, reports
+from service.domain.errors import DomainError
+from service.schemas.reports import ReportCreateSchema, ReportQuerySchema
+from service.web import bp
+from service.web.filters import label
+from service.web.forms import Errors, domain_errors, flat_errors, given, page_number, paging, text_fields
+from service.web.services import choices, load_query
+
+report_query = ReportQuerySchema()
+report_create = ReportCreateSchema()
+PAGE_SIZE = 25
+
+
+def _render(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
+    session = get_session()
+    query, raw, filter_errors = load_query(report_query, ("country", "period", "kind"))
+    stmt = select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key)
+    for key, column in (("country", Report.country_code), ("period", Report.period), ("kind", Report.kind)):
+        if key in query:
+            stmt = stmt.where(column == query[key])
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    rows = paginate(session, stmt, page)
+    return render_template(
+        "reports.html", rows=rows, filters=raw, filter_errors=filter_errors, form=form, errors=errors,
+        choices=choices(session), kinds=[(k.value, label(k.value)) for k in ReportKind],
+        last_month=periods.shift(periods.current(), -1), **paging(page, PAGE_SIZE)), status
+
+
+@bp.get("/reports")
+def reports_list() -> Any:
+    """Reports, newest period first, with their PDF (a liaison: their country's only)."""
+    return _render({}, {})
+
+
+@bp.post("/reports")
+@access(*STAFF)
+def reports_generate() -> Any:
+    """Generate a report now, as `POST /api/v1/reports` does (no country: the HQ report)."""
+    form = text_fields("period", "country")
+    principal = require_principal()
+    try:
+        data = report_create.load(given(form))
+        country = data.get("country")
+        kind = ReportKind.country_monthly if country else ReportKind.hq_monthly
+        get_session().rollback()  # the report is written in its own locked transaction
+        report = reports.generate_report(
+            engine=get_engine(current_app), kind=kind.value, period=data["period"],  # type: ignore[arg-type]
+            country_code=country, actor=(principal.user_id, principal.email),
+            options=reports.Options.from_config(current_app.config))
+    except ValidationError as err:
+        return _render(form, flat_errors(err.messages_dict), 422)
+    except DomainError as err:
+        get_session().rollback()
+        return _render(form, domain_errors(err), err.status)
+    flash(f"Report {report.scope_key} {report.period} generated (revision {report.revision}, "
+          f"{report.pages} pages).", "success")
+    return redirect(url_for("web.reports_list"))

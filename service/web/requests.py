@@ -1,0 +1,145 @@
+"""Service requests: liaisons file them and follow their state; staff accept or decline them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import select
+
+from models import Country, RequestStatus, ServiceRequest
+from service.api.common import get_or_404, paginate
+from service.auth import EVERYONE, STAFF, access, require_principal
+from service.db import get_session
+from service.domain import requests
+from service.domain.errors import DomainError
+from service.schemas.services import DeclineSchema, RequestAcceptSchema, RequestQuerySchema, RequestSchema
+from service.web import bp
+from service.web.forms import (
+    Errors,
+    domain_errors,
+    flat_errors,
+    given,
+    page_number,
+    paging,
+    stale_version,
+    text_fields,
+)
+from service.web.service_forms import DETAILS, posted_event, units_of
+from service.web.services import choices, load_query, system_codes
+
+request_schema = RequestSchema()
+request_query = RequestQuerySchema()
+accept_schema = RequestAcceptSchema()
+decline_schema = DeclineSchema()
+PAGE_SIZE = 25
+FORM_FIELDS = ("country", "kind", "system_id", "wished_from", "wished_to", "description")
+
+
+def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
+    session = get_session()
+    query, raw, filter_errors = load_query(request_query, ("status", "country"))
+    stmt = select(ServiceRequest).order_by(ServiceRequest.id.desc())
+    for key, column in (("status", ServiceRequest.status), ("country", ServiceRequest.country_code)):
+        if key in query:
+            stmt = stmt.where(column == query[key])
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    rows = paginate(session, stmt, page)
+    return render_template(
+        "requests.html", rows=rows, form=form, errors=errors, filters=raw, filter_errors=filter_errors,
+        choices=choices(session), systems=system_codes(session),
+        statuses=[(s.value, s.value.capitalize()) for s in RequestStatus],
+        **paging(page, PAGE_SIZE)), status
+
+
+@bp.route("/requests", methods=["GET", "POST"])
+@access(*EVERYONE)
+def requests_list() -> Any:
+    """Requests and their state, newest first; the form to ask for a service."""
+    if request.method == "GET":
+        return _render_list({}, {})
+    form = text_fields(*FORM_FIELDS)
+    try:
+        data = request_schema.load(given(form))
+        filed = requests.file_request(session=get_session(), data=data, actor=require_principal())
+    except ValidationError as err:
+        return _render_list(form, flat_errors(err.messages_dict), 422)
+    except DomainError as err:
+        get_session().rollback()
+        return _render_list(form, domain_errors(err), err.status)
+    flash(f"Request {filed.id} filed; staff will accept or decline it.", "success")
+    return redirect(url_for("web.request_page", request_id=filed.id))
+
+
+def render_request(request_id: int, errors: Errors | None = None,
+                   form: dict[str, Any] | None = None, status: int = 200, opened: str | None = None,
+                   conflicts: list[Any] | None = None) -> Any:
+    session = get_session()
+    row = get_or_404(session, ServiceRequest, request_id)
+    country = session.get(Country, row.country_code)
+    assert country is not None
+    if form is None:
+        form = {"timezone": country.timezone, "staff": [], "unit_ids": [], "lead": "",
+                "starts_at": f"{row.wished_from.isoformat()}T09:00",
+                "ends_at": f"{row.wished_to.isoformat()}T17:00",
+                "title": f"{row.kind.replace('_', ' ').capitalize()} requested by {country.name}"}
+    return render_template("request.html", r=row, country=country, systems=system_codes(session),
+                           choices=choices(session), form=form, errors=errors or {}, opened=opened,
+                           conflicts=conflicts or [], units=units_of(session, row.country_code, row.system_id)
+                           ), status
+
+
+@bp.get("/requests/<int:request_id>")
+def request_page(request_id: int) -> Any:
+    """One request: what was asked, its state, the decline reason or the scheduled service."""
+    return render_request(request_id)
+
+
+@bp.post("/requests/<int:request_id>/accept")
+@access(*STAFF)
+def request_accept(request_id: int) -> Any:
+    """Accept: schedule the service as a planned event linked to the request."""
+    session = get_session()
+    row = get_or_404(session, ServiceRequest, request_id)
+    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    if stale:
+        return stale
+    country = session.get(Country, row.country_code)
+    form, body = posted_event(DETAILS, country.timezone if country else None)
+    try:
+        data = accept_schema.load(body)
+        _row, event = requests.accept_request(session=session, request=row, data=data,
+                                              actor=require_principal())
+    except ValidationError as err:
+        return render_request(request_id, flat_errors(err.messages_dict), form, 422, "accept")
+    except DomainError as err:
+        session.rollback()
+        return render_request(request_id, domain_errors(err), form, err.status, "accept",
+                              err.extra.get("conflicts", []))
+    flash(f"Request accepted: service {event.id} is planned.", "success")
+    return redirect(url_for("web.service_page", event_id=event.id))
+
+
+@bp.post("/requests/<int:request_id>/decline")
+@access(*STAFF)
+def request_decline(request_id: int) -> Any:
+    """Decline with a reason the liaison will see."""
+    session = get_session()
+    row = get_or_404(session, ServiceRequest, request_id)
+    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    if stale:
+        return stale
+    form = text_fields("reason")
+    try:
+        data = decline_schema.load(form)
+        requests.decline_request(session=session, request=row, reason=data["reason"],
+                                 actor=require_principal())
+    except ValidationError as err:
+        return render_request(request_id, flat_errors(err.messages_dict), form, 422, "decline")
+    except DomainError as err:
+        session.rollback()
+        return render_request(request_id, domain_errors(err), form, err.status, "decline")
+    flash("Request declined; the liaison sees the reason.", "success")
+    return redirect(url_for("web.request_page", request_id=request_id))

@@ -1,0 +1,188 @@
+"""Staff schedule and edit services in a form checked by the API's schemas and rules.
+
+A new service takes two steps without any script: first the country and system (so the
+form can offer that country's units of that system), then the details. Times are typed as
+wall-clock time in the service's time zone (the country's unless another is chosen).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlmodel import Session, select
+
+from models import Country, EventStaff, EventUnit, ServiceEvent, Unit, WeaponSystem
+from service.api.common import get_or_404
+from service.auth import STAFF, access
+from service.db import get_session
+from service.domain import services
+from service.domain.errors import DomainError
+from service.schemas.services import EventCreateSchema, EventUpdateSchema
+from service.web import bp
+from service.web.forms import (
+    domain_errors,
+    flat_errors,
+    given,
+    iso_to_local,
+    local_to_iso,
+    stale_version,
+    text_fields,
+)
+from service.web.services import choices
+
+event_create = EventCreateSchema()
+event_update = EventUpdateSchema()
+DETAILS = ("title", "starts_at", "ends_at", "timezone", "location", "capacity", "participants_planned",
+           "objectives")
+UNITS_SHOWN = 300
+
+
+def units_of(session: Session, country: str, system_id: int) -> list[tuple[int, str]]:
+    return [(u.id or 0, u.serial) for u in session.exec(
+        select(Unit).where(Unit.country_code == country, Unit.system_id == system_id)
+        .order_by(Unit.serial).limit(UNITS_SHOWN))]
+
+
+def posted_event(names: tuple[str, ...], tz: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what was typed, to show again; the JSON body the API would get) of the event form."""
+    form: dict[str, Any] = text_fields(*names)
+    form["staff"] = [s for s in request.form.getlist("staff") if s]
+    form["lead"] = request.form.get("lead", "")
+    form["unit_ids"] = [u for u in request.form.getlist("unit_ids") if u]
+    body = given({k: form[k] for k in names})
+    for key in ("starts_at", "ends_at"):
+        if key in body:
+            body[key] = local_to_iso(body[key], form.get("timezone") or tz)
+    staff = list(form["staff"])
+    if form["lead"] and form["lead"] not in staff:
+        staff.append(form["lead"])
+    body["staff"] = [{"id": s, "is_lead": s == form["lead"]} for s in staff]
+    body["unit_ids"] = list(form["unit_ids"])
+    return form, body
+
+
+def _step_one(session: Session) -> tuple[Country | None, WeaponSystem | None, dict[str, list[str]]]:
+    code, system = request.values.get("country", "").upper()[:2], request.values.get("system_id", "")
+    country = session.get(Country, code) if code.isalpha() and len(code) == 2 else None
+    weapon = session.get(WeaponSystem, int(system)) if system.isdigit() and len(system) < 10 else None
+    errors: dict[str, list[str]] = {}
+    if "country" in request.values or "system_id" in request.values:
+        if country is None:
+            errors["country"] = ["Choose a buyer country."]
+        if weapon is None:
+            errors["system_id"] = ["Choose a system."]
+    return country, weapon, errors
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@access(*STAFF)
+def service_new() -> Any:
+    """Schedule a service: pick country and system, then fill in the details."""
+    session = get_session()
+    country, system, errors = _step_one(session)
+    if country is None or system is None:
+        return render_template("service_new_step.html", choices=choices(session), errors=errors,
+                               form={k: request.values.get(k, "") for k in ("country", "system_id", "kind")},
+                               ), 422 if errors and request.method == "POST" else 200
+    names = ("kind", "recurrence", *DETAILS)
+    if request.method == "GET":
+        form: dict[str, Any] = {"kind": request.args.get("kind", ""), "timezone": country.timezone,
+                                "staff": [], "unit_ids": []}
+        return _render_new(session, country, system, form, {})
+    form, body = posted_event(names, country.timezone)
+    body.update(country=country.code, system_id=system.id)
+    try:
+        data = event_create.load(body)
+        event, ids = services.schedule_event(session=session, data=data)
+    except ValidationError as err:
+        return _render_new(session, country, system, form, flat_errors(err.messages_dict), 422)
+    except DomainError as err:
+        session.rollback()
+        return _render_new(session, country, system, form, domain_errors(err), err.status,
+                           err.extra.get("conflicts", []))
+    more = f" and {len(ids) - 1} more in the series" if len(ids) > 1 else ""
+    flash(f"Service “{event.title}” scheduled{more}.", "success")
+    return redirect(url_for("web.service_page", event_id=event.id))
+
+
+def _render_new(session: Session, country: Country, system: WeaponSystem, form: dict[str, Any],
+                errors: dict[str, list[str]], status: int = 200, conflicts: list[Any] | None = None) -> Any:
+    return render_template("service_form.html", mode="new", country=country, system=system, form=form,
+                           errors=errors, conflicts=conflicts or [], choices=choices(session),
+                           units=units_of(session, country.code, system.id or 0), event=None), status
+
+
+def _current(session: Session, event: ServiceEvent) -> dict[str, Any]:
+    staff = list(session.exec(select(EventStaff).where(EventStaff.event_id == event.id)))
+    units = session.exec(select(EventUnit.unit_id).where(EventUnit.event_id == event.id)).all()
+    form: dict[str, Any] = {k: "" if getattr(event, k) is None else str(getattr(event, k))
+                            for k in ("kind", "title", "timezone", "location", "capacity",
+                                      "participants_planned", "participants_actual", "objectives", "outcome")}
+    form.update(starts_at=iso_to_local(event.starts_at, event.timezone),
+                ends_at=iso_to_local(event.ends_at, event.timezone),
+                staff=[str(s.staff_id) for s in staff],
+                lead=next((str(s.staff_id) for s in staff if s.is_lead), ""),
+                unit_ids=[str(u) for u in units])
+    return form
+
+
+def changed(event: ServiceEvent, data: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """Only what the form changes: a completed service keeps its unchanged times and people."""
+    out = {}
+    for key, value in data.items():
+        if key == "staff":
+            now = {(str(s["id"]), bool(s.get("is_lead"))) for s in value}
+            if now != {(s, s == before["lead"]) for s in before["staff"]}:
+                out[key] = value
+        elif key == "unit_ids":
+            if {str(u) for u in value} != set(before["unit_ids"]):
+                out[key] = value
+        elif getattr(event, key) != value:
+            out[key] = value
+    return out
+
+
+@bp.route("/services/<int:event_id>/edit", methods=["GET", "POST"])
+@access(*STAFF)
+def service_edit(event_id: int) -> Any:
+    """Change a service's details, times, people or units (stale forms are refused)."""
+    session = get_session()
+    event = get_or_404(session, ServiceEvent, event_id)
+    before = _current(session, event)
+    if request.method == "GET":
+        return _render_edit(session, event, before, {})
+    stale = stale_version(event, "This service", "web.service_edit", event_id=event_id)
+    if stale:
+        return stale
+    form, body = posted_event(("kind", "participants_actual", "outcome", *DETAILS), event.timezone)
+    for key in ("location", "objectives"):  # these may be emptied on purpose
+        body.setdefault(key, form[key])
+    if event.status in services.FROZEN:  # the form has no times or people to change
+        for key in services.SCHEDULE_FIELDS:
+            body.pop(key, None)
+    try:
+        changes = changed(event, event_update.load(body), before)
+        if changes:
+            services.update_event(session=session, event=event, changes=changes)
+    except ValidationError as err:
+        return _render_edit(session, event, form, flat_errors(err.messages_dict), 422)
+    except DomainError as err:
+        session.rollback()
+        event = get_or_404(session, ServiceEvent, event_id)
+        return _render_edit(session, event, form, domain_errors(err), err.status,
+                            err.extra.get("conflicts", []))
+    flash("Changes saved." if changes else "Nothing was changed.", "success" if changes else "info")
+    return redirect(url_for("web.service_page", event_id=event_id))
+
+
+def _render_edit(session: Session, event: ServiceEvent, form: dict[str, Any], errors: dict[str, list[str]],
+                 status: int = 200, conflicts: list[Any] | None = None) -> Any:
+    country = session.get(Country, event.country_code)
+    system = session.get(WeaponSystem, event.system_id)
+    return render_template("service_form.html", mode="edit", country=country, system=system, form=form,
+                           errors=errors, conflicts=conflicts or [], choices=choices(session),
+                           units=units_of(session, event.country_code, event.system_id), event=event,
+                           frozen=event.status in services.FROZEN), status
+

@@ -1,0 +1,192 @@
+"""Follow-up services: the list with filters, the month calendar, a service's page, its lifecycle."""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import Session, select
+
+from models import (
+    Country,
+    EventStatus,
+    ServiceEvent,
+    ServiceKind,
+    ServiceRequest,
+    StaffMember,
+    Survey,
+    WeaponSystem,
+)
+from service.api.common import get_or_404, paginate
+from service.api.events import FILTERS
+from service.auth import STAFF, access, current_principal
+from service.db import get_session
+from service.domain import periods, services
+from service.domain.errors import DomainError
+from service.schemas.services import EventQuerySchema, TransitionSchema
+from service.web import bp
+from service.web.filters import label
+from service.web.forms import (
+    Errors,
+    domain_errors,
+    flat_errors,
+    given,
+    page_number,
+    paging,
+    stale_version,
+    text_fields,
+    zone,
+)
+
+event_query = EventQuerySchema()
+transition_schema = TransitionSchema()
+PAGE_SIZE = 25
+QUERY_FIELDS = ("country", "kind", "status", "system", "from", "to", "series", "request")
+CALENDAR_LIMIT = 1000
+BUTTONS = {  # the label of the button that moves a service to each status
+    "confirmed": "Confirm", "in_progress": "Start", "completed": "Complete",
+    "postponed": "Postpone", "planned": "Back to planned", "cancelled": "Cancel the service",
+}
+
+
+def choices(session: Session) -> dict[str, list[tuple[Any, str]]]:
+    """Options of the filter and form selects (countries: staff only; a liaison sees only theirs)."""
+    principal = current_principal()
+    staff_view = principal is not None and not principal.is_liaison
+    return {
+        "kinds": [(k.value, label(k.value)) for k in ServiceKind],
+        "statuses": [(s.value, label(s.value)) for s in EventStatus],
+        "systems": [(str(s.id), f"{s.code} — {s.name}")
+                    for s in session.exec(select(WeaponSystem).order_by(WeaponSystem.code))],
+        "countries": [(c.code, f"{c.name} ({c.code})")
+                      for c in session.exec(select(Country).order_by(Country.name))] if staff_view else [],
+        "staff": [(str(m.id), m.name) for m in session.exec(
+            select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name))]  # type: ignore[attr-defined]
+        if staff_view else [],
+    }
+
+
+def load_query(schema: Any, names: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str], Errors]:
+    """The filters the schema accepts (a bad one is dropped and explained), and the raw values."""
+    raw = {n: request.args.get(n, "").strip()[:100] for n in names}
+    wanted = given(raw)
+    try:
+        return schema.load(wanted), raw, {}
+    except ValidationError as err:
+        errors = flat_errors(err.messages_dict)
+        kept = {k: v for k, v in wanted.items() if k not in errors}
+        try:
+            return schema.load(kept), raw, errors
+        except ValidationError:
+            return {}, raw, errors
+
+
+def _filtered(query: dict[str, Any]) -> Any:
+    stmt = select(ServiceEvent)
+    for key, column in FILTERS:  # the API's own filters
+        if key in query:
+            stmt = stmt.where(column == query[key])
+    if "from_" in query:
+        stmt = stmt.where(ServiceEvent.ends_at > query["from_"])
+    if "to" in query:
+        stmt = stmt.where(ServiceEvent.starts_at < query["to"])
+    return stmt
+
+
+def system_codes(session: Session) -> dict[int, str]:
+    return dict(session.exec(select(WeaponSystem.id, WeaponSystem.code)).all())  # type: ignore[arg-type]
+
+
+@bp.get("/services")
+def services_list() -> Any:
+    """Services by start time, filtered by kind, status, system, dates (staff: and country)."""
+    session = get_session()
+    query, raw, errors = load_query(event_query, QUERY_FIELDS)
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    stmt = _filtered(query).order_by(ServiceEvent.starts_at, ServiceEvent.id)
+    events = services.with_assignments(session=session, events=paginate(session, stmt, page))
+    return render_template("services.html", events=events, filters=raw, errors=errors,
+                           choices=choices(session), systems=system_codes(session), **paging(page, PAGE_SIZE))
+
+
+def month_grid(month: str) -> list[list[dt.date]]:
+    """The weeks (Monday first) that show `month`, padded with the neighbouring days."""
+    year, number = periods.parse(month)
+    return cal.Calendar(firstweekday=0).monthdatescalendar(year, number)
+
+
+@bp.get("/services/calendar")
+def services_calendar() -> Any:
+    """A month of services, each on the days it runs in its own (the country's) time zone."""
+    session = get_session()
+    month = request.args.get("month", "")
+    if not periods.PERIOD_RE.match(month):
+        month = periods.current()
+    query, raw, errors = load_query(event_query, ("country", "kind", "status", "system"))
+    weeks = month_grid(month)
+    start = dt.datetime.combine(weeks[0][0], dt.time(), dt.UTC) - dt.timedelta(days=1)
+    end = dt.datetime.combine(weeks[-1][-1], dt.time(), dt.UTC) + dt.timedelta(days=2)
+    stmt = (_filtered(query).where(ServiceEvent.ends_at > start, ServiceEvent.starts_at < end)
+            .order_by(ServiceEvent.starts_at, ServiceEvent.id).limit(CALENDAR_LIMIT))
+    days: dict[dt.date, list[ServiceEvent]] = {}
+    found = list(session.exec(stmt))
+    for event in found:
+        tz = zone(event.timezone)
+        first = event.starts_at.astimezone(tz).date()
+        last = (event.ends_at - dt.timedelta(seconds=1)).astimezone(tz).date()
+        day = max(first, weeks[0][0])
+        while day <= min(last, weeks[-1][-1]):
+            days.setdefault(day, []).append(event)
+            day += dt.timedelta(days=1)
+    return render_template("calendar.html", month=month, weeks=weeks, days=days, filters=raw,
+                           errors=errors, choices=choices(session), systems=system_codes(session),
+                           previous=periods.shift(month, -1), next=periods.shift(month, 1),
+                           today=dt.datetime.now(dt.UTC).date(), truncated=len(found) >= CALENDAR_LIMIT)
+
+
+def render_service(event_id: int, errors: Errors | None = None, form: dict[str, str] | None = None,
+                   status: int = 200, opened: str | None = None) -> Any:
+    """A service's page (with the lifecycle forms for staff)."""
+    session = get_session()
+    event = get_or_404(session, ServiceEvent, event_id)
+    out = services.with_assignments(session=session, events=[event])[0]
+    system = session.get(WeaponSystem, event.system_id)
+    country = session.get(Country, event.country_code)
+    survey = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
+    request_row = session.get(ServiceRequest, event.request_id) if event.request_id else None
+    allowed = [str(s) for s in services.ALLOWED[EventStatus(event.status)]]
+    return render_template("service.html", e=out, system=system, country=country, survey=survey,
+                           service_request=request_row, allowed=allowed, buttons=BUTTONS,
+                           errors=errors or {}, form=form or {}, opened=opened), status
+
+
+@bp.get("/services/<int:event_id>")
+def service_page(event_id: int) -> Any:
+    """One service: when and where, who and what, its state, its request and survey."""
+    return render_service(event_id)
+
+
+@bp.post("/services/<int:event_id>/transition")
+@access(*STAFF)
+def service_transition(event_id: int) -> Any:
+    """Move the service along its lifecycle (cancel needs a reason; complete the participants, outcome)."""
+    session = get_session()
+    event = get_or_404(session, ServiceEvent, event_id)
+    stale = stale_version(event, "This service", "web.service_page", event_id=event_id)
+    if stale:
+        return stale
+    form = text_fields("status", "reason", "participants_actual", "outcome")
+    try:
+        data = transition_schema.load(given(form))
+        services.transition(session=session, event=event, **data)
+    except ValidationError as err:
+        return render_service(event_id, flat_errors(err.messages_dict), form, 422, form["status"])
+    except DomainError as err:
+        session.rollback()
+        return render_service(event_id, domain_errors(err), form, err.status, form["status"])
+    flash(f"The service is now {event.status.replace('_', ' ')}.", "success")
+    return redirect(url_for("web.service_page", event_id=event_id))

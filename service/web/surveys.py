@@ -1,0 +1,163 @@
+"""Surveys on the pages: the public form behind the e-mailed link, and the country's survey list.
+
+`/surveys/<token>` is public: the token is the only credential, as for the API's
+`/public/surveys/<token>`; it shows only what that endpoint shows (the questions and the
+service's public description). A signed-in liaison may also answer from `/surveys/<id>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import select
+
+from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from service.api.common import get_or_404, paginate
+from service.auth import access, require_principal
+from service.db import ACTOR_KEY, get_session
+from service.domain import surveys
+from service.domain.errors import DomainError, NotFound
+from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
+from service.web import bp
+from service.web.forms import Errors, domain_errors, flat_errors, number, page_number, paging
+from service.web.services import choices, load_query
+
+answer_schema = AnswerSchema()
+survey_query = SurveyQuerySchema()
+PAGE_SIZE = 25
+SCALES = {"rating": [(str(n), str(n)) for n in range(1, 6)], "scale": [(str(n), str(n)) for n in range(11)]}
+
+
+def posted_answers(questions: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, Any]]:
+    """(what was chosen, the JSON body): ratings as numbers, unanswered optional ones left out."""
+    form = {q["id"]: request.form.get(q["id"], "").strip() for q in questions}
+    body: dict[str, Any] = {k: (v if k == "comment" else number(v)) for k, v in form.items() if v != ""}
+    return form, body
+
+
+def _answer(survey: Survey, questions: list[dict[str, Any]],
+            answered_by: int | None) -> tuple[dict[str, str], Errors, int]:
+    """Answer through the API's schema and rule; ({}, {}, 201) on success, else the errors."""
+    form, body = posted_answers(questions)
+    try:
+        surveys.answer(session=get_session(), survey=survey, data=answer_schema.load(body),
+                       answered_by=answered_by)
+    except ValidationError as err:
+        return form, flat_errors(err.messages_dict), 422
+    except DomainError as err:
+        get_session().rollback()
+        errors = domain_errors(err)
+        if "survey" in errors:  # about the survey itself (answered, expired), not one question
+            errors["_"] = [err.message]
+        return form, errors, err.status
+    return form, {}, 201
+
+
+# --- public, by the link ---------------------------------------------------------------------
+
+
+def _public(token: str) -> tuple[Survey | None, dict[str, Any] | None, str | None]:
+    session = get_session()
+    try:
+        survey = surveys.by_token(session=session, token=token[:100])
+    except NotFound:
+        return None, None, None
+    tz = session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
+    return survey, surveys.public_view(session=session, survey=survey), tz
+
+
+def _not_found() -> Any:
+    return render_template("survey_gone.html"), 404
+
+
+@bp.route("/surveys/<string:token>", methods=["GET", "POST"])
+@access(public=True)
+def survey_by_link(token: str) -> Any:
+    """The survey behind an e-mailed link: no sign-in; answered once; a dead link answers 404."""
+    survey, view, tz = _public(token)
+    if survey is None or view is None:
+        return _not_found()
+    if survey.status == SurveyStatus.answered:
+        return render_template("survey_done.html", view=view, tz=tz, already=True)
+    form: dict[str, str] = {}
+    errors: Errors = {}
+    status = 200
+    if request.method == "POST":
+        session = get_session()
+        session.info[ACTOR_KEY] = (None, "survey link")
+        session.info["remote_addr"] = request.remote_addr
+        form, errors, status = _answer(survey, view["questions"], None)
+        if status == 201:
+            return redirect(url_for("web.survey_thanks", token=token))
+        if status == 404:
+            return _not_found()
+        if "survey" in errors:  # answered meanwhile (e.g. in another tab)
+            return render_template("survey_done.html", view=view, tz=tz, already=True), 409
+    return render_template("survey_form.html", view=view, tz=tz, form=form, errors=errors, scales=SCALES,
+                           action=url_for("web.survey_by_link", token=token)), status
+
+
+@bp.get("/surveys/<string:token>/thanks")
+@access(public=True)
+def survey_thanks(token: str) -> Any:
+    """The thank-you page after answering by link."""
+    survey, view, tz = _public(token)
+    if survey is None or view is None:
+        return _not_found()
+    if survey.status != SurveyStatus.answered:
+        return redirect(url_for("web.survey_by_link", token=token))
+    return render_template("survey_done.html", view=view, tz=tz, already=False)
+
+
+# --- signed in: the country's surveys ---------------------------------------------------------
+
+
+@bp.get("/surveys")
+def surveys_list() -> Any:
+    """Surveys, newest first, by state (staff: and country), with their links and answers."""
+    session = get_session()
+    query, raw, errors = load_query(survey_query, ("country", "status"))
+    stmt = select(Survey).order_by(Survey.sent_at.desc(), Survey.id.desc())  # type: ignore[attr-defined]
+    for key, column in (("country", Survey.country_code), ("status", Survey.status)):
+        if key in query:
+            stmt = stmt.where(column == query[key])
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    rows = surveys.describe(session=session, surveys=paginate(session, stmt, page))
+    return render_template("surveys.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
+                           statuses=[(s.value, s.value.capitalize()) for s in SurveyStatus],
+                           **paging(page, PAGE_SIZE))
+
+
+def _render_survey(survey_id: int, form: dict[str, str], errors: Errors, status: int = 200) -> Any:
+    session = get_session()
+    survey = get_or_404(session, Survey, survey_id)
+    info = surveys.describe(session=session, surveys=[survey])[0]
+    template = session.get(SurveyTemplate, survey.template_id)
+    event = session.get(ServiceEvent, survey.event_id)
+    return render_template("survey.html", s=info, event=event,
+                           questions=template.questions if template else [],
+                           form=form, errors=errors, scales=SCALES), status
+
+
+@bp.get("/surveys/<int:survey_id>")
+def survey_page(survey_id: int) -> Any:
+    """One survey: its state, its link and its answer (the country's liaison answers it here)."""
+    return _render_survey(survey_id, {}, {})
+
+
+@bp.post("/surveys/<int:survey_id>")
+@access(Role.liaison)
+def survey_answer(survey_id: int) -> Any:
+    """A liaison answers one of their country's surveys while signed in (once)."""
+    principal = require_principal()
+    session = get_session()
+    survey = get_or_404(session, Survey, survey_id)
+    template = session.get(SurveyTemplate, survey.template_id)
+    form, errors, status = _answer(survey, template.questions if template else [], principal.user_id)
+    if status != 201:
+        return _render_survey(survey_id, form, errors, status)
+    flash("Thank you: your answer is recorded.", "success")
+    return redirect(url_for("web.survey_page", survey_id=survey_id))
