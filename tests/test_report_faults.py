@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from models import Report, ReportFile
 from tests.live import Server, call, kill_9, start_scheduler
 
-DELAY_MS = 1200
+DELAY_MS = 800
 STAND_INS = "2020-01"  # the world's stored rows (not rendered PDFs)
 
 
@@ -71,7 +71,7 @@ def test_kill_9_the_scheduler_mid_run_then_restart_makes_each_report_once(app, e
     ready = lambda: sum(r.status == "ready" for r in sound_reports(engine).values())  # noqa: E731
     kept: dict[tuple[str, str, str], Any] = {}
     # Two runs cut off by kill -9 inside a report's transaction, each after some reports.
-    for done, pause in ((1, 0.4), (3, 0.9)):
+    for done, pause in ((1, 0.3), (3, 0.7)):
         proc = start_scheduler(_url(app), log, REPORT_TEST_DELAY_MS=str(DELAY_MS))
         try:
             wait_until(lambda done=done: ready() >= done, 40, f"{done} reports")
@@ -103,14 +103,15 @@ def test_kill_9_the_scheduler_mid_run_then_restart_makes_each_report_once(app, e
 
 @pytest.mark.slow
 def test_kill_9_a_web_worker_mid_report_leaves_no_half_report(app, engine, world, tmp_path):
-    live = Server(_url(app), tmp_path / "gunicorn.log", REPORT_TEST_DELAY_MS=str(DELAY_MS))
+    # A cold worker renders for about 0.9 s, then holds the written row for 2 s.
+    live = Server(_url(app), tmp_path / "gunicorn.log", REPORT_TEST_DELAY_MS="2000")
     live.start()
     staff = world.headers("staff")
     outcomes: dict[str, Any] = {}
     try:
-        # Kill every worker at a different moment of the request: rendering, holding the
-        # written row without its bytes, and after the answer.
-        for period, pause in (("2025-01", 0.6), ("2025-02", 2.2), ("2025-03", 6.0)):
+        # Kill every worker at a different moment of the request: while rendering, while the
+        # written row waits for its bytes, and just after the answer.
+        for period, pause in (("2025-01", 0.4), ("2025-02", 1.8), ("2025-03", None)):
             def post(period: str = period) -> None:
                 try:
                     outcomes[period] = call("POST", f"{live.url}/api/v1/reports", headers=staff,
@@ -120,7 +121,10 @@ def test_kill_9_a_web_worker_mid_report_leaves_no_half_report(app, engine, world
 
             thread = threading.Thread(target=post)
             thread.start()
-            time.sleep(pause)
+            if pause is None:
+                thread.join(30)
+            else:
+                time.sleep(pause)
             for pid in live.workers():
                 kill_9_pid(pid)
             thread.join(30)
@@ -129,7 +133,7 @@ def test_kill_9_a_web_worker_mid_report_leaves_no_half_report(app, engine, world
         found = sound_reports(engine)
         acknowledged = {p for p, status in outcomes.items() if status == 201}
         assert acknowledged <= {period for _, _, period in found}  # nothing acknowledged is lost
-        assert "cut off" in outcomes.values(), outcomes
+        assert list(outcomes.values()).count("cut off") >= 1 and outcomes["2025-03"] == 201, outcomes
         # The client retries what it was not told: each report is then made, once per key.
         for period in sorted(set(outcomes) - acknowledged):
             before = found.get(("country_monthly", "PL", period))
