@@ -251,6 +251,20 @@ class AccessMachine(RuleBasedStateMachine):
                       json={"title": f"{text} {self.marker(code)}", "location": self.marker(code)})
         assert r.status_code == (412 if stale else 200), r.get_json()
 
+    @rule(n=st.integers(0, 999), unit=st.booleans(), text=FREE_TEXT)
+    def update_registry(self, n: int, unit: bool, text: str) -> None:
+        """Staff renumber a contract or re-serial a unit (If-Match); the new text is the country's."""
+        code = CODES[n % 2]
+        if unit:
+            url, body = (f"/api/v1/units/{self.pick(code, 'unit', n)}",
+                         {"serial": f"{text[:8]} S-{self.marker(code)}"})
+        else:
+            url, body = (f"/api/v1/contracts/{self.pick(code, 'contract', n)}",
+                         {"number": f"{text[:8]} C-{self.marker(code)}"})
+        r = self.call("staff", "PATCH", url, json=body, headers={"If-Match": self.etag(url)})
+        assert r.status_code == 200, r.get_json()
+        STATS["registry updates"] += 1
+
     @precondition(lambda self: self.has("event"))
     @rule(n=st.integers(0, 999), status=st.sampled_from(EVENT_STATUSES), text=FREE_TEXT)
     def transition_event(self, n: int, status: str, text: str) -> None:
@@ -513,6 +527,14 @@ class AccessMachine(RuleBasedStateMachine):
         STATS["checked bodies"] += len(self.seen)
         self.seen.clear()
 
+    def teardown(self) -> None:
+        """Whatever rules this example ran, it ends with both liaisons' pages, feeds and figures."""
+        for code in CODES:
+            self.view_pages(code=code, n=0)
+            self.read_calendar_feed(code=code, rotate=False)
+            self.read_aggregates(code=code)
+        self.liaisons_never_see_the_other_country()
+
 
 # Bounded for CI (about half a minute per database); STATE_MACHINE_EXAMPLES=200 digs deeper.
 SETTINGS = settings(max_examples=int(os.environ.get("STATE_MACHINE_EXAMPLES", "20")),
@@ -527,6 +549,6 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask) -> None
     run_state_machine_as_test(AccessMachine, settings=SETTINGS)
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
-    for kind in ("events", "completed", "answers", "action updates", "renders", "pages", "feeds",
+    for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
                  "aggregates", "foreign probes"):
         assert STATS[kind] > 0, (kind, STATS)
