@@ -5,11 +5,18 @@ scheduler was down happens once on restart (coalesce, and a misfire grace of 35 
 start-up each job is (re)added with `replace_existing=True`; because APScheduler 3 would then
 recompute the next run time from "now" and silently drop a missed month-end, the stored
 next run time is kept whenever the job's trigger is unchanged.
+
+APScheduler moves a job's stored next run time on *before* running it, so a run cut off by a
+crash (kill -9, power loss) would otherwise wait for the next fire time — a month, for the
+reports. A job marked `catch_up` (it must be idempotent) is therefore also due at once when
+the `scheduler run` process starts: whatever the interrupted run left undone is made then,
+and what it finished is skipped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -28,12 +35,13 @@ class JobSpec:
     cron: dict[str, str]
     name: str
     kwargs: dict[str, Any] = field(default_factory=dict)  # simple values only
+    catch_up: bool = False  # also run when the scheduler process starts (idempotent jobs only)
 
 
 JOBS: list[JobSpec] = [
     JobSpec(id="monthly-reports", func="schedules.monthly_reports:run",
             cron={"day": "1", "hour": "2", "minute": "0"},
-            name="Monthly PDF reports for the month just ended"),
+            name="Monthly PDF reports for the month just ended", catch_up=True),
     JobSpec(id="daily-reminders", func="schedules.reminders:run",
             cron={"hour": "6", "minute": "0"}, kwargs={"deliver": True},
             name="Reminders for services starting in 7 days and in 1 day; send the outbox"),
@@ -43,8 +51,9 @@ JOBS: list[JobSpec] = [
 ]
 
 
-def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Add every job in JOBS to `scheduler` (not yet started), keeping stored run times."""
+def register_jobs(scheduler: BaseScheduler, app: Flask, *, catch_up: bool = False) -> None:
+    """Add every job in JOBS to `scheduler` (not yet started), keeping stored run times;
+    with `catch_up`, the jobs marked so are also due now."""
     runtime.bind(app)
     # The default store is started early so its stored jobs can be read before start();
     # start() starts it again, which is harmless for the memory and SQLAlchemy stores.
@@ -56,5 +65,8 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         keep: dict[str, Any] = {}
         if stored is not None and repr(stored.trigger) == repr(trigger):
             keep["next_run_time"] = stored.next_run_time
+        if catch_up and spec.catch_up and (stored is None or stored.next_run_time is not None):
+            now = datetime.now(scheduler.timezone)
+            keep["next_run_time"] = min(keep.get("next_run_time") or now, now)
         scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.name, kwargs=spec.kwargs,
                           replace_existing=True, **keep)

@@ -52,6 +52,7 @@ class Settings:
     smtp_password: str = ""
     login_rate_limit: str = "10/300"
     trusted_proxies: int = 0
+    report_test_delay_ms: int = 0  # crash tests only: pause mid-write of each report (never in production)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +85,8 @@ class Settings:
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "when ENV=production"
             )
+        if self.env == "production" and self.report_test_delay_ms:
+            raise ConfigError("REPORT_TEST_DELAY_MS is for crash tests only; unset it in production")
         for name in ("scheduler_timezone", "hq_timezone"):
             try:
                 zoneinfo.ZoneInfo(getattr(self, name))
@@ -130,6 +133,7 @@ class Settings:
             "SMTP_PASSWORD": self.smtp_password,
             "LOGIN_RATE_LIMIT": self.login_rate_limit,
             "TRUSTED_PROXIES": self.trusted_proxies,
+            "REPORT_TEST_DELAY_MS": self.report_test_delay_ms,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -3,8 +3,9 @@
 Production runs exactly one `scheduler run` process beside the web hosts. Its jobs are kept in
 the application database (table `apscheduler_jobs`, created by APScheduler itself), with
 coalescing, one instance per job, and a misfire grace of 35 days, so a month-end missed while
-the process was down is run once on restart. Should two schedulers run by mistake, the jobs
-themselves stay idempotent (unique keys, advisory locks on PostgreSQL).
+the process was down is run once on restart; the monthly reports job also runs at every start,
+finishing a run that a crash cut off (it skips what is already made). Should two schedulers
+run by mistake, the jobs themselves stay idempotent (unique keys, advisory locks on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_SCHEDULER_STARTED,
+    JobExecutionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -35,16 +41,16 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 35 *
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")
 
 
-def build_scheduler(app: Flask, *, background: bool = False,
-                    jobstore: BaseJobStore | None = None) -> BaseScheduler:
-    """A scheduler with every job registered (not started)."""
+def build_scheduler(app: Flask, *, background: bool = False, jobstore: BaseJobStore | None = None,
+                    catch_up: bool = False) -> BaseScheduler:
+    """A scheduler with every job registered (not started); `catch_up`: see schedules/."""
     store = jobstore or SQLAlchemyJobStore(engine=writer(get_engine(app)), tablename=JOBS_TABLE)
     cls = BackgroundScheduler if background else BlockingScheduler
     scheduler = cls(jobstores={"default": store},
                     executors={"default": ThreadPoolExecutor(max_workers=2)},
                     job_defaults=dict(JOB_DEFAULTS),
                     timezone=ZoneInfo(app.config["SCHEDULER_TIMEZONE"]))
-    register_jobs(scheduler, app)
+    register_jobs(scheduler, app, catch_up=catch_up)
     return scheduler
 
 
@@ -57,14 +63,18 @@ def describe(scheduler: BaseScheduler) -> list[str]:
 def scheduler_run() -> None:
     """Run the scheduled jobs in the foreground until stopped (SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(app, catch_up=True)
 
     def started(_event: Any) -> None:
         click.echo(f"scheduler running (timezone {app.config['SCHEDULER_TIMEZONE']})")
         for line in describe(scheduler):
             click.echo(f"  {line}")
 
+    def ran(event: JobExecutionEvent) -> None:
+        click.echo(f"{event.job_id}: {'failed' if event.exception else 'done'}")
+
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
+    scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     try:
         scheduler.start()

@@ -101,3 +101,20 @@ def call(method: str, url: str, *, body: Any = None, headers: dict[str, str] | N
         return status, hdrs, json.loads(text)
     except ValueError:
         return status, hdrs, text
+
+
+def start_scheduler(database_url: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`flask --app service scheduler run` over `database_url`, in its own process group."""
+    flask = Path(sys.executable).parent / "flask"
+    return subprocess.Popen(
+        [str(flask), "--app", "service", "scheduler", "run"], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "live-test-secret",
+             "ENV": "development", **env},
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_9(proc: subprocess.Popen[bytes]) -> None:
+    """kill -9 a process and everything in its group, and reap it."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)

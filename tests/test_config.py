@@ -19,3 +19,9 @@ def test_production_refuses_the_default_secret():
 def test_postgres_urls_use_psycopg3():
     s = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "TOKEN_TTL_HOURS": "2"})
     assert s.database_url == "postgresql+psycopg://u@h/db" and s.token_ttl_hours == 2
+
+
+def test_the_crash_test_delay_is_refused_in_production():
+    assert Settings.from_env({"REPORT_TEST_DELAY_MS": "800"}).report_test_delay_ms == 800
+    with pytest.raises(ConfigError, match="REPORT_TEST_DELAY_MS"):
+        Settings.from_env({"ENV": "production", "SECRET_KEY": "s" * 40, "REPORT_TEST_DELAY_MS": "5"})

@@ -42,14 +42,21 @@ class RenderFailed(DomainError):
 
 @dataclass(frozen=True)
 class Options:
-    """Settings the reports read: the marking line and the HQ report's timezone."""
+    """Settings the reports read: the marking line and the HQ report's timezone.
+
+    `test_delay_ms` (REPORT_TEST_DELAY_MS, refused in production) holds each report's
+    transaction open between writing its metadata and its PDF bytes, so that crash tests can
+    kill the process at that moment (tests/test_report_faults.py).
+    """
 
     marking: str = "UNCLASSIFIED"
     timezone: str = "Asia/Seoul"
+    test_delay_ms: int = 0
 
     @classmethod
     def from_config(cls, config: Any) -> Options:
-        return cls(marking=config["REPORT_MARKING"], timezone=config["HQ_TIMEZONE"])
+        return cls(marking=config["REPORT_MARKING"], timezone=config["HQ_TIMEZONE"],
+                   test_delay_ms=config.get("REPORT_TEST_DELAY_MS", 0))
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,8 @@ def generate(*, engine: Engine, kind: str, period: str, country_code: str | None
         report.generated_by = actor[1]
         report.generated_by_user_id = actor[0]
         session.flush()
+        if options.test_delay_ms:  # crash tests: the row is written, its bytes not yet
+            time.sleep(options.test_delay_ms / 1000)
         stored = session.get(ReportFile, report.id)
         if stored is None:
             session.add(ReportFile(report_id=report.id, country_code=country_code, pdf=rendered.pdf))
