@@ -150,6 +150,9 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
             "at": utcnow(), "actor": "seed-demo", "action": "seed", "entity": "database",
             "changes": {"summary": summary},
         }])
+    with engine.connect() as conn:  # after a bulk load, fresh statistics for the query planner
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return summary
 
 
