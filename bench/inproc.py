@@ -29,8 +29,9 @@ def interleaved(fns: dict[str, Callable[[], Any]], *, runs: int, warmup: int = 1
         for fn in fns.values():
             fn()
     samples: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(runs):
-        for key, fn in fns.items():
+    order = list(fns.items())
+    for n in range(runs):
+        for key, fn in order if n % 2 == 0 else order[::-1]:  # A B, B A, ...: no side goes first always
             started = time.perf_counter()
             fn()
             samples[key].append(time.perf_counter() - started)
