@@ -37,3 +37,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+## make bench: issue 7's benchmark on the bench data set (minutes; writes bench/results.json and
+## the README's table). BENCH_DATABASE_URL=postgresql://… adds the HTTP figures on PostgreSQL
+## (that database is emptied).
+.PHONY: bench
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)

@@ -130,8 +130,9 @@ def load(url: str, *, seconds: int = 10, connections: int = 16,
         out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *hdr, url],  # noqa: S603
                              capture_output=True, text=True, check=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-        p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+        # Anchored to the latency distribution's own lines: "+/- Stdev" columns end in "…50%".
+        p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+        p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
         non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
         errors = int(non2xx.group(1)) if non2xx else 0
         return Load(rps, p50, p99, errors, "wrk")

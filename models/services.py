@@ -52,6 +52,8 @@ class ServiceEvent(Versioned, CountryScoped, SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_service_event_country_starts", "country_code", "starts_at"),
         sa.Index("ix_service_event_window", "starts_at", "ends_at"),
+        # A country's latest completed services, newest first, without reading its history.
+        sa.Index("ix_service_event_country_status_ends", "country_code", "status", "ends_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ck_service_event_window"),
     )
 

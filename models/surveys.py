@@ -22,6 +22,9 @@ class ActionStatus(StrEnum):
     closed = "closed"
 
 
+OPEN_ACTION_STATES = (ActionStatus.open.value, ActionStatus.in_progress.value)  # not closed
+
+
 class SurveyTemplate(SQLModel, table=True):
     """The questions asked; a revision is never edited once answered, a new one is made."""
 
@@ -39,7 +42,11 @@ class SurveyTemplate(SQLModel, table=True):
 class Survey(CountryScoped, SQLModel, table=True):
     """One invitation per completed event, answered through an unguessable token."""
 
-    __table_args__ = (sa.Index("ix_survey_country_period", "country_code", "period"),)
+    __table_args__ = (
+        sa.Index("ix_survey_country_period", "country_code", "period"),
+        # A country's surveys waiting for an answer (the dashboard), soonest expiry first.
+        sa.Index("ix_survey_country_status_expires", "country_code", "status", "expires_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="service_event.id", sa_column_kwargs={"unique": True})
@@ -90,6 +97,14 @@ class CorrectiveAction(Versioned, CountryScoped, SQLModel, table=True):
     """Opened automatically by a poor answer; closed by staff with a resolution."""
 
     __tablename__ = "corrective_action"
+    # Open and overdue actions are found among the open ones, a month's openings and closings
+    # in that month: none of these reads the closed history.
+    __table_args__ = (
+        sa.Index("ix_corrective_action_country_status_due", "country_code", "status", "due_on"),
+        sa.Index("ix_corrective_action_status_due", "status", "due_on"),
+        sa.Index("ix_corrective_action_country_opened", "country_code", "opened_at"),
+        sa.Index("ix_corrective_action_country_closed", "country_code", "closed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     country_code: str = Field(foreign_key="country.code", max_length=2, index=True)

@@ -64,7 +64,9 @@ def db_restore(path: Path, yes: bool) -> None:
 @with_appcontext
 @click.option("--size", type=click.Choice(["small", "bench"]), default="small", show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
-def seed_demo(size: str, if_empty: bool) -> None:
+@click.option("--years", type=click.IntRange(min=1), default=None,
+              help="Keep only the last YEARS years of the service history (the benchmark's 1-year set).")
+def seed_demo(size: str, if_empty: bool, years: int | None) -> None:
     """Load a realistic demo data set (prints the demo logins)."""
     from service.domain import demo
 
@@ -73,7 +75,7 @@ def seed_demo(size: str, if_empty: bool) -> None:
         click.echo("demo data already present; nothing loaded")
         click.echo(demo.logins_text())
         return
-    summary = demo.seed(engine, size=size, progress=click.echo)
+    summary = demo.seed(engine, size=size, progress=click.echo, years=years)
     click.echo(summary)
     click.echo(demo.logins_text())
 

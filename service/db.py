@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -127,7 +128,14 @@ def _scope_to_country(state: ORMExecuteState) -> None:
     code = state.session.info.get(SCOPE_KEY)
     if code is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(
+    state.statement = state.statement.options(*_scope_options(code))
+
+
+@functools.lru_cache(maxsize=1024)
+def _scope_options(code: str) -> tuple[Any, ...]:
+    """The loader criteria of one country's scope, built once per country: they are immutable,
+    and building them for every statement cost more than running most of the statements."""
+    return (
         *(
             with_loader_criteria(model, lambda cls: cls.country_code == code, include_aliases=True)
             for model in _scoped_models()

@@ -40,3 +40,26 @@ def test_demo_year_of_services_without_overlaps(engine):
             "SELECT count(*) FROM event_unit eu JOIN unit u ON u.id = eu.unit_id "
             "JOIN service_event e ON e.id = eu.event_id "
             "WHERE u.country_code != e.country_code OR u.system_id != e.system_id")).scalar() == 0
+
+
+def test_demo_years_keeps_exactly_the_last_years_of_the_full_history(engine, monkeypatch):
+    from tests.conftest import clean
+
+    monkeypatch.setitem(demo.SIZES, "three", demo.Size("three", 0, 11, 14, 0, events=400, event_years=3))
+    today = dt.date(2026, 6, 1)
+    recent = ("SELECT starts_at, country_code, title, status FROM service_event "
+              "WHERE starts_at >= '2025-06-01' ORDER BY starts_at, id")
+    demo.seed(engine, size="three", today=today)
+    with engine.connect() as conn:
+        full = conn.execute(sa.text(recent)).all()
+        assert conn.scalar(sa.text("SELECT count(*) FROM service_event")) > len(full)
+    clean(engine)
+    demo.seed(engine, size="three", today=today, years=1)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(recent)).all() == full
+        assert conn.scalar(sa.text("SELECT count(*) FROM service_event")) == len(full)
+        for table in ("survey", "survey_response", "corrective_action", "event_staff", "event_unit"):
+            orphans = conn.scalar(sa.text(
+                f"SELECT count(*) FROM {table} t LEFT JOIN service_event e ON e.id = t.event_id "  # noqa: S608
+                "WHERE e.id IS NULL"))
+            assert orphans == 0, table

@@ -235,3 +235,31 @@ def test_reports_generate_command(app, world, engine, fast_render):
     assert r.exit_code == 0 and "PL  2026-10  revision 2" in r.output
     r = runner.invoke(args=["reports", "generate", "--period", "2026-1"])
     assert r.exit_code != 0 and "YYYY-MM" in r.output
+
+
+def test_a_report_renders_without_holding_sqlites_write_lock(engine, world, monkeypatch):
+    """Another writer gets in while a report asked for by hand renders (SQLite locks the database)."""
+    import sqlite3
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's advisory lock covers only the report's own key")
+    writes = []
+
+    def render(template: str, data: dict) -> pdf.RenderedPdf:
+        other = sqlite3.connect(engine.url.database, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the lock is held
+            other.execute("ROLLBACK")
+            writes.append(template)
+        finally:
+            other.close()
+        return pdf.RenderedPdf(pdf=f"%PDF-stand-in r{data['revision']}".encode(), pages=1)
+
+    monkeypatch.setattr(reports, "render_document", render)
+    for revision in (1, 2):
+        outcome = reports.generate(engine=engine, kind="country_monthly", period=PERIOD,
+                                   country_code="PL", actor=(None, "cli"))
+        assert (outcome.action, outcome.report.revision) == ("generated", revision)
+    assert writes == ["country_monthly.html"] * 2
+    with Session(engine) as s:
+        assert s.get(ReportFile, outcome.report.id).pdf.endswith(b"r2")

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     ActionStatus,
@@ -23,6 +23,7 @@ from models import (
     SurveyResponse,
     utcnow,
 )
+from models.surveys import OPEN_ACTION_STATES
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid
 
@@ -80,7 +81,7 @@ def open_if_poor(*, session: Session, response: SurveyResponse,
 def overdue(today: dt.date) -> Any:
     """The SQL condition of an overdue action: past its due date and not closed."""
     return sa.and_(CorrectiveAction.due_on < today,  # type: ignore[operator]
-                   CorrectiveAction.status != ActionStatus.closed)
+                   col(CorrectiveAction.status).in_(OPEN_ACTION_STATES))
 
 
 def update_action(*, session: Session, action: CorrectiveAction, changes: dict[str, Any],

@@ -10,10 +10,9 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
-    ActionStatus,
     CorrectiveAction,
     Country,
     EventStatus,
@@ -27,6 +26,7 @@ from models import (
     Unit,
     WeaponSystem,
 )
+from models.surveys import OPEN_ACTION_STATES
 from service.domain import periods, registry, satisfaction
 
 UPCOMING = (EventStatus.planned.value, EventStatus.confirmed.value)
@@ -42,19 +42,15 @@ def last_twelve_months(now: dt.datetime) -> tuple[str, str]:
 
 
 def _events(session: Session, code: str, *where: Any, order: Any, limit: int) -> list[dict[str, Any]]:
+    E = ServiceEvent  # the columns shown, not the long texts (objectives, outcome)
     rows = session.execute(
-        select(ServiceEvent, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
-        .where(ServiceEvent.country_code == code, *where)
-        .order_by(order, ServiceEvent.id).limit(limit)
+        select(E.id, E.title, E.kind, WeaponSystem.code.label("system_code"), E.starts_at,  # type: ignore[attr-defined]
+               E.ends_at, E.timezone, E.location, E.status, E.participants_actual)
+        .join(WeaponSystem, WeaponSystem.id == E.system_id)
+        .where(E.country_code == code, *where)
+        .order_by(order, E.id).limit(limit)
     ).all()
-    return [
-        {"id": e.id, "title": e.title, "kind": e.kind, "system_code": system_code,
-         "starts_at": e.starts_at, "ends_at": e.ends_at, "timezone": e.timezone,
-         "location": e.location, "status": e.status,
-         "participants_actual": e.participants_actual}
-        for e, system_code in rows
-    ]
+    return [row._asdict() for row in rows]
 
 
 def _count(session: Session, model: Any, *where: Any) -> int:
@@ -75,7 +71,7 @@ def country_overview(*, session: Session, country_code: str, now: dt.datetime) -
         .order_by(ServiceRequest.created_at, ServiceRequest.id).limit(LIST_LIMIT)
     ).all()
     open_action = (CorrectiveAction.country_code == code,
-                   CorrectiveAction.status != ActionStatus.closed.value)
+                   col(CorrectiveAction.status).in_(OPEN_ACTION_STATES))
     actions = session.exec(
         select(CorrectiveAction).where(*open_action)
         .order_by(CorrectiveAction.due_on, CorrectiveAction.id).limit(LIST_LIMIT)
@@ -158,7 +154,7 @@ def countries_at_a_glance(*, session: Session, now: dt.datetime,
     ).all())
     overdue: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
         select(CorrectiveAction.country_code, sa.func.count())
-        .where(CorrectiveAction.status != ActionStatus.closed.value, CorrectiveAction.due_on < today)
+        .where(col(CorrectiveAction.status).in_(OPEN_ACTION_STATES), CorrectiveAction.due_on < today)
         .group_by(CorrectiveAction.country_code)
     ).all())
     fleet: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]

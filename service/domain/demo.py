@@ -119,8 +119,14 @@ def _users() -> list[tuple[str, str, str, str | None]]:
 
 
 def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
-         progress: Callable[[str], Any] = lambda _m: None, today: dt.date | None = None) -> str:
-    """Load the data set of `size` into an empty database; returns a one-line summary."""
+         progress: Callable[[str], Any] = lambda _m: None, today: dt.date | None = None,
+         years: int | None = None) -> str:
+    """Load the data set of `size` into an empty database; returns a one-line summary.
+
+    `years` keeps only the last `years` years of the service history (and what hangs off it:
+    surveys, answers, actions). The data set is seeded in full first, so the months kept are
+    exactly those of the full set: the benchmark compares a month across history lengths.
+    """
     spec = SIZES[size]
     rng = random.Random(seed_value)
     today = today or dt.date.today()
@@ -137,10 +143,16 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         progress(_seed_surveys(conn, spec, rng, today))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
+        if years is not None and years < spec.event_years:
+            dropped = _keep_last_years(conn, today, years)
+            summary += f"; history cut to the last {years} year(s), {dropped} older services dropped"
         conn.execute(sa.insert(AuditEntry.__table__), [{  # type: ignore[attr-defined]
             "at": utcnow(), "actor": "seed-demo", "action": "seed", "entity": "database",
             "changes": {"summary": summary},
         }])
+    with engine.connect() as conn:  # after a bulk load, fresh statistics for the query planner
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return summary
 
 
@@ -387,3 +399,16 @@ def _seed_services(conn: sa.Connection, spec: Size, rng: random.Random, today: d
     from service.domain.demo_services import seed_services
 
     return seed_services(conn, events=spec.events, years=spec.event_years, rng=rng, today=today)
+
+
+def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
+    """Delete services starting more than `years` years before `today`, with what hangs off them."""
+    from models import CorrectiveAction, EventStaff, EventUnit, ServiceEvent, Survey, SurveyResponse
+
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
+    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
+    old = sa.select(E.id).where(E.starts_at < cutoff).scalar_subquery()
+    for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit):
+        table = model.__table__  # type: ignore[attr-defined]
+        conn.execute(table.delete().where(table.c.event_id.in_(old)))
+    return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]

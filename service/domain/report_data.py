@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
-    ActionStatus,
     CorrectiveAction,
     Country,
     EventStatus,
@@ -25,6 +24,7 @@ from models import (
     SurveyResponse,
     WeaponSystem,
 )
+from models.surveys import OPEN_ACTION_STATES
 from service.charts import trend_chart_svg
 from service.domain import periods, registry, satisfaction
 
@@ -82,7 +82,7 @@ def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
 def _overdue(session: Session, today: dt.date, country: str | None) -> dict[str, int]:
     A = CorrectiveAction
     stmt = (sa.select(A.country_code, sa.func.count())
-            .where(A.status != ActionStatus.closed.value, A.due_on < today).group_by(A.country_code))
+            .where(col(A.status).in_(OPEN_ACTION_STATES), A.due_on < today).group_by(A.country_code))
     if country:
         stmt = stmt.where(A.country_code == country)
     return {code: int(n) for code, n in session.execute(stmt)}
@@ -125,13 +125,17 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list
 def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetime,
              today: dt.date) -> dict[str, Any]:
     A = CorrectiveAction
-    overdue_cond = sa.and_(A.status != ActionStatus.closed.value, A.due_on < today)
-    opened, closed, overdue, still_open = session.execute(
-        sa.select(_count_if(sa.and_(A.opened_at >= start, A.opened_at < end)),
-                  _count_if(sa.and_(col(A.closed_at) >= start, col(A.closed_at) < end)),
-                  _count_if(overdue_cond), _count_if(A.status != ActionStatus.closed.value))
-        .where(A.country_code == country)
-    ).one()
+    overdue_cond = sa.and_(col(A.status).in_(OPEN_ACTION_STATES), A.due_on < today)
+
+    def count(*where: Any) -> int:  # each on its own index: none reads the closed history
+        return int(session.scalar(sa.select(sa.func.count()).select_from(A)
+                                  .where(A.country_code == country, *where)) or 0)
+
+    opened = count(A.opened_at >= start, A.opened_at < end)
+    closed = count(col(A.closed_at) >= start, col(A.closed_at) < end)
+    still_open, overdue = session.execute(
+        sa.select(sa.func.count(), _count_if(A.due_on < today))
+        .where(A.country_code == country, col(A.status).in_(OPEN_ACTION_STATES))).one()
     rows = session.execute(
         sa.select(A.title, A.due_on, A.status).where(A.country_code == country, overdue_cond)
         .order_by(A.due_on, A.id).limit(20)

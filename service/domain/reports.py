@@ -5,6 +5,12 @@ transaction-level advisory lock, on SQLite the write lock taken by BEGIN IMMEDIA
 the row is read again, so two processes (or threads) generating the same report produce one
 row; metadata and bytes are written together or not at all. A render failure is recorded on
 the row (error, attempts) and the previous PDF, if any, is kept; the next run retries it.
+
+On SQLite the write lock covers the whole database, so a generation asked for by hand (API,
+command, a pool of processes) gathers and renders first, in a read transaction, and takes the
+lock only to write (the render is redone under it in the rare case another process moved the
+revision on meanwhile): parallel generations and the API do not queue behind a render. The
+scheduler keeps rendering under the lock, so two schedulers started by mistake render once.
 """
 
 from __future__ import annotations
@@ -120,6 +126,44 @@ def _data(session: Session, kind: str, period: str, country_code: str | None, no
                                   marking=options.marking, timezone=options.timezone)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A render made before taking SQLite's write lock, for the revision it was made for."""
+
+    revision: int
+    rendered: Any  # RenderedPdf, or the exception the render raised
+
+
+def _prepare(engine: Engine, kind: str, period: str, country_code: str | None, now: dt.datetime,
+             options: Options) -> _Prepared | None:
+    """SQLite, not scheduled: gather and render outside the write lock (a read transaction).
+
+    SQLite has one write lock for the whole database; holding it for a render would queue
+    every other writer (the API, a second report process) behind it. Returns the render for
+    the revision seen now (None when gathering failed: redone, and recorded, under the lock).
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        _check(session, kind, period, country_code, now)
+        report = session.exec(select(Report).where(
+            Report.kind == kind, Report.scope_key == scope_key(country_code),
+            Report.period == period)).first()
+        revision = _next_revision(report)
+        try:
+            data = _data(session, kind, period, country_code, now, revision, options)
+        except Exception:  # recorded when the same work is redone under the lock
+            return None
+    try:
+        return _Prepared(revision, render_document(TEMPLATES[kind], data))
+    except Exception as exc:  # noqa: BLE001 - recorded on the row under the lock
+        return _Prepared(revision, exc)
+
+
+def _next_revision(report: Report | None) -> int:
+    if report is None:
+        return 1
+    return report.revision + 1 if report.sha256 else max(report.revision, 1)
+
+
 def generate(*, engine: Engine, kind: str, period: str, country_code: str | None,
              actor: tuple[int | None, str], options: Options = Options(),
              now: dt.datetime | None = None, scheduled: bool = False) -> Outcome:
@@ -127,6 +171,9 @@ def generate(*, engine: Engine, kind: str, period: str, country_code: str | None
     now = now or utcnow()
     scope = scope_key(country_code)
     started = time.perf_counter()
+    prepared = None
+    if engine.dialect.name == "sqlite" and not scheduled:
+        prepared = _prepare(engine, kind, period, country_code, now, options)
     with session_scope(engine, actor=actor) as session:
         if not _lock(session, lock_key(kind, scope, period), wait=not scheduled):
             return Outcome(None, "busy")
@@ -135,15 +182,20 @@ def generate(*, engine: Engine, kind: str, period: str, country_code: str | None
             Report.kind == kind, Report.scope_key == scope, Report.period == period)).first()
         if scheduled and report is not None and is_final(report, period):
             return Outcome(report, "skipped")
+        revision = _next_revision(report)
         if report is None:
             report = Report(kind=kind, country_code=country_code, scope_key=scope, period=period,
                             revision=0, status=ReportStatus.failed.value, generated_by=actor[1])
             session.add(report)
-        revision = report.revision + 1 if report.sha256 else max(report.revision, 1)
         report.attempts += 1
         try:
-            data = _data(session, kind, period, country_code, now, revision, options)
-            rendered = render_document(TEMPLATES[kind], data)
+            if prepared is not None and prepared.revision == revision:
+                if isinstance(prepared.rendered, Exception):
+                    raise prepared.rendered
+                rendered = prepared.rendered
+            else:  # PostgreSQL (the advisory lock blocks only this report), or a revision moved on
+                data = _data(session, kind, period, country_code, now, revision, options)
+                rendered = render_document(TEMPLATES[kind], data)
         except Exception as exc:  # a template or renderer failure: record it, keep the old PDF
             log.exception("report %s %s %s failed", kind, scope, period)
             report.error = f"{type(exc).__name__}: {exc}"[:2000]
