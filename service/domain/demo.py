@@ -84,7 +84,7 @@ class Size:
     systems: int
     contracts: int
     units: int
-    events: int = 150  # follow-up service events (with ~12 staff members and their bookings)
+    events: int = 400  # follow-up service events (with ~12 staff members and their bookings)
     event_years: int = 1  # the events' history reaches this many years back
 
 
