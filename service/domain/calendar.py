@@ -60,6 +60,25 @@ def _set_salt(session: Session, user_id: int, *, only_if_missing: bool) -> str:
     return str(session.scalar(select(User.feed_salt).where(User.id == user_id)))
 
 
+def url_for_user(*, user: User, salt: str | None = None) -> str:
+    """The user's feed URL, from the app's settings; the salt is created on first use.
+
+    The salt is written in a short transaction of its own, so a GET can hand out the URL.
+    """
+    from flask import current_app
+
+    from service.db import get_engine, writer
+
+    if salt is None:
+        salt = user.feed_salt
+    if salt is None:
+        with Session(writer(get_engine(current_app))) as db:  # type: ignore[arg-type]
+            db.info[ACTOR_KEY] = (user.id, user.email)
+            salt = ensure_salt(session=db, user_id=user.id or 0)
+    config = current_app.config
+    return feed_url(config["PUBLIC_BASE_URL"], config["SECRET_KEY"], user.id or 0, salt)
+
+
 def ensure_salt(*, session: Session, user_id: int) -> str:
     """The user's feed salt, created on first use (two first uses at once agree on one)."""
     return _set_salt(session, user_id, only_if_missing=True)

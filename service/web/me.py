@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from models import Notification, User
 from service.api.common import paginate
 from service.auth import EVERYONE, access, require_principal
-from service.db import ACTOR_KEY, get_engine, get_session, writer
+from service.db import get_session
 from service.domain import calendar
 from service.web import bp
 from service.web.forms import page_number, paging
@@ -34,23 +34,13 @@ def notifications() -> Any:
                            **paging(page, PAGE_SIZE))
 
 
-def _feed_url(user_id: int, salt: str) -> str:
-    config = current_app.config
-    return calendar.feed_url(config["PUBLIC_BASE_URL"], config["SECRET_KEY"], user_id, salt)
-
-
 @bp.get("/me")
 @access(*EVERYONE)
 def me() -> Any:
     """Who I am, and the address of my personal calendar feed."""
     user = get_session().get(User, require_principal().user_id)
     assert user is not None
-    salt = user.feed_salt
-    if salt is None:  # first use: create the salt in a short write of its own, as GET /api/v1/me does
-        with Session(writer(get_engine(current_app))) as db:  # type: ignore[arg-type]
-            db.info[ACTOR_KEY] = (user.id, user.email)
-            salt = calendar.ensure_salt(session=db, user_id=user.id or 0)
-    return render_template("me.html", user=user, feed_url=_feed_url(user.id or 0, salt))
+    return render_template("me.html", user=user, feed_url=calendar.url_for_user(user=user))
 
 
 @bp.post("/me/calendar-feed")
