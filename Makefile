@@ -27,7 +27,7 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check service models schedules tests migrations
+	$(VENV)/bin/ruff check service models schedules tests migrations bench scripts
 	$(VENV)/bin/mypy
 
 ## make lock: re-resolve requirements.lock (with every file's sha256) after changing pyproject.toml
