@@ -10,8 +10,9 @@ from flask import Flask
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Tables in the application database that no model owns: APScheduler's job store creates and
-# evolves its own table, so migrations neither create nor (autogenerate) drop it.
-UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
+# evolves its own table, and `data_revision` (service.revision) is made by its migration with
+# its triggers; autogenerate must not offer to drop either.
+UNMANAGED_TABLES = frozenset({"apscheduler_jobs", "data_revision"})
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
