@@ -41,9 +41,10 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from service import auth
+    from service import auth, readcache
 
     auth.init_app(app)
+    readcache.init_app(app)  # after auth: only an authorised caller is answered from the cache
 
 
 def register_hardening(app: Flask) -> None:

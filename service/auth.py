@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request, session
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, utcnow
-from service.db import ACTOR_KEY, SCOPE_KEY, get_engine, writer
+from service import revision
+from service.db import autocommit, get_engine, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,18 +93,27 @@ def require_principal() -> Principal:
 PUBLIC_BLUEPRINTS = {"api-docs"}  # the generated OpenAPI document and its viewer
 
 
-def _policy_for_request(app: Flask) -> Policy | None:
+def view_target(app: Flask) -> Callable[..., Any] | None:
+    """The function that answers this request: the view, or its MethodView's method."""
     view = app.view_functions.get(request.endpoint or "")
     if view is None:
         return None
-    if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
-        return Policy(EVERYONE, public=True)
     cls = getattr(view, "view_class", None)
     target = getattr(cls, request.method.lower(), None) if cls else None
     if target is None and cls is not None and request.method == "HEAD":
         target = getattr(cls, "get", None)
-    policy = getattr(target or view, "_access_policy", None)
+    return target or view  # type: ignore[no-any-return]
+
+
+def _policy_for_request(app: Flask) -> Policy | None:
+    g.view_target = target = view_target(app)
+    if target is None:
+        return None
+    if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
+        return Policy(EVERYONE, public=True)
+    policy = getattr(target, "_access_policy", None)
     if policy is None:
+        view = app.view_functions[request.endpoint or ""]
         policy = getattr(view, "_access_policy", None)
     if policy is None:
         policy = Policy(EVERYONE if request.method in READ_METHODS else STAFF)
@@ -120,49 +130,64 @@ def principal_for_user(user: User) -> Principal:
     )
 
 
-def _identify(db: Session) -> Principal | None:
+# Core statements, built once: one of them runs on every request. Each reads the data
+# revision in the same statement, so an answer from `service.readcache` costs this one query.
+_CALLER = (User.id, User.email, User.name, User.role, User.country_code, User.version,
+           revision.SCALAR.label("revision"))
+_TOKEN_OWNER = (
+    sa.select(*_CALLER)  # type: ignore[call-overload]
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now")),  # type: ignore[union-attr,operator]
+        User.active.is_(True),  # type: ignore[attr-defined]
+    )
+)
+_SESSION_USER = sa.select(*_CALLER).where(User.id == sa.bindparam("user_id"),  # type: ignore[call-overload]
+                                          User.active.is_(True))  # type: ignore[attr-defined]
+
+
+def _identify(conn: sa.Connection) -> Principal | None:
+    """The caller named by the bearer token, or else by the web session cookie."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        now = utcnow()
-        row = db.exec(
-            select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-            .where(
-                ApiToken.token_hash == hash_token(token.strip()),
-                ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
-                sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),  # type: ignore[union-attr,operator]
-                User.active.is_(True),  # type: ignore[attr-defined]
-            )
+        row = conn.execute(
+            _TOKEN_OWNER, {"token_hash": hash_token(token.strip()), "now": utcnow()}
         ).first()
-        return principal_for_user(row) if row else None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.get(User, user_id)
-        if user is not None and user.active and session.get("user_version") == user.version:
-            return principal_for_user(user)
-    return None
+    elif (user_id := session.get("user_id")) is not None:
+        row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
+        if row is not None and session.get("user_version") != row.version:
+            row = None  # signed out everywhere, or the user changed: the cookie is stale
+    else:
+        return None
+    if row is None:
+        return None
+    g.data_revision = row.revision
+    return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
+                     country_code=row.country_code)
 
 
 def authenticate_request() -> None:
-    """Before every request: identify the caller and apply the view's policy."""
+    """Before every request: identify the caller and apply the view's policy.
+
+    The request's database session, opened later on first use, is scoped to the caller
+    (`service.db.get_session`)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     policy = _policy_for_request(app)
     if policy is None or policy.public:
         return
-    from service.db import get_session
-
-    db = get_session()
-    principal = _identify(db)
+    with autocommit(get_engine(app)) as conn:
+        principal = _identify(conn)
     if principal is None:
         record_denied(reason="unauthenticated", status=401)
         abort(401)
     g.principal = principal
-    db.info[ACTOR_KEY] = (principal.user_id, principal.email)
-    db.info[SCOPE_KEY] = principal.scope
-    db.info["remote_addr"] = request.remote_addr
+    if "db_session" in g:  # opened before the caller was known: scope it now
+        scope_to(g.db_session, principal)
     if principal.role not in policy.roles:
         record_denied(reason=f"role {principal.role} not allowed", status=403)
         abort(403)

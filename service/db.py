@@ -32,6 +32,7 @@ SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
 REDACTED = {"password_hash", "token_hash", "feed_token_hash", "token"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+AUTOCOMMIT = "k_sustain_autocommit"
 
 
 class ScopeViolation(Exception):
@@ -61,10 +62,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -
     def _on_begin(conn: sa.Connection) -> None:
         # A writer takes the write lock at BEGIN, so two writers queue on the busy
         # timeout instead of deadlocking on a read-to-write upgrade.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(AUTOCOMMIT, False):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate", False) else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection whose every statement is its own transaction: for the one look-up each
+    request starts with (the caller's token), which must not begin or hold anything."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
+        else:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def writer(engine: Engine) -> Engine:
@@ -90,7 +105,7 @@ def get_engine(app: Flask) -> Engine:
 
 
 def get_session() -> Session:
-    """The current request's session, opened on first use."""
+    """The current request's session, opened on first use, scoped to the signed-in caller."""
     if "db_session" not in g:
         from flask import current_app
 
@@ -98,7 +113,19 @@ def get_session() -> Session:
         if has_request_context() and request.method in WRITE_METHODS:
             engine = writer(engine)
         g.db_session = Session(engine, expire_on_commit=False)
+        principal = g.get("principal")
+        if principal is not None:
+            scope_to(g.db_session, principal)
     return g.db_session  # type: ignore[no-any-return]
+
+
+def scope_to(session: Session, principal: Any) -> None:
+    """Make `session` act for `principal` (a `service.auth.Principal`): their country scope,
+    and their name on the audit trail."""
+    session.info[SCOPE_KEY] = principal.scope
+    session.info[ACTOR_KEY] = (principal.user_id, principal.email)
+    if has_request_context():
+        session.info["remote_addr"] = request.remote_addr
 
 
 def _close_session(_exc: BaseException | None) -> None:

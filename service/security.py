@@ -14,7 +14,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -110,11 +111,22 @@ def install_log_redaction() -> None:
     logging.setLogRecordFactory(factory)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the signer's set-up on requests that carry no
+    session cookie (every API call with a bearer token): an empty session is all they get."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Headers, log redaction, cookie flags, proxy trust and the sign-in rate limit."""
     from service import ratelimit
 
     install_log_redaction()
+    app.session_interface = CookieSessions()
     app.url_map.converters["int"] = RecordId
     production = app.config.get("ENV_NAME") == "production"
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"

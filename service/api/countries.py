@@ -13,6 +13,7 @@ from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import dashboard, registry
+from service.readcache import cached, valid_until
 from service.schemas.dashboard import CountryStatusSchema
 from service.schemas.registry import (
     CountryQuerySchema,
@@ -74,13 +75,19 @@ class CountryFleet(MethodView):
 
 @blp.route("/<string:code>/status")
 class CountryStatus(MethodView):
+    @cached
     @blp.response(200, CountryStatusSchema)
     def get(self, code: str) -> Any:
         """Dashboard summary: fleet, next and completed services, 12 months' satisfaction,
-        open requests and corrective actions, surveys waiting, latest reports."""
+        open requests and corrective actions, surveys waiting, latest reports.
+
+        `generated_at` tells when the figures were computed: the answer is kept until the
+        data changes or the clock moves it (a service starting, a day ending)."""
         session = get_session()
         country = country_or_404(session, code)
-        return dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
+        overview = dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
+        valid_until(dashboard.unchanged_until(overview))
+        return overview
 
 
 def country_or_404(session: Any, code: str) -> Country:

@@ -136,6 +136,15 @@ def country_overview(*, session: Session, country_code: str, now: dt.datetime) -
     }
 
 
+def unchanged_until(overview: dict[str, Any]) -> dt.datetime:
+    """When the clock alone changes `overview`: the next service starts (it leaves "next"), or
+    the UTC day ends (overdue actions, warranties, the twelve months of satisfaction)."""
+    now = overview["generated_at"].astimezone(dt.UTC)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    starts = [e["starts_at"] for e in overview["next_services"]]
+    return min([midnight, *starts])
+
+
 def countries_at_a_glance(*, session: Session, now: dt.datetime,
                           sort: str = "name") -> list[dict[str, Any]]:
     """One row per visible country: next service, CSAT, NPS, overdue actions, fleet size.
