@@ -78,7 +78,7 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-GUNICORN_ARGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4",
+GUNICORN_ARGS = ["--workers", "2",
                  "--backlog", "256", "--timeout", "60", "--log-level", "warning"]
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, utcnow
 from service import revision
-from service.db import autocommit, get_engine, scope_to, writer
+from service.db import get_engine, lookup, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,18 +148,16 @@ _SESSION_USER = sa.select(*_CALLER).where(User.id == sa.bindparam("user_id"),  #
                                           User.active.is_(True))  # type: ignore[attr-defined]
 
 
-def _identify(conn: sa.Connection) -> Principal | None:
+def _identify(engine: sa.Engine) -> Principal | None:
     """The caller named by the bearer token, or else by the web session cookie."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        row = conn.execute(
-            _TOKEN_OWNER, {"token_hash": hash_token(token.strip()), "now": utcnow()}
-        ).first()
+        row = lookup(engine, _TOKEN_OWNER, {"token_hash": hash_token(token.strip()), "now": utcnow()})
     elif (user_id := session.get("user_id")) is not None:
-        row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
+        row = lookup(engine, _SESSION_USER, {"user_id": user_id})
         if row is not None and session.get("user_version") != row.version:
             row = None  # signed out everywhere, or the user changed: the cookie is stale
     else:
@@ -180,8 +178,7 @@ def authenticate_request() -> None:
     policy = _policy_for_request(app)
     if policy is None or policy.public:
         return
-    with autocommit(get_engine(app)) as conn:
-        principal = _identify(conn)
+    principal = _identify(get_engine(app))
     if principal is None:
         record_denied(reason="unauthenticated", status=401)
         abort(401)

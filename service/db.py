@@ -14,6 +14,8 @@ import datetime as dt
 import decimal
 import enum
 import functools
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +34,7 @@ SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
 REDACTED = {"password_hash", "token_hash", "feed_token_hash", "token"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PING_AFTER_IDLE_S = 10.0
 AUTOCOMMIT = "k_sustain_autocommit"
 
 
@@ -39,10 +42,13 @@ class ScopeViolation(Exception):
     """A scoped session tried to write a row of another country."""
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False,
+                ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys, explicit BEGIN."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        engine = sa.create_engine(url, echo=echo, future=True)
+        _ping_when_idle(engine, ping_after_idle_s)
+        return engine
     engine = sa.create_engine(
         url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     )
@@ -70,16 +76,63 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -
     return engine
 
 
-@contextmanager
-def autocommit(engine: Engine) -> Iterator[sa.Connection]:
-    """A connection whose every statement is its own transaction: for the one look-up each
-    request starts with (the caller's token), which must not begin or hold anything."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
-        else:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
+_kept = threading.local()
+
+
+def lookup(engine: Engine, statement: Any, params: dict[str, Any]) -> sa.Row[Any] | None:
+    """The first row of a small read, outside any transaction (no BEGIN, nothing held), on a
+    connection this thread keeps for such reads: for the look-up every request starts with
+    (the caller's token), where checking a pooled connection out and in cost more than the
+    query. A connection the server dropped is replaced and the read tried once more."""
+    for attempt in (1, 2):
+        conn = _kept_connection(engine)
+        try:
+            return conn.execute(statement, params).first()
+        except sa.exc.DBAPIError as exc:
+            _kept.__dict__.pop("conn", None)
+            conn.close()
+            if not exc.connection_invalidated or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _kept_connection(engine: Engine) -> sa.Connection:
+    conn = _kept.__dict__.get("conn")
+    if conn is not None and conn.engine.pool is engine.pool and not conn.closed:
+        return conn  # type: ignore[no-any-return]
+    if conn is not None:  # another engine, or this one was disposed (tests, a restore)
+        conn.close()
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
+    else:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    _kept.conn = conn
+    return conn
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Check a pooled server connection before use if it sat idle for `idle_s` or more (the
+    server may have restarted meanwhile); one that fails is replaced, unseen by the request.
+
+    A ping on every checkout (`pool_pre_ping`) doubled the round trips of a cached read.
+    A connection in steady use is not pinged: should the server go away between two uses
+    seconds apart, that one request fails and SQLAlchemy renews the whole pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def writer(engine: Engine) -> Engine:

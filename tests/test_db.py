@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
 from models import Contract, ContractLine, Country, Unit
-from service.db import SCOPE_KEY, ScopeViolation, make_engine, writer
+from service.db import SCOPE_KEY, ScopeViolation, lookup, make_engine, writer
 from service.migrate import include_name
 
 
@@ -85,3 +85,28 @@ def test_the_scheduler_job_table_is_left_to_apscheduler(engine):
         test_migrations_match_the_models(engine)
     finally:
         store.jobs_t.drop(engine)
+
+
+def test_a_connection_idle_across_a_server_restart_is_replaced_unseen(engine):
+    """PostgreSQL went away while the pool's connections were idle: the next use gets a new one."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    pool = make_engine(engine.url.render_as_string(hide_password=False), ping_after_idle_s=0)
+    with pool.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with engine.connect() as admin:
+        assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
+    with pool.connect() as conn:  # the same pooled connection would fail; the ping replaces it
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    pool.dispose()
+
+
+def test_the_kept_look_up_connection_is_replaced_when_the_server_drops_it(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    backend = sa.select(sa.func.pg_backend_pid())
+    pid = lookup(engine, backend, {})[0]  # type: ignore[index]
+    assert lookup(engine, backend, {})[0] == pid  # type: ignore[index]  # kept, not checked out anew
+    with engine.connect() as admin:
+        assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
+    assert lookup(engine, backend, {})[0] != pid  # type: ignore[index]

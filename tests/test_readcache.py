@@ -156,12 +156,9 @@ def test_the_cache_keeps_within_its_size_and_drops_the_oldest():
     assert cache.get(("huge",), "r1", now) is None
 
 
-def test_switched_off_every_read_is_computed(app, client, world, engine):
-    app.config["READ_CACHE"] = False
-    try:
-        h = world.headers("pl")
-        first, _ = _statements(engine, client, STATUS, h)
-        again, _ = _statements(engine, client, STATUS, h)
-        assert again == first > 1
-    finally:
-        app.config["READ_CACHE"] = True
+def test_switched_off_every_read_is_computed(app, client, world, engine, monkeypatch):
+    monkeypatch.setitem(app.config, "READ_CACHE", False)
+    h = world.headers("pl")
+    first, _ = _statements(engine, client, STATUS, h)
+    again, _ = _statements(engine, client, STATUS, h)
+    assert again == first > 1
