@@ -106,18 +106,29 @@ def view_target(app: Flask) -> Callable[..., Any] | None:
 
 
 def _policy_for_request(app: Flask) -> Policy | None:
-    g.view_target = target = view_target(app)
+    """The access policy of the view answering this request (worked out once per endpoint
+    and method: it depends on nothing else)."""
+    known = app.extensions.setdefault("k_sustain_policies", {})
+    key = (request.endpoint, request.method)
+    if key not in known:
+        known[key] = _find_policy(app)
+    g.view_target, policy = known[key]
+    return policy  # type: ignore[no-any-return]
+
+
+def _find_policy(app: Flask) -> tuple[Callable[..., Any] | None, Policy | None]:
+    target = view_target(app)
     if target is None:
-        return None
+        return None, None
     if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
-        return Policy(EVERYONE, public=True)
+        return target, Policy(EVERYONE, public=True)
     policy = getattr(target, "_access_policy", None)
     if policy is None:
         view = app.view_functions[request.endpoint or ""]
         policy = getattr(view, "_access_policy", None)
     if policy is None:
         policy = Policy(EVERYONE if request.method in READ_METHODS else STAFF)
-    return policy  # type: ignore[no-any-return]
+    return target, policy
 
 
 def principal_for_user(user: User) -> Principal:

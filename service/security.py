@@ -38,23 +38,28 @@ def docs_csp(body: bytes, cdn: str) -> str:
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
+_ALWAYS = (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+           ("Referrer-Policy", "no-referrer"))
+_UNLESS_SET = (("Content-Security-Policy", CSP), ("Cross-Origin-Opener-Policy", "same-origin"))
+# Answers carry one caller's data (a liaison's country, a token): no cache may keep them.
+_NO_STORE = (("Cache-Control", "no-store"),)
+_HSTS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
+
 def _headers(app: Flask, response: Response) -> Response:
     h = response.headers
-    if request.endpoint == DOCS_ENDPOINT:
+    endpoint = request.endpoint
+    if endpoint == DOCS_ENDPOINT:
         url = urlsplit(app.config.get("OPENAPI_SWAGGER_UI_URL") or "")
         cdn = f"{url.scheme}://{url.netloc}" if url.netloc else ""
         h["Content-Security-Policy"] = docs_csp(response.get_data(), cdn)
-    else:
-        h.setdefault("Content-Security-Policy", CSP)
-    h["X-Frame-Options"] = "DENY"
-    h["X-Content-Type-Options"] = "nosniff"
-    h["Referrer-Policy"] = "no-referrer"
-    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint not in UNCACHED_EXEMPT:
-        # Answers carry one caller's data (a liaison's country, a token): no cache may keep them.
-        h["Cache-Control"] = "no-store"
-    if app.config.get("ENV_NAME") == "production":
-        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    present = {k.lower() for k in h.keys()}  # noqa: SIM118 - Headers iterates (key, value) pairs
+    replaced = [*_ALWAYS, *(_NO_STORE if endpoint not in UNCACHED_EXEMPT else ()),
+                *(_HSTS if app.config.get("ENV_NAME") == "production" else ())]
+    for key, _value in replaced:
+        if key.lower() in present:
+            del h[key]
+    h.extend([*replaced, *((k, v) for k, v in _UNLESS_SET if k.lower() not in present)])
     return response
 
 
