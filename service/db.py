@@ -80,10 +80,15 @@ _kept = threading.local()
 
 
 def lookup(engine: Engine, statement: Any, params: dict[str, Any]) -> sa.Row[Any] | None:
-    """The first row of a small read, outside any transaction (no BEGIN, nothing held), on a
-    connection this thread keeps for such reads: for the look-up every request starts with
-    (the caller's token), where checking a pooled connection out and in cost more than the
-    query. A connection the server dropped is replaced and the read tried once more."""
+    """The first row of a small read, outside any transaction (no BEGIN, nothing held): for
+    the look-up every request starts with (the caller's token). A process's main thread (a
+    gunicorn sync worker) keeps its connection for such reads, since checking a pooled one out
+    and in cost more than the query; other threads (which a threaded server may start per
+    request) take one from the pool and give it back. A connection the server dropped is
+    replaced and the read tried once more."""
+    if threading.current_thread() is not threading.main_thread():
+        with _autocommit(engine.connect()) as conn:
+            return conn.execute(statement, params).first()
     for attempt in (1, 2):
         conn = _kept_connection(engine)
         try:
@@ -102,13 +107,14 @@ def _kept_connection(engine: Engine) -> sa.Connection:
         return conn  # type: ignore[no-any-return]
     if conn is not None:  # another engine, or this one was disposed (tests, a restore)
         conn.close()
-    conn = engine.connect()
-    if engine.dialect.name == "sqlite":
-        conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
-    else:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-    _kept.conn = conn
+    _kept.conn = conn = _autocommit(engine.connect())
     return conn
+
+
+def _autocommit(conn: sa.Connection) -> sa.Connection:
+    if conn.dialect.name == "sqlite":
+        return conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
+    return conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _ping_when_idle(engine: Engine, idle_s: float) -> None:
