@@ -6,9 +6,9 @@ one scoping point: a liaison's key holds their country, so no answer crosses cou
 path and the query string. An answer is served again only while the database's data
 revision (`service.revision`) is the one it was computed under, and, for answers that
 depend on the clock, until the time the view gave with `valid_until`. The revision is read
-in the request's own transaction, before the view reads anything, so an answer is never
-kept under a revision older than its data: a write, from any process or host, is visible
-on the next read.
+in the same statement as the caller's token (`service.auth`), before the view reads
+anything: an answer's data is never older than the revision it is kept under, so a write,
+from any process or host, is visible on the next read.
 
 Authentication and the view's access policy run on every request, hit or miss: a revoked
 token or a deactivated user is refused at once, whatever was cached.
@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
-
-from service import revision
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEPT_HEADERS = ("Content-Type", "ETag", "X-Pagination", "Link")
@@ -83,11 +81,6 @@ class ReadCache:
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -106,13 +99,8 @@ def _serve_kept() -> Response | None:
     principal = g.get("principal")
     if principal is None or not getattr(g.get("view_target"), "_read_cache", False):
         return None
-    if "data_revision" in g:  # read with the caller's token, in the same statement
-        seen = g.data_revision
-    else:
-        from service.db import get_session
-
-        seen = revision.current(get_session().connection())
-    if seen is None:
+    seen = g.get("data_revision")  # read with the caller's token, in the same statement
+    if seen is None:  # no revision row: nothing can be kept safely
         return None
     key = (request.endpoint, principal.role, principal.scope, request.path, request.query_string)
     entry = for_app(current_app).get(key, seen, dt.datetime.now(dt.UTC))  # type: ignore[arg-type]
