@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import decimal
 import enum
@@ -79,20 +80,29 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False,
 _kept = threading.local()
 
 
-def lookup(engine: Engine, statement: Any, params: dict[str, Any]) -> sa.Row[Any] | None:
+def lookup(engine: Engine, statement: sa.Select[Any], params: dict[str, Any]) -> Any:
     """The first row of a small read, outside any transaction (no BEGIN, nothing held): for
-    the look-up every request starts with (the caller's token). A process's main thread (a
+    the look-up every request starts with (the caller's token). The row is a named tuple.
+
+    It runs on the driver's own cursor, compiled once (`DriverStatement`): SQLAlchemy's
+    per-execution work cost more client time than the query. A process's main thread (a
     gunicorn sync worker) keeps its connection for such reads, since checking a pooled one out
-    and in cost more than the query; other threads (which a threaded server may start per
-    request) take one from the pool and give it back. A connection the server dropped is
-    replaced and the read tried once more."""
+    and in cost more still; other threads (which a threaded server may start per request)
+    take one from the pool and give it back. A connection the server dropped is replaced and
+    the read tried once more.
+    """
+    if engine.echo:  # debugging: let SQLAlchemy log the statement as it does every other
+        with _autocommit(engine.connect()) as conn:
+            row = conn.execute(statement, params).first()
+            return None if row is None else row._tuple()
+    prepared = DriverStatement.of(statement, engine.dialect)
     if threading.current_thread() is not threading.main_thread():
         with _autocommit(engine.connect()) as conn:
-            return conn.execute(statement, params).first()
+            return prepared.first(conn, params)
     for attempt in (1, 2):
         conn = _kept_connection(engine)
         try:
-            return conn.execute(statement, params).first()
+            return prepared.first(conn, params)
         except sa.exc.DBAPIError as exc:
             _kept.__dict__.pop("conn", None)
             conn.close()
@@ -101,9 +111,60 @@ def lookup(engine: Engine, statement: Any, params: dict[str, Any]) -> sa.Row[Any
     raise AssertionError("unreachable")
 
 
+class DriverStatement:
+    """A Core SELECT compiled once for a dialect, run on the DBAPI cursor directly, with the
+    column types' own conversions both ways (as SQLAlchemy applies them) and the engine's
+    `before_cursor_execute` listeners told, so statement counts stay true."""
+
+    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = compiled.positiontup  # positional paramstyles (SQLite's qmark): the order
+        self.defaults = dict(compiled.params)
+        self.to_driver = {name: fn for bind, name in compiled.bind_names.items()
+                          if (fn := bind.type.dialect_impl(dialect).bind_processor(dialect))}
+        columns = statement.selected_columns
+        self.from_driver = [col.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for col in columns]
+        self.row = collections.namedtuple("Row", list(columns.keys()), rename=True)  # type: ignore[misc]
+        self.dialect = dialect
+
+    @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def of(statement: sa.Select[Any], dialect: sa.Dialect) -> DriverStatement:
+        return DriverStatement(statement, dialect)
+
+    def parameters(self, params: dict[str, Any]) -> dict[str, Any] | list[Any]:
+        values = {**self.defaults, **params}
+        for name, fn in self.to_driver.items():
+            values[name] = fn(values[name])
+        return values if self.order is None else [values[name] for name in self.order]
+
+    def first(self, conn: sa.Connection, params: dict[str, Any]) -> Any:
+        values = self.parameters(params)
+        try:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                if conn.dispatch.before_cursor_execute:
+                    conn.dispatch.before_cursor_execute(conn, cursor, self.sql, values, None, False)
+                cursor.execute(self.sql, values)
+                raw = cursor.fetchone()
+            finally:
+                cursor.close()
+        except self.dialect.loaded_dbapi.Error as exc:
+            lost = self.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+            if lost:
+                conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(self.sql, values, exc, self.dialect.loaded_dbapi.Error,
+                                             hide_parameters=True, connection_invalidated=lost) from exc
+        if raw is None:
+            return None
+        return self.row(*(fn(v) if fn else v for fn, v in zip(self.from_driver, raw, strict=True)))
+
+
 def _kept_connection(engine: Engine) -> sa.Connection:
     conn = _kept.__dict__.get("conn")
-    if conn is not None and conn.engine.pool is engine.pool and not conn.closed:
+    if conn is not None and conn.engine.pool is engine.pool and not conn.closed and not conn.invalidated:
         return conn  # type: ignore[no-any-return]
     if conn is not None:  # another engine, or this one was disposed (tests, a restore)
         conn.close()

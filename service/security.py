@@ -118,12 +118,18 @@ def install_log_redaction() -> None:
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, minus the signer's set-up on requests that carry no
-    session cookie (every API call with a bearer token): an empty session is all they get."""
+    session cookie (every API call with a bearer token): an empty session is all they get,
+    and an empty one nobody touched is not saved."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        if "HTTP_COOKIE" not in request.environ or app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if not (session or session.modified or session.accessed):
+            return  # nothing to set, clear or vary on (Flask would still read seven settings)
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:

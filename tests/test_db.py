@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
-from models import Contract, ContractLine, Country, Unit
+from models import ApiToken, Contract, ContractLine, Country, Unit, UTCDateTime
 from service.db import SCOPE_KEY, ScopeViolation, lookup, make_engine, writer
 from service.migrate import include_name
 
@@ -110,3 +113,30 @@ def test_the_kept_look_up_connection_is_replaced_when_the_server_drops_it(engine
     with engine.connect() as admin:
         assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
     assert lookup(engine, backend, {})[0] != pid  # type: ignore[index]
+
+
+
+def test_a_look_up_converts_types_both_ways_and_is_counted(engine, world):
+    """The per-request look-up runs on the driver's cursor: timestamps still go in and come out
+    as SQLAlchemy stores them, and the engine's listeners see the statement (counts stay true)."""
+    expiry = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    with Session(writer(engine)) as s:
+        s.add(ApiToken(user_id=world.ids["user_staff"], name="kept", token_hash="f" * 64, expires_at=expiry))
+        s.commit()
+    unexpired = sa.select(ApiToken.name, ApiToken.expires_at).where(  # type: ignore[call-overload]
+        ApiToken.token_hash == sa.bindparam("h"),
+        ApiToken.expires_at > sa.bindparam("at", type_=UTCDateTime))  # type: ignore[operator]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        row = lookup(engine, unexpired, {"h": "f" * 64, "at": expiry - dt.timedelta(seconds=1)})
+        assert row is not None and row.name == "kept"
+        assert row.expires_at == expiry and row.expires_at.tzinfo is not None
+        assert lookup(engine, unexpired, {"h": "f" * 64, "at": expiry}) is None  # compared as times
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 2 and all("api_token" in statement for statement in seen)
