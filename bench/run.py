@@ -49,11 +49,13 @@ def http_figures(results: Results, url: str, token: str, *, label: str, rounds: 
     paths = {"dashboard": (f"/api/v1/countries/{CODE}/status", auth),
              "list": (f"/api/v1/events?country={CODE}&page_size=50", auth),
              "floor_me": ("/api/v1/me", auth), "floor_health": ("/health", {})}
-    runs: dict[str, list[harness.Load]] = {k: [] for k in ("bare", *paths)}
+    runs: dict[str, list[harness.Load]] = {k: [] for k in ("bare", "floor_query", *paths)}
     with harness.gunicorn("bench.bare_app:app", {}) as bare, \
+            harness.gunicorn("bench.bare_app:with_database", env) as bare_query, \
             harness.gunicorn("service.wsgi:app", env, health="/health") as service:
         for n in range(rounds):
             runs["bare"].append(harness.load(bare + "/", seconds=seconds))
+            runs["floor_query"].append(harness.load(bare_query + "/", seconds=seconds))
             for key, (path, headers) in paths.items():
                 runs[key].append(harness.load(service + path, seconds=seconds, headers=headers))
             print(f"  [{label}] round {n + 1}: " + ", ".join(
@@ -81,7 +83,9 @@ def http_figures(results: Results, url: str, token: str, *, label: str, rounds: 
                        detail("dashboard")))
     results.add(Figure(f"list throughput ({label})", lst, "x bare app", ">= 0.25",
                        ok("list", lst >= 0.25), detail("list")))
-    results.add(Figure(f"floor: GET /api/v1/me, token only ({label})", ratio("floor_me"), "x bare app",
+    results.add(Figure(f"floor: bare app + one SELECT 1 per request ({label})", ratio("floor_query"),
+                       "x bare app", "-", None, detail("floor_query")))
+    results.add(Figure(f"uncached: GET /api/v1/me, one ORM read ({label})", ratio("floor_me"), "x bare app",
                        "-", None, detail("floor_me")))
     results.add(Figure(f"floor: GET /health, no auth ({label})", ratio("floor_health"), "x bare app",
                        "-", None, detail("floor_health")))

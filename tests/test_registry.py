@@ -11,6 +11,15 @@ def test_health(client):
     assert client.get("/health").get_json() == {"status": "ok", "database": "ok"}
 
 
+def test_health_says_when_the_database_cannot_be_reached(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/k.db",
+                      "SECRET_KEY": "t" * 40})
+    r = app.test_client().get("/health")
+    assert r.status_code == 503 and r.get_json() == {"status": "degraded", "database": "unavailable"}
+
+
 def test_staff_registers_a_country_with_iso_name(client, world, engine):
     r = client.post("/api/v1/countries", json={"code": "ro", "timezone": "Europe/Bucharest"},
                     headers=world.headers("staff"))
