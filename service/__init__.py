@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -12,20 +13,23 @@ from service.config import Settings
 
 class KSustain(Flask):
     """Flask, with one cost taken off every request: whether a hook or view is `async def` is
-    found once per function, not on each call (Flask asks for every hook of every request)."""
+    found once per function, not on each call (Flask asks for every hook of every request).
+    Keyed weakly by the function itself (a method's underlying function: a view instance and
+    its bound methods are new on every request), so nothing piles up."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sync: dict[Any, Any] = {}
+        self._is_async: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
     def ensure_sync(self, func: Any) -> Any:
+        key = getattr(func, "__func__", func)
         try:
-            return self._sync[func]
+            is_async = self._is_async[key]
         except KeyError:
-            self._sync[func] = found = super().ensure_sync(func)
-            return found
-        except TypeError:  # unhashable callable: as Flask does
+            is_async = self._is_async[key] = super().ensure_sync(func) is not func
+        except TypeError:  # not weakly referenceable: ask Flask every time
             return super().ensure_sync(func)
+        return self.async_to_sync(func) if is_async else func
 
 
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:

@@ -15,6 +15,7 @@ import datetime as dt
 import decimal
 import enum
 import functools
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -88,21 +89,17 @@ def lookup(engine: Engine, statement: sa.Select[Any], params: dict[str, Any]) ->
     per-execution work cost more client time than the query. A process's main thread (a
     gunicorn sync worker) keeps its connection for such reads, since checking a pooled one out
     and in cost more still; other threads (which a threaded server may start per request)
-    take one from the pool and give it back. A connection the server dropped is replaced and
-    the read tried once more.
+    take one from the pool and give it back. A lost connection is replaced, with every other
+    connection the pool opened before it (the server went away for all of them, as
+    SQLAlchemy does on its own path), and the read tried once more.
     """
-    if engine.echo:  # debugging: let SQLAlchemy log the statement as it does every other
-        with _autocommit(engine.connect()) as conn:
-            row = conn.execute(statement, params).first()
-            return None if row is None else row._tuple()
-    prepared = DriverStatement.of(statement, engine.dialect)
     if threading.current_thread() is not threading.main_thread():
         with _autocommit(engine.connect()) as conn:
-            return prepared.first(conn, params)
+            return _first(conn, statement, params)
     for attempt in (1, 2):
         conn = _kept_connection(engine)
         try:
-            return prepared.first(conn, params)
+            return _first(conn, statement, params)
         except sa.exc.DBAPIError as exc:
             _kept.__dict__.pop("conn", None)
             conn.close()
@@ -111,17 +108,36 @@ def lookup(engine: Engine, statement: sa.Select[Any], params: dict[str, Any]) ->
     raise AssertionError("unreachable")
 
 
+_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+
+
+def _first(conn: sa.Connection, statement: sa.Select[Any], params: dict[str, Any]) -> Any:
+    prepared = DriverStatement.of(statement, conn.dialect)
+    if prepared is None or conn.engine.echo or _SQL_LOG.isEnabledFor(logging.INFO):
+        return conn.execute(statement, params).first()  # SQLAlchemy's own path, and its SQL log
+    return prepared.first(conn, params)
+
+
 class DriverStatement:
     """A Core SELECT compiled once for a dialect, run on the DBAPI cursor directly, with the
     column types' own conversions both ways (as SQLAlchemy applies them) and the engine's
-    `before_cursor_execute` listeners told, so statement counts stay true."""
+    `before_cursor_execute` listeners told, so statement counts stay true. Statements it could
+    not run exactly as SQLAlchemy would (IN lists and other parameters rendered per execution,
+    escaped parameter names, parameters computed by a callable, types whose conversion needs
+    the driver's column type) are not made into one: `of` answers None and they take
+    SQLAlchemy's path."""
 
     def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
+        binds = compiled.bind_names
+        if (compiled.escaped_bind_names or compiled.literal_execute_params
+                or compiled.post_compile_params or any(b.callable for b in binds)):
+            raise TypeError("a statement with parameters rendered or computed per execution")
         self.sql = compiled.string
         self.order = compiled.positiontup  # positional paramstyles (SQLite's qmark): the order
-        self.defaults = dict(compiled.params)
-        self.to_driver = {name: fn for bind, name in compiled.bind_names.items()
+        self.defaults = {binds[b]: b.value for b in binds if not b.required}
+        self.required = frozenset(binds[b] for b in binds if b.required)
+        self.to_driver = {name: fn for bind, name in binds.items()
                           if (fn := bind.type.dialect_impl(dialect).bind_processor(dialect))}
         columns = statement.selected_columns
         self.from_driver = [col.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -131,10 +147,15 @@ class DriverStatement:
 
     @staticmethod
     @functools.lru_cache(maxsize=64)
-    def of(statement: sa.Select[Any], dialect: sa.Dialect) -> DriverStatement:
-        return DriverStatement(statement, dialect)
+    def of(statement: sa.Select[Any], dialect: sa.Dialect) -> DriverStatement | None:
+        try:
+            return DriverStatement(statement, dialect)
+        except TypeError:  # not for the driver's cursor (see above), or a processor needs it
+            return None
 
     def parameters(self, params: dict[str, Any]) -> dict[str, Any] | list[Any]:
+        if missing := self.required - params.keys():
+            raise sa.exc.InvalidRequestError(f"A value is required for bind parameter {min(missing)!r}")
         values = {**self.defaults, **params}
         for name, fn in self.to_driver.items():
             values[name] = fn(values[name])
@@ -142,8 +163,9 @@ class DriverStatement:
 
     def first(self, conn: sa.Connection, params: dict[str, Any]) -> Any:
         values = self.parameters(params)
+        dbapi_conn = conn.connection.dbapi_connection
         try:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
             try:
                 if conn.dispatch.before_cursor_execute:
                     conn.dispatch.before_cursor_execute(conn, cursor, self.sql, values, None, False)
@@ -152,11 +174,16 @@ class DriverStatement:
             finally:
                 cursor.close()
         except self.dialect.loaded_dbapi.Error as exc:
-            lost = self.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
-            if lost:
+            lost = self.dialect.is_disconnect(exc, dbapi_conn, None)
+            if lost:  # the server went away: not for this connection alone
+                conn.engine.dispose()
                 conn.invalidate(exc)
             raise sa.exc.DBAPIError.instance(self.sql, values, exc, self.dialect.loaded_dbapi.Error,
-                                             hide_parameters=True, connection_invalidated=lost) from exc
+                                             hide_parameters=True, connection_invalidated=lost,
+                                             dialect=self.dialect) from exc
+        except BaseException:  # interrupted mid-exchange: the connection's state is unknown
+            conn.invalidate()
+            raise
         if raw is None:
             return None
         return self.row(*(fn(v) if fn else v for fn, v in zip(self.from_driver, raw, strict=True)))

@@ -140,3 +140,31 @@ def test_a_look_up_converts_types_both_ways_and_is_counted(engine, world):
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert len(seen) == 2 and all("api_token" in statement for statement in seen)
+
+
+def test_a_look_up_the_driver_cannot_run_as_is_takes_sqlalchemys_path(engine, world):
+    in_list = sa.select(Country.code).where(Country.code.in_(["PL", "XX"]))  # type: ignore[attr-defined]
+    assert lookup(engine, in_list, {}) == ("PL",)
+    needs = sa.select(Country.code).where(Country.code == sa.bindparam("code"))
+    assert lookup(engine, needs, {"code": "NO"}) == ("NO",)
+    with pytest.raises(sa.exc.InvalidRequestError, match="'code'"):
+        lookup(engine, needs, {})  # a forgotten parameter is an error, never NULL
+
+
+def test_when_the_server_drops_every_connection_the_look_up_still_answers(engine):
+    """A restart loses the kept connection and every pooled one: the retry must not take
+    another dead one from the pool."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    pool = make_engine(engine.url.render_as_string(hide_password=False), ping_after_idle_s=3600)
+    backend = sa.select(sa.func.pg_backend_pid())
+    held = pool.connect()
+    pooled = held.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    kept = lookup(pool, backend, {})[0]  # type: ignore[index]  # a second connection, kept
+    held.close()  # the first is idle in the pool now
+    assert kept != pooled
+    with engine.connect() as admin:
+        for pid in (kept, pooled):
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
+    assert lookup(pool, backend, {})[0] not in (kept, pooled)  # type: ignore[index]
+    pool.dispose()
