@@ -4,7 +4,7 @@ Prints a table, writes `bench/results.json` and the README's benchmark table. Op
 `--reuse` keeps the databases of the last run (no seeding figure), `--only a,b` runs some
 figures (seed, http, satisfaction, report, all_reports, history, sql). BENCH_DATABASE_URL
 (a PostgreSQL database the benchmark may empty) adds the HTTP figures on PostgreSQL;
-BENCH_SECONDS (10) and BENCH_ROUNDS (3) set the load runs.
+BENCH_SECONDS (10) and BENCH_ROUNDS (5) set the load runs.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step 
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     OUT.mkdir(parents=True, exist_ok=True)
     results, meta = Results(), machine()

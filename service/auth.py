@@ -146,7 +146,7 @@ def principal_for_user(user: User) -> Principal:
 _CALLER = (User.id, User.email, User.name, User.role, User.country_code, User.version,
            revision.SCALAR.label("revision"))
 _TOKEN_OWNER = (
-    sa.select(*_CALLER)  # type: ignore[call-overload]
+    sa.select(*_CALLER, ApiToken.expires_at)  # type: ignore[call-overload]
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == sa.bindparam("token_hash"),
@@ -157,18 +157,21 @@ _TOKEN_OWNER = (
 )
 _SESSION_USER = sa.select(*_CALLER).where(User.id == sa.bindparam("user_id"),  # type: ignore[call-overload]
                                           User.active.is_(True))  # type: ignore[attr-defined]
+KNOWN_CALLERS = "k_sustain_known_callers"
+KNOWN_CALLERS_MAX = 4096
 
 
-def _identify(engine: sa.Engine) -> Principal | None:
+def _identify(app: Flask) -> Principal | None:
     """The caller named by the bearer token, or else by the web session cookie."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        row = lookup(engine, _TOKEN_OWNER, {"token_hash": hash_token(token.strip()), "now": utcnow()})
+        token_hash = hash_token(token.strip())
+        row = _caller(app, ("token", token_hash), _TOKEN_OWNER, {"token_hash": token_hash, "now": utcnow()})
     elif (user_id := session.get("user_id")) is not None:
-        row = lookup(engine, _SESSION_USER, {"user_id": user_id})
+        row = _caller(app, ("user", user_id), _SESSION_USER, {"user_id": user_id})
         if row is not None and session.get("user_version") != row.version:
             row = None  # signed out everywhere, or the user changed: the cookie is stale
     else:
@@ -180,6 +183,33 @@ def _identify(engine: sa.Engine) -> Principal | None:
                      country_code=row.country_code)
 
 
+def _caller(app: Flask, key: tuple[str, Any], statement: sa.Select[Any], params: dict[str, Any]) -> Any:
+    """The caller's row, as `statement` finds it now.
+
+    A worker keeps the rows it found (with `READ_CACHE`), each with the data revision it was
+    read under. Revoking a token, deactivating or changing a user, any write at all renews the
+    revision, so while it is unchanged the row still holds: the next request with the same
+    credentials reads only the revision (one column, no join) instead of the whole look-up.
+    A token's expiry is checked against the clock every time.
+    """
+    engine = get_engine(app)
+    known: dict[tuple[str, Any], Any] | None = (
+        app.extensions[KNOWN_CALLERS] if app.config["READ_CACHE"] else None)
+    row = known.get(key) if known is not None else None
+    if row is not None:
+        now = lookup(engine, revision.READ, {})
+        expires_at = getattr(row, "expires_at", None)
+        if (now is not None and now.value == row.revision
+                and (expires_at is None or expires_at > utcnow())):
+            return row
+    row = lookup(engine, statement, params)
+    if known is not None and row is not None and row.revision is not None:
+        if len(known) >= KNOWN_CALLERS_MAX:
+            known.clear()
+        known[key] = row
+    return row
+
+
 def authenticate_request() -> None:
     """Before every request: identify the caller and apply the view's policy.
 
@@ -189,7 +219,7 @@ def authenticate_request() -> None:
     policy = _policy_for_request(app)
     if policy is None or policy.public:
         return
-    principal = _identify(get_engine(app))
+    principal = _identify(app)
     if principal is None:
         record_denied(reason="unauthenticated", status=401)
         abort(401)
@@ -226,4 +256,5 @@ def record_denied(
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[KNOWN_CALLERS] = {}
     app.before_request(authenticate_request)

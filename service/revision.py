@@ -83,12 +83,13 @@ def drop_triggers(op: Any, tables: Iterable[str]) -> None:
 _TABLE = sa.table(TABLE, sa.column("id"), sa.column("value", sa.String))
 SCALAR = sa.select(_TABLE.c.value).where(_TABLE.c.id == 1).scalar_subquery()
 """The revision as a column, for a statement that reads it with other things."""
-_READ = sa.select(_TABLE.c.value).where(_TABLE.c.id == 1)
+READ = sa.select(_TABLE.c.value).where(_TABLE.c.id == 1)
+"""The revision alone, as a statement."""
 
 
 def current(connection: sa.Connection) -> str | None:
     """The revision the connection's transaction sees (None if its row is missing)."""
-    return connection.execute(_READ).scalar()  # type: ignore[no-any-return]
+    return connection.execute(READ).scalar()  # type: ignore[no-any-return]
 
 
 def bump(connection: sa.Connection) -> None:

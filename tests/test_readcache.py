@@ -12,7 +12,8 @@ import time
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from service import readcache, revision
+from models import ApiToken
+from service import auth, readcache, revision
 from tests import factories
 from tests.conftest import QueryCounter
 
@@ -66,8 +67,12 @@ def test_a_repeated_read_is_answered_from_the_cache(client, world, engine):
     for path in (STATUS, EVENTS):
         first, body = _statements(engine, client, path, h)
         again, cached = _statements(engine, client, path, h)
-        assert again == 1 < first  # only the caller's token is looked up
+        assert again == 1 < first
         assert cached.get_data() == body.get_data()
+    with QueryCounter(engine) as q:
+        client.get(STATUS, headers=h)
+    assert len(q.statements) == 1 and "data_revision" in q.statements[0]  # the caller is known
+    assert "api_token" not in q.statements[0]
     assert "X-Pagination" in cached.headers and cached.headers["Cache-Control"] == "no-store"
 
 
@@ -127,6 +132,27 @@ def test_a_revoked_token_is_refused_though_its_answer_is_cached(client, world, e
     assert client.get(STATUS, headers=h).status_code == 200
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE api_token SET revoked_at = CURRENT_TIMESTAMP"))
+    assert client.get(STATUS, headers=h).status_code == 401
+
+
+def test_a_known_caller_is_refused_once_their_token_expires_without_any_write(
+        client, world, engine, monkeypatch):
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(sa.update(ApiToken).values(expires_at=expires))
+    h = world.headers("pl")
+    assert client.get(STATUS, headers=h).status_code == 200
+    assert client.get(STATUS, headers=h).status_code == 200  # known now, answer cached
+    monkeypatch.setattr(auth, "utcnow", lambda: expires + dt.timedelta(seconds=1))
+    assert client.get(STATUS, headers=h).status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(client, world, engine):
+    h = world.headers("pl")
+    assert client.get(STATUS, headers=h).status_code == 200
+    assert client.get(STATUS, headers=h).status_code == 200
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE app_user SET active = false WHERE country_code = 'PL'"))
     assert client.get(STATUS, headers=h).status_code == 401
 
 
