@@ -141,8 +141,9 @@ def principal_for_user(user: User) -> Principal:
     )
 
 
-# Core statements, built once: one of them runs on every request. Each reads the data
-# revision in the same statement, so an answer from `service.readcache` costs this one query.
+# Core statements, built once: one of them runs for a caller the worker does not know yet (or
+# after the data changed). Each reads the data revision in the same statement as the caller's
+# row, so the row is always kept with the revision it was read under (see `_caller`).
 _CALLER = (User.id, User.email, User.name, User.role, User.country_code, User.version,
            revision.SCALAR.label("revision"))
 _TOKEN_OWNER = (
@@ -203,7 +204,9 @@ def _caller(app: Flask, key: tuple[str, Any], statement: sa.Select[Any], params:
                 and (expires_at is None or expires_at > utcnow())):
             return row
     row = lookup(engine, statement, params)
-    if known is not None and row is not None and row.revision is not None:
+    if known is not None and row is None:
+        known.pop(key, None)  # revoked, expired or gone: not worth a revision read next time
+    elif known is not None and row.revision is not None:
         if len(known) >= KNOWN_CALLERS_MAX:
             known.clear()
         known[key] = row

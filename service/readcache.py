@@ -6,9 +6,10 @@ one scoping point: a liaison's key holds their country, so no answer crosses cou
 path and the query string. An answer is served again only while the database's data
 revision (`service.revision`) is the one it was computed under, and, for answers that
 depend on the clock, until the time the view gave with `valid_until`. The revision is read
-in the same statement as the caller's token (`service.auth`), before the view reads
-anything: an answer's data is never older than the revision it is kept under, so a write,
-from any process or host, is visible on the next read.
+when the caller is signed in (`service.auth`: with the caller's row, or alone for a caller
+the worker already knows under it), before the view reads anything: an answer's data is
+never older than the revision it is kept under, so a write, from any process or host, is
+visible on the next read.
 
 Authentication and the view's access policy run on every request, hit or miss: a revoked
 token or a deactivated user is refused at once, whatever was cached.
@@ -99,7 +100,7 @@ def _serve_kept() -> Response | None:
     principal = g.get("principal")
     if principal is None or not getattr(g.get("view_target"), "_read_cache", False):
         return None
-    seen = g.get("data_revision")  # read with the caller's token, in the same statement
+    seen = g.get("data_revision")  # read at sign-in, before the view (service.auth)
     if seen is None:  # no revision row: nothing can be kept safely
         return None
     key = (request.endpoint, principal.role, principal.scope, request.path, request.query_string)

@@ -4,7 +4,10 @@ Database triggers keep it: every INSERT, UPDATE and DELETE on a tracked table (a
 PostgreSQL, every TRUNCATE) writes a new random value into `data_revision`, in the writer's
 own transaction. So whoever changes the data (a request, a job, a command, `psql`, a restore,
 on any host), the revision a reader sees changes when, and only when, the change commits.
-`service.readcache` keys the answers it keeps by this value.
+`service.readcache` keys the answers it keeps by this value, and `service.auth` the callers a
+worker knows. Anything that writes with triggers switched off (`session_replication_role =
+replica`, `pg_restore --disable-triggers`, `ALTER TABLE … DISABLE TRIGGER`) must call `bump`
+afterwards, or workers keep serving what they knew.
 
 On PostgreSQL the trigger is a deferred constraint trigger that acts once per transaction,
 at commit: the revision row is locked only for the instant of the commit, so writers never
