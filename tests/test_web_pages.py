@@ -328,3 +328,12 @@ def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths)
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", page, re.I), path
         inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
         assert all(f'<label for="{i}">' in page for i in inputs), path
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "9" * 12, "-1", "x"])
+def test_a_page_number_that_is_no_plain_number_shows_the_first_page(client, world, page):
+    """`int` refuses digits like "²" that `str.isdigit` accepts: no such address may fail."""
+    sign_in(client, "admin")
+    for path in ("/services", "/actions", "/users", "/requests", "/reports"):
+        r = client.get(path, query_string={"page": page})
+        assert r.status_code == 200, (path, page, r.status_code)

@@ -60,9 +60,16 @@ def iso_to_local(value: dt.datetime | None, tz: str | None) -> str:
     return value.astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
 
 
+def whole(text: str, max_digits: int = 9) -> int | None:
+    """`text` as a whole number if it is one written in ASCII digits (`int` refuses "²",
+    which `str.isdigit` accepts), short enough for a database integer; else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
+
+
 def number(value: str) -> int | str:
     """A whole number for schemas whose ratings are strict integers; other text stays as typed."""
-    return int(value) if value.isdigit() and len(value) < 10 else value
+    found = whole(value)
+    return value if found is None else found
 
 
 def flat_errors(messages: Any) -> dict[str, list[str]]:
@@ -108,5 +115,4 @@ def paging(params: Any, size: int) -> dict[str, int]:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() and len(raw) < 7 else 1
+    return max(1, min(whole(request.args.get("page", "1"), 6) or 1, 10_000))

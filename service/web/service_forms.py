@@ -29,6 +29,7 @@ from service.web.forms import (
     local_to_iso,
     stale_version,
     text_fields,
+    whole,
 )
 from service.web.services import choices
 
@@ -66,7 +67,7 @@ def posted_event(names: tuple[str, ...], tz: str | None) -> tuple[dict[str, Any]
 def _step_one(session: Session) -> tuple[Country | None, WeaponSystem | None, dict[str, list[str]]]:
     code, system = request.values.get("country", "").upper()[:2], request.values.get("system_id", "")
     country = session.get(Country, code) if code.isalpha() and len(code) == 2 else None
-    weapon = session.get(WeaponSystem, int(system)) if system.isdigit() and len(system) < 10 else None
+    weapon = session.get(WeaponSystem, system_id) if (system_id := whole(system)) else None
     errors: dict[str, list[str]] = {}
     if "country" in request.values or "system_id" in request.values:
         if country is None:

@@ -17,6 +17,7 @@ from service.domain import identity
 from service.domain.errors import DomainError
 from service.schemas.identity import UserSchema, UserUpdateSchema
 from service.web import bp
+from service.web.forms import page_number
 
 user_schema = UserSchema()
 user_update_schema = UserUpdateSchema()
@@ -24,14 +25,9 @@ PAGE_SIZE = 50
 FORM_FIELDS = ("email", "name", "role", "country", "password")
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
-
-
 def _render(form: dict[str, str], errors: dict[str, Any], status: int = 200) -> Any:
     session = get_session()
-    page = PaginationParameters(_page_number(), PAGE_SIZE)
+    page = PaginationParameters(page_number(), PAGE_SIZE)
     users = paginate(session, select(User).order_by(User.role, User.email), page)
     countries = [(c.code, f"{c.name} ({c.code})")
                  for c in session.exec(select(Country).order_by(Country.name))]
