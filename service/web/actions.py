@@ -71,7 +71,9 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
     owners = [] if principal.is_liaison else [
         (str(m.id), m.name) for m in session.exec(select(StaffMember).order_by(StaffMember.name))]
     owner = session.get(StaffMember, row.owner_staff_id) if row.owner_staff_id else None
-    if form is None:
+    if form is None and principal.is_liaison:
+        form = {}  # a liaison gets no form: nothing of the action beyond the API's view
+    elif form is None:
         form = {"status": row.status, "resolution": row.resolution or "", "due_on": row.due_on.isoformat(),
                 "owner_staff_id": str(row.owner_staff_id or ""), "internal_notes": row.internal_notes or ""}
     allowed = [row.status, *actions.TRANSITIONS[ActionStatus(row.status)]]
