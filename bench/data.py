@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.harness import ROOT
+from service.config import engine_url
 
 COUNTED = ("country", "weapon_system", "contract", "unit", "staff_member", "service_event",
            "survey", "survey_response", "corrective_action")
@@ -35,7 +36,7 @@ def fresh_sqlite(path: Path) -> str:
 
 def reset_postgres(url: str) -> None:
     """Empty the benchmark's PostgreSQL database (its `public` schema is dropped)."""
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(engine_url(url))
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
@@ -55,7 +56,7 @@ def migrate_and_seed(url: str, *extra: str) -> dict[str, Any]:
 def counts(url: str) -> dict[str, int]:
     from service.db import make_engine
 
-    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = make_engine(engine_url(url))
     with engine.connect() as conn:
         out = {t: int(conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) or 0) for t in COUNTED}  # noqa: S608
     engine.dispose()

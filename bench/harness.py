@@ -8,12 +8,11 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -134,7 +133,8 @@ def load(url: str, *, seconds: int = 10, connections: int = 16,
         p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
         p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
         non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        errors = int(non2xx.group(1)) if non2xx else 0
+        failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, failed.groups())) if failed else 0)
         return Load(rps, p50, p99, errors, "wrk")
     return _thread_load(url, seconds=seconds, connections=connections, headers=headers)
 
@@ -162,14 +162,3 @@ def _thread_load(url: str, *, seconds: int, connections: int, headers: dict[str,
     return Load(len(lat) / seconds, lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1],
                 sum(r[1] for r in results), "threads")
 
-
-def median_time(fn: Callable[[], Any], *, runs: int = 7, warmup: int = 1) -> float:
-    """Median wall time of `fn` in seconds, warm-up runs excluded."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)

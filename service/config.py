@@ -21,6 +21,15 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def engine_url(url: str) -> str:
+    """A database URL as SQLAlchemy takes it: `postgres://` and `postgresql://` (as operators
+    and hosting platforms write them) name the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the service reads; each field maps to an upper-case environment variable."""
@@ -96,14 +105,7 @@ class Settings:
                 raise ConfigError(
                     f"{name.upper()} {getattr(self, name)!r} is not an IANA timezone"
                 ) from exc
-        if self.database_url.startswith("postgres://"):
-            object.__setattr__(
-                self, "database_url", "postgresql+psycopg://" + self.database_url[11:]
-            )
-        elif self.database_url.startswith("postgresql://"):
-            object.__setattr__(
-                self, "database_url", "postgresql+psycopg://" + self.database_url[13:]
-            )
+        object.__setattr__(self, "database_url", engine_url(self.database_url))
 
     def flask_config(self) -> dict[str, Any]:
         """The subset Flask and its extensions read from `app.config`."""

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlmodel import SQLModel
 
 from service import create_app
+from service.config import engine_url
 from service.db import get_engine, session_scope
 from tests import factories
 
@@ -38,7 +39,7 @@ def _cheap_password_hashing() -> Iterator[None]:
 
 
 def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(engine_url(url))
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
