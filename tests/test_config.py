@@ -25,3 +25,10 @@ def test_the_crash_test_delay_is_refused_in_production():
     assert Settings.from_env({"REPORT_TEST_DELAY_MS": "800"}).report_test_delay_ms == 800
     with pytest.raises(ConfigError, match="REPORT_TEST_DELAY_MS"):
         Settings.from_env({"ENV": "production", "SECRET_KEY": "s" * 40, "REPORT_TEST_DELAY_MS": "5"})
+
+
+def test_postgres_urls_as_operators_write_them_name_the_psycopg_driver():
+    from service.config import engine_url
+
+    assert engine_url("postgres://u@db/k") == engine_url("postgresql://u@db/k") == "postgresql+psycopg://u@db/k"
+    assert engine_url("sqlite:///x.db") == "sqlite:///x.db"

@@ -8,8 +8,11 @@ the row (error, attempts) and the previous PDF, if any, is kept; the next run re
 
 On SQLite the write lock covers the whole database, so a generation asked for by hand (API,
 command, a pool of processes) gathers and renders first, in a read transaction, and takes the
-lock only to write (the render is redone under it in the rare case another process moved the
-revision on meanwhile): parallel generations and the API do not queue behind a render. The
+lock only to write (the render is redone under it in the rare case another process stored a
+new revision of the same report meanwhile): parallel generations and the API do not queue
+behind a render. Such a PDF shows the data as they were when its gathering began (one read
+transaction), as any report generated at that moment would; a write committed during the
+render is in the next revision. The
 scheduler keeps rendering under the lock, so two schedulers started by mistake render once.
 """
 
