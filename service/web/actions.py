@@ -25,11 +25,10 @@ from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdat
 from service.web import bp
 from service.web.forms import (
     Errors,
-    domain_errors,
-    flat_errors,
     given,
     page_number,
     paging,
+    refused,
     stale_version,
     text_fields,
 )
@@ -109,10 +108,8 @@ def action_update_form(action_id: int) -> Any:
     body["internal_notes"] = form["internal_notes"] or None
     try:
         actions.update_action(session=session, action=row, changes=action_update.load(body))
-    except ValidationError as err:
-        return _render(action_id, form, flat_errors(err.messages_dict), 422)
-    except DomainError as err:
-        session.rollback()
-        return _render(action_id, form, domain_errors(err), err.status)
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render(action_id, form, no.errors, no.status)
     flash("The action is saved.", "success")
     return redirect(url_for("web.action_page", action_id=action_id))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash, redirect, request, url_for
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from service.db import get_session
 from service.domain.errors import DomainError
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -98,6 +100,22 @@ def domain_errors(err: DomainError) -> dict[str, list[str]]:
     """A rule's refusal as messages per field (its message alone when it names no field)."""
     errors = flat_errors(err.errors) if err.errors else {}
     return errors or {"_": [err.message]}
+
+
+class Refusal(NamedTuple):
+    errors: dict[str, list[str]]
+    status: int
+    conflicts: list[Any]
+
+
+def refused(err: ValidationError | DomainError) -> Refusal:
+    """A form's input refused by the schema (422) or by a rule (its own status, and the
+    bookings it clashes with): the errors per field, to show next to the form as typed.
+    The request's session is rolled back, so nothing of the attempt is written."""
+    get_session().rollback()
+    if isinstance(err, ValidationError):
+        return Refusal(flat_errors(err.messages_dict), 422, [])
+    return Refusal(domain_errors(err), err.status, err.extra.get("conflicts", []))
 
 
 def stale_version(obj: Any, what: str, endpoint: str, **values: Any) -> Response | None:

@@ -18,7 +18,14 @@ from service.domain.errors import DomainError
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema
 from service.web import bp
 from service.web.filters import label
-from service.web.forms import Errors, domain_errors, flat_errors, given, page_number, paging, text_fields
+from service.web.forms import (
+    Errors,
+    given,
+    page_number,
+    paging,
+    refused,
+    text_fields,
+)
 from service.web.services import choices, load_query
 
 report_query = ReportQuerySchema()
@@ -62,11 +69,9 @@ def reports_generate() -> Any:
             engine=get_engine(current_app), kind=kind.value, period=data["period"],  # type: ignore[arg-type]
             country_code=country, actor=(principal.user_id, principal.email),
             options=reports.Options.from_config(current_app.config))
-    except ValidationError as err:
-        return _render(form, flat_errors(err.messages_dict), 422)
-    except DomainError as err:
-        get_session().rollback()
-        return _render(form, domain_errors(err), err.status)
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render(form, no.errors, no.status)
     flash(f"Report {report.scope_key} {report.period} generated (revision {report.revision}, "
           f"{report.pages} pages).", "success")
     return redirect(url_for("web.reports_list"))

@@ -19,11 +19,10 @@ from service.schemas.services import DeclineSchema, RequestAcceptSchema, Request
 from service.web import bp
 from service.web.forms import (
     Errors,
-    domain_errors,
-    flat_errors,
     given,
     page_number,
     paging,
+    refused,
     stale_version,
     text_fields,
 )
@@ -64,11 +63,9 @@ def requests_list() -> Any:
     try:
         data = request_schema.load(given(form))
         filed = requests.file_request(session=get_session(), data=data, actor=require_principal())
-    except ValidationError as err:
-        return _render_list(form, flat_errors(err.messages_dict), 422)
-    except DomainError as err:
-        get_session().rollback()
-        return _render_list(form, domain_errors(err), err.status)
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render_list(form, no.errors, no.status)
     flash(f"Request {filed.id} filed; staff will accept or decline it.", "success")
     return redirect(url_for("web.request_page", request_id=filed.id))
 
@@ -112,12 +109,9 @@ def request_accept(request_id: int) -> Any:
         data = accept_schema.load(body)
         _row, event = requests.accept_request(session=session, request=row, data=data,
                                               actor=require_principal())
-    except ValidationError as err:
-        return render_request(request_id, flat_errors(err.messages_dict), form, 422, "accept")
-    except DomainError as err:
-        session.rollback()
-        return render_request(request_id, domain_errors(err), form, err.status, "accept",
-                              err.extra.get("conflicts", []))
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_request(request_id, no.errors, form, no.status, "accept", no.conflicts)
     flash(f"Request accepted: service {event.id} is planned.", "success")
     return redirect(url_for("web.service_page", event_id=event.id))
 
@@ -136,10 +130,8 @@ def request_decline(request_id: int) -> Any:
         data = decline_schema.load(form)
         requests.decline_request(session=session, request=row, reason=data["reason"],
                                  actor=require_principal())
-    except ValidationError as err:
-        return render_request(request_id, flat_errors(err.messages_dict), form, 422, "decline")
-    except DomainError as err:
-        session.rollback()
-        return render_request(request_id, domain_errors(err), form, err.status, "decline")
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_request(request_id, no.errors, form, no.status, "decline")
     flash("Request declined; the liaison sees the reason.", "success")
     return redirect(url_for("web.request_page", request_id=request_id))

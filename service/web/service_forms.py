@@ -22,11 +22,10 @@ from service.domain.errors import DomainError
 from service.schemas.services import EventCreateSchema, EventUpdateSchema
 from service.web import bp
 from service.web.forms import (
-    domain_errors,
-    flat_errors,
     given,
     iso_to_local,
     local_to_iso,
+    refused,
     stale_version,
     text_fields,
     whole,
@@ -97,12 +96,9 @@ def service_new() -> Any:
     try:
         data = event_create.load(body)
         event, ids = services.schedule_event(session=session, data=data)
-    except ValidationError as err:
-        return _render_new(session, country, system, form, flat_errors(err.messages_dict), 422)
-    except DomainError as err:
-        session.rollback()
-        return _render_new(session, country, system, form, domain_errors(err), err.status,
-                           err.extra.get("conflicts", []))
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render_new(session, country, system, form, no.errors, no.status, no.conflicts)
     more = f" and {len(ids) - 1} more in the series" if len(ids) > 1 else ""
     flash(f"Service “{event.title}” scheduled{more}.", "success")
     return redirect(url_for("web.service_page", event_id=event.id))
@@ -167,13 +163,9 @@ def service_edit(event_id: int) -> Any:
         changes = changed(event, event_update.load(body), before)
         if changes:
             services.update_event(session=session, event=event, changes=changes)
-    except ValidationError as err:
-        return _render_edit(session, event, form, flat_errors(err.messages_dict), 422)
-    except DomainError as err:
-        session.rollback()
-        event = get_or_404(session, ServiceEvent, event_id)
-        return _render_edit(session, event, form, domain_errors(err), err.status,
-                            err.extra.get("conflicts", []))
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render_edit(session, event, form, no.errors, no.status, no.conflicts)
     flash("Changes saved." if changes else "Nothing was changed.", "success" if changes else "info")
     return redirect(url_for("web.service_page", event_id=event_id))
 

@@ -32,11 +32,11 @@ from service.web import bp
 from service.web.filters import label
 from service.web.forms import (
     Errors,
-    domain_errors,
     flat_errors,
     given,
     page_number,
     paging,
+    refused,
     stale_version,
     text_fields,
     zone,
@@ -183,10 +183,8 @@ def service_transition(event_id: int) -> Any:
     try:
         data = transition_schema.load(given(form))
         services.transition(session=session, event=event, **data)
-    except ValidationError as err:
-        return render_service(event_id, flat_errors(err.messages_dict), form, 422, form["status"])
-    except DomainError as err:
-        session.rollback()
-        return render_service(event_id, domain_errors(err), form, err.status, form["status"])
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_service(event_id, no.errors, form, no.status, form["status"])
     flash(f"The service is now {event.status.replace('_', ' ')}.", "success")
     return redirect(url_for("web.service_page", event_id=event_id))

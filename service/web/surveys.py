@@ -22,7 +22,7 @@ from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
-from service.web.forms import Errors, domain_errors, flat_errors, number, page_number, paging
+from service.web.forms import Errors, number, page_number, paging, refused
 from service.web.services import choices, load_query
 
 answer_schema = AnswerSchema()
@@ -45,14 +45,11 @@ def _answer(survey: Survey, questions: list[dict[str, Any]],
     try:
         surveys.answer(session=get_session(), survey=survey, data=answer_schema.load(body),
                        answered_by=answered_by)
-    except ValidationError as err:
-        return form, flat_errors(err.messages_dict), 422
-    except DomainError as err:
-        get_session().rollback()
-        errors = domain_errors(err)
-        if "survey" in errors:  # about the survey itself (answered, expired), not one question
-            errors["_"] = [err.message]
-        return form, errors, err.status
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        if "survey" in no.errors and isinstance(err, DomainError):  # the survey itself, not one question
+            no.errors["_"] = [err.message]
+        return form, no.errors, no.status
     return form, {}, 201
 
 
