@@ -1,7 +1,7 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
 from models.base import CountryScoped, UTCDateTime, Versioned, utcnow
-from models.identity import ApiToken, AuditEntry, Role, User
+from models.identity import ApiToken, AuditEntry, Role, User, UserSession
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -66,6 +66,7 @@ __all__ = [
     "Unit",
     "UnitStatus",
     "User",
+    "UserSession",
     "Versioned",
     "WeaponSystem",
     "utcnow",

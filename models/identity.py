@@ -48,6 +48,20 @@ class ApiToken(SQLModel, table=True):
     revoked_at: dt.datetime | None = utc_field(default=None)
 
 
+class UserSession(SQLModel, table=True):
+    """One signed-in web session: the cookie carries its random id, only the SHA-256 is kept.
+    Signing out revokes it; a change of the user's credentials revokes all of theirs."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: dt.datetime = utc_field(default_factory=utcnow)
+    expires_at: dt.datetime = utc_field()
+    revoked_at: dt.datetime | None = utc_field(default=None)
+
+
 class AuditEntry(SQLModel, table=True):
     """One change, or one refused access: who, when, what, from where."""
 

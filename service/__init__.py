@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import Any
 
 from flask import Flask
@@ -11,30 +10,9 @@ from flask import Flask
 from service.config import Settings
 
 
-class KSustain(Flask):
-    """Flask, with one cost taken off every request: whether a hook or view is `async def` is
-    found once per function, not on each call (Flask asks for every hook of every request).
-    Keyed weakly by the function itself (a method's underlying function: a view instance and
-    its bound methods are new on every request), so nothing piles up."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._is_async: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-
-    def ensure_sync(self, func: Any) -> Any:
-        key = getattr(func, "__func__", func)
-        try:
-            is_async = self._is_async[key]
-        except KeyError:
-            is_async = self._is_async[key] = super().ensure_sync(func) is not func
-        except TypeError:  # not weakly referenceable: ask Flask every time
-            return super().ensure_sync(func)
-        return self.async_to_sync(func) if is_async else func
-
-
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     """Build the application; `config` overrides the environment (tests pass a dict)."""
-    app = KSustain(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True)
     settings = config if isinstance(config, Settings) else Settings.from_env()
     app.config.update(settings.flask_config())
     if isinstance(config, dict):
@@ -63,10 +41,9 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from service import auth, readcache
+    from service import auth
 
     auth.init_app(app)
-    readcache.init_app(app)  # after auth: only an authorised caller is answered from the cache
 
 
 def register_hardening(app: Flask) -> None:

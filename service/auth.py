@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
-from models import ApiToken, AuditEntry, Role, User, utcnow
-from service import revision
-from service.db import get_engine, lookup, scope_to, writer
+from models import ApiToken, AuditEntry, Role, User, UserSession, utcnow
+from service.db import get_engine, get_session, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,13 +140,12 @@ def principal_for_user(user: User) -> Principal:
     )
 
 
-# Core statements, built once: one of them runs for a caller the worker does not know yet (or
-# after the data changed). Each reads the data revision in the same statement as the caller's
-# row, so the row is always kept with the revision it was read under (see `_caller`).
-_CALLER = (User.id, User.email, User.name, User.role, User.country_code, User.version,
-           revision.SCALAR.label("revision"))
+# The caller's look-up: one module-level Core statement per credential, bound per request
+# (SQLAlchemy's compiled cache is hit), run on the request's own session, which the view then
+# goes on using: one connection, one transaction, and the caller is read with the data.
+_CALLER = (User.id, User.email, User.name, User.role, User.country_code)
 _TOKEN_OWNER = (
-    sa.select(*_CALLER, ApiToken.expires_at)  # type: ignore[call-overload]
+    sa.select(*_CALLER)  # type: ignore[call-overload]
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == sa.bindparam("token_hash"),
@@ -156,73 +154,50 @@ _TOKEN_OWNER = (
         User.active.is_(True),  # type: ignore[attr-defined]
     )
 )
-_SESSION_USER = sa.select(*_CALLER).where(User.id == sa.bindparam("user_id"),  # type: ignore[call-overload]
-                                          User.active.is_(True))  # type: ignore[attr-defined]
-KNOWN_CALLERS = "k_sustain_known_callers"
-KNOWN_CALLERS_MAX = 4096
+_SESSION_USER = (
+    sa.select(*_CALLER)  # type: ignore[call-overload]
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        UserSession.token_hash == sa.bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        UserSession.expires_at > sa.bindparam("now"),  # type: ignore[operator]
+        User.active.is_(True),  # type: ignore[attr-defined]
+    )
+)
+SESSION_KEY = "sid"
+"""The key of the signed cookie that holds the web session's id (`models.UserSession`)."""
 
 
-def _identify(app: Flask) -> Principal | None:
+def _identify() -> Principal | None:
     """The caller named by the bearer token, or else by the web session cookie."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        token_hash = hash_token(token.strip())
-        row = _caller(app, ("token", token_hash), _TOKEN_OWNER, {"token_hash": token_hash, "now": utcnow()})
-    elif (user_id := session.get("user_id")) is not None:
-        row = _caller(app, ("user", user_id), _SESSION_USER, {"user_id": user_id})
-        if row is not None and session.get("user_version") != row.version:
-            row = None  # signed out everywhere, or the user changed: the cookie is stale
+        statement, secret = _TOKEN_OWNER, token.strip()
+    elif isinstance(sid := session.get(SESSION_KEY), str):
+        statement, secret = _SESSION_USER, sid
     else:
         return None
+    params = {"token_hash": hash_token(secret), "now": utcnow()}
+    row = get_session().connection().execute(statement, params).first()
     if row is None:
         return None
-    g.data_revision = row.revision
     return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
                      country_code=row.country_code)
-
-
-def _caller(app: Flask, key: tuple[str, Any], statement: sa.Select[Any], params: dict[str, Any]) -> Any:
-    """The caller's row, as `statement` finds it now.
-
-    A worker keeps the rows it found (with `READ_CACHE`), each with the data revision it was
-    read under. Revoking a token, deactivating or changing a user, any write at all renews the
-    revision, so while it is unchanged the row still holds: the next request with the same
-    credentials reads only the revision (one column, no join) instead of the whole look-up.
-    A token's expiry is checked against the clock every time.
-    """
-    engine = get_engine(app)
-    known: dict[tuple[str, Any], Any] | None = (
-        app.extensions[KNOWN_CALLERS] if app.config["READ_CACHE"] else None)
-    row = known.get(key) if known is not None else None
-    if row is not None:
-        now = lookup(engine, revision.READ, {})
-        expires_at = getattr(row, "expires_at", None)
-        if (now is not None and now.value == row.revision
-                and (expires_at is None or expires_at > utcnow())):
-            return row
-    row = lookup(engine, statement, params)
-    if known is not None and row is None:
-        known.pop(key, None)  # revoked, expired or gone: not worth a revision read next time
-    elif known is not None and row.revision is not None:
-        if len(known) >= KNOWN_CALLERS_MAX:
-            known.clear()
-        known[key] = row
-    return row
 
 
 def authenticate_request() -> None:
     """Before every request: identify the caller and apply the view's policy.
 
-    The request's database session, opened later on first use, is scoped to the caller
-    (`service.db.get_session`)."""
+    The request's database session, opened here for the caller's look-up, is then scoped to
+    them (`service.db.scope_to`): the view reads and writes for the caller alone."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     policy = _policy_for_request(app)
     if policy is None or policy.public:
         return
-    principal = _identify(app)
+    principal = _identify()
     if principal is None:
         record_denied(reason="unauthenticated", status=401)
         abort(401)
@@ -259,5 +234,4 @@ def record_denied(
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[KNOWN_CALLERS] = {}
     app.before_request(authenticate_request)

@@ -61,8 +61,6 @@ class Settings:
     smtp_password: str = ""
     login_rate_limit: str = "10/300"
     trusted_proxies: int = 0
-    read_cache: bool = True  # keep answers of the busiest reads until the data changes
-    read_cache_mb: int = 64  # per worker process
     report_test_delay_ms: int = 0  # crash tests only: pause mid-write of each report (never in production)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -138,8 +136,6 @@ class Settings:
             "LOGIN_RATE_LIMIT": self.login_rate_limit,
             "TRUSTED_PROXIES": self.trusted_proxies,
             "REPORT_TEST_DELAY_MS": self.report_test_delay_ms,
-            "READ_CACHE": self.read_cache,
-            "READ_CACHE_MB": self.read_cache_mb,
             "API_TITLE": "K-Sustain",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",

@@ -10,14 +10,10 @@
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import decimal
 import enum
 import functools
-import logging
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,23 +30,22 @@ from models import AuditEntry, Country, CountryScoped
 
 SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
-REDACTED = {"password_hash", "token_hash", "feed_token_hash", "token"}
+REDACTED = {"password_hash", "token_hash", "feed_token_hash", "feed_salt", "token"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-PING_AFTER_IDLE_S = 10.0
-AUTOCOMMIT = "k_sustain_autocommit"
+POOL_RECYCLE_S = 1800
 
 
 class ScopeViolation(Exception):
     """A scoped session tried to write a row of another country."""
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False,
-                ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys, explicit BEGIN."""
+def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys, explicit BEGIN.
+
+    A server's pooled connections are checked before each use (`pool_pre_ping`: a restarted
+    server costs no request) and renewed after `POOL_RECYCLE_S` (idle cuts by firewalls)."""
     if not url.startswith("sqlite"):
-        engine = sa.create_engine(url, echo=echo, future=True)
-        _ping_when_idle(engine, ping_after_idle_s)
-        return engine
+        return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_recycle=POOL_RECYCLE_S)
     engine = sa.create_engine(
         url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     )
@@ -70,163 +65,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False,
     def _on_begin(conn: sa.Connection) -> None:
         # A writer takes the write lock at BEGIN, so two writers queue on the busy
         # timeout instead of deadlocking on a read-to-write upgrade.
-        options = conn.get_execution_options()
-        if options.get(AUTOCOMMIT, False):
-            return
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate", False) else "BEGIN")
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-_kept = threading.local()
-
-
-def lookup(engine: Engine, statement: sa.Select[Any], params: dict[str, Any]) -> Any:
-    """The first row of a small read, outside any transaction (no BEGIN, nothing held): for
-    the look-up every request starts with (the caller's token). The row is a named tuple.
-
-    It runs on the driver's own cursor, compiled once (`DriverStatement`): SQLAlchemy's
-    per-execution work cost more client time than the query. A process's main thread (a
-    gunicorn sync worker) keeps its connection for such reads, since checking a pooled one out
-    and in cost more still; other threads (which a threaded server may start per request)
-    take one from the pool and give it back. A lost connection is replaced, with every other
-    connection the pool opened before it (the server went away for all of them, as
-    SQLAlchemy does on its own path), and the read tried once more.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        with _autocommit(engine.connect()) as conn:
-            return _first(conn, statement, params)
-    for attempt in (1, 2):
-        conn = _kept_connection(engine)
-        try:
-            return _first(conn, statement, params)
-        except sa.exc.DBAPIError as exc:
-            _kept.__dict__.pop("conn", None)
-            conn.close()
-            if not exc.connection_invalidated or attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
-
-
-def _first(conn: sa.Connection, statement: sa.Select[Any], params: dict[str, Any]) -> Any:
-    prepared = DriverStatement.of(statement, conn.dialect)
-    if prepared is None or conn.engine.echo or _SQL_LOG.isEnabledFor(logging.INFO):
-        return conn.execute(statement, params).first()  # SQLAlchemy's own path, and its SQL log
-    return prepared.first(conn, params)
-
-
-class DriverStatement:
-    """A Core SELECT compiled once for a dialect, run on the DBAPI cursor directly, with the
-    column types' own conversions both ways (as SQLAlchemy applies them) and the engine's
-    `before_cursor_execute` listeners told, so statement counts stay true. Statements it could
-    not run exactly as SQLAlchemy would (IN lists and other parameters rendered per execution,
-    escaped parameter names, parameters computed by a callable, types whose conversion needs
-    the driver's column type) are not made into one: `of` answers None and they take
-    SQLAlchemy's path."""
-
-    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        binds = compiled.bind_names
-        if (compiled.escaped_bind_names or compiled.literal_execute_params
-                or compiled.post_compile_params or any(b.callable for b in binds)):
-            raise TypeError("a statement with parameters rendered or computed per execution")
-        self.sql = compiled.string
-        self.order = compiled.positiontup  # positional paramstyles (SQLite's qmark): the order
-        self.defaults = {binds[b]: b.value for b in binds if not b.required}
-        self.required = frozenset(binds[b] for b in binds if b.required)
-        self.to_driver = {name: fn for bind, name in binds.items()
-                          if (fn := bind.type.dialect_impl(dialect).bind_processor(dialect))}
-        columns = statement.selected_columns
-        self.from_driver = [col.type.dialect_impl(dialect).result_processor(dialect, None)
-                            for col in columns]
-        self.row = collections.namedtuple("Row", list(columns.keys()), rename=True)  # type: ignore[misc]
-        self.dialect = dialect
-
-    @staticmethod
-    @functools.lru_cache(maxsize=64)
-    def of(statement: sa.Select[Any], dialect: sa.Dialect) -> DriverStatement | None:
-        try:
-            return DriverStatement(statement, dialect)
-        except TypeError:  # not for the driver's cursor (see above), or a processor needs it
-            return None
-
-    def parameters(self, params: dict[str, Any]) -> dict[str, Any] | list[Any]:
-        if missing := self.required - params.keys():
-            raise sa.exc.InvalidRequestError(f"A value is required for bind parameter {min(missing)!r}")
-        values = {**self.defaults, **params}
-        for name, fn in self.to_driver.items():
-            values[name] = fn(values[name])
-        return values if self.order is None else [values[name] for name in self.order]
-
-    def first(self, conn: sa.Connection, params: dict[str, Any]) -> Any:
-        values = self.parameters(params)
-        dbapi_conn = conn.connection.dbapi_connection
-        try:
-            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
-            try:
-                if conn.dispatch.before_cursor_execute:
-                    conn.dispatch.before_cursor_execute(conn, cursor, self.sql, values, None, False)
-                cursor.execute(self.sql, values)
-                raw = cursor.fetchone()
-            finally:
-                cursor.close()
-        except self.dialect.loaded_dbapi.Error as exc:
-            lost = self.dialect.is_disconnect(exc, dbapi_conn, None)
-            if lost:  # the server went away: not for this connection alone
-                conn.engine.dispose()
-                conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(self.sql, values, exc, self.dialect.loaded_dbapi.Error,
-                                             hide_parameters=True, connection_invalidated=lost,
-                                             dialect=self.dialect) from exc
-        except BaseException:  # interrupted mid-exchange: the connection's state is unknown
-            conn.invalidate()
-            raise
-        if raw is None:
-            return None
-        return self.row(*(fn(v) if fn else v for fn, v in zip(self.from_driver, raw, strict=True)))
-
-
-def _kept_connection(engine: Engine) -> sa.Connection:
-    conn = _kept.__dict__.get("conn")
-    if conn is not None and conn.engine.pool is engine.pool and not conn.closed and not conn.invalidated:
-        return conn  # type: ignore[no-any-return]
-    if conn is not None:  # another engine, or this one was disposed (tests, a restore)
-        conn.close()
-    _kept.conn = conn = _autocommit(engine.connect())
-    return conn
-
-
-def _autocommit(conn: sa.Connection) -> sa.Connection:
-    if conn.dialect.name == "sqlite":
-        return conn.execution_options(**{AUTOCOMMIT: True})  # the driver is in autocommit already
-    return conn.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def _ping_when_idle(engine: Engine, idle_s: float) -> None:
-    """Check a pooled server connection before use if it sat idle for `idle_s` or more (the
-    server may have restarted meanwhile); one that fails is replaced, unseen by the request.
-
-    A ping on every checkout (`pool_pre_ping`) doubled the round trips of a cached read.
-    A connection in steady use is not pinged: should the server go away between two uses
-    seconds apart, that one request fails and SQLAlchemy renews the whole pool.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.pop("idle_since", None)
-        if since is None or time.monotonic() - since < idle_s:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except engine.dialect.loaded_dbapi.Error as exc:
-            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def writer(engine: Engine) -> Engine:

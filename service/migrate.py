@@ -9,10 +9,9 @@ from alembic.config import Config
 from flask import Flask
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-# Tables in the application database that no model owns: APScheduler's job store creates and
-# evolves its own table, and `data_revision` (service.revision) is made by its migration with
-# its triggers; autogenerate must not offer to drop either.
-UNMANAGED_TABLES = frozenset({"apscheduler_jobs", "data_revision"})
+# A table in the application database that no model owns: APScheduler's job store creates and
+# evolves its own; autogenerate must not offer to drop it.
+UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

@@ -48,7 +48,8 @@ LIAISON_WRITES: dict[str, Any] = {
                           "wished_from": "2030-01-01", "wished_to": "2030-01-31"},
 }
 PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
-OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate"}  # acts on the caller alone (tests/test_calendar.py)
+OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate",  # act on the caller alone (tests/test_calendar.py,
+                      "me.SignOutEverywhere"}  # tests/test_auth.py)
 
 
 @pytest.fixture

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
-from models import ApiToken, Contract, ContractLine, Country, Unit, UTCDateTime
-from service.db import SCOPE_KEY, ScopeViolation, lookup, make_engine, writer
+from models import Contract, ContractLine, Country, Unit
+from service.db import POOL_RECYCLE_S, SCOPE_KEY, ScopeViolation, get_engine, make_engine, writer
 from service.migrate import include_name
 
 
@@ -90,11 +87,16 @@ def test_the_scheduler_job_table_is_left_to_apscheduler(engine):
         store.jobs_t.drop(engine)
 
 
+def test_a_server_engine_checks_pooled_connections_with_the_pools_own_ping():
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing connects yet
+    assert engine.pool._pre_ping is True and engine.pool._recycle == POOL_RECYCLE_S
+
+
 def test_a_connection_idle_across_a_server_restart_is_replaced_unseen(engine):
     """PostgreSQL went away while the pool's connections were idle: the next use gets a new one."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to lose")
-    pool = make_engine(engine.url.render_as_string(hide_password=False), ping_after_idle_s=0)
+    pool = make_engine(engine.url.render_as_string(hide_password=False))
     with pool.connect() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     with engine.connect() as admin:
@@ -104,67 +106,20 @@ def test_a_connection_idle_across_a_server_restart_is_replaced_unseen(engine):
     pool.dispose()
 
 
-def test_the_kept_look_up_connection_is_replaced_when_the_server_drops_it(engine):
+def test_when_the_server_drops_every_pooled_connection_requests_still_answer(app, client, world):
+    """A restart loses every connection in the pool: the next requests are answered unseen."""
+    engine = get_engine(app)
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to lose")
-    backend = sa.select(sa.func.pg_backend_pid())
-    pid = lookup(engine, backend, {})[0]  # type: ignore[index]
-    assert lookup(engine, backend, {})[0] == pid  # type: ignore[index]  # kept, not checked out anew
-    with engine.connect() as admin:
-        assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
-    assert lookup(engine, backend, {})[0] != pid  # type: ignore[index]
-
-
-
-def test_a_look_up_converts_types_both_ways_and_is_counted(engine, world):
-    """The per-request look-up runs on the driver's cursor: timestamps still go in and come out
-    as SQLAlchemy stores them, and the engine's listeners see the statement (counts stay true)."""
-    expiry = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    with Session(writer(engine)) as s:
-        s.add(ApiToken(user_id=world.ids["user_staff"], name="kept", token_hash="f" * 64, expires_at=expiry))
-        s.commit()
-    unexpired = sa.select(ApiToken.name, ApiToken.expires_at).where(  # type: ignore[call-overload]
-        ApiToken.token_hash == sa.bindparam("h"),
-        ApiToken.expires_at > sa.bindparam("at", type_=UTCDateTime))  # type: ignore[operator]
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        row = lookup(engine, unexpired, {"h": "f" * 64, "at": expiry - dt.timedelta(seconds=1)})
-        assert row is not None and row.name == "kept"
-        assert row.expires_at == expiry and row.expires_at.tzinfo is not None
-        assert lookup(engine, unexpired, {"h": "f" * 64, "at": expiry}) is None  # compared as times
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert len(seen) == 2 and all("api_token" in statement for statement in seen)
-
-
-def test_a_look_up_the_driver_cannot_run_as_is_takes_sqlalchemys_path(engine, world):
-    in_list = sa.select(Country.code).where(Country.code.in_(["PL", "XX"]))  # type: ignore[attr-defined]
-    assert lookup(engine, in_list, {}) == ("PL",)
-    needs = sa.select(Country.code).where(Country.code == sa.bindparam("code"))
-    assert lookup(engine, needs, {"code": "NO"}) == ("NO",)
-    with pytest.raises(sa.exc.InvalidRequestError, match="'code'"):
-        lookup(engine, needs, {})  # a forgotten parameter is an error, never NULL
-
-
-def test_when_the_server_drops_every_connection_the_look_up_still_answers(engine):
-    """A restart loses the kept connection and every pooled one: the retry must not take
-    another dead one from the pool."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no server to lose")
-    pool = make_engine(engine.url.render_as_string(hide_password=False), ping_after_idle_s=3600)
-    backend = sa.select(sa.func.pg_backend_pid())
-    held = pool.connect()
-    pooled = held.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    kept = lookup(pool, backend, {})[0]  # type: ignore[index]  # a second connection, kept
-    held.close()  # the first is idle in the pool now
-    assert kept != pooled
-    with engine.connect() as admin:
-        for pid in (kept, pooled):
+    held = [engine.connect() for _ in range(3)]
+    pids = [conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() for conn in held]
+    for conn in held:
+        conn.close()  # idle in the pool now
+    outside = make_engine(engine.url.render_as_string(hide_password=False))
+    with outside.connect() as admin:
+        for pid in pids:
             assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
-    assert lookup(pool, backend, {})[0] not in (kept, pooled)  # type: ignore[index]
-    pool.dispose()
+    outside.dispose()
+    for _ in range(4):
+        assert client.get("/api/v1/countries/PL/status", headers=world.headers("pl")).status_code == 200
+    assert client.get("/health").status_code == 200

@@ -182,14 +182,3 @@ def test_openapi_describes_every_api_route(client, app):
             path = rule.rule.replace("<int:", "{").replace("<string:", "{").replace(">", "}")
             assert path in documented, path
     assert client.get("/api/v1/docs").status_code == 200
-
-
-def test_serving_requests_leaves_nothing_behind_per_request(client, world, app):
-    """Flask hands each request's view its own bound methods: what is remembered about them
-    must not grow with the number of requests."""
-    def serve(n: int) -> int:
-        for _ in range(n):
-            assert client.get("/api/v1/countries", headers=world.headers("staff")).status_code == 200
-        return len(app._is_async)
-
-    assert serve(5) == serve(25)

@@ -13,7 +13,6 @@ from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import services
-from service.readcache import cached
 from service.schemas.services import (
     EventCreateSchema,
     EventQuerySchema,
@@ -31,7 +30,6 @@ FILTERS = (("country", ServiceEvent.country_code), ("kind", ServiceEvent.kind),
 
 @blp.route("")
 class Events(MethodView):
-    @cached
     @blp.arguments(EventQuerySchema, location="query")
     @blp.response(200, EventSchema(many=True))
     @blp.paginate(**PAGE)

@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from models import User
 from service.auth import EVERYONE, access, require_principal
 from service.db import get_session
-from service.domain import calendar
-from service.schemas.identity import MeSchema
+from service.domain import calendar, identity
+from service.schemas.identity import MeSchema, SignedOutSchema, SignOutEverywhereSchema
 from service.schemas.services import FeedSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The caller")
@@ -40,3 +40,18 @@ class CalendarFeedRotate(MethodView):
         assert user is not None
         salt = calendar.rotate(session=session, user_id=user.id or 0)
         return {"calendar_feed_url": calendar.url_for_user(user=user, salt=salt)}
+
+
+@blp.route("/sign-out-everywhere")
+class SignOutEverywhere(MethodView):
+    @access(*EVERYONE)
+    @blp.arguments(SignOutEverywhereSchema)
+    @blp.response(200, SignedOutSchema)
+    def post(self, data: dict[str, bool]) -> Any:
+        """End every web session of mine; optionally revoke my API tokens and calendar feed."""
+        session = get_session()
+        user = session.get(User, require_principal().user_id)
+        assert user is not None
+        identity.revoke_credentials(session=session, user=user, **data)
+        session.commit()
+        return {"sessions": True, **data}

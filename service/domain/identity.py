@@ -6,11 +6,12 @@ import datetime as dt
 import secrets
 from typing import Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from models import ApiToken, Country, Role, User, utcnow
+from models import ApiToken, Country, Role, User, UserSession, utcnow
 from service.auth import hash_token
 from service.domain.errors import Conflict, Invalid
 
@@ -18,6 +19,8 @@ _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "kst_"  # noqa: S105 - a label, not a secret
+# A change of any of these ends every way the user was signed in (see `revoke_credentials`).
+CREDENTIAL_FIELDS = frozenset({"password", "role", "country_code", "active"})
 
 
 def hash_password(password: str) -> str:
@@ -60,7 +63,10 @@ def create_user(
 
 
 def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> User:
+    """Apply an admin's `changes`; a new password, role, country or deactivation also ends the
+    user's sessions and revokes their API tokens and calendar feed (`revoke_credentials`)."""
     password = changes.pop("password", None)
+    before = {"role": Role(user.role), "country_code": user.country_code, "active": user.active}
     role = Role(changes.get("role", user.role))
     country = changes.get("country_code", user.country_code if role == Role.liaison else None)
     if role != Role.liaison:
@@ -73,6 +79,9 @@ def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> Use
         if len(password) < 10:
             raise Invalid("Password too short", {"password": ["at least 10 characters"]})
         user.password_hash = hash_password(password)
+    after = {"role": Role(user.role), "country_code": user.country_code, "active": user.active}
+    if password is not None or after != before:
+        revoke_credentials(session=session, user=user, tokens=True, calendar_feed=True)
     session.commit()
     return user
 
@@ -103,3 +112,38 @@ def revoke_token(*, session: Session, token: ApiToken) -> ApiToken:
         token.revoked_at = utcnow()
         session.commit()
     return token
+
+
+def start_session(*, session: Session, user: User, lifetime: dt.timedelta) -> str:
+    """A new web session for `user` (after sign-in): the random id for the signed cookie."""
+    sid = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id or 0, token_hash=hash_token(sid),
+                            expires_at=utcnow() + lifetime))
+    session.commit()
+    return sid
+
+
+def end_session(*, session: Session, sid: str) -> None:
+    """Sign-out: the session `sid` names stops working at once, on every host."""
+    session.execute(sa.update(UserSession)
+                    .where(UserSession.token_hash == hash_token(sid),  # type: ignore[arg-type]
+                           UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                    .values(revoked_at=utcnow()))
+    session.commit()
+
+
+def revoke_credentials(*, session: Session, user: User, tokens: bool, calendar_feed: bool) -> None:
+    """End every web session of `user` ("sign out everywhere"); with `tokens` also revoke their
+    API tokens, with `calendar_feed` their feed URL. The caller commits."""
+    now = utcnow()
+    session.execute(sa.update(UserSession)
+                    .where(UserSession.user_id == user.id,  # type: ignore[arg-type]
+                           UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                    .values(revoked_at=now))
+    if tokens:
+        session.execute(sa.update(ApiToken)
+                        .where(ApiToken.user_id == user.id,  # type: ignore[arg-type]
+                               ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+                        .values(revoked_at=now))
+    if calendar_feed:
+        user.feed_salt = None  # the next feed URL asked for is a new one

@@ -32,6 +32,18 @@ class TokenInfoSchema(Base):
     revoked_at = AwareDateTime(allow_none=True)
 
 
+class SignOutEverywhereSchema(Base):
+    tokens = fields.Boolean(load_default=False, metadata={"description": "revoke my API tokens too"})
+    calendar_feed = fields.Boolean(load_default=False,
+                                   metadata={"description": "revoke my calendar feed's URL too"})
+
+
+class SignedOutSchema(Base):
+    sessions = fields.Boolean()
+    tokens = fields.Boolean()
+    calendar_feed = fields.Boolean()
+
+
 class MeSchema(Base):
     id = fields.Integer()
     email = fields.String()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
-from service.auth import EVERYONE, access, record_denied
+from models import User
+from service.auth import EVERYONE, SESSION_KEY, access, record_denied, require_principal
 from service.db import get_session
 from service.domain import identity
 from service.schemas.identity import CredentialsSchema
@@ -46,19 +47,29 @@ def login() -> Any:
         record_denied(reason="wrong e-mail or password", status=401, entity="auth")
         return render_template("login.html", email=email, errors={}, failed=WRONG_CREDENTIALS,
                                next=next_url), 401
+    sid = identity.start_session(session=get_session(), user=user,
+                                 lifetime=current_app.permanent_session_lifetime)
     session.clear()  # a fresh session (and CSRF token) for the signed-in user: no fixation
     session.permanent = True
-    session["user_id"] = user.id
-    session["user_version"] = user.version
+    session[SESSION_KEY] = sid
     return redirect(next_url or url_for("web.home"))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 @access(*EVERYONE)
 def logout() -> Any:
-    """Sign out: the session cookie is emptied (a GET only asks to confirm)."""
+    """Sign out: this session ends on the server and the cookie is emptied; with `everywhere`,
+    every session of the user ends (a GET only asks to confirm)."""
     if request.method == "GET":
         return render_template("logout.html")
+    db = get_session()
+    if request.form.get("everywhere"):
+        user = db.get(User, require_principal().user_id)
+        assert user is not None
+        identity.revoke_credentials(session=db, user=user, tokens=False, calendar_feed=False)
+        db.commit()
+    else:
+        identity.end_session(session=db, sid=session.get(SESSION_KEY, ""))
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("web.login"))
