@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
-from models import ApiToken, AuditEntry
+from models import ApiToken, AuditEntry, UserSession
+from service.auth import hash_token
 from service.db import session_scope
 from tests.conftest import rows
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, feed_token_for
+from tests.test_web_pages import csrf, sign_in
 
 
 def test_token_for_password_and_me(client, world):
@@ -107,3 +110,116 @@ def test_denied_access_is_audited(client, world, engine):
     assert [(a, e) for a, e, _ in denied] == [
         ("pl@example.org", "unit"), ("pl@example.org", "systems.Systems"), ("anonymous", "units.Units")]
     assert [c["status"] for _, _, c in denied] == [404, 403, 401]
+
+
+# --- revocable sessions -------------------------------------------------------------------------
+
+NEW_PASSWORD = "Tundra-Gazelle-Orbit-42"  # noqa: S105 - a test value
+
+
+def _signed_in(app, who: str):
+    client = app.test_client()
+    r = sign_in(client, who)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    assert _opens(client) == (True, 200)
+    return client
+
+
+def _copy_of_cookie(app, client):
+    """Another browser holding a copy of `client`'s session cookie, taken now."""
+    stolen = app.test_client()
+    stolen.set_cookie("session", client.get_cookie("session").value)
+    return stolen
+
+
+def _opens(client) -> tuple[bool, int]:
+    """Does `/` open (not send to sign-in), and what does `GET /api/v1/me` answer?"""
+    home = client.get("/")
+    sent_away = home.status_code == 302 and home.location.startswith("/login")
+    return not sent_away, client.get("/api/v1/me").status_code
+
+
+def test_a_copy_of_the_cookie_taken_before_sign_out_opens_nothing_after_it(app, world):
+    client = _signed_in(app, "pl")
+    stolen = _copy_of_cookie(app, client)
+    assert _opens(stolen) == (True, 200)
+    r = client.post("/logout", data={"csrf_token": csrf(client, "/logout")})
+    assert r.status_code == 302
+    assert _opens(stolen) == (False, 401)
+
+
+def test_signing_out_ends_that_session_only(app, world):
+    laptop, phone = _signed_in(app, "staff"), _signed_in(app, "staff")
+    laptop.post("/logout", data={"csrf_token": csrf(laptop, "/logout")})
+    assert _opens(laptop) == (False, 401) and _opens(phone) == (True, 200)
+
+
+def test_sessions_are_kept_hashed_and_end_when_their_lifetime_does(app, world, engine):
+    client = _signed_in(app, "pl")
+    sid = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)["sid"]
+    with engine.begin() as conn:
+        stored = conn.execute(sa.select(UserSession.token_hash, UserSession.expires_at)).all()
+        assert [h for h, _ in stored] == [hash_token(sid)]
+        lifetime = stored[0][1] - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(hours=11, minutes=59) < lifetime <= dt.timedelta(hours=12)
+        conn.execute(sa.update(UserSession).values(expires_at=dt.datetime.now(dt.UTC)))
+    assert _opens(client) == (False, 401)
+
+
+def test_sign_out_everywhere_from_the_web_ends_every_session_of_the_user_only(app, world):
+    laptop, phone, other = _signed_in(app, "pl"), _signed_in(app, "pl"), _signed_in(app, "no")
+    r = laptop.post("/logout", data={"csrf_token": csrf(laptop, "/logout"), "everywhere": "1"})
+    assert r.status_code == 302
+    assert _opens(laptop) == _opens(phone) == (False, 401)
+    assert _opens(other) == (True, 200)
+    assert laptop.get("/api/v1/me", headers=world.headers("pl")).status_code == 200  # tokens kept
+
+
+def test_sign_out_everywhere_through_the_api_can_revoke_tokens_and_the_feed(app, client, world, engine):
+    web = _signed_in(app, "pl")
+    feed = f"/api/v1/calendar/{feed_token_for(engine, world.ids['user_pl'])}.ics"
+    assert client.get(feed).status_code == 200
+    r = client.post("/api/v1/me/sign-out-everywhere", headers=world.headers("pl"), json={})
+    assert r.status_code == 200 and r.get_json() == {"sessions": True, "tokens": False,
+                                                     "calendar_feed": False}
+    assert _opens(web) == (False, 401)
+    assert client.get("/api/v1/me", headers=world.headers("pl")).status_code == 200
+    assert client.get(feed).status_code == 200
+    r = client.post("/api/v1/me/sign-out-everywhere", headers=world.headers("pl"),
+                    json={"tokens": True, "calendar_feed": True})
+    assert r.status_code == 200
+    assert client.get("/api/v1/me", headers=world.headers("pl")).status_code == 401
+    assert client.get(feed).status_code == 404
+    assert client.get("/api/v1/me", headers=world.headers("no")).status_code == 200
+    bad = client.post("/api/v1/me/sign-out-everywhere", headers=world.headers("no"), json={"tokens": "x"})
+    assert bad.status_code == 422 and "tokens" in bad.get_json()["errors"]["json"]
+
+
+@pytest.mark.parametrize("change", [{"password": NEW_PASSWORD}, {"role": "staff"},
+                                    {"country": "NO"}, {"active": False}],
+                         ids=["password", "role", "country", "deactivation"])
+def test_an_admins_change_of_credentials_ends_sessions_tokens_and_feed(app, client, world, engine,
+                                                                       change):
+    web = _signed_in(app, "pl")
+    feed = f"/api/v1/calendar/{feed_token_for(engine, world.ids['user_pl'])}.ics"
+    assert client.get(feed).status_code == 200
+    admin = world.headers("admin")
+    url = f"/api/v1/users/{world.ids['user_pl']}"
+    tag = client.get(url, headers=admin).headers["ETag"]
+    r = client.patch(url, json=change, headers={**admin, "If-Match": tag})
+    assert r.status_code == 200, r.get_json()
+    assert _opens(web) == (False, 401)
+    assert client.get("/api/v1/me", headers=world.headers("pl")).status_code == 401
+    assert client.get(feed).status_code == 404
+    assert _opens(_signed_in(app, "no")) == (True, 200)  # nobody else's
+
+
+def test_a_change_of_name_signs_nobody_out(app, client, world):
+    web = _signed_in(app, "pl")
+    admin = world.headers("admin")
+    url = f"/api/v1/users/{world.ids['user_pl']}"
+    r = client.patch(url, json={"name": "Renamed"},
+                     headers={**admin, "If-Match": client.get(url, headers=admin).headers["ETag"]})
+    assert r.status_code == 200
+    assert _opens(web) == (True, 200)
+    assert client.get("/api/v1/me", headers=world.headers("pl")).get_json()["name"] == "Renamed"
