@@ -176,3 +176,66 @@ def test_undecorated_writes_default_to_staff_only(app):
         assert _policy_for_request(app).roles == {"admin", "staff"}
     with app.test_request_context("/api/v1/systems", method="GET"):
         assert _policy_for_request(app).roles == {"admin", "staff", "liaison"}
+
+
+# --- a hidden record and a missing one answer alike ---------------------------------------------
+
+MISSING = 10**6
+
+
+def _hidden_and_missing(world: Any) -> list[tuple[str, str]]:
+    """(Norway's record, a record that does not exist) as the Polish liaison asks for them."""
+    return [
+        (f"/api/v1/units/{world.ids['unit_NO']}", f"/api/v1/units/{MISSING}"),
+        (f"/api/v1/contracts/{world.ids['contract_NO']}", f"/api/v1/contracts/{MISSING}"),
+        (f"/api/v1/surveys/{world.ids['survey_NO']}", f"/api/v1/surveys/{MISSING}"),
+        ("/api/v1/countries/NO", "/api/v1/countries/RO"),  # RO: a valid code, not a buyer
+        ("/api/v1/countries/NO/status", "/api/v1/countries/RO/status"),
+    ]
+
+
+def _denied(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    from models import AuditEntry
+
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(AuditEntry.actor, AuditEntry.entity, AuditEntry.changes["status"].as_integer())
+            .where(AuditEntry.action == "denied").order_by(AuditEntry.id))]
+
+
+def test_a_hidden_record_and_a_missing_one_take_the_same_statements(client, world, engine):
+    """The deterministic half of "their time cannot be told apart": the same SQL, in the same
+    order, and the same audit row, for another country's record and for no record at all."""
+    from tests.conftest import QueryCounter
+
+    h = world.headers("pl")
+    for hidden, missing in _hidden_and_missing(world):
+        seen = []
+        for path in (hidden, missing, hidden):  # the first asked again: no warm-up effect
+            before = len(_denied(engine))
+            with QueryCounter(engine) as q:
+                r = client.get(path, headers=h)
+            assert r.status_code == 404, (path, r.status_code)
+            written = _denied(engine)[before:]
+            assert len(written) == 1 and written[0][0] == "pl@example.org" and written[0][2] == 404
+            seen.append((q.statements, written[0][1], sorted(r.get_json())))
+        assert seen[0] == seen[1] == seen[2], (hidden, missing)
+
+
+def test_a_hidden_record_and_a_missing_one_answer_in_the_same_time(client, world):
+    """The user-visible half: interleaved samples, medians compared with room for a busy machine."""
+    import statistics
+    import time
+
+    h = world.headers("pl")
+    for hidden, missing in _hidden_and_missing(world)[:1] + _hidden_and_missing(world)[3:4]:
+        times: dict[str, list[float]] = {hidden: [], missing: []}
+        for _ in range(3):  # warm up both
+            client.get(hidden, headers=h), client.get(missing, headers=h)
+        for n in range(120):
+            for path in ((hidden, missing) if n % 2 else (missing, hidden)):
+                start = time.perf_counter()
+                assert client.get(path, headers=h).status_code == 404
+                times[path].append(time.perf_counter() - start)
+        a, b = statistics.median(times[hidden]), statistics.median(times[missing])
+        assert max(a, b) / min(a, b) < 1.35, (hidden, f"{a * 1000:.2f} ms", missing, f"{b * 1000:.2f} ms")
