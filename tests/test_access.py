@@ -239,3 +239,53 @@ def test_a_hidden_record_and_a_missing_one_answer_in_the_same_time(client, world
                 times[path].append(time.perf_counter() - start)
         a, b = statistics.median(times[hidden]), statistics.median(times[missing])
         assert max(a, b) / min(a, b) < 1.35, (hidden, f"{a * 1000:.2f} ms", missing, f"{b * 1000:.2f} ms")
+
+
+# --- nothing a liaison receives moves with another country's writes ------------------------------
+
+PL_READS = ("/api/v1/me",  # first: its first answer writes the feed's salt
+            "/api/v1/countries/PL/status", "/api/v1/events?page_size=50", "/api/v1/events?country=PL",
+            "/api/v1/countries", "/api/v1/countries/PL", "/api/v1/countries/PL/fleet",
+            "/api/v1/units?page_size=100", "/api/v1/contracts", "/api/v1/requests", "/api/v1/surveys",
+            "/api/v1/actions", "/api/v1/reports")
+
+
+def _what_pl_receives(client: Any, world: Any) -> dict[str, Any]:
+    """Every answer of `PL_READS` (status, headers but the date, body); `generated_at` checked to
+    be the request's own time and then left out: it moves with the clock, never with data."""
+    import datetime as dt
+
+    seen = {}
+    for path in PL_READS:
+        asked = dt.datetime.now(dt.UTC)
+        r = client.get(path, headers=world.headers("pl"))
+        body = r.get_json()
+        if isinstance(body, dict) and "generated_at" in body:
+            at = dt.datetime.fromisoformat(body.pop("generated_at"))
+            assert asked <= at <= dt.datetime.now(dt.UTC), path
+        headers = sorted((k, v) for k, v in r.headers.items() if k != "Date")
+        seen[path] = (r.status_code, headers, body)
+    return seen
+
+
+def test_nothing_a_liaison_receives_changes_with_another_countrys_writes(client, world, engine):
+    import datetime as dt
+
+    before = _what_pl_receives(client, world)
+    assert all(status == 200 for status, _, _ in before.values()), before
+    assert _what_pl_receives(client, world) == before  # asked again: nothing kept from the first
+    staff = world.headers("staff")
+    factories.add_event(engine, world, country="NO", title="Oslo written meanwhile",
+                        starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+    factories.add_request(engine, world, who="no", description="Filed meanwhile")
+    factories.add_report_row(engine, country="NO", period="2020-02")
+    url = f"/api/v1/units/{world.ids['unit_NO']}"
+    r = client.patch(url, json={"status": "under_repair"},
+                     headers={**staff, "If-Match": client.get(url, headers=staff).headers["ETag"]})
+    assert r.status_code == 200
+    r = client.post("/api/v1/events", headers=staff, json={
+        "kind": "joint_training", "title": "Norwegian drill", "country": "NO",
+        "system_id": world.ids["k9"], "starts_at": "2030-07-01T09:00:00+02:00",
+        "ends_at": "2030-07-03T17:00:00+02:00", "location": "Rena", "objectives": "Drills"})
+    assert r.status_code == 201
+    assert _what_pl_receives(client, world) == before
