@@ -107,8 +107,8 @@ def test_a_liaison_sees_nothing_of_another_country(app, client, world, engine):
     headers = world.headers("pl")
     reads = [(endpoint, rule) for endpoint, method, rule in _routes(app)
              if method == "GET" and endpoint not in PUBLIC]
-    # Norway's liaison and the staff read everything first: what the read cache keeps for
-    # them is there to leak, and must not.
+    # Norway's liaison and the staff read everything first: whatever a process kept of what
+    # they were answered is there to leak, and must not.
     for _endpoint, rule in reads:
         for who in ("no", "staff"):
             client.get(_url(rule, params), headers=world.headers(who))
