@@ -123,3 +123,41 @@ def test_when_the_server_drops_every_pooled_connection_requests_still_answer(app
     for _ in range(4):
         assert client.get("/api/v1/countries/PL/status", headers=world.headers("pl")).status_code == 200
     assert client.get("/health").status_code == 200
+
+
+def _revision_triggers(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'k_rev_%'"
+        else:
+            sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'k_rev_%'"
+        return int(conn.scalar(sa.text(sql)) or 0)
+
+
+def test_no_data_revision_is_kept_at_head(engine):
+    """Migration 0010 dropped the read cache's revision: no trigger writes on every change."""
+    assert _revision_triggers(engine) == 0
+    assert not sa.inspect(engine).has_table("data_revision")
+
+
+def test_the_data_revision_migrations_go_down_and_up_again(tmp_path):
+    """0009 and 0010 replay from their own frozen DDL, both ways (on a database of its own)."""
+    from alembic import command
+
+    from service.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    seen = []
+    for step, target in (("up", "0009"), ("up", "head"), ("down", "0009"), ("down", "0008"),
+                         ("up", "head")):
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            (command.upgrade if step == "up" else command.downgrade)(cfg, target)
+        inspector = sa.inspect(engine)
+        seen.append((_revision_triggers(engine), inspector.has_table("data_revision"),
+                     inspector.has_table("user_session")))
+    engine.dispose()
+    assert seen == [(57, True, False), (0, False, True), (57, True, False), (0, False, False),
+                    (0, False, True)]
