@@ -223,3 +223,21 @@ def test_a_change_of_name_signs_nobody_out(app, client, world):
     assert r.status_code == 200
     assert _opens(web) == (True, 200)
     assert client.get("/api/v1/me", headers=world.headers("pl")).get_json()["name"] == "Renamed"
+
+
+def test_a_session_signed_out_on_one_host_is_ended_on_every_host(app, world):
+    """Two hosts behind a load balancer share only the database (and SECRET_KEY)."""
+    from service import create_app
+    from service.db import get_engine
+
+    other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
+                        "SECRET_KEY": app.config["SECRET_KEY"]})
+    try:
+        here = _signed_in(app, "pl")
+        there = other.test_client()
+        there.set_cookie("session", here.get_cookie("session").value)
+        assert _opens(there) == (True, 200)
+        there.post("/logout", data={"csrf_token": csrf(there, "/logout")})
+        assert _opens(here) == (False, 401)
+    finally:
+        get_engine(other).dispose()
