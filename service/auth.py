@@ -150,7 +150,7 @@ _TOKEN_OWNER = (
     .where(
         ApiToken.token_hash == sa.bindparam("token_hash"),
         ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
-        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now")),  # type: ignore[union-attr,operator]
+        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now")),  # type: ignore[union-attr]
         User.active.is_(True),  # type: ignore[attr-defined]
     )
 )
@@ -160,7 +160,7 @@ _SESSION_USER = (
     .where(
         UserSession.token_hash == sa.bindparam("token_hash"),
         UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        UserSession.expires_at > sa.bindparam("now"),  # type: ignore[operator]
+        UserSession.expires_at > sa.bindparam("now"),
         User.active.is_(True),  # type: ignore[attr-defined]
     )
 )

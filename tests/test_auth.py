@@ -164,6 +164,8 @@ def test_sessions_are_kept_hashed_and_end_when_their_lifetime_does(app, world, e
         assert dt.timedelta(hours=11, minutes=59) < lifetime <= dt.timedelta(hours=12)
         conn.execute(sa.update(UserSession).values(expires_at=dt.datetime.now(dt.UTC)))
     assert _opens(client) == (False, 401)
+    _signed_in(app, "pl")  # signing in again clears the user's expired sessions away
+    assert rows(engine, "user_session") == 1
 
 
 def test_sign_out_everywhere_from_the_web_ends_every_session_of_the_user_only(app, world):

@@ -20,7 +20,7 @@ def health() -> Any:
     """Liveness and database reachability (a pooled connection, checked by the pool's own
     pre-ping on PostgreSQL, and one `SELECT 1`)."""
     try:
-        with get_engine(current_app).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(current_app).connect() as conn:
             conn.execute(_PING)
     except sa.exc.SQLAlchemyError:
         return {"status": "degraded", "database": "unavailable"}, 503

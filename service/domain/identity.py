@@ -115,10 +115,14 @@ def revoke_token(*, session: Session, token: ApiToken) -> ApiToken:
 
 
 def start_session(*, session: Session, user: User, lifetime: dt.timedelta) -> str:
-    """A new web session for `user` (after sign-in): the random id for the signed cookie."""
+    """A new web session for `user` (after sign-in): the random id for the signed cookie. The
+    user's expired sessions are deleted meanwhile, so the table holds no more than each user's
+    sessions of the last lifetime."""
     sid = secrets.token_urlsafe(32)
-    session.add(UserSession(user_id=user.id or 0, token_hash=hash_token(sid),
-                            expires_at=utcnow() + lifetime))
+    now = utcnow()
+    session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id,  # type: ignore[arg-type]
+                                                 UserSession.expires_at <= now))  # type: ignore[arg-type]
+    session.add(UserSession(user_id=user.id or 0, token_hash=hash_token(sid), expires_at=now + lifetime))
     session.commit()
     return sid
 
