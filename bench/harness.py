@@ -1,4 +1,4 @@
-"""Benchmark plumbing: servers under gunicorn, wrk load, timing, the results table."""
+"""Benchmark plumbing: servers under gunicorn, wrk load, the figures (the table: scripts/bench_table.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Figure:
     target: str
     met: bool | None
     detail: dict[str, Any] = field(default_factory=dict)
+    spread: tuple[float, float] | None = None  # lowest and highest of the rounds the value is the median of
 
 
 class Results:
@@ -41,19 +42,9 @@ class Results:
         self.figures.append(figure)
         mark = {True: "met", False: "NOT MET", None: "-"}[figure.met]
         value = "n/a" if figure.value is None else f"{figure.value:,.2f}"
-        print(f"  {figure.name}: {value} {figure.unit} (target {figure.target}) {mark}", flush=True)
+        spread = f" [{figure.spread[0]:,.2f}-{figure.spread[1]:,.2f}]" if figure.spread else ""
+        print(f"  {figure.name}: {value}{spread} {figure.unit} (target {figure.target}) {mark}", flush=True)
         return figure
-
-    def table(self) -> str:
-        rows = [("figure", "value", "unit", "target", "met")]
-        for f in self.figures:
-            rows.append((f.name, "n/a" if f.value is None else f"{f.value:,.2f}", f.unit, f.target,
-                         {True: "yes", False: "NO", None: "-"}[f.met]))
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-                 for r in rows]
-        lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-        return "\n".join(lines)
 
     def write(self, path: Path, meta: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
