@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import platform
 import shutil
@@ -116,6 +117,8 @@ def _stop(signum: int, _frame: Any) -> None:
 
 def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step by step
     signal.signal(signal.SIGTERM, _stop)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its per-step INFO lines, per report
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--quick", action="store_true")
