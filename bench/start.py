@@ -17,8 +17,9 @@ from typing import Any
 from bench.harness import ROOT
 
 LIBRARIES = ("flask", "sqlalchemy", "sqlmodel", "marshmallow", "flask_smorest")
-# Imports a worker should not pay for at start: each is loaded where it is used.
-LATE = ("weasyprint", "apscheduler", "icalendar", "dateutil.rrule", "pycountry", "argon2")
+# Loaded where they are used (reports, the scheduler and its jobs, calendar feeds, recurrences),
+# not by every gunicorn worker at start; tests/test_startup.py keeps it so.
+LATE = ("weasyprint", "apscheduler", "schedules", "icalendar", "dateutil.rrule")
 
 _TIMER = """
 import json, sys, time

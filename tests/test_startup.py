@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.start import LATE  # `make bench` times the start against the libraries alone
+
 ROOT = Path(__file__).resolve().parent.parent
-# Loaded where they are used (reports, the scheduler, calendar feeds, recurrences), not by
-# every gunicorn worker at start: `make bench` compares the start with the libraries alone.
-LATE = ("weasyprint", "apscheduler", "schedules", "icalendar", "dateutil.rrule")
 
 START = f"""
 import json, sys
