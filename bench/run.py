@@ -2,7 +2,8 @@
 
 Writes `bench/results.json` (a complete, full-length run; otherwise `bench/out/results.json`);
 `scripts/bench_table.py` turns it into the README's table. Options: `--reuse` keeps the
-databases of the last run (no seeding figure), `--only a,b` runs some steps (see STEPS),
+databases of the last run (no seeding figure), `--only a,b` runs some steps (see STEPS; the
+data sets are seeded unless `--reuse` finds them),
 `--quick` shortens every timing (a check that the benchmark works, not figures to keep).
 BENCH_DATABASE_URL (a PostgreSQL database the benchmark may empty) adds the PostgreSQL figures;
 BENCH_SECONDS (20) and BENCH_ROUNDS (3) set the mixed workload's phases.
@@ -35,7 +36,7 @@ OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
 LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
-STEPS = ("seed", "floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql")
+STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql")
 
 
 def machine() -> dict[str, Any]:
