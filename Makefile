@@ -38,9 +38,10 @@ lock:
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
 
-## make bench: issue 7's benchmark on the bench data set (minutes; writes bench/results.json and
-## the README's table). BENCH_DATABASE_URL=postgresql://… adds the HTTP figures on PostgreSQL
-## (that database is emptied).
+## make bench: issue 13's benchmark on the bench data set (about 15 minutes; writes
+## bench/results.json, then the README's section from it). BENCH_DATABASE_URL=postgresql://…
+## adds the PostgreSQL figures (that database is emptied); BENCH_ARGS=--quick checks it works.
 .PHONY: bench
 bench: install
-	$(PY) -m bench.run $(BENCH_ARGS)
+	timeout 3600 $(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) scripts/bench_table.py

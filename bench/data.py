@@ -22,7 +22,8 @@ def flask(url: str, *args: str) -> str:
     """Run `flask --app service ARGS` against `url`; returns its output."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "service", *args],  # noqa: S603
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                          timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout

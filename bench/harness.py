@@ -1,4 +1,4 @@
-"""Benchmark plumbing: servers under gunicorn, wrk load, timing, the results table."""
+"""Benchmark plumbing: servers under gunicorn, wrk load, the figures (the table: scripts/bench_table.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ class Figure:
     target: str
     met: bool | None
     detail: dict[str, Any] = field(default_factory=dict)
+    spread: tuple[float, float] | None = None  # lowest and highest of the rounds the value is the median of
 
 
 class Results:
@@ -40,19 +42,9 @@ class Results:
         self.figures.append(figure)
         mark = {True: "met", False: "NOT MET", None: "-"}[figure.met]
         value = "n/a" if figure.value is None else f"{figure.value:,.2f}"
-        print(f"  {figure.name}: {value} {figure.unit} (target {figure.target}) {mark}", flush=True)
+        spread = f" [{figure.spread[0]:,.2f}-{figure.spread[1]:,.2f}]" if figure.spread else ""
+        print(f"  {figure.name}: {value}{spread} {figure.unit} (target {figure.target}) {mark}", flush=True)
         return figure
-
-    def table(self) -> str:
-        rows = [("figure", "value", "unit", "target", "met")]
-        for f in self.figures:
-            rows.append((f.name, "n/a" if f.value is None else f"{f.value:,.2f}", f.unit, f.target,
-                         {True: "yes", False: "NO", None: "-"}[f.met]))
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-                 for r in rows]
-        lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-        return "\n".join(lines)
 
     def write(self, path: Path, meta: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,9 +58,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0) -> None:
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until `url` answers (or `proc`, the server, exits): bounded by `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
                 return
@@ -90,7 +85,7 @@ def gunicorn(app: str, env: dict[str, str], health: str = "/") -> Iterator[str]:
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + health)
+        wait_http(base + health, proc=proc)
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -117,37 +112,87 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def load(url: str, *, seconds: int = 10, connections: int = 16,
-         headers: dict[str, str] | None = None) -> Load:
-    """Drive `url` with wrk (or a thread pool when wrk is missing); warm-up excluded."""
-    headers = headers or {}
+def _wrk(args: list[str], *, seconds: int) -> Load:
+    """Run wrk (bounded: it stops itself after `seconds`; killed if it does not) and parse it."""
     wrk = shutil.which("wrk")
-    if wrk:
+    assert wrk
+    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",  # noqa: S603
+                          "--latency", *args], capture_output=True, text=True, check=True,
+                         timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    # Anchored to the latency distribution's own lines: "+/- Stdev" columns end in "…50%".
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, failed.groups())) if failed else 0)
+    return Load(rps, p50, p99, errors, "wrk")
+
+
+CONNECTIONS = 16
+
+
+def load(url: str, *, seconds: int = 10, headers: dict[str, str] | None = None) -> Load:
+    """Drive `url` with wrk (or a thread pool when wrk is missing); 2 s of warm-up excluded."""
+    headers = headers or {}
+    if shutil.which("wrk"):
         hdr = [a for k, v in headers.items() for a in ("-H", f"{k}: {v}")]
-        subprocess.run([wrk, "-t2", f"-c{connections}", "-d2s", *hdr, url],  # noqa: S603 - warm-up
-                       capture_output=True, check=True)
-        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *hdr, url],  # noqa: S603
-                             capture_output=True, text=True, check=True).stdout
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        # Anchored to the latency distribution's own lines: "+/- Stdev" columns end in "…50%".
-        p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-        p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-        non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-        errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, failed.groups())) if failed else 0)
-        return Load(rps, p50, p99, errors, "wrk")
-    return _thread_load(url, seconds=seconds, connections=connections, headers=headers)
+        _wrk([*hdr, url], seconds=2)
+        return _wrk([*hdr, url], seconds=seconds)
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    return _thread_load(f"{scheme}://{host}", [("/" + path, headers)], seconds=seconds)
 
 
-def _thread_load(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> Load:
+def _lua(requests: list[tuple[str, dict[str, str]]]) -> str:
+    """A wrk script sending `requests` round-robin (each thread from its own starting point)."""
+    def quote(text: str) -> str:
+        return json.dumps(text)  # a JSON string is a valid Lua string literal for ASCII text
+
+    rows = [f'  {{{quote(path)}, {{{", ".join(f"[{quote(k)}] = {quote(v)}" for k, v in h.items())}}}}},'
+            for path, h in requests]
+    return "\n".join([
+        "local requests = {", *rows, "}",
+        "local built, n = {}, 0",
+        "init = function(args)",
+        "  for i, r in ipairs(requests) do built[i] = wrk.format('GET', r[1], r[2]) end",
+        "  n = math.random(#built)",
+        "end",
+        "request = function()",
+        "  n = n % #built + 1",
+        "  return built[n]",
+        "end", ""])
+
+
+def load_many(base: str, requests: list[tuple[str, dict[str, str]]], *, seconds: int,
+              warmup: int = 0) -> Load:
+    """Drive `requests` (path, headers) round-robin at `base` for `seconds` (after `warmup`)."""
+    if not shutil.which("wrk"):
+        if warmup:
+            _thread_load(base, requests, seconds=warmup)
+        return _thread_load(base, requests, seconds=seconds)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_lua(requests))
+    try:
+        if warmup:
+            _wrk(["-s", script.name, base], seconds=warmup)
+        return _wrk(["-s", script.name, base], seconds=seconds)
+    finally:
+        os.unlink(script.name)
+
+
+def _thread_load(base: str, requests: list[tuple[str, dict[str, str]]], *, seconds: int) -> Load:
+    """wrk's stand-in: CONNECTIONS threads, each sending `requests` round-robin."""
     import concurrent.futures
 
-    def worker(deadline: float) -> tuple[list[float], int]:
-        lat, errors = [], 0
+    def worker(first: int, deadline: float) -> tuple[list[float], int]:
+        lat, errors, n = [], 0, first
         while time.monotonic() < deadline:
+            path, headers = requests[n % len(requests)]
+            n += 1
             t = time.perf_counter()
             try:
-                req = urllib.request.Request(url, headers=headers)  # noqa: S310
+                req = urllib.request.Request(base + path, headers=headers)  # noqa: S310
                 with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
                     r.read()
             except OSError:
@@ -155,10 +200,9 @@ def _thread_load(url: str, *, seconds: int, connections: int, headers: dict[str,
             lat.append((time.perf_counter() - t) * 1000)
         return lat, errors
 
-    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
-        list(pool.map(worker, [time.monotonic() + 1] * connections))  # warm-up
-        results = list(pool.map(worker, [time.monotonic() + seconds] * connections))
+    with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+        deadline = time.monotonic() + seconds
+        results = list(pool.map(worker, range(0, CONNECTIONS * 7, 7), [deadline] * CONNECTIONS))
     lat = sorted(x for r in results for x in r[0])
-    return Load(len(lat) / seconds, lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1],
+    return Load(len(lat) / seconds, lat[len(lat) // 2], lat[max(0, int(len(lat) * 0.99) - 1)],
                 sum(r[1] for r in results), "threads")
-

@@ -19,11 +19,9 @@ from service.domain import periods, reports
 ACTOR = (None, "bench")
 
 
-def app_for(url: str, *, read_cache: bool = False) -> Flask:
-    """The service in-process. In-process figures measure the work itself (queries, rendering),
-    so the read cache is off unless asked for."""
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-" + "x" * 32,
-                       "READ_CACHE": read_cache})
+def app_for(url: str) -> Flask:
+    """The service in-process: in-process figures measure the work itself (queries, rendering)."""
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-" + "x" * 32})
 
 
 def interleaved(fns: dict[str, Callable[[], Any]], *, runs: int, warmup: int = 1,

@@ -45,7 +45,7 @@ def every_report(url: str, period: str, *, workers: int = 2) -> dict[str, Any]:
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start, initargs=(url,)) as pool:
         futures = [pool.submit(_generate, kind, code, period) for kind, code in targets]
-        done = [f.result() for f in futures]
+        done = [f.result(timeout=600) for f in futures]
     wall = time.perf_counter() - started
     peaks: dict[int, float] = {}
     for pid, _code, _action, _s, peak in done:

@@ -13,27 +13,20 @@ from __future__ import annotations
 import atexit
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from apscheduler.events import (
-    EVENT_JOB_ERROR,
-    EVENT_JOB_EXECUTED,
-    EVENT_SCHEDULER_STARTED,
-    JobExecutionEvent,
-)
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import BaseJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from schedules import register_jobs
 from service.db import get_engine, writer
+
+if TYPE_CHECKING:  # APScheduler and the jobs are loaded where a scheduler is built, not by every
+    # web worker at start (create_app registers this module's command and hook; bench: worker start)
+    from apscheduler.events import JobExecutionEvent
+    from apscheduler.jobstores.base import BaseJobStore
+    from apscheduler.schedulers.base import BaseScheduler
 
 JOBS_TABLE = "apscheduler_jobs"  # listed in service.migrate.UNMANAGED_TABLES
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 35 * 24 * 3600}
@@ -44,6 +37,13 @@ scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")
 def build_scheduler(app: Flask, *, background: bool = False, jobstore: BaseJobStore | None = None,
                     catch_up: bool = False) -> BaseScheduler:
     """A scheduler with every job registered (not started); `catch_up`: see schedules/."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from schedules import register_jobs
+
     store = jobstore or SQLAlchemyJobStore(engine=writer(get_engine(app)), tablename=JOBS_TABLE)
     cls = BackgroundScheduler if background else BlockingScheduler
     scheduler = cls(jobstores={"default": store},
@@ -62,6 +62,8 @@ def describe(scheduler: BaseScheduler) -> list[str]:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduled jobs in the foreground until stopped (SIGTERM or Ctrl-C)."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app, catch_up=True)
 

@@ -31,11 +31,10 @@ def _cheap_password_hashing() -> Iterator[None]:
 
     from service.domain import identity
 
-    saved = identity._hasher, identity._DUMMY_HASH
-    identity._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    identity._DUMMY_HASH = identity._hasher.hash("not-a-real-password")
+    saved = identity._hasher
+    identity._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)  # its dummy hash too
     yield
-    identity._hasher, identity._DUMMY_HASH = saved
+    identity._hasher = saved
 
 
 def _reset_postgres(url: str) -> None:

@@ -13,14 +13,17 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import TYPE_CHECKING
 
-import icalendar
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import AuditEntry, EventStatus, ServiceEvent, User, WeaponSystem, utcnow
 from service.auth import principal_for_user
 from service.db import ACTOR_KEY, SCOPE_KEY
+
+if TYPE_CHECKING:
+    import icalendar
 
 PAST = dt.timedelta(days=90)
 AHEAD = dt.timedelta(days=365)
@@ -113,6 +116,8 @@ def build_feed(*, session: Session, user: User, now: dt.datetime | None = None) 
         .where(ServiceEvent.ends_at > now - PAST, ServiceEvent.starts_at < now + AHEAD)
         .order_by(ServiceEvent.starts_at, ServiceEvent.id).limit(MAX_EVENTS)
     ).all()
+    import icalendar  # here, not at the top: a web worker starts without it (bench: worker start)
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//K-Sustain//Follow-up services//EN")
     cal.add("version", "2.0")
@@ -124,6 +129,8 @@ def build_feed(*, session: Session, user: User, now: dt.datetime | None = None) 
 
 
 def _vevent(event: ServiceEvent, system_code: str, now: dt.datetime) -> icalendar.Event:
+    import icalendar  # loaded by feed() already
+
     item = icalendar.Event()
     item.add("uid", f"event-{event.id}@k-sustain")
     item.add("dtstamp", now.astimezone(dt.UTC))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +17,6 @@ from service.auth import hash_token
 from service.domain.errors import Conflict, Invalid
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "kst_"  # noqa: S105 - a label, not a secret
 # A change of any of these ends every way the user was signed in (see `revoke_credentials`).
 CREDENTIAL_FIELDS = frozenset({"password", "role", "country_code", "active"})
@@ -27,9 +26,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the e-mail is unknown, so both failures take the same time.
+
+    Made by the first sign-in, not at import: an argon2 hash is a good part of a second of
+    every worker's start (bench: worker start)."""
+    return hasher.hash("not-a-real-password")
+
+
 def verify_password(user: User | None, password: str) -> bool:
+    dummy = _dummy_hash(_hasher)  # first, known e-mail or not: the first sign-in costs the same either way
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return _hasher.verify(user.password_hash if user else dummy, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -10,8 +10,6 @@ import datetime as dt
 import itertools
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from service.domain.errors import Invalid
 from service.schemas.services import MAX_OCCURRENCES
 
@@ -26,6 +24,8 @@ def _wall(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 def expand(*, rule: str, starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) -> list[Window]:
     """The UTC windows of every occurrence (the first is the event itself); at most MAX_OCCURRENCES."""
+    from dateutil.rrule import rrulestr  # here: a web worker starts without it (bench: worker start)
+
     tz = ZoneInfo(timezone)
     start_local = starts_at.astimezone(tz).replace(tzinfo=None)
     duration_wall = ends_at.astimezone(tz).replace(tzinfo=None) - start_local
