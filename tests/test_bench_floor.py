@@ -13,7 +13,6 @@ PATHS = ["/api/v1/countries/PL/status", "/api/v1/events?country=PL&page_size=50&
 @pytest.mark.parametrize("path", PATHS)
 def test_the_floor_sends_the_requests_own_statements_and_changes_nothing(app, engine, client, full_world,
                                                                          monkeypatch, path):
-    monkeypatch.setitem(app.config, "READ_CACHE", False)
     headers = full_world.headers("pl")
     captured = floor.capture(app, path, headers)
     with QueryCounter(engine) as counter:
@@ -30,7 +29,6 @@ def test_the_floor_sends_the_requests_own_statements_and_changes_nothing(app, en
 
 
 def test_the_figure_is_the_median_of_alternating_rounds(app, full_world, monkeypatch):
-    monkeypatch.setitem(app.config, "READ_CACHE", False)
     out = floor.computed_vs_floor(app, [(p, full_world.headers("pl")) for p in PATHS], rounds=3, repeat=1,
                                   warmup=1)
     assert len(out["ratios"]) == 3
