@@ -63,9 +63,12 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from service import auth, readcache
+    from service import auth, idempotency, readcache
+    from service.web import csrf
 
     auth.init_app(app)
+    csrf.init_app(app)  # after auth: a write the cookie authorised is refused before it runs
+    idempotency.init_app(app)  # after both: a refused request reserves no key
     readcache.init_app(app)  # after auth: only an authorised caller is answered from the cache
 
 

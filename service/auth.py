@@ -19,7 +19,7 @@ from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, utcnow
-from service import revision
+from service import revision, token_use
 from service.db import get_engine, lookup, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -171,6 +171,8 @@ def _identify(app: Flask) -> Principal | None:
             return None
         token_hash = hash_token(token.strip())
         row = _caller(app, ("token", token_hash), _TOKEN_OWNER, {"token_hash": token_hash, "now": utcnow()})
+        if row is not None:
+            token_use.note_use(app, token_hash)
     elif (user_id := session.get("user_id")) is not None:
         row = _caller(app, ("user", user_id), _SESSION_USER, {"user_id": user_id})
         if row is not None and session.get("user_version") != row.version:

@@ -28,7 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 
 TABLE = "data_revision"
-UNTRACKED = frozenset({"audit_entry", "rate_limit", "alembic_version", TABLE, "apscheduler_jobs"})
+# Bookkeeping, never shown as data: a token's last use, the answers kept for retries.
+UNTRACKED = frozenset({"audit_entry", "rate_limit", "alembic_version", TABLE, "apscheduler_jobs",
+                       "api_token_use", "idempotency_key"})
 FUNCTION = "k_sustain_new_revision"
 _SQLITE_NEW = "lower(hex(randomblob(16)))"
 

@@ -1,4 +1,4 @@
-"""`GET /me`: the signed-in caller; their personal calendar feed."""
+"""`GET /me`: the signed-in caller; their personal calendar feed; their API tokens."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from models import User
 from service.auth import EVERYONE, access, require_principal
 from service.db import get_session
-from service.domain import calendar
-from service.schemas.identity import MeSchema
+from service.domain import calendar, identity
+from service.schemas.identity import MeSchema, TokenInfoSchema
 from service.schemas.services import FeedSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The caller")
@@ -40,3 +40,22 @@ class CalendarFeedRotate(MethodView):
         assert user is not None
         salt = calendar.rotate(session=session, user_id=user.id or 0)
         return {"calendar_feed_url": calendar.url_for_user(user=user, salt=salt)}
+
+
+@blp.route("/tokens")
+class MyTokens(MethodView):
+    @access(*EVERYONE)
+    @blp.response(200, TokenInfoSchema(many=True))
+    def get(self) -> Any:
+        """My API tokens, with when each was last used (never their values)."""
+        return identity.tokens_of(session=get_session(), user_id=require_principal().user_id)
+
+
+@blp.route("/tokens/<int:token_id>")
+class MyToken(MethodView):
+    @access(*EVERYONE)
+    @blp.response(200, TokenInfoSchema)
+    def delete(self, token_id: int) -> Any:
+        """Revoke one of my tokens; it stops working at once."""
+        return identity.revoke_own_token(session=get_session(), user_id=require_principal().user_id,
+                                         token_id=token_id)
