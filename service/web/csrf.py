@@ -22,8 +22,10 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
+from flask_smorest import abort
 from werkzeug.exceptions import Forbidden
 
+from service.auth import record_denied
 from service.web import bp
 
 FIELD = "csrf_token"
@@ -36,13 +38,9 @@ class CsrfFailed(Forbidden):
                    "Go back, reload the page and try again.")
 
 
-class CrossSiteRefused(Forbidden):
-    description = "A request sent from another site may not change anything here."
-
-
-class CookieWriteRefused(Forbidden):
-    description = ("API writes need a bearer token (Authorization: Bearer …); "
-                   "the session cookie authorises only reads.")
+CROSS_SITE = "A request sent from another site may not change anything here."
+COOKIE_WRITE = ("API writes need a bearer token (Authorization: Bearer …); "
+                "the session cookie authorises only reads.")
 
 
 def csrf_token() -> str:
@@ -79,9 +77,11 @@ def check_cookie_writes() -> None:
     by_cookie = g.get("principal") is not None and "Authorization" not in request.headers
     pages = request.blueprint == bp.name
     if (pages or by_cookie) and is_cross_site():
-        raise CrossSiteRefused()
+        record_denied(reason="cross-site write", status=403)
+        abort(403, message=CROSS_SITE)
     if by_cookie and not pages:
-        raise CookieWriteRefused()
+        record_denied(reason="API write authorised by the session cookie", status=403)
+        abort(403, message=COOKIE_WRITE)
 
 
 @bp.before_request
