@@ -64,7 +64,8 @@ def test_revoked_and_expired_tokens_are_refused(client, world, engine):
 def test_admin_manages_users(client, world, engine):
     h = world.headers("admin")
     r = client.post("/api/v1/users", headers=h, json={
-        "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison", "password": "amber kestrel 47"})
+        "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison",
+        "password": "amber kestrel 47"})
     assert r.status_code == 422 and "country" in r.get_json()["errors"]
     r = client.post("/api/v1/users", headers=h, json={
         "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison", "country": "NO",
@@ -74,7 +75,8 @@ def test_admin_manages_users(client, world, engine):
     r = client.patch(f"/api/v1/users/{uid}", headers={**h, "If-Match": r.headers["ETag"]},
                      json={"active": False})
     assert r.status_code == 200 and r.get_json()["active"] is False
-    login = client.post("/api/v1/auth/token", json={"email": "eg@example.org", "password": "amber kestrel 47"})
+    login = client.post("/api/v1/auth/token",
+                        json={"email": "eg@example.org", "password": "amber kestrel 47"})
     assert login.status_code == 401
     assert client.get("/api/v1/users", headers=world.headers("staff")).status_code == 403
 

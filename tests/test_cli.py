@@ -49,7 +49,8 @@ def test_users_create_goes_through_the_apis_schema(app, client, world, engine):
         "email": "bad-email", "name": "Bad", "role": "staff", "password": "long enough pw"}).get_json()
     [api_reason] = api["errors"]["json"]["email"]
     runner = app.test_cli_runner()
-    r = runner.invoke(args=["users", "create", "bad-email", "--role", "staff", "--password", "long enough pw"])
+    r = runner.invoke(args=["users", "create", "bad-email", "--role", "staff",
+                            "--password", "long enough pw"])
     assert r.exit_code != 0 and f"email: {api_reason}" in r.output
     r = runner.invoke(args=["users", "create", "ok@example.org", "--role", "liaison", "--country", "XX",
                             "--password", "long enough pw"])
