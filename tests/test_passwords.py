@@ -52,7 +52,7 @@ def test_the_api_refuses_a_weak_password_and_writes_nothing(client, world, engin
     r = client.patch(f"/api/v1/users/{world.ids['user_pl']}", json={"password": "1234567890"},
                      headers={**h, "If-Match": user.headers["ETag"]})
     assert r.status_code == 422 and "password" in r.get_json()["errors"]
-    r = client.patch(f"/api/v1/users/{world.ids['user_pl']}", 
+    r = client.patch(f"/api/v1/users/{world.ids['user_pl']}",
                      json={"name": "Pl Liaison", "password": "pl liaison"},
                      headers={**h, "If-Match": user.headers["ETag"]})
     assert r.status_code == 422  # the new name counts too
