@@ -58,15 +58,20 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def is_cross_site() -> bool:
-    """Whether the browser says this request comes from another site (`Sec-Fetch-Site`), or
-    names an origin (`Origin`) that is neither this host nor PUBLIC_BASE_URL's."""
-    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+    """Whether the browser says this request comes from another site: `Sec-Fetch-Site` other
+    than `same-origin` (or `none`: typed by the user), or an `Origin` that is neither this
+    host nor PUBLIC_BASE_URL's.
+
+    `Origin: null` decides nothing: browsers send it for the pages' own forms, because every
+    answer says `Referrer-Policy: no-referrer`; `Sec-Fetch-Site` (or, without it, the form
+    token) still tells."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin").lower() not in ("same-origin", "none"):
         return True
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return False  # older browsers and non-browser clients; the token still applies
     ours = {_origin(request.host_url), _origin(current_app.config.get("PUBLIC_BASE_URL", ""))}
-    return origin == "null" or _origin(origin) not in ours
+    return _origin(origin) not in ours
 
 
 def check_cookie_writes() -> None:
