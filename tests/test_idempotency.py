@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import sqlalchemy as sa
 
@@ -114,3 +115,28 @@ def test_keys_expire_after_24_hours_and_the_daily_job_deletes_them(app, client, 
     assert cleanup_job.run() == 1
     assert rows(engine, "idempotency_key") == 0
     assert any(job.func == "schedules.idempotency:run" for job in JOBS)
+
+
+def test_a_concurrent_duplicate_is_409_and_then_gets_the_answer(app, client, world, engine, monkeypatch):
+    """A retry sent while the first request still runs (another worker) is told to wait, not run."""
+    real, running, release = identity.create_user, threading.Event(), threading.Event()
+
+    def slow(**kwargs):
+        running.set()
+        assert release.wait(30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(identity, "create_user", slow)
+    answers: list = []
+    first = threading.Thread(target=lambda: answers.append(_post(app.test_client(), world)))
+    first.start()
+    try:
+        assert running.wait(30)
+        duplicate = _post(client, world)
+        assert duplicate.status_code == 409 and "still being processed" in duplicate.get_json()["message"]
+    finally:
+        release.set()
+        first.join(30)
+    assert answers[0].status_code == 201
+    assert _post(client, world).get_json() == answers[0].get_json()
+    assert rows(engine, "app_user") == 5
