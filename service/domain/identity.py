@@ -53,7 +53,7 @@ def check_password(password: str, *, email: str, name: str) -> None:
         raise Invalid("Password too short", {"password": [f"at least {PASSWORD_MIN_LENGTH} characters"]})
     words = _user_words(email, name)
     letters = _NOT_LETTERS.sub("", password.lower())
-    if letters and any(letters in _NOT_LETTERS.sub("", w) for w in words):
+    if len(letters) >= 3 and any(letters in _NOT_LETTERS.sub("", w) for w in words):
         raise Invalid("Password too weak", {"password": ["must not be made from your e-mail or name"]})
     verdict = zxcvbn(password[:_ESTIMATED_CHARS], user_inputs=words)
     if verdict["score"] < PASSWORD_MIN_SCORE:
