@@ -1,7 +1,8 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
 from models.base import CountryScoped, UTCDateTime, Versioned, utcnow
-from models.identity import ApiToken, AuditEntry, Role, User, UserSession
+from models.idempotency import IdempotencyKey
+from models.identity import ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -36,6 +37,7 @@ from models.surveys import (
 __all__ = [
     "ActionStatus",
     "ApiToken",
+    "ApiTokenUse",
     "AuditEntry",
     "Contract",
     "ContractLine",
@@ -45,6 +47,7 @@ __all__ = [
     "EventStaff",
     "EventStatus",
     "EventUnit",
+    "IdempotencyKey",
     "Notification",
     "RateLimit",
     "Report",

@@ -76,3 +76,16 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=64)
     changes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     remote_addr: str | None = Field(default=None, max_length=64)
+
+
+class ApiTokenUse(SQLModel, table=True):
+    """When a token was last used (written at most every few minutes, see `service.token_use`).
+
+    Its own table, not a column of `api_token`: a read that notes its token's use must not
+    renew the data revision that `api_token`'s triggers keep, nor touch the token's row."""
+
+    __tablename__ = "api_token_use"
+
+    token_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True))
+    last_used_at: dt.datetime = utc_field()

@@ -48,6 +48,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-surveys", func="schedules.surveys:run",
             cron={"hour": "5", "minute": "30"},
             name="Survey invitations, reminders, expiry; overdue corrective actions"),
+    JobSpec(id="daily-idempotency-cleanup", func="schedules.idempotency:run",
+            cron={"hour": "4", "minute": "15"}, catch_up=True,
+            name="Delete Idempotency-Key answers past their 24 hours"),
 ]
 
 

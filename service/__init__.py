@@ -41,9 +41,12 @@ def register_database(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from service import auth
+    from service import auth, idempotency
+    from service.web import csrf
 
     auth.init_app(app)
+    csrf.init_app(app)  # after auth: a write the cookie authorised is refused before it runs
+    idempotency.init_app(app)  # after both: a refused request reserves no key
 
 
 def register_hardening(app: Flask) -> None:

@@ -19,6 +19,7 @@ from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, UserSession, utcnow
+from service import token_use
 from service.db import get_engine, get_session, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -184,6 +185,8 @@ def _identify() -> Principal | None:
     row = get_session().connection().execute(statement, params).first()
     if row is None:
         return None
+    if statement is _TOKEN_OWNER:
+        token_use.note_use(current_app._get_current_object(), params["token_hash"])  # type: ignore[attr-defined]
     return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
                      country_code=row.country_code)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Role, User
@@ -80,47 +81,59 @@ def seed_demo(size: str, if_empty: bool, years: int | None) -> None:
     click.echo(demo.logins_text())
 
 
+def _refused(err: ValidationError | DomainError) -> click.ClickException:
+    """A schema's or a rule's refusal as the CLI says it: each field and its reasons."""
+    errors = err.messages if isinstance(err, ValidationError) else err.errors
+    message = "Invalid input" if isinstance(err, ValidationError) else err.message
+    fields = "; ".join(f"{name}: {' '.join(map(str, why if isinstance(why, list) else [why]))}"
+                       for name, why in (errors if isinstance(errors, dict) else {"": errors}).items())
+    return click.ClickException(f"{message}: {fields}" if fields else message)
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--country", "country_code", default=None, help="ISO alpha-2, for a liaison")
+@click.option("--country", default=None, help="ISO alpha-2, for a liaison")
 @click.option("--name", default=None)
 @click.option("--password", default=None, help="Prompted for when not given.")
-def users_create(email: str, role: str, country_code: str | None, name: str | None,
+def users_create(email: str, role: str, country: str | None, name: str | None,
                  password: str | None) -> None:
-    """Create a user."""
+    """Create a user (checked by the same schema and rules as the API's POST /users)."""
     from service.domain import identity
+    from service.schemas.identity import UserSchema
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    given = {"email": email, "name": name or email.split("@")[0], "role": role,
+             "country": country.upper() if country else None, "password": password}
     try:
+        data = UserSchema().load(given)
         with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
-            user = identity.create_user(
-                session=session, email=email, name=name or email.split("@")[0], role=role,
-                password=password, country_code=country_code.upper() if country_code else None,
-            )
+            user = identity.create_user(session=session, **data)
             click.echo(f"created user {user.id} {user.email} ({user.role})")
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.message}: {exc.errors}") from exc
+    except (ValidationError, DomainError) as exc:
+        raise _refused(exc) from exc
 
 
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True)
-@click.option("--days", type=int, default=None, help="Expire after this many days.")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Expire after this many days (default TOKEN_TTL_HOURS, at most TOKEN_MAX_TTL_HOURS).")
 def users_token(email: str, name: str, days: int | None) -> None:
     """Issue an API token; prints the token alone on stdout."""
-    import datetime as dt
-
     from service.domain import identity
 
+    try:
+        ttl = identity.token_lifetime(days=days, default_hours=current_app.config["TOKEN_TTL_HOURS"],
+                                      max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"], field="--days")
+    except DomainError as exc:
+        raise _refused(exc) from exc
     with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             raise click.ClickException(f"no user {email}")
-        token, _ = identity.issue_token(
-            session=session, user=user, name=name, ttl=dt.timedelta(days=days) if days else None
-        )
+        token, _ = identity.issue_token(session=session, user=user, name=name, ttl=ttl)
     click.echo(token)
 
 

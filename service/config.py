@@ -40,7 +40,10 @@ class Settings:
     session_lifetime_hours: int = 12
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'k-sustain.db'}"
     sqlite_busy_timeout_ms: int = 15000
-    token_ttl_hours: int = 24 * 30
+    token_ttl_hours: int = 24 * 30  # an API token's lifetime unless its issuer asks for less or more
+    token_max_ttl_hours: int = 24 * 365  # no API token lives longer
+    token_last_use_minutes: int = 10  # a token's last use is written at most this often
+    idempotency_ttl_hours: int = 24  # how long an Idempotency-Key's answer is kept for retries
     max_content_length: int = 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
     sql_echo: bool = False
@@ -96,6 +99,8 @@ class Settings:
             )
         if self.env == "production" and self.report_test_delay_ms:
             raise ConfigError("REPORT_TEST_DELAY_MS is for crash tests only; unset it in production")
+        if not 0 < self.token_ttl_hours <= self.token_max_ttl_hours:
+            raise ConfigError("TOKEN_TTL_HOURS must be positive and at most TOKEN_MAX_TTL_HOURS")
         for name in ("scheduler_timezone", "hq_timezone"):
             try:
                 zoneinfo.ZoneInfo(getattr(self, name))
@@ -118,6 +123,9 @@ class Settings:
             "DATABASE_URL": self.database_url,
             "SQLITE_BUSY_TIMEOUT_MS": self.sqlite_busy_timeout_ms,
             "TOKEN_TTL_HOURS": self.token_ttl_hours,
+            "TOKEN_MAX_TTL_HOURS": self.token_max_ttl_hours,
+            "TOKEN_LAST_USE_MINUTES": self.token_last_use_minutes,
+            "IDEMPOTENCY_TTL_HOURS": self.idempotency_ttl_hours,
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SQL_ECHO": self.sql_echo,
             "SURVEY_REMINDER_DAYS": self.survey_reminder_days,

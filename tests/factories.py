@@ -32,7 +32,7 @@ def add_user(engine: sa.Engine, email: str, role: Role, country: str | None = No
     with session_scope(engine) as s:
         user = identity.create_user(session=s, email=email, name=email.split("@")[0], role=role,
                                     password=PASSWORD, country_code=country)
-        token, _ = identity.issue_token(session=s, user=user)
+        token, _ = identity.issue_token(session=s, user=user, ttl=dt.timedelta(days=30))
         return user.id or 0, token
 
 

@@ -67,17 +67,19 @@ def test_revoked_and_expired_tokens_are_refused(client, world, engine):
 def test_admin_manages_users(client, world, engine):
     h = world.headers("admin")
     r = client.post("/api/v1/users", headers=h, json={
-        "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison", "password": "x" * 12})
+        "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison",
+        "password": "amber kestrel 47"})
     assert r.status_code == 422 and "country" in r.get_json()["errors"]
     r = client.post("/api/v1/users", headers=h, json={
         "email": "eg@example.org", "name": "Cairo liaison", "role": "liaison", "country": "NO",
-        "password": "x" * 12})
+        "password": "amber kestrel 47"})
     assert r.status_code == 201 and "password" not in r.get_json()
     uid = r.get_json()["id"]
     r = client.patch(f"/api/v1/users/{uid}", headers={**h, "If-Match": r.headers["ETag"]},
                      json={"active": False})
     assert r.status_code == 200 and r.get_json()["active"] is False
-    login = client.post("/api/v1/auth/token", json={"email": "eg@example.org", "password": "x" * 12})
+    login = client.post("/api/v1/auth/token",
+                        json={"email": "eg@example.org", "password": "amber kestrel 47"})
     assert login.status_code == 401
     assert client.get("/api/v1/users", headers=world.headers("staff")).status_code == 403
 

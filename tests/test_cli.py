@@ -40,3 +40,22 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     fleet = client.get("/api/v1/countries/PL/fleet",
                        headers={"Authorization": f"Bearer {token}"}).get_json()
     assert {"K9A1", "K2", "FA-50", "K239"} <= {f["system_code"] for f in fleet}
+
+
+def test_users_create_goes_through_the_apis_schema(app, client, world, engine):
+    """Issue 14.11: `users create bad-email` was accepted; the API's schema refuses it."""
+    before = rows(engine, "app_user")
+    api = client.post("/api/v1/users", headers=world.headers("admin"), json={
+        "email": "bad-email", "name": "Bad", "role": "staff", "password": "long enough pw"}).get_json()
+    [api_reason] = api["errors"]["json"]["email"]
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["users", "create", "bad-email", "--role", "staff",
+                            "--password", "long enough pw"])
+    assert r.exit_code != 0 and f"email: {api_reason}" in r.output
+    r = runner.invoke(args=["users", "create", "ok@example.org", "--role", "liaison", "--country", "XX",
+                            "--password", "long enough pw"])
+    assert r.exit_code != 0 and "country" in r.output
+    r = runner.invoke(args=["users", "create", "ok@example.org", "--role", "staff", "--name", "x" * 121,
+                            "--password", "long enough pw"])
+    assert r.exit_code != 0 and "name" in r.output
+    assert rows(engine, "app_user") == before

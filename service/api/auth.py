@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, request
@@ -32,6 +31,7 @@ class TokenIssue(MethodView):
             abort(401, message="Wrong e-mail or password")
         session.info[ACTOR_KEY] = (user.id, user.email)
         session.info["remote_addr"] = request.remote_addr
-        ttl = dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        ttl = identity.token_lifetime(days=None, default_hours=current_app.config["TOKEN_TTL_HOURS"],
+                                      max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"])
         token, row = identity.issue_token(session=session, user=user, name="sign-in", ttl=ttl)
         return {"id": row.id, "token": token, "expires_at": row.expires_at}

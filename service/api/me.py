@@ -1,4 +1,4 @@
-"""`GET /me`: the signed-in caller; their personal calendar feed."""
+"""`GET /me`: the signed-in caller; their personal calendar feed; their API tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from models import User
 from service.auth import EVERYONE, access, require_principal
 from service.db import get_session
 from service.domain import calendar, identity
-from service.schemas.identity import MeSchema, SignedOutSchema, SignOutEverywhereSchema
+from service.schemas.identity import MeSchema, SignedOutSchema, SignOutEverywhereSchema, TokenInfoSchema
 from service.schemas.services import FeedSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The caller")
@@ -55,3 +55,22 @@ class SignOutEverywhere(MethodView):
         identity.revoke_credentials(session=session, user=user, **data)
         session.commit()
         return {"sessions": True, **data}
+
+
+@blp.route("/tokens")
+class MyTokens(MethodView):
+    @access(*EVERYONE)
+    @blp.response(200, TokenInfoSchema(many=True))
+    def get(self) -> Any:
+        """My API tokens, with when each was last used (never their values)."""
+        return identity.tokens_of(session=get_session(), user_id=require_principal().user_id)
+
+
+@blp.route("/tokens/<int:token_id>")
+class MyToken(MethodView):
+    @access(*EVERYONE)
+    @blp.response(200, TokenInfoSchema)
+    def delete(self, token_id: int) -> Any:
+        """Revoke one of my tokens; it stops working at once."""
+        return identity.revoke_own_token(session=get_session(), user_id=require_principal().user_id,
+                                         token_id=token_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlmodel import select
@@ -77,21 +77,20 @@ class UserTokens(MethodView):
         """The user's tokens (never their values)."""
         session = get_session()
         get_or_404(session, User, user_id)
-        return session.exec(select(ApiToken).where(ApiToken.user_id == user_id)
-                            .order_by(ApiToken.id)).all()
+        return identity.tokens_of(session=session, user_id=user_id)
 
     @access(*ADMIN)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any], user_id: int) -> Any:
-        """Issue a token for the user; the value is shown only in this answer."""
+        """Issue a token for the user (expires after TOKEN_TTL_HOURS unless `expires_in_days` says
+        otherwise, at most TOKEN_MAX_TTL_HOURS); the value is shown only in this answer."""
         session = get_session()
         user = get_or_404(session, User, user_id)
-        days = data.get("expires_in_days")
-        token, row = identity.issue_token(
-            session=session, user=user, name=data.get("name", "api"),
-            ttl=dt.timedelta(days=days) if days else None,
-        )
+        ttl = identity.token_lifetime(days=data.get("expires_in_days"),
+                                      default_hours=current_app.config["TOKEN_TTL_HOURS"],
+                                      max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"])
+        token, row = identity.issue_token(session=session, user=user, name=data.get("name", "api"), ttl=ttl)
         return {"id": row.id, "token": token, "expires_at": row.expires_at}
 
 

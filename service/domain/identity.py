@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from functools import cache
 from typing import Any
@@ -11,15 +12,22 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
+from zxcvbn import zxcvbn
 
-from models import ApiToken, Country, Role, User, UserSession, utcnow
+from models import ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.auth import hash_token
-from service.domain.errors import Conflict, Invalid
+from service.domain.errors import Conflict, Invalid, NotFound
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "kst_"  # noqa: S105 - a label, not a secret
 # A change of any of these ends every way the user was signed in (see `revoke_credentials`).
 CREDENTIAL_FIELDS = frozenset({"password", "role", "country_code", "active"})
+PASSWORD_MIN_LENGTH = 10
+# zxcvbn's score 3 means "about 10^8 guesses or more"; below that, a common password, a
+# keyboard walk, a repeat or a sequence, or a dictionary word with a few digits.
+PASSWORD_MIN_SCORE = 3
+_ESTIMATED_CHARS = 72  # zxcvbn's own limit; the first 72 characters decide a password's strength
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
 def hash_password(password: str) -> str:
@@ -43,6 +51,39 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
+def _user_words(email: str, name: str) -> list[str]:
+    """What a password must not be built from (NIST SP 800-63B 3.1.1.2: context-specific words)."""
+    local, _, domain = email.lower().partition("@")
+    words = [email.lower(), local, domain, name.lower(), *re.split(r"[\W_]+", f"{local} {name.lower()}")]
+    return [w for w in dict.fromkeys(words) if len(w) >= 3]
+
+
+def check_password(password: str, *, email: str, name: str) -> None:
+    """Refuse a password that is short, common, a pattern, or built from the user's e-mail or
+    name; the one check of every way a password is set (API, pages, CLI)."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid("Password too short", {"password": [f"at least {PASSWORD_MIN_LENGTH} characters"]})
+    words = _user_words(email, name)
+    letters = _NOT_LETTERS.sub("", password.lower())
+    if len(letters) >= 3 and any(letters in _NOT_LETTERS.sub("", w) for w in words):
+        raise Invalid("Password too weak", {"password": ["must not be made from your e-mail or name"]})
+    verdict = zxcvbn(password[:_ESTIMATED_CHARS], user_inputs=words)
+    if verdict["score"] < PASSWORD_MIN_SCORE:
+        reason = verdict["feedback"]["warning"] or "This password is easy to guess."
+        raise Invalid("Password too weak", {"password": [
+            f"{reason} Choose a longer one, e.g. several uncommon words."]})
+
+
+def token_lifetime(*, days: int | None, default_hours: int, max_hours: int,
+                   field: str = "expires_in_days") -> dt.timedelta:
+    """How long a new token lives: `days` when given, else the default; never past the maximum."""
+    ttl = dt.timedelta(days=days) if days else dt.timedelta(hours=default_hours)
+    if ttl > dt.timedelta(hours=max_hours):
+        raise Invalid("Token lifetime too long", {field: [
+            f"at most {max_hours // 24} days (TOKEN_MAX_TTL_HOURS={max_hours})"]})
+    return ttl
+
+
 def _check_role_country(session: Session, role: Role, country_code: str | None) -> None:
     if role == Role.liaison:
         if not country_code:
@@ -62,8 +103,7 @@ def create_user(
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("E-mail taken", {"email": ["a user with this e-mail exists"]})
     _check_role_country(session, role, country_code)
-    if len(password) < 10:
-        raise Invalid("Password too short", {"password": ["at least 10 characters"]})
+    check_password(password, email=email, name=name)
     user = User(email=email, name=name, role=role, country_code=country_code,
                 password_hash=hash_password(password))
     session.add(user)
@@ -82,11 +122,11 @@ def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> Use
         changes["country_code"] = None
         country = None
     _check_role_country(session, role, country)
+    if password is not None:
+        check_password(password, email=user.email, name=changes.get("name", user.name))
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
-        if len(password) < 10:
-            raise Invalid("Password too short", {"password": ["at least 10 characters"]})
         user.password_hash = hash_password(password)
     after = {"role": Role(user.role), "country_code": user.country_code, "active": user.active}
     if password is not None or after != before:
@@ -103,13 +143,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
 
 
 def issue_token(
-    *, session: Session, user: User, name: str = "api", ttl: dt.timedelta | None = None
+    *, session: Session, user: User, ttl: dt.timedelta, name: str = "api"
 ) -> tuple[str, ApiToken]:
-    """A new bearer token (256 random bits); returns the token, shown only this once."""
+    """A new bearer token (256 random bits) that expires after `ttl` (see `token_lifetime`);
+    returns the token, shown only this once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        user_id=user.id or 0, name=name[:80], token_hash=hash_token(token),
-        expires_at=utcnow() + ttl if ttl else None,
+        user_id=user.id or 0, name=name[:80], token_hash=hash_token(token), expires_at=utcnow() + ttl,
     )
     session.add(row)
     session.commit()
@@ -160,3 +200,20 @@ def revoke_credentials(*, session: Session, user: User, tokens: bool, calendar_f
                         .values(revoked_at=now))
     if calendar_feed:
         user.feed_salt = None  # the next feed URL asked for is a new one
+def tokens_of(*, session: Session, user_id: int) -> list[dict[str, Any]]:
+    """A user's tokens, oldest first, each with when it was last used (never their values)."""
+    rows = session.exec(
+        select(ApiToken, ApiTokenUse.last_used_at)
+        .join(ApiTokenUse, ApiTokenUse.token_id == ApiToken.id, isouter=True)  # type: ignore[arg-type]
+        .where(ApiToken.user_id == user_id).order_by(ApiToken.id)  # type: ignore[arg-type]
+    ).all()
+    return [{"id": t.id, "name": t.name, "created_at": t.created_at, "expires_at": t.expires_at,
+             "revoked_at": t.revoked_at, "last_used_at": used} for t, used in rows]
+
+
+def revoke_own_token(*, session: Session, user_id: int, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (another's is not found)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound(f"ApiToken {token_id} not found")
+    return revoke_token(session=session, token=token)

@@ -16,12 +16,14 @@ class CredentialsSchema(Base):
 class TokenSchema(Base):
     id = fields.Integer(dump_only=True)
     token = fields.String(dump_only=True, metadata={"description": "shown only once"})
-    expires_at = AwareDateTime(dump_only=True, allow_none=True)
+    expires_at = AwareDateTime(dump_only=True)
 
 
 class TokenRequestSchema(Base):
     name = text(80, required=False)
-    expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3650), allow_none=True)
+    expires_in_days = fields.Integer(
+        validate=validate.Range(min=1), allow_none=True,
+        metadata={"description": "default TOKEN_TTL_HOURS; at most TOKEN_MAX_TTL_HOURS"})
 
 
 class TokenInfoSchema(Base):
@@ -30,6 +32,8 @@ class TokenInfoSchema(Base):
     created_at = AwareDateTime()
     expires_at = AwareDateTime(allow_none=True)
     revoked_at = AwareDateTime(allow_none=True)
+    last_used_at = AwareDateTime(allow_none=True,
+                                 metadata={"description": "to within TOKEN_LAST_USE_MINUTES"})
 
 
 class SignOutEverywhereSchema(Base):

@@ -1,4 +1,4 @@
-"""The caller's own pages: their messages from the outbox, and their calendar feed."""
+"""The caller's own pages: their messages from the outbox, their calendar feed, their API tokens."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from sqlmodel import select
 
-from models import Notification, User
+from models import Notification, User, utcnow
 from service.api.common import paginate
 from service.auth import EVERYONE, access, require_principal
 from service.db import get_session
-from service.domain import calendar
+from service.domain import calendar, identity
 from service.web import bp
 from service.web.forms import page_number, paging
 
@@ -37,10 +37,12 @@ def notifications() -> Any:
 @bp.get("/me")
 @access(*EVERYONE)
 def me() -> Any:
-    """Who I am, and the address of my personal calendar feed."""
-    user = get_session().get(User, require_principal().user_id)
+    """Who I am, the address of my personal calendar feed, and my API tokens."""
+    session = get_session()
+    user = session.get(User, require_principal().user_id)
     assert user is not None
-    return render_template("me.html", user=user, feed_url=calendar.url_for_user(user=user))
+    return render_template("me.html", user=user, feed_url=calendar.url_for_user(user=user),
+                           tokens=identity.tokens_of(session=session, user_id=user.id or 0), now=utcnow())
 
 
 @bp.post("/me/calendar-feed")
@@ -50,4 +52,13 @@ def me_rotate_feed() -> Any:
     user_id = require_principal().user_id
     calendar.rotate(session=get_session(), user_id=user_id)
     flash("Your calendar feed has a new address; the old one no longer works.", "success")
+    return redirect(url_for("web.me"))
+
+
+@bp.post("/me/tokens/<int:token_id>/revoke")
+@access(*EVERYONE)
+def me_revoke_token(token_id: int) -> Any:
+    """Revoke one of my API tokens."""
+    identity.revoke_own_token(session=get_session(), user_id=require_principal().user_id, token_id=token_id)
+    flash("The token is revoked; it no longer works.", "success")
     return redirect(url_for("web.me"))
