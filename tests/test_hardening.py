@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
+import time
+import zoneinfo
 
 import pytest
 import sqlalchemy as sa
@@ -66,3 +69,72 @@ def _count(engine: sa.Engine, table: str) -> int:
 
 
 _ = logging
+
+
+# --- recurrence rules ------------------------------------------------------------------------
+
+NEVER = ["FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5", "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2",
+         "FREQ=MINUTELY;BYSECOND=59;BYMONTHDAY=31;BYMONTH=4;COUNT=3",
+         "FREQ=DAILY;INTERVAL=7;BYDAY=TU;COUNT=2", "FREQ=HOURLY;INTERVAL=168;BYDAY=TU;COUNT=2",
+         "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29;COUNT=2",
+         "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20300101T000000Z",
+         "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=SECONDLY;BYMONTHDAY=31;BYMONTH=4"]
+
+
+@pytest.mark.parametrize("rule", NEVER)
+def test_any_rule_is_answered_well_under_a_second(rule):
+    """Rules that yield nothing used to walk every day up to the year 9999 (25 s)."""
+    from service.domain import recurrence
+    from service.domain.errors import Invalid
+
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)  # a Monday
+    began = time.perf_counter()
+    with pytest.raises(Invalid):
+        recurrence.expand(rule=rule, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+                          timezone="Europe/Warsaw")
+    assert time.perf_counter() - began < 0.5
+
+
+def test_a_hostile_rule_through_the_api_is_refused_quickly(client, world, engine):
+    began = time.perf_counter()
+    r = client.post("/api/v1/events", headers=world.headers("staff"), json={
+        "kind": "trial_run", "title": "Never", "country": "PL", "system_id": world.ids["k9"],
+        "starts_at": "2026-03-02T08:00:00Z", "ends_at": "2026-03-02T09:00:00Z",
+        "recurrence": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5"})
+    assert r.status_code == 422 and "recurrence" in r.get_json()["errors"]
+    assert time.perf_counter() - began < 1
+    assert _count(engine, "service_event") == 0
+
+
+@pytest.mark.parametrize("rule, start", [
+    ("FREQ=MONTHLY;INTERVAL=3;COUNT=8", dt.datetime(2026, 1, 31, 9)),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2", dt.datetime(2028, 2, 29, 9)),  # leap years
+    ("FREQ=WEEKLY;BYDAY=MO,TH;COUNT=30", dt.datetime(2026, 3, 23, 9)),  # across DST
+    ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=24", dt.datetime(2026, 1, 30, 9)),
+    ("FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;COUNT=2", dt.datetime(2026, 12, 31, 9)),
+    ("FREQ=YEARLY;COUNT=3", dt.datetime(2098, 6, 1, 9)),  # across 2100, no 29 February
+    ("FREQ=MONTHLY;BYMONTHDAY=29;COUNT=30", dt.datetime(2099, 1, 29, 9)),
+    ("FREQ=DAILY;INTERVAL=10;UNTIL=20270101T000000Z", dt.datetime(2026, 1, 1, 9)),
+])
+def test_bounded_expansion_yields_what_dateutil_yields(rule, start):
+    from dateutil.rrule import rrulestr
+
+    from service.domain import recurrence
+
+    tz = zoneinfo.ZoneInfo("Europe/Warsaw")
+    ours = recurrence._occurrences(rule, start, tz)
+    plain = rrulestr(rule.split(";UNTIL")[0] + (";UNTIL=20261231T230000" if "UNTIL" in rule else ""),
+                     dtstart=start)
+    assert ours == list(plain)
+
+
+@pytest.mark.parametrize("rule", ["FREQ=YEARLY;COUNT=11", "FREQ=YEARLY;INTERVAL=20;COUNT=2",
+                                  "FREQ=MONTHLY;UNTIL=20400101T000000Z", "FREQ=YEARLY;INTERVAL=20"])
+def test_a_series_ends_within_the_horizon(rule):
+    from service.domain import recurrence
+    from service.domain.errors import Invalid
+
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    with pytest.raises(Invalid):
+        recurrence.expand(rule=rule, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+                          timezone="Europe/Warsaw")
