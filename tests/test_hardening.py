@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
+import sqlite3
 import time
 import zoneinfo
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -67,8 +71,6 @@ def _count(engine: sa.Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608
 
-
-_ = logging
 
 
 # --- recurrence rules ------------------------------------------------------------------------
@@ -138,3 +140,65 @@ def test_a_series_ends_within_the_horizon(rule):
     with pytest.raises(Invalid):
         recurrence.expand(rule=rule, starts_at=start, ends_at=start + dt.timedelta(hours=1),
                           timezone="Europe/Warsaw")
+
+
+# --- a full disk, an unavailable database ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def failing_writes(engine: sa.Engine, *, full: bool) -> Iterator[None]:
+    """Every INSERT fails as the driver fails when the disk is full (or the server is gone)."""
+    if engine.dialect.name == "sqlite":
+        error: Exception = sqlite3.OperationalError(
+            "database or disk is full" if full else "unable to open database file")
+        if full:
+            error.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]  # set by the C driver
+    else:
+        import psycopg.errors
+
+        error = (psycopg.errors.DiskFull("could not extend file: No space left on device") if full
+                 else psycopg.errors.AdminShutdown("terminating connection due to administrator command"))
+
+    def fail(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            raise error
+
+    sa.event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail)
+
+
+def _new_system(client, world, code: str) -> Any:
+    return client.post("/api/v1/systems", headers=world.headers("staff"), json={
+        "code": code, "name": code, "category": "land", "manufacturer": "m"})
+
+
+def test_a_full_disk_answers_507_is_logged_once_and_shown_by_health(app, client, world, engine,
+                                                                   caplog, monkeypatch):
+    monkeypatch.setitem(app.extensions, "k_sustain_storage_full_at", None)  # undone afterwards
+    caplog.set_level(logging.INFO)
+    with failing_writes(engine, full=True):
+        answers = [_new_system(client, world, f"FULL{i}") for i in range(3)]
+    assert {r.status_code for r in answers} == {507}, [r.get_json() for r in answers]
+    assert "storage is full" in answers[0].get_json()["message"]
+    full = [r for r in caplog.records if "storage is full" in r.getMessage()]
+    assert len(full) == 1 and full[0].levelno == logging.ERROR and not full[0].exc_info
+    assert client.get("/health").get_json() == {"status": "degraded", "database": "ok", "storage": "full"}
+    assert _count(engine, "weapon_system") == 2  # the world's two systems, nothing more
+    monkeypatch.setattr("service.errors.STORAGE_FULL_HOLD_S", 0.0)
+    time.sleep(0.01)
+    assert client.get("/health").get_json()["storage"] == "ok"
+
+
+def test_every_503_logs_one_line_with_its_reason_and_no_traceback(client, world, engine, caplog):
+    caplog.set_level(logging.INFO)
+    with failing_writes(engine, full=False):
+        answers = [_new_system(client, world, f"DOWN{i}") for i in range(3)]
+    assert {r.status_code for r in answers} == {503}
+    lines = [r for r in caplog.records if "unavailable (503)" in r.getMessage()]
+    assert len(lines) == 3 and not any(r.exc_info or r.exc_text for r in caplog.records)
+    assert all("terminating connection" in r.getMessage() or "unable to open" in r.getMessage()
+               for r in lines)
+    assert "Traceback" not in caplog.text
