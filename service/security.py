@@ -19,6 +19,7 @@ from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import abort
+from gunicorn import glogging
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -148,6 +149,10 @@ _SECRETS = [
     (re.compile(r"(?i)(['\"]?(?:password|passwd|secret|secret_key|token)['\"]?\s*[:=]\s*['\"]?)"
                 r"[^'\"\s&,}]+"), r"\1***"),
     (re.compile(r"\$argon2[a-z]*\$[^\s'\",)]+"), "$argon2***"),
+    # Tokens that are a URL's path: the calendar feed and the survey links (raw or %-encoded,
+    # as in a `next=` parameter); a survey's numeric id is no secret.
+    (re.compile(r"(?i)((?:/|%2F)calendar(?:/|%2F))[A-Za-z0-9_\-]+(\.ics)"), r"\1***\2"),
+    (re.compile(r"(?i)((?:/|%2F)surveys(?:/|%2F))(?![0-9]+(?![A-Za-z0-9_\-]))[A-Za-z0-9_\-]+"), r"\1***"),
 ]
 
 
@@ -180,6 +185,23 @@ def install_log_redaction() -> None:
 
     factory.k_sustain_redacting = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+def _redact_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message, redacted (it is always kept)."""
+    record.msg, record.args = redact(record.getMessage()), None
+    return True
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger (`logger_class` in gunicorn.conf.py) with every access and error line
+    redacted, in the master as in the workers, whether or not the application was loaded."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            if _redact_record not in logger.filters:
+                logger.addFilter(_redact_record)
 
 
 class CookieSessions(SecureCookieSessionInterface):

@@ -202,3 +202,67 @@ def test_every_503_logs_one_line_with_its_reason_and_no_traceback(client, world,
     assert all("terminating connection" in r.getMessage() or "unable to open" in r.getMessage()
                for r in lines)
     assert "Traceback" not in caplog.text
+
+
+# --- tokens in gunicorn's access log ---------------------------------------------------------
+
+FEED = "/api/v1/calendar/7-0123456789abcdef0123456789abcdef.ics"
+SURVEY = "/api/v1/public/surveys/Zq3_secretSurveyToken-AbCdEfGhIjKlMnOpQrStUvW"
+WEB_SURVEY = "/surveys/Zq3_secretSurveyToken-AbCdEfGhIjKlMnOpQrStUvW/thanks"
+SECRETS = ("0123456789abcdef0123456789abcdef", "secretSurveyToken")
+
+
+def test_the_deployments_gunicorn_logger_redacts_every_access_line(tmp_path):
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    for key, value in _gunicorn_conf().items():
+        if key in cfg.settings and key not in {"bind", "workers", "wsgi_app"}:
+            cfg.set(key, value)
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s "%(f)s" %(U)s %(q)s "%({authorization}i)s"')
+    logger = cfg.logger_class(cfg)
+    for path, query in ((FEED, ""), (SURVEY, ""), (WEB_SURVEY, "next=%2Fsurveys%2FsecretSurveyToken1")):
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": path + ("?" + query if query else ""),
+                   "SERVER_PROTOCOL": "HTTP/1.1", "PATH_INFO": path, "QUERY_STRING": query,
+                   "REMOTE_ADDR": "10.1.1.1", "HTTP_REFERER": f"https://k.example{SURVEY}"}
+        req = SimpleNamespace(headers=[("AUTHORIZATION", "Bearer kst_secretSurveyTokenish")])
+        resp = SimpleNamespace(status="200 OK", sent=10, headers=[])
+        logger.access(resp, req, environ, dt.timedelta(milliseconds=3))
+    text = (tmp_path / "access.log").read_text()
+    assert text.count("\n") == 3 and "/calendar/***.ics" in text and "/surveys/***" in text
+    assert not any(secret in text for secret in SECRETS), text
+
+
+def _gunicorn_conf() -> dict[str, Any]:
+    from tests.live import GUNICORN_CONF
+
+    namespace: dict[str, Any] = {}
+    exec(compile(GUNICORN_CONF.read_text(), str(GUNICORN_CONF), "exec"), namespace)  # noqa: S102
+    return {k: v for k, v in namespace.items() if not k.startswith("_")}
+
+
+def test_the_readme_deploys_with_that_config():
+    from tests.live import ROOT
+
+    assert "gunicorn -c gunicorn.conf.py" in (ROOT / "README.md").read_text()
+    assert _gunicorn_conf()["logger_class"] == "service.security.RedactingLogger"
+
+
+@pytest.mark.slow
+def test_a_live_gunicorn_logs_no_token(app, world, tmp_path):
+    from tests.live import Server, call
+
+    server = Server(app.config["DATABASE_URL"].replace("+psycopg", ""), tmp_path / "gunicorn.log")
+    server.start()
+    try:
+        for path in (FEED, SURVEY, WEB_SURVEY):
+            call("GET", server.url + path, headers={"Referer": server.url + SURVEY})
+        call("POST", server.url + SURVEY, body={"answers": {}})
+    finally:
+        server.stop()
+    text = (tmp_path / "gunicorn.log").read_text()
+    assert "/calendar/***.ics" in text and "/public/surveys/***" in text, text[-2000:]
+    assert not any(secret in text for secret in SECRETS), text[-2000:]
