@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import logging
 import sqlite3
+import threading
 import time
 import zoneinfo
 from collections.abc import Iterator
@@ -266,3 +267,96 @@ def test_a_live_gunicorn_logs_no_token(app, world, tmp_path):
     text = (tmp_path / "gunicorn.log").read_text()
     assert "/calendar/***.ics" in text and "/public/surveys/***" in text, text[-2000:]
     assert not any(secret in text for secret in SECRETS), text[-2000:]
+
+
+# --- jobs and SQLite's write lock ------------------------------------------------------------
+
+NOV_1 = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
+
+
+def _sqlite_only(engine: sa.Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL's advisory lock covers one report")
+
+
+def test_scheduled_reports_render_without_holding_sqlites_write_lock(app, engine, world, monkeypatch):
+    """`scheduler run`'s monthly job renders each report before it takes the write lock."""
+    from schedules import monthly_reports
+    from service.domain import pdf, reports
+
+    _sqlite_only(engine)
+    rendered = []
+
+    def render(template: str, data: dict[str, Any]) -> pdf.RenderedPdf:
+        other = sqlite3.connect(engine.url.database, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if a job holds the lock
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        rendered.append(template)
+        return pdf.RenderedPdf(pdf=f"%PDF-stand-in r{data['revision']}".encode(), pages=1)
+
+    monkeypatch.setattr(reports, "render_document", render)
+    outcomes = monthly_reports.run_for(app, now=NOV_1)
+    assert {o.action for o in outcomes} == {"generated"} and len(rendered) == len(outcomes) == 6
+    again = monthly_reports.run_for(app, now=NOV_1)  # final reports are skipped, never rendered
+    assert {o.action for o in again} == {"skipped"} and len(rendered) == 6
+
+
+def test_a_job_step_that_meets_the_lock_waits_and_retries(app, engine, world, caplog):
+    from schedules.surveys import run_survey_jobs
+    from service import create_app
+    from service.db import get_engine
+
+    _sqlite_only(engine)
+    impatient = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                            "SQLITE_BUSY_TIMEOUT_MS": 200})
+    holder = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # a writer holding the lock past the job's busy timeout
+    release = threading.Timer(1.0, holder.execute, args=("ROLLBACK",))
+    release.start()
+    caplog.set_level(logging.INFO)
+    try:
+        done = run_survey_jobs(impatient, now=NOV_1)
+    finally:
+        release.join()
+        holder.close()
+        get_engine(impatient).dispose()
+    assert set(done) == {"created", "expired", "reminded", "escalated"}
+    assert "database locked (attempt 1 of 5)" in caplog.text
+
+
+def test_monthly_reports_and_the_survey_job_run_side_by_side(app, engine, world, monkeypatch):
+    """`scheduler run` making the month's reports while `surveys run-jobs` runs: neither fails."""
+    from schedules import monthly_reports
+    from service import create_app
+    from service.db import get_engine
+    from service.domain import pdf, reports
+
+    _sqlite_only(engine)
+
+    def slow_render(template: str, data: dict[str, Any]) -> pdf.RenderedPdf:
+        time.sleep(0.5)  # WeasyPrint's time for a long month, in small
+        return pdf.RenderedPdf(pdf=f"%PDF-stand-in r{data['revision']}".encode(), pages=1)
+
+    monkeypatch.setattr(reports, "render_document", slow_render)
+    impatient = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                            "SQLITE_BUSY_TIMEOUT_MS": 300})
+    results: dict[str, Any] = {}
+
+    def scheduler() -> None:
+        results["reports"] = monthly_reports.run_for(app, now=NOV_1)
+
+    thread = threading.Thread(target=scheduler)
+    thread.start()
+    try:
+        runs = []
+        while thread.is_alive():
+            r = impatient.test_cli_runner().invoke(args=["surveys", "run-jobs", "--now", NOV_1.isoformat()])
+            runs.append((r.exit_code, r.output))
+    finally:
+        thread.join(60)
+        get_engine(impatient).dispose()
+    assert runs and all(code == 0 for code, _ in runs), runs
+    assert {o.action for o in results["reports"]} == {"generated"}
