@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from models import utcnow
-from schedules import runtime
+from schedules import retry, runtime
 from service.db import get_engine
 from service.domain import periods
 from service.domain.reports import SCHEDULER, Options, Outcome, generate_period
@@ -45,8 +46,13 @@ def run_for(app: Flask, *, now: dt.datetime | None = None) -> list[Outcome]:
         def progress(scope: str, outcome: Outcome, period: str = period) -> None:
             log.info("report %s %s: %s", scope, period, outcome.action)
 
-        outcomes += generate_period(engine=get_engine(app), period=period, actor=(None, SCHEDULER),
-                                    options=options, now=now, scheduled=True, progress=progress)
+        def reports(period: str = period, progress: Callable[[str, Outcome], None] = progress,
+                    ) -> list[Outcome]:
+            return generate_period(engine=get_engine(app), period=period, actor=(None, SCHEDULER),
+                                   options=options, now=now, scheduled=True, progress=progress)
+
+        # Run again should a report meet a locked database: what was made is final, and skipped.
+        outcomes += retry.when_locked(f"monthly reports {period}", reports)
     log.info("monthly reports: %s", dict(Counter(o.action for o in outcomes)))
     return outcomes
 

@@ -14,10 +14,17 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, request
+import flask
+from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_smorest import abort
+from gunicorn import glogging
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -72,6 +79,66 @@ class RecordId(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+# --- bodies: whole and bounded, or refused -------------------------------------------------
+
+
+class _WholeBody(LimitedStream):
+    """A streamed (chunked) body, at most MAX_CONTENT_LENGTH: read whole, a body that goes on
+    past the limit is refused (413). Werkzeug's own stream stops reading at the limit and
+    hands on the cut-off part, which then failed to parse (400)."""
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
+class JsonTooDeep(ValueError):
+    """A JSON document nested deeper than the parser can follow."""
+
+
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply is invalid JSON (a ValueError, as
+    every other malformed document), not a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise JsonTooDeep("nested too deeply") from exc
+
+
+class Request(flask.Request):
+    """Flask's request, with a streamed body bounded as a sized one is (see `_WholeBody`)."""
+
+    @cached_property
+    def stream(self) -> Any:
+        limit = self.max_content_length
+        if (limit is not None and self.content_length is None and not self.shallow
+                and "wsgi.input_terminated" in self.environ):
+            return _WholeBody(self.environ["wsgi.input"], limit, is_max=True)
+        return get_input_stream(self.environ, max_content_length=limit)
+
+
+def refuse_deep_json() -> None:
+    """Before every view, after the sign-in limit has counted the attempt: a JSON body nested
+    too deeply answers 400. The views' parser (webargs) calls the standard library's
+    `json.loads` itself and would meet the RecursionError as a 500; other malformed JSON
+    is left to it (its 400 names the body)."""
+    if not request.is_json:
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    try:
+        flask.current_app.json.loads(data)
+    except JsonTooDeep:
+        abort(400, message="Invalid JSON body", errors={"json": ["nested too deeply"]})
+    except ValueError:
+        return
+
+
 # --- secrets never reach a log --------------------------------------------------------------
 
 _SECRETS = [
@@ -82,6 +149,10 @@ _SECRETS = [
     (re.compile(r"(?i)(['\"]?(?:password|passwd|secret|secret_key|token)['\"]?\s*[:=]\s*['\"]?)"
                 r"[^'\"\s&,}]+"), r"\1***"),
     (re.compile(r"\$argon2[a-z]*\$[^\s'\",)]+"), "$argon2***"),
+    # Tokens that are a URL's path: the calendar feed and the survey links (raw or %-encoded,
+    # as in a `next=` parameter); a survey's numeric id is no secret.
+    (re.compile(r"(?i)((?:/|%2F)calendar(?:/|%2F))[A-Za-z0-9_\-]+(\.ics)"), r"\1***\2"),
+    (re.compile(r"(?i)((?:/|%2F)surveys(?:/|%2F))(?![0-9]+(?![A-Za-z0-9_\-]))[A-Za-z0-9_\-]+"), r"\1***"),
 ]
 
 
@@ -116,12 +187,29 @@ def install_log_redaction() -> None:
     logging.setLogRecordFactory(factory)
 
 
+def _redact_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message, redacted (it is always kept)."""
+    record.msg, record.args = redact(record.getMessage()), None
+    return True
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger (`logger_class` in gunicorn.conf.py) with every access and error line
+    redacted, in the master as in the workers, whether or not the application was loaded."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            if _redact_record not in logger.filters:
+                logger.addFilter(_redact_record)
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, minus the signer's set-up on requests that carry no
     session cookie (every API call with a bearer token): an empty session is all they get,
     and an empty one nobody touched is not saved."""
 
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: Flask, request: flask.Request) -> SecureCookieSession | None:
         if "HTTP_COOKIE" not in request.environ or app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
@@ -133,10 +221,12 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    """Headers, log redaction, cookie flags, proxy trust and the sign-in rate limit."""
+    """Headers, log redaction, cookie flags, proxy trust, bounded bodies and the sign-in rate limit."""
     from service import ratelimit
 
     install_log_redaction()
+    app.request_class = Request
+    app.json = JsonProvider(app)
     app.session_interface = CookieSessions()
     app.url_map.converters["int"] = RecordId
     production = app.config.get("ENV_NAME") == "production"
@@ -148,3 +238,4 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.after_request(lambda response: _headers(app, response))
     ratelimit.init_app(app)
+    app.before_request(refuse_deep_json)  # after the limit: a refused body still counts

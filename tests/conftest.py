@@ -2,12 +2,21 @@
 
 Every test runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL database it runs there
 too (the `backend` parameter), otherwise the PostgreSQL half is skipped.
+
+Each test starts from a known database state, and its writes are real commits (the code under
+test opens its own sessions and connections from the engine, in threads and subprocesses too,
+so no outer transaction could hold them all). On SQLite that state is put back with SQLite's
+backup API from a copy in memory, taken once per run: the empty migrated schema, `world`, and
+`full_world` (building the world cost 0.3-2 s a test; a restore costs milliseconds). On
+PostgreSQL every table is emptied and the world is built again.
 """
 
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -77,9 +86,57 @@ def clean(engine: sa.Engine) -> None:
                 conn.execute(table.delete())
 
 
+class Snapshots:
+    """Copies of a SQLite database in memory (SQLite's backup API), put back before a test."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.kept: dict[str, tuple[sqlite3.Connection, Any]] = {}
+
+    def take(self, name: str, extra: Any = None) -> None:
+        copy_ = sqlite3.connect(":memory:", check_same_thread=False)
+        with sqlite3.connect(self.path, timeout=60) as source:
+            source.backup(copy_)
+        source.close()
+        self.kept[name] = (copy_, extra)
+
+    def restore(self, name: str) -> Any:
+        """Put the database back as it was when `name` was taken; that snapshot's `extra`."""
+        copy_, extra = self.kept[name]
+        target = sqlite3.connect(self.path, timeout=60)
+        try:
+            copy_.backup(target)
+        finally:
+            target.close()
+        return extra
+
+    def state(self, name: str, build: Callable[[], Any]) -> Any:
+        """Restore `name`, or build it (from the state restored before) and keep it."""
+        if name in self.kept:
+            return self.restore(name)
+        extra = build()
+        self.take(name, extra)
+        return extra
+
+
+@pytest.fixture(scope="session")
+def snapshots(base_app: Flask) -> Snapshots | None:
+    """SQLite's snapshots of this run (None on PostgreSQL)."""
+    engine = get_engine(base_app)
+    if engine.dialect.name != "sqlite":
+        return None
+    kept = Snapshots(str(engine.url.database))
+    kept.take("empty")
+    return kept
+
+
 @pytest.fixture
-def app(base_app: Flask) -> Iterator[Flask]:
-    clean(get_engine(base_app))
+def app(base_app: Flask, snapshots: Snapshots | None) -> Iterator[Flask]:
+    if snapshots is not None:
+        get_engine(base_app).dispose()  # no pooled connection keeps a view of the old state
+        snapshots.restore("empty")
+    else:
+        clean(get_engine(base_app))
     yield base_app
 
 
@@ -100,19 +157,33 @@ def db(engine: sa.Engine) -> Iterator[Any]:
         yield session
 
 
+def own_world(kept: factories.World, app: Flask, engine: sa.Engine) -> factories.World:
+    """A test's own copy of a kept world (tests add ids to theirs)."""
+    return factories.World(ids=copy.deepcopy(kept.ids), tokens=dict(kept.tokens), engine=engine, app=app)
+
+
 @pytest.fixture
-def world(app: Flask, engine: sa.Engine) -> factories.World:
+def world(app: Flask, engine: sa.Engine, snapshots: Snapshots | None) -> factories.World:
     """Two buyer countries (PL, NO), their contracts and units, and a user of every role."""
-    w = factories.build_world(engine)
-    w.app = app
-    return w
+    if snapshots is None:
+        w = factories.build_world(engine)
+        w.app = app
+        return w
+    return own_world(snapshots.state("world", lambda: factories.build_world(engine)), app, engine)
 
 
 @pytest.fixture
-def full_world(app: Flask, world: factories.World) -> factories.World:
+def full_world(app: Flask, world: factories.World, snapshots: Snapshots | None) -> factories.World:
     """`world` plus Norway's answered survey and the corrective action it opened."""
-    factories.add_norway_survey(app, world)
-    return world
+    if snapshots is None:
+        factories.add_norway_survey(app, world)
+        return world
+
+    def build() -> factories.World:
+        factories.add_norway_survey(app, world)
+        return world
+
+    return own_world(snapshots.state("full_world", build), app, world.engine)
 
 
 def rows(engine: sa.Engine, table: str) -> int:

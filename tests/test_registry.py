@@ -8,7 +8,7 @@ from tests.conftest import rows
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/health").get_json() == {"status": "ok", "database": "ok", "storage": "ok"}
 
 
 def test_health_says_when_the_database_cannot_be_reached(tmp_path):

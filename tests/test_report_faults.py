@@ -16,7 +16,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pypdf
@@ -24,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Report, ReportFile
-from tests.live import Server, call, kill_9, start_scheduler
+from tests.live import Server, call, kill_9, start_scheduler, wait_until
 
 DELAY_MS = 800
 STAND_INS = "2020-01"  # the world's stored rows (not rendered PDFs)
@@ -55,13 +54,6 @@ def sound_reports(engine: sa.Engine) -> dict[tuple[str, str, str], Any]:
     return found
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.mark.slow
 def test_kill_9_the_scheduler_mid_run_then_restart_makes_each_report_once(app, engine, world,
                                                                           tmp_path):
@@ -74,7 +66,7 @@ def test_kill_9_the_scheduler_mid_run_then_restart_makes_each_report_once(app, e
     for done, pause in ((1, 0.3), (3, 0.7)):
         proc = start_scheduler(_url(app), log, REPORT_TEST_DELAY_MS=str(DELAY_MS))
         try:
-            wait_until(lambda done=done: ready() >= done, 40, f"{done} reports")
+            wait_until(lambda done=done: ready() >= done, f"{done} reports")
             time.sleep(pause)  # the next report is rendering, or written but not its bytes
         finally:
             kill_9(proc)
@@ -87,7 +79,7 @@ def test_kill_9_the_scheduler_mid_run_then_restart_makes_each_report_once(app, e
     # Restarted: the cut-off run is finished at once; what was made is not made again.
     proc = start_scheduler(_url(app), log)
     try:
-        wait_until(lambda: "monthly-reports: done" in log.read_text(), 40, "the catch-up run")
+        wait_until(lambda: "monthly-reports: done" in log.read_text(), "the catch-up run")
     finally:
         kill_9(proc)
     found = sound_reports(engine)
@@ -128,7 +120,7 @@ def test_kill_9_a_web_worker_mid_report_leaves_no_half_report(app, engine, world
             for pid in live.workers():
                 kill_9_pid(pid)
             thread.join(30)
-            wait_until(lambda: _healthy(live), 30, "gunicorn's new workers")
+            wait_until(lambda: _healthy(live), "gunicorn's new workers")
             sound_reports(engine)
         found = sound_reports(engine)
         acknowledged = {p for p, status in outcomes.items() if status == 201}
@@ -157,7 +149,4 @@ def kill_9_pid(pid: int) -> None:
 
 
 def _healthy(live: Server) -> bool:
-    try:
-        return call("GET", f"{live.url}/health", timeout=2)[0] == 200 and len(live.workers()) == 2
-    except OSError:
-        return False
+    return live.healthy() and len(live.workers()) == 2

@@ -218,7 +218,9 @@ def test_two_concurrent_generations_make_one_report(engine, world, fast_render, 
         (report,) = s.exec(select(Report).where(Report.period == PERIOD)).all()
     if scheduled:  # the second one skips: the first holds the lock or has finished
         assert sorted(o.action for o in outcomes) in (["generated", "skipped"], ["busy", "generated"])
-        assert report.revision == 1 and len(fast_render) == 1
+        assert report.revision == 1
+        # On SQLite both may render, before taking the write lock (never under it); one is written.
+        assert len(fast_render) == 1 if engine.dialect.name == "postgresql" else 1 <= len(fast_render) <= 2
     else:  # manual generations queue on the lock: two revisions of one report
         assert [o.action for o in outcomes] == ["generated", "generated"]
         assert report.revision == 2

@@ -193,14 +193,16 @@ def test_scheduler_run_is_its_own_process_with_a_persistent_store(tmp_path):
     import sys
     from pathlib import Path
 
+    from tests.live import start_limit
+
     db = tmp_path / "k.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SCHEDULER_TIMEZONE": "Europe/Warsaw"}
     flask = str(Path(sys.executable).parent / "flask")
     subprocess.run([flask, "--app", "service", "db", "upgrade"], env=env, check=True,
-                   capture_output=True, timeout=60)
+                   capture_output=True, timeout=start_limit())
     proc = subprocess.Popen([flask, "--app", "service", "scheduler", "run"], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    watchdog = threading.Timer(60, proc.kill)
+    watchdog = threading.Timer(2 * start_limit(), proc.kill)  # a start, then two renders
     watchdog.start()
     try:
         lines = []  # at start the monthly job catches up (here: the HQ report of two months)
@@ -209,7 +211,7 @@ def test_scheduler_run_is_its_own_process_with_a_persistent_store(tmp_path):
             assert line, "".join(lines)
             lines.append(line)
         proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=30)
+        rest, _ = proc.communicate(timeout=start_limit())
     finally:
         watchdog.cancel()
     output = "".join(lines) + rest

@@ -44,7 +44,7 @@ from pypdf.errors import PyPdfError
 from service.db import get_engine
 from service.domain import periods
 from tests import factories
-from tests.conftest import clean
+from tests.conftest import Snapshots, clean, own_world
 from tests.test_access import NORWAY_MARKERS
 from tests.test_web_pages import sign_in
 
@@ -102,13 +102,20 @@ class AccessMachine(RuleBasedStateMachine):
     """Staff and the two liaisons at work; `app` is set by the test before running."""
 
     app: Flask
+    snapshots: Snapshots | None = None
 
     def __init__(self) -> None:
         super().__init__()
         engine = get_engine(self.app)
-        clean(engine)
-        self.world = factories.build_world(engine)
-        self.world.app = self.app
+        if self.snapshots is not None:  # SQLite: the kept world, put back (milliseconds)
+            engine.dispose()
+            self.snapshots.restore("empty")
+            kept = self.snapshots.state("world", lambda: factories.build_world(engine))
+            self.world = own_world(kept, self.app, engine)
+        else:
+            clean(engine)
+            self.world = factories.build_world(engine)
+            self.world.app = self.app
         self.api: FlaskClient = self.app.test_client()
         self.pages = {who: self.app.test_client() for who in LIAISON.values()}
         for who, client in self.pages.items():
@@ -545,9 +552,10 @@ SETTINGS = settings(max_examples=int(os.environ.get("STATE_MACHINE_EXAMPLES", "2
 
 
 @pytest.mark.slow
-def test_random_work_never_shows_a_liaison_the_other_country(app: Flask) -> None:
+def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
+                                                             snapshots: Snapshots | None) -> None:
     STATS.clear()
-    AccessMachine.app = app
+    AccessMachine.app, AccessMachine.snapshots = app, snapshots
     run_state_machine_as_test(AccessMachine, settings=SETTINGS)
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).

@@ -137,19 +137,26 @@ class _Prepared:
     rendered: Any  # RenderedPdf, or the exception the render raised
 
 
+_FINAL = _Prepared(0, None)  # a scheduled run found the report final: nothing to render
+PREPARE_ATTEMPTS = 3  # renders made outside the lock before one is made under it
+
+
 def _prepare(engine: Engine, kind: str, period: str, country_code: str | None, now: dt.datetime,
-             options: Options) -> _Prepared | None:
-    """SQLite, not scheduled: gather and render outside the write lock (a read transaction).
+             options: Options, scheduled: bool) -> _Prepared | None:
+    """SQLite: gather and render outside the write lock (a read transaction).
 
     SQLite has one write lock for the whole database; holding it for a render would queue
-    every other writer (the API, a second report process) behind it. Returns the render for
-    the revision seen now (None when gathering failed: redone, and recorded, under the lock).
+    every other writer (the API, the daily survey job, a second report process) behind it past
+    their busy timeout. Returns the render for the revision seen now (None when gathering
+    failed: redone, and recorded, under the lock; `_FINAL` when a scheduled run skips it).
     """
     with Session(engine, expire_on_commit=False) as session:
         _check(session, kind, period, country_code, now)
         report = session.exec(select(Report).where(
             Report.kind == kind, Report.scope_key == scope_key(country_code),
             Report.period == period)).first()
+        if scheduled and report is not None and is_final(report, period):
+            return _FINAL
         revision = _next_revision(report)
         try:
             data = _data(session, kind, period, country_code, now, revision, options)
@@ -170,13 +177,30 @@ def _next_revision(report: Report | None) -> int:
 def generate(*, engine: Engine, kind: str, period: str, country_code: str | None,
              actor: tuple[int | None, str], options: Options = Options(),
              now: dt.datetime | None = None, scheduled: bool = False) -> Outcome:
-    """Generate one report; `scheduled` skips a final report and a key locked elsewhere."""
+    """Generate one report; `scheduled` skips a final report and a key locked elsewhere.
+
+    On SQLite the report is rendered before the write lock is taken; should another process
+    have made a revision meanwhile, it is rendered again, outside the lock, up to
+    PREPARE_ATTEMPTS times (then under it: the work still completes)."""
     now = now or utcnow()
+    for attempt in range(1, PREPARE_ATTEMPTS + 1):
+        prepared = None
+        if engine.dialect.name == "sqlite":
+            prepared = _prepare(engine, kind, period, country_code, now, options, scheduled)
+        outcome = _write(engine=engine, kind=kind, period=period, country_code=country_code,
+                         actor=actor, options=options, now=now, scheduled=scheduled,
+                         prepared=prepared, last=attempt == PREPARE_ATTEMPTS)
+        if outcome is not None:
+            return outcome
+    raise AssertionError("unreachable: the last attempt always writes")
+
+
+def _write(*, engine: Engine, kind: str, period: str, country_code: str | None,
+           actor: tuple[int | None, str], options: Options, now: dt.datetime, scheduled: bool,
+           prepared: _Prepared | None, last: bool) -> Outcome | None:
+    """Under the lock: record the prepared render, or None when it is stale (not `last`)."""
     scope = scope_key(country_code)
     started = time.perf_counter()
-    prepared = None
-    if engine.dialect.name == "sqlite" and not scheduled:
-        prepared = _prepare(engine, kind, period, country_code, now, options)
     with session_scope(engine, actor=actor) as session:
         if not _lock(session, lock_key(kind, scope, period), wait=not scheduled):
             return Outcome(None, "busy")
@@ -186,13 +210,16 @@ def generate(*, engine: Engine, kind: str, period: str, country_code: str | None
         if scheduled and report is not None and is_final(report, period):
             return Outcome(report, "skipped")
         revision = _next_revision(report)
+        stale = prepared is not None and (prepared is _FINAL or prepared.revision != revision)
+        if stale and not last:
+            return None  # another process made a revision meanwhile: render again, unlocked
         if report is None:
             report = Report(kind=kind, country_code=country_code, scope_key=scope, period=period,
                             revision=0, status=ReportStatus.failed.value, generated_by=actor[1])
             session.add(report)
         report.attempts += 1
         try:
-            if prepared is not None and prepared.revision == revision:
+            if prepared is not None and prepared is not _FINAL and prepared.revision == revision:
                 if isinstance(prepared.rendered, Exception):
                     raise prepared.rendered
                 rendered = prepared.rendered

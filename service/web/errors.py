@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.db import ScopeViolation
 from service.domain.errors import DomainError
+from service.errors import database_failure
 from service.web import bp
 from service.web.account import safe_next
 from service.web.csrf import CsrfFailed
@@ -34,6 +35,7 @@ TITLES = {
     429: "Too many attempts",
     500: "Something went wrong on our side",
     503: "The service is busy",
+    507: "The database's storage is full",
 }
 MESSAGES = {
     403: "Your account does not give access to this page.",
@@ -42,6 +44,7 @@ MESSAGES = {
     429: "Wait a moment before trying again.",
     500: "The error was logged. Try again, or go back to the home page.",
     503: "The database is busy or unavailable; retry in a few seconds.",
+    507: "Nothing was saved. An operator has to free space; then try again.",
 }
 
 
@@ -79,8 +82,7 @@ def error_page(exc: Exception) -> Any:
     elif isinstance(exc, DataError | OverflowError):  # a number past the database's range
         status = 422
     elif isinstance(exc, OperationalError):
-        log.exception("database unavailable")
-        status = 503
+        status = database_failure(exc)[0]
     else:
         log.exception("unhandled error on a page")
         status = 500

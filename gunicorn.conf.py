@@ -1,0 +1,18 @@
+"""gunicorn's settings for K-Sustain: `gunicorn -c gunicorn.conf.py` (the README's deployment).
+
+Sync workers, about two per core (WEB_CONCURRENCY overrides); the access log on stdout, every
+line redacted by `service.security.RedactingLogger` (calendar-feed and survey tokens are part
+of their URLs, bearer tokens and cookies are headers a log format could name).
+"""
+
+import os
+
+wsgi_app = "service.wsgi:app"
+bind = os.environ.get("BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+accesslog = "-"
+errorlog = "-"
+logger_class = "service.security.RedactingLogger"
