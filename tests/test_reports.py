@@ -73,9 +73,9 @@ def test_country_report_has_every_section_and_the_figures_the_api_answers(app, c
         assert figure in text
     # Satisfaction: equal to the API for the same country and month, with the change
     api = _api_satisfaction(app, client, world, engine, "PL", PERIOD)
-    assert (api["csat"], api["nps"], api["response_rate"]) == (66.7, 33.4, 75.0)
+    assert (api["csat"], api["nps"], api["response_rate"]) == (66.7, 33.3, 75.0)
     assert f"CSAT {_pct(api['csat'])} +16.7 pts vs previous month" in text
-    assert f"NPS {pdf._number(api['nps'])} +33.4 vs previous month" in text
+    assert f"NPS {pdf._number(api['nps'])} +33.3 vs previous month" in text
     assert f"RESPONSE RATE {_pct(api['response_rate'])} −25.0 pts vs previous month" in text
     for name, value in api["dimensions"].items():
         assert f"{name.capitalize()} {pdf._number(value, 2)}" in text
@@ -106,7 +106,7 @@ def test_hq_report_puts_countries_needing_attention_first(client, world, engine,
     assert "1 overdue corrective action; CSAT 66.7% below 80%" in text
     every = text[text.index("2. Every country"):]
     assert every.index("PL Poland") < every.index("NO Norway")  # attention first
-    assert "PL Poland 1 1 1 25 66.7% 33.4 75.0% 1" in every
+    assert "PL Poland 1 1 1 25 66.7% 33.3 75.0% 1" in every
     assert "NO Norway 1 0 0 30 – – – 0" in every
     assert "3. Satisfaction trend" in text
 
