@@ -147,8 +147,9 @@ def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetim
 
 
 def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"label": label, "value": month[key], "previous": previous[key],
-             "change": _diff(month[key], previous[key]), "unit": unit}
+    return [{"key": key, "label": label, "value": month[key], "previous": previous[key],
+             "change": _diff(month[key], previous[key]), "unit": unit,
+             "responses": month["responses"], "surveys_sent": month["surveys_sent"]}
             for key, label, unit in (("csat", "CSAT", "%"), ("nps", "NPS", ""),
                                      ("response_rate", "Response rate", "%"))]
 
@@ -231,6 +232,9 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     counts = _service_counts(session, start, end, None)
     figures = satisfaction.by_country(session=session, period_from=period, period_to=period,
                                       countries=codes)
+    before = periods.shift(period, -1)
+    previous = satisfaction.by_country(session=session, period_from=before, period_to=before,
+                                       countries=codes)
     overdue = _overdue(session, today, None)
     rows = []
     for code, name in countries:
@@ -240,7 +244,9 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                "by_kind": [c.get(kind, 0) for kind in KIND_LABELS],
                "responses": figures[code]["responses"], "surveys_sent": figures[code]["surveys_sent"],
                "csat": figures[code]["csat"], "nps": figures[code]["nps"],
-               "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0)}
+               "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0),
+               "change": {key: _diff(figures[code][key], previous[code][key])
+                          for key in ("csat", "nps", "response_rate")}}
         row["reasons"] = _attention(row)
         row["attention"] = bool(row["reasons"])
         rows.append(row)
@@ -250,6 +256,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     total = trend["by_month"][-1]
     return {
         "kind": "hq_monthly", "marking": marking, "revision": revision, "period": period,
+        "previous_period": before,
         "period_label": month_label(period), "generated_at": _local(now, tz),
         "generated_at_utc": now.astimezone(dt.UTC).isoformat(), "timezone": timezone,
         "kinds": ["Joint training", "Tech. education", "Trial runs"], "countries": rows,

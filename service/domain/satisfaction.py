@@ -21,6 +21,12 @@ from models import Survey, SurveyResponse
 from service.domain import periods
 
 DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
+FEW_ANSWERS = 5  # a figure from fewer answers than this is shown, but marked as such
+
+
+def few_answers(responses: int | None) -> bool:
+    """Whether a figure rests on fewer than FEW_ANSWERS answers (none: no figure at all)."""
+    return bool(responses) and responses < FEW_ANSWERS  # type: ignore[operator]
 
 
 def rounded(numerator: int, denominator: int, *, digits: int = 1) -> float | None:
