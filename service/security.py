@@ -22,7 +22,8 @@ from werkzeug.routing import IntegerConverter, Map
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
-UNCACHED_EXEMPT = {"static", "api-docs.openapi_json", DOCS_ENDPOINT}  # public, identical for everyone
+UNCACHED_EXEMPT = {"static", "web.static", "web.favicon", "api-docs.openapi_json",
+                   DOCS_ENDPOINT}  # public, identical for everyone
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 

@@ -31,7 +31,7 @@ def sign_in(client: Any, who: str, password: str = PASSWORD) -> Any:
                                        "csrf_token": csrf(client)})
 
 
-PUBLIC_PAGES = {"web.login", "web.static", "web.survey_by_link", "web.survey_thanks"}
+PUBLIC_PAGES = {"web.login", "web.static", "web.favicon", "web.survey_by_link", "web.survey_thanks"}
 
 
 def page_url(rule: str, world: Any) -> str:
@@ -338,8 +338,18 @@ def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths)
         page = client.get(path).get_data(as_text=True)
         assert "<html lang=\"en\">" in page and '<main id="main"' in page, path
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", page, re.I), path
+        assert '<link rel="icon" type="image/svg+xml" href="/favicon.ico">' in page, path
         inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
         assert all(f'<label for="{i}">' in page for i in inputs), path
+
+
+def test_the_icon_and_stylesheet_are_served_with_a_long_cache(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg") and len(icon.data) < 1024
+    assert icon.headers["Cache-Control"] == "public, max-age=2592000"  # 30 days, no no-store
+    css = client.get("/static/web/app.css")
+    assert css.status_code == 200 and "no-store" not in css.headers["Cache-Control"]
 
 
 @pytest.mark.parametrize("page", ["²", "٣", "9" * 12, "-1", "x"])
