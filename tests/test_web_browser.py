@@ -164,7 +164,7 @@ def test_staff_schedule_a_service_fix_a_double_booking_and_complete_it(page, sit
     page.get_by_label("Ends", exact=True).fill("2031-03-04T12:00")
     page.get_by_label("Staff", exact=True).select_option(str(yoon))
     page.get_by_role("button", name="Schedule").click()
-    assert "Yoon Da-eun is booked for event" in page.locator("#staff-error").inner_text()
+    assert "Yoon Da-eun is booked for service" in page.locator("#staff-error").inner_text()
     assert page.get_by_label("Staff", exact=True).get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Title", exact=True).input_value() == "Browser trial run"  # kept as typed
     assert page.get_by_role("alert").first.is_visible()

@@ -37,7 +37,7 @@ def test_staff_schedule_a_service_hit_a_conflict_fix_it_and_complete_it(client, 
     r = client.post(url, data=form)
     page = r.get_data(as_text=True)
     assert r.status_code == 409
-    assert re.search(r'id="staff-error">Kim Min-jun is booked for event \d+', page)
+    assert re.search(r'id="staff-error">Kim Min-jun is booked for service \d+', page)
     assert f'href="/services/{other}">service {other}</a>' in page  # the clash, linked
     assert 'value="K9A1 gunnery week"' in page and 'value="2030-03-04T09:00"' in page  # kept as typed
     assert f'<option value="{busy}" selected>' in page

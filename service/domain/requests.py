@@ -49,7 +49,7 @@ def _decide(session: Session, request: ServiceRequest, actor: Principal, status:
     requester = session.get(User, request.requested_by) if request.requested_by else None
     if requester is None or not requester.active:
         return
-    answer = (f"accepted: service event {request.event_id} is planned"
+    answer = (f"accepted: service {request.event_id} is planned"
               if status == RequestStatus.accepted else f"declined: {request.decline_reason}")
     outbox.notify(session=session, messages=[{
         "key": f"request-{status.value}:request:{request.id}:user:{requester.id}",
