@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -153,6 +154,18 @@ def test_list_filters_and_calendar(client, world, engine):
                     r'<span class="day-name">Mon </span>4<', page)
     assert day, "4 March has its services"
     assert "Spring course PL" not in client.get("/services/calendar?month=2030-04").get_data(as_text=True)
+
+
+def test_a_month_whose_only_service_falls_on_a_neighbouring_day_is_an_empty_month(client, world,
+                                                                                  engine):
+    factories.add_event(engine, world, title="New year drill PL",
+                        starts_at=dt.datetime(2033, 1, 2, 9, tzinfo=dt.UTC))  # Sunday of the last row
+    sign_in(client, "staff")
+    page = client.get("/services/calendar?month=2032-12").get_data(as_text=True)
+    assert "New year drill PL" in page and "No service this month." in page
+    day = re.search(r'<li class="day other-month">\s*<span class="day-date">'
+                    r'<span class="day-name">Sun </span>2<', page)
+    assert day, "2 January is drawn as a day of the next month"
 
 
 def test_a_liaison_sees_only_their_countrys_services_and_cannot_schedule(client, world, engine):

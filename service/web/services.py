@@ -142,7 +142,10 @@ def services_calendar() -> Any:
         while day <= min(last, weeks[-1][-1]):
             days.setdefault(day, []).append(event)
             day += dt.timedelta(days=1)
-    return render_template("calendar.html", month=month, weeks=weeks, days=days, filters=raw,
+    year, number = periods.parse(month)
+    busy = sorted(d for d in days if (d.year, d.month) == (year, number))  # the phone's list
+    return render_template("calendar.html", month=month, weeks=weeks, days=days, busy=busy,
+                           month_number=number, filters=raw,
                            errors=errors, choices=choices(session), systems=system_codes(session),
                            previous=periods.shift(month, -1), next=periods.shift(month, 1),
                            today=dt.datetime.now(dt.UTC).date(), truncated=len(found) >= CALENDAR_LIMIT)
