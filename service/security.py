@@ -33,7 +33,7 @@ def docs_csp(body: bytes) -> str:
         f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'"
         for m in _INLINE_SCRIPT.findall(body)
     )
-    return (f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    return (f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
             f"script-src 'self' {hashes}; connect-src 'self'; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
