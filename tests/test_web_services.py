@@ -229,3 +229,26 @@ def test_a_liaison_files_a_request_and_staff_decline_or_accept_it(client, app, w
     assert r.status_code == 409 and "already accepted" in r.get_data(as_text=True)  # decided once
     listing = client.get("/requests").get_data(as_text=True)
     assert "Accepted" in listing and "Declined" in listing
+
+
+def test_forms_offer_only_the_systems_the_country_has_contracts_for(client, world, engine):
+    from tests.test_requests import add_norway_only_system
+
+    k239 = add_norway_only_system(engine)
+    sign_in(client, "pl")
+    form = client.get("/requests").get_data(as_text=True)
+    select = form[form.index('<select id="system_id"'):]
+    select = select[:select.index("</select>")]
+    assert "K9A1 — K9A1 Thunder" in select and "K2 — K2 Black Panther" in select
+    assert "K239" not in select and "<optgroup" not in select
+    client.post("/logout", data={"csrf_token": csrf(client, "/logout")})
+    sign_in(client, "staff")
+    step = client.get("/services/new").get_data(as_text=True)
+    groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', step, re.S))
+    assert set(groups) == {"Norway", "Poland"}
+    assert f'value="{k239}">K239' in groups["Norway"] and "K239" not in groups["Poland"]
+    page = client.get(f"/services/new?country=PL&system_id={k239}").get_data(as_text=True)
+    assert "Poland has no contract for K239: choose one of its systems." in page
+    assert "Step 1 of 2" in page  # not on to the details
+    norway = client.get(f"/services/new?country=NO&system_id={k239}").get_data(as_text=True)
+    assert "Step 1 of 2" not in norway

@@ -149,6 +149,33 @@ def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Uni
     return update_record(session=session, obj=unit, changes=changes)  # type: ignore[no-any-return]
 
 
+def systems_by_country(*, session: Session) -> dict[str, list[tuple[int, str, str]]]:
+    """(id, code, name) of the systems each visible country has a contract for, in one query.
+
+    These are the systems a country operates: the ones its requests and services may name.
+    """
+    rows = session.execute(
+        sa.select(Contract.country_code, WeaponSystem.id, WeaponSystem.code, WeaponSystem.name)
+        .join(ContractLine, ContractLine.contract_id == Contract.id)  # type: ignore[arg-type]
+        .join(WeaponSystem, WeaponSystem.id == ContractLine.system_id)  # type: ignore[arg-type]
+        .distinct().order_by(Contract.country_code, WeaponSystem.code)
+    ).all()
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for code, system_id, system_code, name in rows:
+        out.setdefault(code, []).append((system_id, system_code, name))
+    return out
+
+
+def operates(*, session: Session, country_code: str, system_id: int) -> bool:
+    """Whether the country has a contract for the system."""
+    return session.scalar(
+        sa.select(ContractLine.id)
+        .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
+        .where(Contract.country_code == country_code, ContractLine.system_id == system_id)
+        .limit(1)
+    ) is not None
+
+
 def fleet(*, session: Session, country_code: str, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days.
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
 from service.auth import Principal
-from service.domain import outbox
+from service.domain import outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.services import EventOut, create_events
 
@@ -26,10 +26,14 @@ def file_request(*, session: Session, data: dict[str, Any], actor: Principal) ->
         raise Invalid("Name the country", {"country": ["required when staff file a request"]})
     else:
         code = named
-    if session.exec(select(Country.code).where(Country.code == code)).first() is None:
+    country = session.get(Country, code)
+    if country is None:
         raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
     if session.get(WeaponSystem, data["system_id"]) is None:
         raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    if not registry.operates(session=session, country_code=code, system_id=data["system_id"]):
+        raise Invalid("System not operated by the country",
+                      {"system_id": [f"{country.name} has no contract for this system"]})
     request = ServiceRequest(**data, country_code=code, requested_by=actor.user_id)
     session.add(request)
     session.commit()
