@@ -176,10 +176,13 @@ def operates(*, session: Session, country_code: str, system_id: int) -> bool:
     ) is not None
 
 
-def fleet(*, session: Session, country_code: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
+          delivered_by: dt.date | None = None) -> list[dict[str, Any]]:
     """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days.
 
-    Two GROUP BY queries, whatever the fleet's size.
+    Two GROUP BY queries, whatever the fleet's size. With `delivered_by`, only the units
+    delivered by that day count (a past month's fleet; their status is still today's, since
+    no status history is kept).
     """
     today = today or dt.date.today()
     soon = today + dt.timedelta(days=90)
@@ -208,7 +211,8 @@ def fleet(*, session: Session, country_code: str, today: dt.date | None = None) 
                 count_if(sa.and_(Unit.warranty_ends_on >= today,  # type: ignore[operator]
                                  Unit.warranty_ends_on <= soon)).label("ending"),  # type: ignore[operator]
             )
-            .where(Unit.country_code == country_code)
+            .where(Unit.country_code == country_code,
+                   *([Unit.delivered_on <= delivered_by] if delivered_by else []))  # type: ignore[operator]
             .group_by(Unit.system_id)
         )
     }
