@@ -150,7 +150,8 @@ class Settings:
             "OPENAPI_URL_PREFIX": "/api/v1",
             "OPENAPI_JSON_PATH": "openapi.json",
             "OPENAPI_SWAGGER_UI_PATH": "docs",
-            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",  # service.api.docs, never a CDN
+            "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},  # no badge fetched from outside
             "JSON_SORT_KEYS": False,
             **self.extra,
         }

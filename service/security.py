@@ -12,7 +12,6 @@ import hashlib
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import flask
 from flask import Flask, Response, request
@@ -29,19 +28,20 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
-UNCACHED_EXEMPT = {"static", "api-docs.openapi_json", DOCS_ENDPOINT}  # public, identical for everyone
+UNCACHED_EXEMPT = {"static", "web.static", "web.favicon", "api-docs.openapi_json",
+                   "api-docs-assets.asset", DOCS_ENDPOINT}  # public, identical for everyone
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
-def docs_csp(body: bytes, cdn: str) -> str:
-    """The Swagger UI page loads its code from a CDN and starts it with one inline script;
-    that script is allowed by its hash, never with 'unsafe-inline'."""
+def docs_csp(body: bytes) -> str:
+    """The Swagger UI page loads its code from this server (service.api.docs) and starts it
+    with one inline script; that script is allowed by its hash, never with 'unsafe-inline'."""
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'"
         for m in _INLINE_SCRIPT.findall(body)
     )
-    return (f"default-src 'self'; img-src 'self' data: {cdn}; style-src 'self' 'unsafe-inline' {cdn}; "
-            f"script-src 'self' {cdn} {hashes}; connect-src 'self'; "
+    return (f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self' {hashes}; connect-src 'self'; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
@@ -57,9 +57,7 @@ def _headers(app: Flask, response: Response) -> Response:
     h = response.headers
     endpoint = request.endpoint
     if endpoint == DOCS_ENDPOINT:
-        url = urlsplit(app.config.get("OPENAPI_SWAGGER_UI_URL") or "")
-        cdn = f"{url.scheme}://{url.netloc}" if url.netloc else ""
-        h["Content-Security-Policy"] = docs_csp(response.get_data(), cdn)
+        h["Content-Security-Policy"] = docs_csp(response.get_data())
     present = {k.lower() for k in h.keys()}  # noqa: SIM118 - Headers iterates (key, value) pairs
     replaced = [*_ALWAYS, *(_NO_STORE if endpoint not in UNCACHED_EXEMPT else ()),
                 *(_HSTS if app.config.get("ENV_NAME") == "production" else ())]

@@ -87,7 +87,7 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
         }
 
 
-PUBLIC |= {"web.login", "web.static"}  # the sign-in page and the pages' stylesheet
+PUBLIC |= {"web.login", "web.static", "web.favicon"}  # the sign-in page, its stylesheet, the icon
 PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import zlib
@@ -93,9 +94,38 @@ def test_data_values_are_escaped_and_cannot_reach_files_or_the_network(listener)
             "generated_at": evil, "timezone": "UTC",
             "totals": {"by_kind": [], "trainees": 0, "csat": None, "nps": None,
                        "response_rate": None, "overdue": 0, "responses": 0, "surveys_sent": 0},
-            "trend_svg": ""}
+            "trend_svg": "", "previous_period": "2026-09", "as_of": "2026-10-31"}
     html = pdf.render_html("hq_monthly.html", data)
     assert "<img" not in html and "&lt;img src=&#34;file:///etc/hostname&#34;&gt;" in html
     rendered = pdf.render_document("hq_monthly.html", data)
     assert _images(rendered.pdf) == 0 and not _connected(listener)
     assert 'src="file:///etc/hostname"' in PdfReader(BytesIO(rendered.pdf)).pages[0].extract_text()
+
+
+def _rows_per_page(body: str) -> list[tuple[int, int]]:
+    """(table rows, table headers) on each page of `body` laid out with report.css."""
+    from weasyprint import HTML
+
+    html = f'<link rel="stylesheet" href="report.css">{body}'
+    out = HTML(string=html, base_url=pdf.TEMPLATES_DIR.as_uri() + "/",
+               url_fetcher=pdf.url_fetcher()).write_pdf()
+    texts = [page.extract_text() for page in PdfReader(BytesIO(out)).pages]
+    return [(len(re.findall(r"Row\d", t)), t.count("HEADING")) for t in texts]
+
+
+def _table(rows: int) -> str:
+    return ("<table><thead><tr><th>Heading</th></tr></thead><tbody>"
+            + "".join(f"<tr><td>Row{i}</td></tr>" for i in range(rows)) + "</tbody></table>")
+
+
+def test_no_table_row_is_left_alone_on_a_page_and_the_header_repeats():
+    # One document, one page per case: a filler pushes a three-row table across the page end
+    # at every possible row; whatever the break, no page holds a single row of it.
+    cases = "".join(f'<section style="break-before: page"><div style="height: {h / 2}mm"></div>'
+                    f"{_table(3)}</section>" for h in range(400, 500, 5))
+    pages = _rows_per_page(cases)
+    assert any(rows == 0 for rows, _ in pages)  # some cases did reach the page end
+    assert all(rows in (0, 3) for rows, _ in pages), pages
+    # A table that spans pages repeats its header and still leaves no row alone.
+    long = _rows_per_page(f'<div style="height: 200mm"></div>{_table(40)}')
+    assert len(long) >= 2 and all(rows != 1 and headers == 1 for rows, headers in long), long

@@ -182,3 +182,27 @@ def test_openapi_describes_every_api_route(client, app):
             path = rule.rule.replace("<int:", "{").replace("<string:", "{").replace(">", "}")
             assert path in documented, path
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_only_operations_that_check_if_match_document_it(client, app):
+    """412 / 428 and the If-Match header are listed exactly where the view checks If-Match."""
+    import inspect
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        view_class = getattr(app.view_functions[rule.endpoint], "view_class", None)
+        if not rule.rule.startswith("/api/v1/") or view_class is None:
+            continue
+        path = rule.rule.replace("<int:", "{").replace("<string:", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            handler = getattr(view_class, method.lower())
+            checks = "check_if_match(" in inspect.getsource(handler)
+            operation = spec["paths"][path][method.lower()]
+            headers = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"]
+            assert ({"412", "428"} <= set(operation["responses"])) is checks, (method, path)
+            assert ("If-Match" in headers) is checks, (method, path)
+            assert not checks or not {"412", "428"} - set(operation["responses"]), (method, path)
+    survey_post = spec["paths"]["/api/v1/public/surveys/{token}"]["post"]
+    assert "412" not in survey_post["responses"] and "428" not in survey_post["responses"]
+    transition = spec["paths"]["/api/v1/events/{event_id}/transition"]["post"]
+    assert "If-Match" in [p["name"] for p in transition["parameters"] if p.get("in") == "header"]

@@ -73,10 +73,11 @@ def test_country_report_has_every_section_and_the_figures_the_api_answers(app, c
         assert figure in text
     # Satisfaction: equal to the API for the same country and month, with the change
     api = _api_satisfaction(app, client, world, engine, "PL", PERIOD)
-    assert (api["csat"], api["nps"], api["response_rate"]) == (66.7, 33.4, 75.0)
-    assert f"CSAT {_pct(api['csat'])} +16.7 pts vs previous month" in text
-    assert f"NPS {pdf._number(api['nps'])} +33.4 vs previous month" in text
-    assert f"RESPONSE RATE {_pct(api['response_rate'])} −25.0 pts vs previous month" in text
+    assert (api["csat"], api["nps"], api["response_rate"]) == (66.7, 33.3, 75.0)
+    assert f"CSAT {_pct(api['csat'])} +16.7 pts vs previous month 3 answers (fewer than 5)" in text
+    assert f"NPS {pdf._number(api['nps'])} +33.3 vs previous month 3 answers (fewer than 5)" in text
+    assert (f"RESPONSE RATE {_pct(api['response_rate'])} −25.0 pts vs previous month "
+            f"3 of 4 surveys") in text
     for name, value in api["dimensions"].items():
         assert f"{name.capitalize()} {pdf._number(value, 2)}" in text
     # Fleet: equal to GET /countries/PL/fleet
@@ -84,7 +85,8 @@ def test_country_report_has_every_section_and_the_figures_the_api_answers(app, c
     assert fleet
     for line in fleet:
         assert (f"{line['system_code']} {line['system_name']} {line['contracted']} {line['delivered']} "
-                f"{line['operational']} {line['under_repair']} {line['in_warranty']} "
+                f"{line['operational']} {line['under_repair']} {line['non_operational']} "
+                f"{line['in_warranty']} "
                 f"{line['warranty_ending_90d']}") in text
     # Services, comments (escaped, not markup), actions; nothing of Norway
     assert "K9A1 gunnery joint training" in text and "K9A1 fire-control course (+40 d)" in text
@@ -106,8 +108,11 @@ def test_hq_report_puts_countries_needing_attention_first(client, world, engine,
     assert "1 overdue corrective action; CSAT 66.7% below 80%" in text
     every = text[text.index("2. Every country"):]
     assert every.index("PL Poland") < every.index("NO Norway")  # attention first
-    assert "PL Poland 1 1 1 25 66.7% 33.4 75.0% 1" in every
-    assert "NO Norway 1 0 0 30 – – – 0" in every
+    # each figure with its change against September and the answers behind it, marked as few
+    assert ("PL Poland 1 1 1 25 66.7% +16.7 pts 33.3 +33.3 75.0% −25.0 pts "
+            "3 answers (fewer than 5) of 4 sent 1") in every
+    assert "NO Norway 1 0 0 30 – – – 0 answers of 0 sent 0" in every
+    assert "its change against 2026-09" in every
     assert "3. Satisfaction trend" in text
 
 

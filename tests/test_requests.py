@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from service.db import session_scope
+from service.domain import registry
 from tests import factories
 from tests.conftest import rows
+
+
+def add_norway_only_system(engine) -> int:
+    """A K239 that Norway alone has a contract for."""
+    with session_scope(engine) as s:
+        k239 = registry.create_system(session=s, data={
+            "code": "K239", "name": "K239 Chunmoo", "category": "land", "manufacturer": "Hanwha"})
+        registry.create_contract(session=s, data={
+            "number": "NO-C-2", "country_code": "NO", "signed_on": dt.date(2024, 1, 10),
+            "value": Decimal("5000.00"), "currency": "USD", "lines": [{"system_id": k239.id, "quantity": 1}]})
+        return k239.id or 0
 
 
 def _request(world, **over):
@@ -110,3 +126,15 @@ def test_lists_are_scoped_and_filtered(client, world, engine):
     staff = client.get("/api/v1/requests", headers=world.headers("staff"), query_string={"country": "NO"})
     assert [r["description"] for r in staff.get_json()] == ["Oslo winter course"]
     assert client.get("/api/v1/requests?status=accepted", headers=world.headers("staff")).get_json() == []
+
+
+def test_a_request_names_a_system_the_country_has_a_contract_for(client, world, engine):
+    k239 = add_norway_only_system(engine)
+    for who, extra in (("pl", {}), ("staff", {"country": "PL"})):
+        r = client.post("/api/v1/requests", headers=world.headers(who),
+                        json=_request(world, system_id=k239, **extra))
+        assert r.status_code == 422, r.get_json()
+        assert r.get_json()["errors"] == {"system_id": ["Poland has no contract for this system"]}
+    assert rows(engine, "service_request") == 0
+    r = client.post("/api/v1/requests", headers=world.headers("no"), json=_request(world, system_id=k239))
+    assert r.status_code == 201

@@ -84,3 +84,28 @@ def test_figures_take_two_queries_whatever_the_volume(engine, world):
     few = count()
     _seed(engine, world, [("NO", "2026-05", 4, 8, 4)] * 40)
     assert few == count() == 2
+
+
+def test_every_figure_comes_from_counts_and_is_rounded_once(engine, world):
+    # 2 promoters, 1 detractor of 3 answers: NPS 100 * 1/3 = 33.3 (not 66.7 - 33.3 = 33.4)
+    _seed(engine, world, [("PL", "2026-03", 5, 10, 2), ("PL", "2026-03", 5, 9, 2),
+                          ("PL", "2026-03", 2, 0, 3),
+                          # 1 promoter, 2 detractors: -33.3 (not 33.3 - 66.7 = -33.4)
+                          ("NO", "2026-03", 5, 10, 1), ("NO", "2026-03", 1, 0, 1),
+                          ("NO", "2026-03", 1, 0, 2)])
+    with Session(engine) as s:
+        pl = satisfaction.figures(session=s, country="PL", period_from="2026-03", period_to="2026-03")
+        both = satisfaction.by_country(session=s, period_from="2026-03", period_to="2026-03")
+    assert (pl["csat"], pl["nps"]) == (66.7, 33.3)
+    assert pl["dimensions"]["instructors"] == 2.33
+    assert (both["PL"]["nps"], both["NO"]["nps"]) == (33.3, -33.3)
+    assert both["NO"]["response_rate"] == 100.0
+
+
+def test_halves_round_away_from_zero_not_to_even():
+    # 1/16 = 6.25 % and 2.125: Python's round() on floats would give 6.2 and 2.12
+    assert satisfaction.rounded(100, 16) == 6.3
+    assert satisfaction.rounded(17, 8, digits=2) == 2.13
+    assert satisfaction.rounded(-100, 16) == -6.3
+    assert satisfaction.rounded(-100, 300) == -0.3 and satisfaction.rounded(0, 7) == 0.0
+    assert satisfaction.rounded(1, 0) is None

@@ -55,6 +55,13 @@ def test_the_public_page_shows_the_questions_and_only_the_event_description(app,
     assert "@" not in text and "_id" not in text and token not in text
 
 
+def test_an_unknown_link_answers_404_whatever_is_sent(client):
+    for kwargs in ({}, {"json": {}}, {"data": "{not json", "content_type": "application/json"},
+                   {"json": GOOD_ANSWERS}):
+        r = client.post(PUBLIC + "no-such-token", **kwargs)
+        assert r.status_code == 404 and r.get_json()["code"] == 404, (kwargs, r.get_json())
+
+
 def test_an_answer_is_stored_once(app, client, engine, world):
     survey_id, token = add_survey(app, world)
     r = client.post(PUBLIC + token, json=GOOD_ANSWERS)

@@ -5,6 +5,7 @@ Skipped when Playwright or /usr/bin/chromium is missing (.ci/run installs Chromi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -165,7 +166,7 @@ def test_staff_schedule_a_service_fix_a_double_booking_and_complete_it(page, sit
     page.get_by_label("Ends", exact=True).fill("2031-03-04T12:00")
     page.get_by_label("Staff", exact=True).select_option(str(yoon))
     page.get_by_role("button", name="Schedule").click()
-    assert "Yoon Da-eun is booked for event" in page.locator("#staff-error").inner_text()
+    assert "Yoon Da-eun is booked for service" in page.locator("#staff-error").inner_text()
     assert page.get_by_label("Staff", exact=True).get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Title", exact=True).input_value() == "Browser trial run"  # kept as typed
     assert page.get_by_role("alert").first.is_visible()
@@ -241,6 +242,27 @@ def test_a_liaison_files_a_request_and_sees_only_their_country(page, site):
         assert not any(m in body for m in ("Norway", "Rena leir", "Fire direction course NO")), path
 
 
+def test_the_phone_calendar_lists_the_months_busy_days_only(browser, site):
+    world, engine = site["world"], site["engine"]
+    factories.add_event(engine, world, title="Winter course PL",
+                        starts_at=dt.datetime(2032, 12, 9, 9, tzinfo=dt.UTC))
+    factories.add_event(engine, world, title="New year drill PL",  # in December's last grid row
+                        starts_at=dt.datetime(2033, 1, 2, 9, tzinfo=dt.UTC))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, site, "pl")
+        page.goto(site["base"] + "/services/calendar?month=2032-12")
+        dates = page.locator(".calendar .day:visible .day-date").all_inner_texts()
+        shown = [" ".join(t.split()) for t in dates]
+        assert shown == ["Thu 9 December"], (page.url, page.locator("main").inner_text()[:300])
+        page.set_viewport_size(DESKTOP)  # the grid still draws the neighbouring days
+        assert page.locator(".calendar .day:visible").count() == 35
+        assert page.get_by_text("New year drill PL").is_visible()
+    finally:
+        context.close()
+
+
 NEW_PAGES = ["/services", "/services/calendar", "/services/1", "/requests", "/requests/1", "/surveys",
              "/surveys/1", "/actions", "/actions/1", "/reports", "/notifications", "/me"]
 
@@ -259,5 +281,25 @@ def test_the_new_pages_fit_a_phone(browser, site, who, paths):
         for path in paths:
             page.goto(site["base"] + path)
             assert horizontal_overflow(page, PHONE["width"]) <= 0, path
+    finally:
+        context.close()
+
+
+def test_the_api_docs_render_from_this_server_alone(browser, site):
+    """Swagger UI draws the operations with the docs page's CSP and no request leaves the host."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(site["base"] + "/api/v1/docs")
+        page.locator(".opblock").first.wait_for()
+        assert page.locator(".opblock").count() > 50
+        page.locator(".opblock-summary").first.click()  # an operation opens with its parameters
+        page.locator(".opblock .parameters-container, .opblock .opblock-description-wrapper").first.wait_for()
+        assert all(url.startswith(site["base"]) or url.startswith("data:") for url in requested), requested
+        assert not problems, problems
     finally:
         context.close()

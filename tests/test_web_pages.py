@@ -31,7 +31,7 @@ def sign_in(client: Any, who: str, password: str = PASSWORD) -> Any:
                                        "csrf_token": csrf(client)})
 
 
-PUBLIC_PAGES = {"web.login", "web.static", "web.survey_by_link", "web.survey_thanks"}
+PUBLIC_PAGES = {"web.login", "web.static", "web.favicon", "web.survey_by_link", "web.survey_thanks"}
 
 
 def page_url(rule: str, world: Any) -> str:
@@ -162,6 +162,9 @@ def test_a_liaisons_pages_show_only_their_country(client, world, engine):
     assert home.status_code == 200
     assert "<h1>Poland</h1>" in page and "Fire direction course PL" in page
     assert "Europe/Warsaw" in page and "K9A1" in page and "100.0 %" in page
+    # the answers behind CSAT and NPS, marked as too few
+    assert page.count('<span class="answers few">1 answer (fewer than 5)</span>') == 2
+    assert re.search(r"\d+ of \d+ surveys answered", page)
     assert "<svg" in page and "/api/v1/reports/" in page
     assert "internal only" not in page  # corrective actions' internal notes stay internal
     assert "Cancelled trial PL" not in page
@@ -201,8 +204,17 @@ def test_staff_see_every_country_side_by_side_and_sort_it(client, world, engine)
     page = client.get("/countries?sort=csat").get_data(as_text=True)
     assert 'aria-sort="ascending"' in page and 'href="/countries?sort=-csat"' in page
     assert "+100.0" in page and "-100.0" in page  # NPS of Poland and Norway
+    assert page.count("1 answer (fewer than 5)") == 4  # beside CSAT and NPS of each country
     norway = client.get("/countries/NO").get_data(as_text=True)
     assert "<h1>Norway</h1>" in norway and "Fire direction course NO" in norway
+
+
+def test_a_figure_from_five_answers_or_more_is_not_marked(app):
+    with app.test_request_context():
+        answers = app.jinja_env.get_template("macros.html").module.answers  # type: ignore[attr-defined]
+        assert str(answers(4)) == '<span class="answers few">4 answers (fewer than 5)</span>'
+        assert str(answers(5)) == '<span class="answers">5 answers</span>'
+        assert str(answers(0)) == '<span class="answers">0 answers</span>'
 
 
 def test_a_failing_page_answers_an_html_500_and_the_api_keeps_json(client, world, monkeypatch):
@@ -326,8 +338,18 @@ def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths)
         page = client.get(path).get_data(as_text=True)
         assert "<html lang=\"en\">" in page and '<main id="main"' in page, path
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", page, re.I), path
+        assert '<link rel="icon" type="image/svg+xml" href="/favicon.ico">' in page, path
         inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
         assert all(f'<label for="{i}">' in page for i in inputs), path
+
+
+def test_the_icon_and_stylesheet_are_served_with_a_long_cache(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg") and len(icon.data) < 1024
+    assert icon.headers["Cache-Control"] == "public, max-age=2592000"  # 30 days, no no-store
+    css = client.get("/static/web/app.css")
+    assert css.status_code == 200 and "no-store" not in css.headers["Cache-Control"]
 
 
 @pytest.mark.parametrize("page", ["²", "٣", "9" * 12, "-1", "x"])

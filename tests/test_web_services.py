@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -37,7 +38,7 @@ def test_staff_schedule_a_service_hit_a_conflict_fix_it_and_complete_it(client, 
     r = client.post(url, data=form)
     page = r.get_data(as_text=True)
     assert r.status_code == 409
-    assert re.search(r'id="staff-error">Kim Min-jun is booked for event \d+', page)
+    assert re.search(r'id="staff-error">Kim Min-jun is booked for service \d+', page)
     assert f'href="/services/{other}">service {other}</a>' in page  # the clash, linked
     assert 'value="K9A1 gunnery week"' in page and 'value="2030-03-04T09:00"' in page  # kept as typed
     assert f'<option value="{busy}" selected>' in page
@@ -155,6 +156,18 @@ def test_list_filters_and_calendar(client, world, engine):
     assert "Spring course PL" not in client.get("/services/calendar?month=2030-04").get_data(as_text=True)
 
 
+def test_a_month_whose_only_service_falls_on_a_neighbouring_day_is_an_empty_month(client, world,
+                                                                                  engine):
+    factories.add_event(engine, world, title="New year drill PL",
+                        starts_at=dt.datetime(2033, 1, 2, 9, tzinfo=dt.UTC))  # Sunday of the last row
+    sign_in(client, "staff")
+    page = client.get("/services/calendar?month=2032-12").get_data(as_text=True)
+    assert "New year drill PL" in page and "No service this month." in page
+    day = re.search(r'<li class="day other-month">\s*<span class="day-date">'
+                    r'<span class="day-name">Sun </span>2<', page)
+    assert day, "2 January is drawn as a day of the next month"
+
+
 def test_a_liaison_sees_only_their_countrys_services_and_cannot_schedule(client, world, engine):
     factories.add_event(engine, world, title="Spring course PL")
     no_event = factories.add_event(engine, world, country="NO", title="Oslo range gunnery")
@@ -216,3 +229,26 @@ def test_a_liaison_files_a_request_and_staff_decline_or_accept_it(client, app, w
     assert r.status_code == 409 and "already accepted" in r.get_data(as_text=True)  # decided once
     listing = client.get("/requests").get_data(as_text=True)
     assert "Accepted" in listing and "Declined" in listing
+
+
+def test_forms_offer_only_the_systems_the_country_has_contracts_for(client, world, engine):
+    from tests.test_requests import add_norway_only_system
+
+    k239 = add_norway_only_system(engine)
+    sign_in(client, "pl")
+    form = client.get("/requests").get_data(as_text=True)
+    select = form[form.index('<select id="system_id"'):]
+    select = select[:select.index("</select>")]
+    assert "K9A1 — K9A1 Thunder" in select and "K2 — K2 Black Panther" in select
+    assert "K239" not in select and "<optgroup" not in select
+    client.post("/logout", data={"csrf_token": csrf(client, "/logout")})
+    sign_in(client, "staff")
+    step = client.get("/services/new").get_data(as_text=True)
+    groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', step, re.S))
+    assert set(groups) == {"Norway", "Poland"}
+    assert f'value="{k239}">K239' in groups["Norway"] and "K239" not in groups["Poland"]
+    page = client.get(f"/services/new?country=PL&system_id={k239}").get_data(as_text=True)
+    assert "Poland has no contract for K239: choose one of its systems." in page
+    assert "Step 1 of 2" in page  # not on to the details
+    norway = client.get(f"/services/new?country=NO&system_id={k239}").get_data(as_text=True)
+    assert "Step 1 of 2" not in norway

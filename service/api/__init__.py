@@ -11,6 +11,7 @@ from service.api import (
     calendar,
     contracts,
     countries,
+    docs,
     events,
     health,
     me,
@@ -49,3 +50,4 @@ def register_api(app: Flask) -> None:
     for blp in BLUEPRINTS:
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import CorrectiveAction
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import actions
@@ -45,6 +45,7 @@ class ActionItem(MethodView):
         """One corrective action (internal notes for staff only)."""
         return with_etag(get_or_404(get_session(), CorrectiveAction, action_id))
 
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(ActionUpdateSchema)
     @blp.response(200, ActionSchema)

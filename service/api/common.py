@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from service.auth import record_denied
 from service.db import SCOPE_KEY
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 PAGE = {"page": 1, "page_size": 20, "max_page_size": 100}
 
@@ -58,6 +60,16 @@ def etag(obj: Any) -> str:
 def with_etag(obj: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     """A view's return value carrying the record's ETag."""
     return obj, status, {"ETag": etag(obj)}
+
+
+IF_MATCH = "k_sustain_takes_if_match"
+
+
+def takes_if_match(view: F) -> F:
+    """Mark a view that calls `check_if_match`: its OpenAPI operation, and only its, lists the
+    If-Match header and the 412 / 428 answers (service.api.spec)."""
+    setattr(view, IF_MATCH, True)
+    return view
 
 
 def check_if_match(obj: Any) -> None:

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import Contract, ContractLine
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.db import get_session
 from service.domain import registry
 from service.schemas.registry import ContractQuerySchema, ContractSchema, ContractUpdateSchema
@@ -47,6 +47,7 @@ class ContractItem(MethodView):
         """One contract."""
         return with_etag(get_or_404(get_session(), Contract, contract_id))
 
+    @takes_if_match
     @blp.arguments(ContractUpdateSchema)
     @blp.response(200, ContractSchema)
     def patch(self, changes: dict[str, Any], contract_id: int) -> Any:

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from sqlmodel import select
 
 from models import Country, utcnow
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import dashboard, registry
@@ -51,6 +51,7 @@ class CountryItem(MethodView):
         """One country."""
         return with_etag(get_or_404(get_session(), Country, code.upper()))
 
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(CountryUpdateSchema)
     @blp.response(200, CountrySchema)

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import ServiceEvent
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import services
@@ -71,6 +71,7 @@ class EventItem(MethodView):
         event = get_or_404(session, ServiceEvent, event_id)
         return with_etag(services.with_assignments(session=session, events=[event])[0])
 
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(EventUpdateSchema)
     @blp.response(200, EventSchema)
@@ -85,6 +86,7 @@ class EventItem(MethodView):
 
 @blp.route("/<int:event_id>/transition")
 class EventTransition(MethodView):
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(TransitionSchema)
     @blp.response(200, EventSchema)

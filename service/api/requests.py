@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import ServiceRequest
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain import requests
@@ -56,6 +56,7 @@ class RequestItem(MethodView):
 
 @blp.route("/<int:request_id>/accept")
 class RequestAccept(MethodView):
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(RequestAcceptSchema)
     @blp.response(200, RequestSchema)
@@ -72,6 +73,7 @@ class RequestAccept(MethodView):
 
 @blp.route("/<int:request_id>/decline")
 class RequestDecline(MethodView):
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(DeclineSchema)
     @blp.response(200, RequestSchema)

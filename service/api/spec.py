@@ -8,7 +8,7 @@ every operation, from what that machinery does to it:
 - 404: a path parameter (a missing or foreign record), or a write naming other records;
 - 400 / 413: a request body (malformed JSON, larger than MAX_CONTENT_LENGTH);
 - 409: a write (a unique value taken, a rule in conflict);
-- 412 / 428: an update of an existing record (If-Match, `check_if_match`);
+- 412 / 428 and the If-Match header: a view marked `takes_if_match` (it calls `check_if_match`);
 - 429: an endpoint under the sign-in rate limit (`service.ratelimit`).
 
 There is no catch-all `default` response: an undocumented status is a bug the generated
@@ -27,7 +27,6 @@ from flask_smorest import Api
 from werkzeug.routing import Rule
 
 WRITES = {"post", "put", "patch", "delete"}
-UPDATES = {"put", "patch"}
 
 
 class ErrorSchema(ma.Schema):
@@ -83,6 +82,15 @@ class ErrorResponsesPlugin(BasePlugin):
             request.url_rule = rule
             return _policy_for_request(self.app)
 
+    def takes_if_match(self, rule: Rule, method: str) -> bool:
+        """Whether the view behind this rule and method checks If-Match (`takes_if_match`)."""
+        from service.api.common import IF_MATCH
+
+        view = self.app.view_functions.get(rule.endpoint)
+        view_class = getattr(view, "view_class", None)
+        handler = getattr(view_class, method, None) if view_class is not None else view
+        return bool(getattr(handler, IF_MATCH, False))
+
     def statuses(self, rule: Rule, method: str, operation: dict[str, Any]) -> set[int]:
         """The statuses app-wide machinery can give this operation."""
         from service.auth import EVERYONE
@@ -102,7 +110,7 @@ class ErrorResponsesPlugin(BasePlugin):
             out.update({400, 413, 422})
         if method in WRITES:
             out.update({409, 422})
-        if method in UPDATES or (method in WRITES and rule.arguments):
+        if self.takes_if_match(rule, method):
             out.update({412, 428})
         if is_limited(rule.endpoint, method.upper()):
             out.add(429)
@@ -122,7 +130,7 @@ class ErrorResponsesPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             for status in sorted(self.statuses(rule, method, operation)):
                 responses.setdefault(str(status), HTTPStatus(status).name)
-            if method in UPDATES:
+            if self.takes_if_match(rule, method):
                 _document_if_match(operation)
 
 

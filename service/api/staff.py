@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlmodel import col, select
 
 from models import StaffMember
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import services
@@ -49,6 +49,7 @@ class StaffItem(MethodView):
         """One staff member."""
         return with_etag(get_or_404(get_session(), StaffMember, staff_id))
 
+    @takes_if_match
     @access(*STAFF)
     @blp.arguments(StaffUpdateSchema)
     @blp.response(200, StaffSchema)

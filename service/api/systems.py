@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import WeaponSystem
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.db import get_session
 from service.domain import registry
 from service.schemas.registry import SystemQuerySchema, SystemSchema, SystemUpdateSchema
@@ -48,6 +48,7 @@ class SystemItem(MethodView):
         """One catalogue entry."""
         return with_etag(get_or_404(get_session(), WeaponSystem, system_id))
 
+    @takes_if_match
     @blp.arguments(SystemUpdateSchema)
     @blp.response(200, SystemSchema)
     def patch(self, changes: dict[str, Any], system_id: int) -> Any:

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import Unit
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.db import get_session
 from service.domain import registry
 from service.schemas.registry import UnitQuerySchema, UnitSchema, UnitUpdateSchema
@@ -46,6 +46,7 @@ class UnitItem(MethodView):
         """One unit."""
         return with_etag(get_or_404(get_session(), Unit, unit_id))
 
+    @takes_if_match
     @blp.arguments(UnitUpdateSchema)
     @blp.response(200, UnitSchema)
     def patch(self, changes: dict[str, Any], unit_id: int) -> Any:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 from sqlmodel import select
 
 from models import ApiToken, User
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
 from service.auth import ADMIN, access
 from service.db import get_session
 from service.domain import identity
@@ -58,6 +58,7 @@ class UserItem(MethodView):
         """One user."""
         return with_etag(get_or_404(get_session(), User, user_id))
 
+    @takes_if_match
     @access(*ADMIN)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)

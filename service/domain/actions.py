@@ -66,7 +66,7 @@ def open_if_poor(*, session: Session, response: SurveyResponse,
     if not reasons:
         return None
     event = session.get(ServiceEvent, response.event_id)
-    title = f"Poor feedback on {event.title}" if event else f"Poor feedback on event {response.event_id}"
+    title = f"Poor feedback on {event.title}" if event else f"Poor feedback on service {response.event_id}"
     action = CorrectiveAction(
         country_code=response.country_code, event_id=response.event_id,
         response_id=response.id or 0,

@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from service.domain import satisfaction
+
 TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "pdf_templates").resolve()
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ def environment() -> Environment:
     )
     env.filters["num"] = _number
     env.filters["delta"] = _delta
+    env.tests["few_answers"] = satisfaction.few_answers
+    env.globals["FEW_ANSWERS"] = satisfaction.FEW_ANSWERS
     return env
 
 

@@ -107,7 +107,7 @@ def expand(*, rule: str, starts_at: dt.datetime, ends_at: dt.datetime, timezone:
         end = _wall(local + duration_wall, tz)
         windows.append((start.astimezone(dt.UTC), end.astimezone(dt.UTC)))
     if windows[0][0] != starts_at.astimezone(dt.UTC):
-        raise Invalid("The rule does not start with the event",
+        raise Invalid("The rule does not start with the service",
                       {"recurrence": ["starts_at must be the series' first occurrence"]})
     for (_s1, e1), (s2, _e2) in itertools.pairwise(windows):
         if s2 < e1:

@@ -149,10 +149,40 @@ def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Uni
     return update_record(session=session, obj=unit, changes=changes)  # type: ignore[no-any-return]
 
 
-def fleet(*, session: Session, country_code: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+def systems_by_country(*, session: Session) -> dict[str, list[tuple[int, str, str]]]:
+    """(id, code, name) of the systems each visible country has a contract for, in one query.
+
+    These are the systems a country operates: the ones its requests and services may name.
+    """
+    rows = session.execute(
+        sa.select(Contract.country_code, WeaponSystem.id, WeaponSystem.code, WeaponSystem.name)
+        .join(ContractLine, ContractLine.contract_id == Contract.id)  # type: ignore[arg-type]
+        .join(WeaponSystem, WeaponSystem.id == ContractLine.system_id)  # type: ignore[arg-type]
+        .distinct().order_by(Contract.country_code, WeaponSystem.code)
+    ).all()
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for code, system_id, system_code, name in rows:
+        out.setdefault(code, []).append((system_id, system_code, name))
+    return out
+
+
+def operates(*, session: Session, country_code: str, system_id: int) -> bool:
+    """Whether the country has a contract for the system."""
+    return session.scalar(
+        sa.select(ContractLine.id)
+        .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
+        .where(Contract.country_code == country_code, ContractLine.system_id == system_id)
+        .limit(1)
+    ) is not None
+
+
+def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
+          delivered_by: dt.date | None = None) -> list[dict[str, Any]]:
     """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days.
 
-    Two GROUP BY queries, whatever the fleet's size.
+    Two GROUP BY queries, whatever the fleet's size. With `delivered_by`, only the units
+    delivered by that day count (a past month's fleet; their status is still today's, since
+    no status history is kept).
     """
     today = today or dt.date.today()
     soon = today + dt.timedelta(days=90)
@@ -181,7 +211,8 @@ def fleet(*, session: Session, country_code: str, today: dt.date | None = None) 
                 count_if(sa.and_(Unit.warranty_ends_on >= today,  # type: ignore[operator]
                                  Unit.warranty_ends_on <= soon)).label("ending"),  # type: ignore[operator]
             )
-            .where(Unit.country_code == country_code)
+            .where(Unit.country_code == country_code,
+                   *([Unit.delivered_on <= delivered_by] if delivered_by else []))  # type: ignore[operator]
             .group_by(Unit.system_id)
         )
     }

@@ -24,7 +24,6 @@ from models import (
     SurveyResponse,
     WeaponSystem,
 )
-from models.surveys import OPEN_ACTION_STATES
 from service.charts import trend_chart_svg
 from service.domain import periods, registry, satisfaction
 
@@ -49,6 +48,11 @@ def _diff(now: float | None, before: float | None) -> float | None:
 
 def _local(moment: dt.datetime, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     return moment.astimezone(tz).strftime(fmt)
+
+
+def _last_day(as_of: dt.datetime) -> dt.date:
+    """The last day `as_of` covers: the period's last day when it is the period's end."""
+    return (as_of - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
 
 
 def month_label(period: str) -> str:
@@ -79,10 +83,17 @@ def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
     return out
 
 
-def _overdue(session: Session, today: dt.date, country: str | None) -> dict[str, int]:
+def open_at(moment: dt.datetime) -> Any:
+    """An action open at `moment`, from its open and close times (a closed action keeps its
+    `closed_at`; one reopened since has none, so it counts as open throughout)."""
+    A = CorrectiveAction
+    return sa.and_(A.opened_at < moment, sa.or_(col(A.closed_at).is_(None), col(A.closed_at) >= moment))
+
+
+def _overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[str, int]:
     A = CorrectiveAction
     stmt = (sa.select(A.country_code, sa.func.count())
-            .where(col(A.status).in_(OPEN_ACTION_STATES), A.due_on < today).group_by(A.country_code))
+            .where(open_at(as_of), A.due_on < as_of.date()).group_by(A.country_code))
     if country:
         stmt = stmt.where(A.country_code == country)
     return {code: int(n) for code, n in session.execute(stmt)}
@@ -123,9 +134,11 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list
 
 
 def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetime,
-             today: dt.date) -> dict[str, Any]:
+             as_of: dt.datetime) -> dict[str, Any]:
+    """Opened and closed in the period; open and overdue as of `as_of` (the period's end)."""
     A = CorrectiveAction
-    overdue_cond = sa.and_(col(A.status).in_(OPEN_ACTION_STATES), A.due_on < today)
+    today = as_of.date()
+    overdue_cond = sa.and_(open_at(as_of), A.due_on < today)
 
     def count(*where: Any) -> int:  # each on its own index: none reads the closed history
         return int(session.scalar(sa.select(sa.func.count()).select_from(A)
@@ -135,20 +148,21 @@ def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetim
     closed = count(col(A.closed_at) >= start, col(A.closed_at) < end)
     still_open, overdue = session.execute(
         sa.select(sa.func.count(), _count_if(A.due_on < today))
-        .where(A.country_code == country, col(A.status).in_(OPEN_ACTION_STATES))).one()
+        .where(A.country_code == country, open_at(as_of))).one()
     rows = session.execute(
-        sa.select(A.title, A.due_on, A.status).where(A.country_code == country, overdue_cond)
+        sa.select(A.title, A.due_on).where(A.country_code == country, overdue_cond)
         .order_by(A.due_on, A.id).limit(20)
     ).all()
     return {"opened": int(opened), "closed": int(closed), "overdue": int(overdue),
             "open": int(still_open),
-            "overdue_items": [{"title": t, "due_on": d.isoformat(), "status": s.replace("_", " "),
-                               "days_late": (today - d).days} for t, d, s in rows]}
+            "overdue_items": [{"title": t, "due_on": d.isoformat(), "days_late": (today - d).days}
+                              for t, d in rows]}
 
 
 def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"label": label, "value": month[key], "previous": previous[key],
-             "change": _diff(month[key], previous[key]), "unit": unit}
+    return [{"key": key, "label": label, "value": month[key], "previous": previous[key],
+             "change": _diff(month[key], previous[key]), "unit": unit,
+             "responses": month["responses"], "surveys_sent": month["surveys_sent"]}
             for key, label, unit in (("csat", "CSAT", "%"), ("nps", "NPS", ""),
                                      ("response_rate", "Response rate", "%"))]
 
@@ -161,7 +175,7 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         raise LookupError(country_code)
     tz = ZoneInfo(country.timezone)
     start, end = periods.bounds(period)
-    today = now.astimezone(dt.UTC).date()
+    as_of = min(end, now)  # the period's end (or now, for a month not over yet)
     counts = _service_counts(session, start, end, country_code).get(country_code, {})
     upcoming = _services(session, country_code, end, end + dt.timedelta(days=UPCOMING_DAYS), tz,
                          open_only=True)
@@ -193,11 +207,13 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
             "by_month": trend["by_month"],
             "comments": _comments(session, country_code, period, tz),
         },
-        "fleet": registry.fleet(session=session, country_code=country_code, today=today),
-        "fleet_as_of": today.isoformat(),
+        "fleet": registry.fleet(session=session, country_code=country_code, today=_last_day(as_of),
+                                delivered_by=_last_day(as_of)),
+        "as_of": _last_day(as_of).isoformat(),
+        "status_recorded": now.astimezone(dt.UTC).date().isoformat(),
         "services_month": _services(session, country_code, start, end, tz, open_only=False),
         "services_next": upcoming,
-        "actions": _actions(session, country_code, start, end, today),
+        "actions": _actions(session, country_code, start, end, as_of),
     }
 
 
@@ -223,7 +239,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     """Every active country side by side for `period`, those needing attention first."""
     tz = ZoneInfo(timezone)
     start, end = periods.bounds(period)
-    today = now.astimezone(dt.UTC).date()
+    as_of = min(end, now)
     countries = session.execute(
         select(Country.code, Country.name).where(col(Country.active).is_(True)).order_by(Country.code)
     ).all()
@@ -231,7 +247,10 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     counts = _service_counts(session, start, end, None)
     figures = satisfaction.by_country(session=session, period_from=period, period_to=period,
                                       countries=codes)
-    overdue = _overdue(session, today, None)
+    before = periods.shift(period, -1)
+    previous = satisfaction.by_country(session=session, period_from=before, period_to=before,
+                                       countries=codes)
+    overdue = _overdue(session, as_of, None)
     rows = []
     for code, name in countries:
         c = counts.get(code, {})
@@ -240,7 +259,9 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                "by_kind": [c.get(kind, 0) for kind in KIND_LABELS],
                "responses": figures[code]["responses"], "surveys_sent": figures[code]["surveys_sent"],
                "csat": figures[code]["csat"], "nps": figures[code]["nps"],
-               "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0)}
+               "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0),
+               "change": {key: _diff(figures[code][key], previous[code][key])
+                          for key in ("csat", "nps", "response_rate")}}
         row["reasons"] = _attention(row)
         row["attention"] = bool(row["reasons"])
         rows.append(row)
@@ -250,6 +271,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     total = trend["by_month"][-1]
     return {
         "kind": "hq_monthly", "marking": marking, "revision": revision, "period": period,
+        "previous_period": before, "as_of": _last_day(as_of).isoformat(),
         "period_label": month_label(period), "generated_at": _local(now, tz),
         "generated_at_utc": now.astimezone(dt.UTC).isoformat(), "timezone": timezone,
         "kinds": ["Joint training", "Tech. education", "Trial runs"], "countries": rows,

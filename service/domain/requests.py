@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
 from service.auth import Principal
-from service.domain import outbox
+from service.domain import outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.services import EventOut, create_events
 
@@ -26,10 +26,14 @@ def file_request(*, session: Session, data: dict[str, Any], actor: Principal) ->
         raise Invalid("Name the country", {"country": ["required when staff file a request"]})
     else:
         code = named
-    if session.exec(select(Country.code).where(Country.code == code)).first() is None:
+    country = session.get(Country, code)
+    if country is None:
         raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
     if session.get(WeaponSystem, data["system_id"]) is None:
         raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    if not registry.operates(session=session, country_code=code, system_id=data["system_id"]):
+        raise Invalid("System not operated by the country",
+                      {"system_id": [f"{country.name} has no contract for this system"]})
     request = ServiceRequest(**data, country_code=code, requested_by=actor.user_id)
     session.add(request)
     session.commit()
@@ -49,7 +53,7 @@ def _decide(session: Session, request: ServiceRequest, actor: Principal, status:
     requester = session.get(User, request.requested_by) if request.requested_by else None
     if requester is None or not requester.active:
         return
-    answer = (f"accepted: service event {request.event_id} is planned"
+    answer = (f"accepted: service {request.event_id} is planned"
               if status == RequestStatus.accepted else f"declined: {request.decline_reason}")
     outbox.notify(session=session, messages=[{
         "key": f"request-{status.value}:request:{request.id}:user:{requester.id}",

@@ -3,13 +3,15 @@
 Computed by the database in two GROUP BY queries whatever the number of responses; the API,
 the dashboards and the PDF reports all read their figures from here. A period is a month
 `YYYY-MM`: a survey counts in the month it was sent, and its response in the same month, so
-a response rate never exceeds 100 %. A period without answers reports no figure (None),
+a response rate never exceeds 100 %. Every figure is computed from counts and rounded once,
+at the end (`rounded`). A period without answers reports no figure (None),
 never 0 and never a division error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,10 +21,30 @@ from models import Survey, SurveyResponse
 from service.domain import periods
 
 DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
+FEW_ANSWERS = 5  # a figure from fewer answers than this is shown, but marked as such
+
+
+def few_answers(responses: int | None) -> bool:
+    """Whether a figure rests on fewer than FEW_ANSWERS answers (none: no figure at all)."""
+    return bool(responses) and responses < FEW_ANSWERS  # type: ignore[operator]
+
+
+def rounded(numerator: int, denominator: int, *, digits: int = 1) -> float | None:
+    """numerator / denominator, exact until it is rounded once, half away from zero.
+
+    No figure is computed from another rounded figure: an NPS is (promoters - detractors) /
+    answers, not the difference of two rounded shares (2 promoters and 1 detractor of 3
+    answers: 33.3, not 66.7 - 33.3 = 33.4).
+    """
+    if not denominator:
+        return None
+    scaled = abs(Fraction(numerator * 10**digits, denominator))
+    units = int(scaled + Fraction(1, 2))  # half up on the magnitude
+    return (units if numerator * denominator >= 0 else -units) / 10**digits
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    return rounded(100 * part, whole)
 
 
 def _where(model: Any, *, country: str | None, system_id: int | None, kind: str | None,
@@ -49,8 +71,7 @@ def _month_figures(*, period: str | None, sent: int, responses: int, satisfied: 
         surveys_sent=sent,
         response_rate=_pct(responses, sent),
         csat=_pct(satisfied, responses),
-        nps=(round(_pct(promoters, responses) - _pct(detractors, responses), 1)  # type: ignore[operator]
-             if responses else None),
+        nps=_pct(promoters - detractors, responses),
     )
     return out
 
@@ -107,7 +128,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
 
     result = _month_figures(period=None, **totals)
     result["dimensions"] = {
-        dim: (round(dim_sum[dim] / dim_n[dim], 2) if dim_n[dim] else None) for dim in DIMENSIONS
+        dim: rounded(dim_sum[dim], dim_n[dim], digits=2) for dim in DIMENSIONS
     }
     result.update({"from": period_from, "to": period_to, "by_month": by_month})
     return result

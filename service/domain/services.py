@@ -120,7 +120,7 @@ def _check_units(session: Session, unit_ids: list[int], country_code: str, syste
     problems += [f"unit {u.serial} is not a unit of this country and system"
                  for u in found.values() if u.country_code != country_code or u.system_id != system_id]
     if problems:
-        raise Invalid("Units must belong to the event's country and system", {"unit_ids": problems})
+        raise Invalid("Units must belong to the service's country and system", {"unit_ids": problems})
 
 
 def _refuse_conflicts(session: Session, *, windows: list[Window], staff_ids: list[int],
@@ -132,7 +132,7 @@ def _refuse_conflicts(session: Session, *, windows: list[Window], staff_ids: lis
         errors: dict[str, list[str]] = {}
         for c in clashes:
             key = "staff" if c["resource"] == "staff" else "unit_ids"
-            errors.setdefault(key, []).append(f"{c['name']} is booked for event {c['event_id']}")
+            errors.setdefault(key, []).append(f"{c['name']} is booked for service {c['event_id']}")
         raise Conflict("Double booking: a staff member or unit is already booked then",
                        errors, conflicts=clashes)
 

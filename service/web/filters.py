@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.auth import current_principal
+from service.domain import satisfaction
 from service.web import bp
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -79,6 +80,15 @@ def figure(value: float | None, kind: str = "pct") -> str:
     if kind == "nps":
         return f"{value:+.1f}"
     return f"{value:.1f} %"
+
+
+@bp.app_template_test("few_answers")
+def _few_answers(responses: int | None) -> bool:
+    """`n is few_answers`: a figure from fewer than FEW_ANSWERS answers, marked on the page."""
+    return satisfaction.few_answers(responses)
+
+
+bp.add_app_template_global(satisfaction.FEW_ANSWERS, "FEW_ANSWERS")
 
 
 @bp.context_processor

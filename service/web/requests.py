@@ -27,7 +27,7 @@ from service.web.forms import (
     text_fields,
 )
 from service.web.service_forms import DETAILS, posted_event, units_of
-from service.web.services import choices, load_query, system_codes
+from service.web.services import choices, load_query, offered_systems, system_codes
 
 request_schema = RequestSchema()
 request_query = RequestQuerySchema()
@@ -48,7 +48,7 @@ def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any
     rows = paginate(session, stmt, page)
     return render_template(
         "requests.html", rows=rows, form=form, errors=errors, filters=raw, filter_errors=filter_errors,
-        choices=choices(session), systems=system_codes(session),
+        choices=choices(session), systems=system_codes(session), offered=offered_systems(session),
         statuses=[(s.value, s.value.capitalize()) for s in RequestStatus],
         **paging(page, PAGE_SIZE)), status
 

@@ -17,7 +17,7 @@ from models import Country, EventStaff, EventUnit, ServiceEvent, Unit, WeaponSys
 from service.api.common import get_or_404
 from service.auth import STAFF, access
 from service.db import get_session
-from service.domain import services
+from service.domain import registry, services
 from service.domain.errors import DomainError
 from service.schemas.services import EventCreateSchema, EventUpdateSchema
 from service.web import bp
@@ -30,7 +30,7 @@ from service.web.forms import (
     text_fields,
     whole,
 )
-from service.web.services import choices
+from service.web.services import choices, offered_systems
 
 event_create = EventCreateSchema()
 event_update = EventUpdateSchema()
@@ -73,6 +73,11 @@ def _step_one(session: Session) -> tuple[Country | None, WeaponSystem | None, di
             errors["country"] = ["Choose a buyer country."]
         if weapon is None:
             errors["system_id"] = ["Choose a system."]
+    if country is not None and weapon is not None and not registry.operates(
+            session=session, country_code=country.code, system_id=weapon.id or 0):
+        errors["system_id"] = [
+            f"{country.name} has no contract for {weapon.code}: choose one of its systems."]
+        weapon = None
     return country, weapon, errors
 
 
@@ -84,6 +89,7 @@ def service_new() -> Any:
     country, system, errors = _step_one(session)
     if country is None or system is None:
         return render_template("service_new_step.html", choices=choices(session), errors=errors,
+                               offered=offered_systems(session),
                                form={k: request.values.get(k, "") for k in ("country", "system_id", "kind")},
                                ), 422 if errors and request.method == "POST" else 200
     names = ("kind", "recurrence", *DETAILS)

@@ -25,7 +25,7 @@ from service.api.common import get_or_404, paginate
 from service.api.events import FILTERS
 from service.auth import STAFF, access, current_principal
 from service.db import get_session
-from service.domain import periods, services
+from service.domain import periods, registry, services
 from service.domain.errors import DomainError
 from service.schemas.services import EventQuerySchema, TransitionSchema
 from service.web import bp
@@ -97,6 +97,22 @@ def _filtered(query: dict[str, Any]) -> Any:
     return stmt
 
 
+def offered_systems(session: Session) -> list[tuple[Any, Any]]:
+    """The systems a request or a new service may name: the country's contracted ones.
+
+    A liaison gets their country's systems; staff get them grouped by country (an optgroup
+    each), since the same form picks the country.
+    """
+    by_country = registry.systems_by_country(session=session)
+    options = {code: [(str(i), f"{c} — {n}") for i, c, n in systems] for code, systems in by_country.items()}
+    principal = current_principal()
+    if principal is not None and principal.is_liaison:
+        return options.get(principal.country_code or "", [])
+    names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())  # type: ignore[arg-type]
+    return [(names[code], options[code]) for code in sorted(options, key=lambda c: names.get(c, c))
+            if code in names]
+
+
 def system_codes(session: Session) -> dict[int, str]:
     return dict(session.exec(select(WeaponSystem.id, WeaponSystem.code)).all())  # type: ignore[arg-type]
 
@@ -142,7 +158,10 @@ def services_calendar() -> Any:
         while day <= min(last, weeks[-1][-1]):
             days.setdefault(day, []).append(event)
             day += dt.timedelta(days=1)
-    return render_template("calendar.html", month=month, weeks=weeks, days=days, filters=raw,
+    year, number = periods.parse(month)
+    busy = sorted(d for d in days if (d.year, d.month) == (year, number))  # the phone's list
+    return render_template("calendar.html", month=month, weeks=weeks, days=days, busy=busy,
+                           month_number=number, filters=raw,
                            errors=errors, choices=choices(session), systems=system_codes(session),
                            previous=periods.shift(month, -1), next=periods.shift(month, 1),
                            today=dt.datetime.now(dt.UTC).date(), truncated=len(found) >= CALENDAR_LIMIT)
