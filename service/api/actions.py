@@ -11,10 +11,11 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import CorrectiveAction
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import actions
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
 
 blp = Blueprint("actions", __name__, url_prefix="/actions", description="Corrective actions")

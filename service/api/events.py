@@ -9,11 +9,12 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import ServiceEvent
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import services
 from service.readcache import cached
+from service.reads import get_or_404, paginate
 from service.schemas.services import (
     EventCreateSchema,
     EventQuerySchema,

@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import ServiceRequest
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.api.common import PAGE, check_if_match, with_etag
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain import requests
+from service.reads import get_or_404, paginate
 from service.schemas.services import (
     DeclineSchema,
     RequestAcceptSchema,

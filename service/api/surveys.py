@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import Role, Survey
-from service.api.common import PAGE, get_or_404, paginate
+from service.api.common import PAGE
 from service.auth import access, require_principal
 from service.db import get_session
 from service.domain import surveys
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import AnswerSchema, ResponseSchema, SurveyQuerySchema, SurveySchema
 
 blp = Blueprint("surveys", __name__, url_prefix="/surveys", description="Satisfaction surveys")

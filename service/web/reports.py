@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlmodel import col, select
 
 from models import Report, ReportKind
-from service.api.common import paginate
 from service.auth import STAFF, access, require_principal
 from service.db import get_engine, get_session
 from service.domain import periods, reports
 from service.domain.errors import DomainError
+from service.reads import paginate
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema
 from service.web import bp
 from service.web.filters import label

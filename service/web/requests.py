@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Country, RequestStatus, ServiceRequest
-from service.api.common import get_or_404, paginate
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain import requests
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.services import DeclineSchema, RequestAcceptSchema, RequestQuerySchema, RequestSchema
 from service.web import bp
 from service.web.forms import (

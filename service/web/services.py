@@ -21,12 +21,12 @@ from models import (
     Survey,
     WeaponSystem,
 )
-from service.api.common import get_or_404, paginate
 from service.api.events import FILTERS
 from service.auth import STAFF, access, current_principal
 from service.db import get_session
 from service.domain import periods, services
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.services import EventQuerySchema, TransitionSchema
 from service.web import bp
 from service.web.filters import label

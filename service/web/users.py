@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Country, Role, User
-from service.api.common import get_or_404, paginate
 from service.auth import ADMIN, access
 from service.db import get_session
 from service.domain import identity
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.identity import UserSchema, UserUpdateSchema
 from service.web import bp
 from service.web.forms import page_number
