@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlmodel import col, select
 
 from models import Report, ReportFile, ReportKind
 from service.api.common import PAGE
@@ -27,12 +26,7 @@ class Reports(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List reports, newest period first, by country, period or kind."""
-        stmt = select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key)
-        for key, column in (("country", Report.country_code), ("period", Report.period),
-                            ("kind", Report.kind)):
-            if key in query:
-                stmt = stmt.where(column == query[key])
-        return paginate(get_session(), stmt, pagination_parameters)
+        return paginate(get_session(), reports.reports_query(query), pagination_parameters)
 
     @access(*STAFF)
     @blp.arguments(ReportCreateSchema)

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
 from models import Role, Survey
 from service.api.common import PAGE
@@ -27,12 +26,8 @@ class Surveys(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List surveys, newest first, by country, event or status."""
         session = get_session()
-        stmt = select(Survey).order_by(Survey.sent_at.desc(), Survey.id.desc())  # type: ignore[attr-defined,union-attr]
-        for key, column in (("country", Survey.country_code), ("event", Survey.event_id),
-                            ("status", Survey.status)):
-            if key in query:
-                stmt = stmt.where(column == query[key])
-        return surveys.describe(session=session, surveys=paginate(session, stmt, pagination_parameters))
+        page = paginate(session, surveys.surveys_query(query), pagination_parameters)
+        return surveys.describe(session=session, surveys=page)
 
 
 @blp.route("/<int:survey_id>")

@@ -41,7 +41,9 @@ def last_twelve_months(now: dt.datetime) -> tuple[str, str]:
     return periods.shift(last, -11), last
 
 
-_CODE, _NOW, _TODAY = sa.bindparam("code"), sa.bindparam("now"), sa.bindparam("today")
+_CODE: sa.BindParameter[str] = sa.bindparam("code")
+_NOW: sa.BindParameter[dt.datetime] = sa.bindparam("now")
+_TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
 E, R, A, S = ServiceEvent, ServiceRequest, CorrectiveAction, Survey
 
 
@@ -58,7 +60,7 @@ def _services(name: str, *where: Any, order: Any) -> sa.Select[Any]:
 
 # The statements are built once; each request binds its country and clock. Every one runs
 # through the caller's session, so a liaison's scope (service.db) applies to each of them.
-SERVICES = sa.union_all(  # the next and the last completed services, in one round trip
+SERVICES: sa.CompoundSelect[Any] = sa.union_all(  # the next and the last completed services, in one round trip
     sa.select(_services("next", E.starts_at >= _NOW, E.status.in_(UPCOMING),  # type: ignore[attr-defined]
                         order=E.starts_at).subquery()),
     sa.select(_services("completed", E.status == EventStatus.completed.value,

@@ -153,7 +153,9 @@ def _count_if(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-_COUNTRY, _TODAY, _SOON = sa.bindparam("country"), sa.bindparam("today"), sa.bindparam("soon")
+_COUNTRY: sa.BindParameter[str] = sa.bindparam("country")
+_TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
+_SOON: sa.BindParameter[dt.date] = sa.bindparam("soon")
 _CONTRACTED = (
     sa.select(ContractLine.system_id, sa.func.sum(ContractLine.quantity).label("contracted"))
     .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]

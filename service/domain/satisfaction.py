@@ -88,9 +88,9 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     by_period: dict[str, list[int]] = {}
     for period, *values in session.execute(_by_period(bool(country), bool(system_id), bool(kind)),
                                            filters):
-        row = by_period.setdefault(period, [0] * len(values))
+        sums = by_period.setdefault(period, [0] * len(values))
         for i, value in enumerate(values):  # a period's sent surveys and its answers, summed
-            row[i] += int(value)
+            sums[i] += int(value)
 
     totals = {"sent": 0, "responses": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
     dim_sum = dict.fromkeys(DIMENSIONS, 0)

@@ -31,6 +31,7 @@ from service.db import ACTOR_KEY
 from service.domain import outbox, recurrence
 from service.domain.conflicts import Window, find_conflicts, lock_resources
 from service.domain.errors import Conflict, Invalid
+from service.domain.lists import where_given
 
 S = EventStatus
 ALLOWED: dict[str, list[str]] = {
@@ -76,6 +77,22 @@ def update_staff(*, session: Session, staff: StaffMember, changes: dict[str, Any
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+FILTERS = (("country", ServiceEvent.country_code), ("kind", ServiceEvent.kind),
+           ("status", ServiceEvent.status), ("system", ServiceEvent.system_id),
+           ("series", ServiceEvent.series_id), ("request", ServiceEvent.request_id))
+
+
+def events_query(query: dict[str, Any]) -> Any:
+    """The events a list shows for `query` (an `EventQuerySchema` load), by start time: the one
+    statement behind `GET /api/v1/events`, the services page and the calendar."""
+    stmt = where_given(select(ServiceEvent).order_by(ServiceEvent.starts_at, ServiceEvent.id),
+                       query, FILTERS)
+    if "from_" in query:
+        stmt = stmt.where(ServiceEvent.ends_at > query["from_"])
+    if "to" in query:
+        stmt = stmt.where(ServiceEvent.starts_at < query["to"])
+    return stmt
 
 
 def with_assignments(*, session: Session, events: Sequence[ServiceEvent]) -> list[EventOut]:

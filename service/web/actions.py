@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
@@ -46,17 +45,9 @@ def actions_list() -> Any:
     """Corrective actions, soonest due first; by state, overdue (staff: and country)."""
     session = get_session()
     query, raw, errors = load_query(action_query, ("country", "status", "overdue"))
-    stmt = select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
-    if "country" in query:
-        stmt = stmt.where(CorrectiveAction.country_code == query["country"])
-    if "status" in query:
-        stmt = stmt.where(CorrectiveAction.status == query["status"])
     today = dt.datetime.now(dt.UTC).date()
-    if "overdue" in query:
-        late = actions.overdue(today)
-        stmt = stmt.where(late if query["overdue"] else sa.not_(late))
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = paginate(session, stmt, page)
+    rows = paginate(session, actions.actions_query(query, today=today), page)
     return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
                            statuses=STATUSES, today=today, **paging(page, PAGE_SIZE))
 
