@@ -7,7 +7,6 @@ import datetime as dt
 from sqlmodel import Session
 
 from models import Country
-
 from service.db import SCOPE_KEY
 from service.domain import dashboard
 from tests.conftest import QueryCounter

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
@@ -46,17 +46,24 @@ FROZEN = {S.completed.value, S.cancelled.value}
 SCHEDULE_FIELDS = {"starts_at", "ends_at", "staff", "unit_ids"}
 
 
-@dataclass
 class EventOut:
-    """An event with its assignments, ready for `EventSchema` (reads fall through to the row)."""
+    """An event's columns as plain attributes, with its staff and units, ready for
+    `EventSchema` and the pages (plain attributes: serialising 50 of them is cheap, where
+    falling through to the ORM row on every look-up cost more than the queries)."""
 
-    event: ServiceEvent
-    staff: list[dict[str, Any]] = field(default_factory=list)
-    units: list[dict[str, Any]] = field(default_factory=list)
-    series_event_ids: list[int] | None = None  # set only in the answer that created a series
+    id: int  # among the columns copied from the row
+    title: str
+    status: str
+    version: int
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.event, name)
+    def __init__(self, event: ServiceEvent) -> None:
+        self.__dict__.update({key: getattr(event, key) for key in _COLUMNS})
+        self.staff: list[dict[str, Any]] = []
+        self.units: list[dict[str, Any]] = []
+        self.series_event_ids: list[int] | None = None  # set only in the answer that created a series
+
+
+_COLUMNS = tuple(attr.key for attr in sa.inspect(ServiceEvent).column_attrs)
 
 
 # --- staff members ---------------------------------------------------------------------------
