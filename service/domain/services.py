@@ -102,26 +102,33 @@ def events_query(query: dict[str, Any]) -> Any:
     return stmt
 
 
+_PAGE_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+ASSIGNMENTS = sa.union_all(  # a page's staff and units in one statement, built once
+    select(EventStaff.event_id, sa.literal_column("'staff'", sa.String).label("what"),
+           StaffMember.id, StaffMember.name.label("label"), EventStaff.is_lead)  # type: ignore[attr-defined]
+    .join(StaffMember, StaffMember.id == EventStaff.staff_id)  # type: ignore[arg-type]
+    .where(col(EventStaff.event_id).in_(_PAGE_IDS)),
+    select(EventUnit.event_id, sa.literal_column("'unit'", sa.String), Unit.id, Unit.serial,
+           sa.null())
+    .join(Unit, Unit.id == EventUnit.unit_id)  # type: ignore[arg-type]
+    .where(col(EventUnit.event_id).in_(_PAGE_IDS)),
+)
+
+
 def with_assignments(*, session: Session, events: Sequence[ServiceEvent]) -> list[EventOut]:
-    """The events with their staff and units: three queries for the whole page."""
+    """The events with their staff (lead first, then by name) and units (by serial): one
+    statement for the whole page, the same for an empty page as for a full one."""
     out = {e.id: EventOut(e) for e in events}
-    # The same three statements for an empty page as for a full one (tests/test_query_counts.py).
-    for event_id, sid, name, lead in session.execute(
-        select(EventStaff.event_id, StaffMember.id, StaffMember.name, EventStaff.is_lead)
-        .join(StaffMember, StaffMember.id == EventStaff.staff_id)
-        .where(col(EventStaff.event_id).in_(out))
-        .order_by(col(EventStaff.is_lead).desc(), StaffMember.name)
-    ):
-        out[event_id].staff.append({"id": sid, "name": name, "is_lead": lead})
-    # Links first, then the units by primary key: joined, SQLite without statistics would
-    # walk every unit of the country (the scope's `country_code = ?`) to find a page's few.
-    links = session.execute(select(EventUnit.event_id, EventUnit.unit_id)
-                            .where(col(EventUnit.event_id).in_(out))).all()
-    serials = dict(session.execute(  # type: ignore[arg-type]
-        select(Unit.id, Unit.serial).where(col(Unit.id).in_({uid for _e, uid in links}))).all())
-    for event_id, uid in sorted(links, key=lambda link: serials.get(link[1], "")):
-        if uid in serials:
-            out[event_id].units.append({"id": uid, "serial": serials[uid]})
+    staff, units = [], []
+    for event_id, what, key, name, lead in session.execute(ASSIGNMENTS, {"ids": list(out)}):
+        if what == "staff":
+            staff.append((not lead, name, event_id, {"id": key, "name": name, "is_lead": lead}))
+        else:
+            units.append((name, event_id, {"id": key, "serial": name}))
+    for *_order, event_id, item in sorted(staff, key=lambda s: s[:2]):
+        out[event_id].staff.append(item)
+    for *_order, event_id, unit in sorted(units, key=lambda u: u[0]):
+        out[event_id].units.append(unit)
     return list(out.values())
 
 
