@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,21 @@ def test_a_list_and_its_page_run_the_same_query(app, client, full_world, engine,
         "action", "corrective_action").replace("request", "service_request")
     listed = [s for s in api.statements if f"FROM {table} " in s and "LIMIT" in s]
     assert listed and set(listed) <= set(web.statements), (listed, web.statements)
+
+
+def test_a_page_of_events_takes_three_statements(app, client, full_world, engine, monkeypatch):
+    """The total, the page, and the page's staff and units together; for a liaison and staff."""
+    from tests.conftest import QueryCounter
+    from tests.factories import add_event, add_staff
+
+    monkeypatch.setitem(app.config, "READ_CACHE", False)
+    for n in range(3):
+        lead = add_staff(engine, f"Lead {n}")
+        add_event(engine, full_world, country="PL", staff=[lead], lead=lead, title=f"Course {n}",
+                  starts_at=dt.datetime(2030, 1, 1 + 3 * n, 8, tzinfo=dt.UTC))
+    for who in ("pl", "staff"):
+        with QueryCounter(engine) as q:
+            r = client.get("/api/v1/events", headers=full_world.headers(who), query_string={"page_size": 50})
+        assert r.status_code == 200 and any(e["staff"] for e in r.get_json())
+        listed = [s for s in q.statements if "api_token" not in s and "app_user" not in s]
+        assert len(listed) == 3, listed
