@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from models import Country, Report, ReportFile, ReportKind, ReportStatus, utcnow
 from service.db import session_scope
 from service.domain import periods, report_data
-from service.domain.errors import DomainError, Invalid
+from service.domain.errors import Invalid, Unavailable
 from service.domain.lists import where_given
 from service.domain.pdf import render_document
 
@@ -44,10 +44,8 @@ TEMPLATES = {ReportKind.country_monthly.value: "country_monthly.html",
              ReportKind.hq_monthly.value: "hq_monthly.html"}
 
 
-class RenderFailed(DomainError):
+class RenderFailed(Unavailable):
     """The PDF could not be rendered; the failure is recorded on the report row."""
-
-    status = 503
 
 
 @dataclass(frozen=True)
