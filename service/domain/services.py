@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
-    AuditEntry,
     Country,
     EventStaff,
     EventStatus,
@@ -27,7 +26,7 @@ from models import (
     WeaponSystem,
     utcnow,
 )
-from service.db import ACTOR_KEY
+from service.db import audit_note
 from service.domain import outbox, recurrence
 from service.domain.conflicts import Window, find_conflicts, lock_resources
 from service.domain.errors import Conflict, Invalid
@@ -288,15 +287,12 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
                    if getattr(event, f) in (None, "")}
         if missing:
             raise Invalid("Completing needs the participants and the outcome", missing)
-    before = event.status
     event.status = status
     event.updated_at = utcnow()
     if status == S.cancelled:
         event.cancel_reason = reason
-    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
-    session.add(AuditEntry(user_id=user_id, actor=label, action="transition", entity="service_event",
-                           entity_id=str(event.id), remote_addr=session.info.get("remote_addr"),
-                           changes={"status": [before, status], "reason": reason}))
+    if reason:  # kept on the row only when cancelling: the audit entry says it every time
+        audit_note(session, event, reason=reason)
     if status == S.completed:
         on_event_completed(session=session, event=event)
     session.commit()
