@@ -238,3 +238,33 @@ def against_floor(app: Flask, token: str, paths: list[str], *, runs: int = 101,
                         clock=clock)
     return {"request_ms": timed["request"] * 1000, "floor_ms": timed["floor"] * 1000,
             "ratio": timed["request"] / timed["floor"], "statements": counts}
+
+
+LIST_PATHS = [  # the 50-row event list, filters and pages varied per request
+    "/api/v1/events?page_size=50", "/api/v1/events?page_size=50&page=2",
+    "/api/v1/events?page_size=50&status=completed", "/api/v1/events?page_size=50&kind=joint_training",
+    "/api/v1/events?page_size=50&from=2025-01-01&to=2026-01-01",
+]
+
+
+def computed_path(url: str, token: str, code: str = "PL", *, runs: int = 41) -> dict[str, Any]:
+    """The computed dashboard and event list (cache off) against their own SQL replayed bare,
+    on wall time and on this process's CPU time (SQLite runs in-process; a busy machine's
+    neighbours show in the wall time only)."""
+    app = app_for(url)
+    out: dict[str, Any] = {}
+    for name, paths in (("dashboard", [f"/api/v1/countries/{code}/status"]), ("event_list", LIST_PATHS)):
+        for clock, suffix in ((time.perf_counter, "_wall"), (time.process_time, "_cpu")):
+            out[name + suffix] = against_floor(app, token, paths, runs=runs, clock=clock)
+    return out
+
+
+if __name__ == "__main__":  # python -m bench.inproc URL [liaison e-mail]
+    import json
+    import sys
+
+    from bench import data
+
+    target = sys.argv[1]
+    who = sys.argv[2] if len(sys.argv) > 2 else "liaison.pl@k-sustain.example"
+    print(json.dumps(computed_path(target, data.token(target, who)), indent=1, default=str))
