@@ -167,3 +167,102 @@ def statements(app: Flask, token: str, paths: list[str]) -> dict[str, int]:
         assert response.status_code == 200, (path, response.status_code)
         out[path] = len(seen)
     return out
+
+
+# --- a request against its own SQL on the bare driver ------------------------------------------
+
+
+def captured(app: Flask, token: str, path: str) -> list[tuple[str, Any]]:
+    """The statements (with the driver's parameters) one request of `path` sends, BEGIN included."""
+    engine = get_engine(app)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    seen: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
+        assert not many, statement
+        seen.append((statement, parameters))
+
+    client.get(path, headers=headers)  # warm: SQLAlchemy compiles once per process
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path, headers=headers)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, (path, response.status_code)
+    return seen
+
+
+def replay(app: Flask, statements: list[tuple[str, Any]]) -> Callable[[], Any]:
+    """The statements on the DBAPI cursor alone, every row fetched, the transaction ended as
+    the service ends it (a rollback): the floor any implementation of these queries pays."""
+    raw = get_engine(app).raw_connection()  # the pool's connection, set up as the service's
+
+    def run() -> None:
+        cursor = raw.cursor()
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
+        cursor.close()
+        raw.rollback()  # SQLite's driver rolls back the BEGIN the service sent itself
+
+    return run
+
+
+def against_floor(app: Flask, token: str, paths: list[str], *, runs: int = 101,
+                  clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
+    """Median time of a request cycling through `paths` vs the same SQL replayed bare.
+
+    Each timed unit is one request (one path, in turn) or its replay; the two interleaved.
+    """
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    floors = [replay(app, captured(app, token, p)) for p in paths]
+    counts = [len([s for s, _p in captured(app, token, p) if not s.startswith("BEGIN")]) for p in paths]
+    turn = {"request": 0, "floor": 0}
+
+    def request() -> None:
+        path = paths[turn["request"] % len(paths)]
+        turn["request"] += 1
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.status_code)
+
+    def floor() -> None:
+        floors[turn["floor"] % len(floors)]()
+        turn["floor"] += 1
+
+    timed = interleaved({"request": request, "floor": floor}, runs=runs * len(paths), warmup=len(paths),
+                        clock=clock)
+    return {"request_ms": timed["request"] * 1000, "floor_ms": timed["floor"] * 1000,
+            "ratio": timed["request"] / timed["floor"], "statements": counts}
+
+
+LIST_PATHS = [  # the 50-row event list, filters and pages varied per request
+    "/api/v1/events?page_size=50", "/api/v1/events?page_size=50&page=2",
+    "/api/v1/events?page_size=50&status=completed", "/api/v1/events?page_size=50&kind=joint_training",
+    "/api/v1/events?page_size=50&from=2025-01-01&to=2026-01-01",
+]
+
+
+def computed_path(url: str, token: str, code: str = "PL", *, runs: int = 41) -> dict[str, Any]:
+    """The computed dashboard and event list (cache off) against their own SQL replayed bare,
+    on wall time and on this process's CPU time (SQLite runs in-process; a busy machine's
+    neighbours show in the wall time only)."""
+    app = app_for(url)
+    out: dict[str, Any] = {}
+    for name, paths in (("dashboard", [f"/api/v1/countries/{code}/status"]), ("event_list", LIST_PATHS)):
+        for clock, suffix in ((time.perf_counter, "_wall"), (time.process_time, "_cpu")):
+            out[name + suffix] = against_floor(app, token, paths, runs=runs, clock=clock)
+    return out
+
+
+if __name__ == "__main__":  # python -m bench.inproc URL [liaison e-mail]
+    import json
+    import sys
+
+    from bench import data
+
+    target = sys.argv[1]
+    who = sys.argv[2] if len(sys.argv) > 2 else "liaison.pl@k-sustain.example"
+    print(json.dumps(computed_path(target, data.token(target, who)), indent=1, default=str))

@@ -5,7 +5,9 @@
    aggregate, relationship load, UPDATE and DELETE, and cannot flush a row of another
    country. `service.auth` sets the scope for a liaison; nothing else needs to remember it.
 2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
-   audit trail in the same transaction, with the actor kept in `info["actor"]`.
+   audit trail in the same transaction, with the actor kept in `info["actor"]`; an update of
+   a model's `__audit_transition__` column is a "transition", and `audit_note` adds what the
+   row does not keep (a reason) to the change's entry. Nothing else writes change entries.
 """
 
 from __future__ import annotations
@@ -224,10 +226,30 @@ def _changes(obj: Any, *, new: bool) -> dict[str, Any]:
     return out
 
 
+NOTES_KEY = "audit_notes"
+
+
+def audit_note(session: OrmSession, obj: Any, **values: Any) -> None:
+    """Add `values` (say, the reason given for a move) to the audit entry of `obj`'s next flushed
+    change: what the request said but the row does not keep."""
+    session.info.setdefault(NOTES_KEY, {}).setdefault(inspect(obj), {}).update(values)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_notes(session: OrmSession) -> None:
+    session.info.pop(NOTES_KEY, None)  # notes of changes that were never written
+
+
+def _action(obj: Any, action: str, changes: dict[str, Any] | None) -> str:
+    moved = getattr(obj, "__audit_transition__", None)
+    return "transition" if action == "update" and changes and moved in changes else action
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _audit_changes(session: OrmSession, _ctx: Any) -> None:
     user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
     remote = session.info.get("remote_addr")
+    notes = session.info.get(NOTES_KEY, {})
     rows = []
     for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objs:
@@ -236,12 +258,15 @@ def _audit_changes(session: OrmSession, _ctx: Any) -> None:
             changes = _changes(obj, new=action == "create") if action != "delete" else None
             if action == "update" and not changes:
                 continue
+            note = notes.pop(inspect(obj), None)
+            if note:
+                changes = {**(changes or {}), **{k: _jsonable(v) for k, v in note.items()}}
             rows.append(
                 {
                     "at": dt.datetime.now(dt.UTC),
                     "user_id": user_id,
                     "actor": label,
-                    "action": action,
+                    "action": _action(obj, action, changes),
                     "entity": type(obj).__tablename__,  # type: ignore[attr-defined]
                     "entity_id": _identity(obj),
                     "changes": changes,

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.db import ScopeViolation
 from service.domain.errors import DomainError
+from service.statuses import status_of
 
 log = logging.getLogger(__name__)
 STORAGE_FULL_HOLD_S = 60.0  # /health says "full" this long after the last disk-full error
@@ -86,22 +87,22 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
         _rollback()
-        body = error_body(exc.status, exc.message, exc.errors)
+        body = error_body(status_of(exc), exc.message, exc.errors)
         body.update(exc.extra)
-        return jsonify(body), exc.status
+        return jsonify(body), status_of(exc)
 
     @app.errorhandler(ScopeViolation)
-    def _scope(_exc: ScopeViolation) -> Any:
-        return _json(404, "Not found")
+    def _scope(exc: ScopeViolation) -> Any:
+        return _json(status_of(exc), "Not found")
 
     @app.errorhandler(StaleDataError)
-    def _stale(_exc: StaleDataError) -> Any:
-        return _json(412, "The record was changed by someone else; read it again and retry")
+    def _stale(exc: StaleDataError) -> Any:
+        return _json(status_of(exc), "The record was changed by someone else; read it again and retry")
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError) -> Any:
         log.info("integrity error: %s", exc.orig)
-        return _json(409, "Conflicts with an existing record (a unique value is taken)")
+        return _json(status_of(exc), "Conflicts with an existing record (a unique value is taken)")
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
@@ -109,7 +110,7 @@ def register_error_handlers(app: Flask) -> None:
         # A value the schema let through but the database cannot store (a number past its
         # integer range): the caller's mistake, never a 500.
         log.info("value out of range: %s", exc)
-        return _json(422, "A value is out of range for storage")
+        return _json(status_of(exc), "A value is out of range for storage")
 
     @app.errorhandler(OperationalError)
     def _operational(exc: OperationalError) -> Any:
@@ -118,6 +119,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):
-            return _json(exc.code or 500, exc.description)
+            return _json(status_of(exc), exc.description)
         log.exception("unhandled error")
-        return _json(500, "Internal error")
+        return _json(status_of(exc), "Internal error")

@@ -390,6 +390,7 @@ def add_event(engine: sa.Engine, world: World, *, country: str = "PL", kind: str
               lead: int | None = None, units: list[int] | None = None, status: str = "planned",
               title: str | None = None, **extra: Any) -> int:
     """A K9A1 service event scheduled through the domain, then moved along to `status`."""
+    from models import ServiceEvent
     from service.domain import services
 
     path = {"planned": [], "confirmed": ["confirmed"], "in_progress": ["confirmed", "in_progress"],
@@ -403,7 +404,8 @@ def add_event(engine: sa.Engine, world: World, *, country: str = "PL", kind: str
             "staff": [{"id": i, "is_lead": i == lead} for i in staff or []],
             "unit_ids": units or [], **extra,
         })
-        row = event.event
+        row = s.get(ServiceEvent, event.id)
+        assert row is not None
         for step in path:
             services.transition(session=s, event=row, status=step, reason="test",
                                 participants_actual=12, outcome="Crews certified")

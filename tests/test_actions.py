@@ -114,3 +114,40 @@ def test_the_overdue_filter(app, client, world):
     assert [a["id"] for a in client.get("/api/v1/actions?overdue=true", headers=h).get_json()] == [
         action["id"]]
     assert client.get("/api/v1/actions?overdue=false", headers=h).get_json() == []
+
+
+def test_the_action_page_gives_a_liaisons_template_nothing_of_the_internal_notes(app, client, world):
+    """The page shows the schema's dump alone: neither its text nor its context holds the notes."""
+    from flask import template_rendered
+
+    from tests.test_web_pages import sign_in
+
+    _answer(app, client, world, POOR_ANSWERS)
+    action = _only_action(client, world)
+    client.patch(f"/api/v1/actions/{action['id']}", json={"internal_notes": "Interpreter was late"},
+                 headers=world.headers("staff", **{"If-Match": "*"}))
+    contexts: list[dict] = []
+
+    def seen(_app, template, context, **_extra):
+        contexts.append(context)
+
+    def holds_notes(value, depth=0) -> bool:
+        if isinstance(value, str):
+            return "Interpreter was late" in value
+        if depth > 3:
+            return False
+        if isinstance(value, dict):
+            return any(holds_notes(v, depth + 1) for v in value.values())
+        if isinstance(value, list | tuple):
+            return any(holds_notes(v, depth + 1) for v in value)
+        return holds_notes(getattr(value, "internal_notes", None) or "", depth + 1)
+
+    for who, shown in (("pl", False), ("staff", True)):
+        sign_in(client, who)
+        contexts.clear()
+        with template_rendered.connected_to(seen, app):
+            page = client.get(f"/actions/{action['id']}")
+        assert page.status_code == 200
+        assert ("Interpreter was late" in page.get_data(as_text=True)) is shown
+        assert any(holds_notes(c) for c in contexts) is shown, who
+        client.post("/logout")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from models import Country
 from service.db import SCOPE_KEY
 from service.domain import dashboard
 from tests.conftest import QueryCounter
@@ -49,13 +50,61 @@ def test_overview_costs_a_fixed_number_of_queries(world, engine):
     now = dt.datetime.now(dt.UTC)
 
     def count() -> int:
-        with Session(engine) as s, QueryCounter(engine) as q:
-            dashboard.country_overview(session=s, country_code="PL", now=now)
+        with Session(engine) as s:
+            poland = s.get(Country, "PL")
+            with QueryCounter(engine) as q:
+                dashboard.country_overview(session=s, country=poland, now=now)
         return q.count
 
     empty = count()
     add_overview_data(engine, world, now=now)
-    assert count() == empty <= 16
+    assert count() == empty == 7  # the caller read the country: one more, eight in all
+
+
+def _sections(statements: list[str]) -> list[str]:
+    """The statements of a request but the caller's own look-up (their token and account)."""
+    return [s for s in statements if "api_token" not in s and "app_user" not in s]
+
+
+def test_the_dashboard_takes_eight_statements_for_its_sections(app, client, world, engine, monkeypatch):
+    monkeypatch.setitem(app.config, "READ_CACHE", False)  # the queries themselves
+    add_overview_data(engine, world)
+    for path, who in (("/api/v1/countries/PL/status", "pl"), ("/api/v1/countries/PL/status", "staff")):
+        client.get(path, headers=world.headers(who))
+        with QueryCounter(engine) as q:
+            assert client.get(path, headers=world.headers(who)).status_code == 200
+        assert len(_sections(q.statements)) <= 8, q.statements
+
+
+def test_a_liaisons_scope_reaches_every_statement_of_the_dashboard(world, engine):
+    """Asked for another country's overview, a liaison's session finds nothing in any section:
+    the scope reaches the unions, subqueries and windows as it reaches a plain select."""
+    add_overview_data(engine, world)
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as s:
+        norway = s.get(Country, "NO")
+        staff = dashboard.country_overview(session=s, country=norway, now=now)
+        s.info[SCOPE_KEY] = "PL"
+        seen = dashboard.country_overview(session=s, country=norway, now=now)
+    assert staff["fleet"] and staff["next_services"] and staff["completed_services"]
+    assert staff["open_actions"]["total"] and staff["surveys_waiting"]["total"] and staff["reports"]
+    assert staff["satisfaction"]["responses"] and staff["open_requests"]["total"]
+    assert seen["fleet"] == seen["next_services"] == seen["completed_services"] == seen["reports"] == []
+    assert seen["open_requests"] == seen["surveys_waiting"] == {"total": 0, "items": []}
+    assert seen["open_actions"] == {"total": 0, "overdue": 0, "items": []}
+    assert (seen["satisfaction"]["responses"], seen["satisfaction"]["surveys_sent"]) == (0, 0)
+
+
+def test_a_liaisons_dashboard_counts_only_their_country(app, client, world, engine, monkeypatch):
+    monkeypatch.setitem(app.config, "READ_CACHE", False)
+    add_overview_data(engine, world)
+    as_liaison = client.get("/api/v1/countries/PL/status", headers=world.headers("pl")).get_json()
+    as_staff = client.get("/api/v1/countries/PL/status", headers=world.headers("staff")).get_json()
+    for body in (as_liaison, as_staff):
+        body.pop("generated_at")
+    assert as_liaison == as_staff
+    assert as_liaison["open_requests"]["total"] == as_liaison["surveys_waiting"]["total"] == 1
+    assert client.get("/api/v1/countries/NO/status", headers=world.headers("pl")).status_code == 404
 
 
 def test_countries_side_by_side_sorts_and_respects_the_scope(world, engine):

@@ -169,7 +169,13 @@ def test_cancel_needs_a_reason_and_is_audited_with_it(client, world, engine):
     audit = client.get("/api/v1/audit", headers=world.headers("admin"),
                        query_string={"entity": "service_event", "action": "transition"}).get_json()
     assert audit[0]["actor"] == "staff@example.org"
-    assert audit[0]["changes"] == {"status": ["planned", "cancelled"], "reason": "Range closed by the host"}
+    changes = audit[0]["changes"]
+    assert changes["status"] == ["planned", "cancelled"] and changes["reason"] == "Range closed by the host"
+    assert changes["cancel_reason"] == [None, "Range closed by the host"]
+    # One entry per change: the transition's, written by the session's audit hook alone.
+    entries = client.get("/api/v1/audit", headers=world.headers("admin"),
+                         query_string={"entity": "service_event", "entity_id": str(event_id)}).get_json()
+    assert [e["action"] for e in entries] == ["transition", "create"]
     # A cancelled event cannot be rescheduled.
     r = client.patch(f"/api/v1/events/{event_id}", headers=world.headers("staff", **{"If-Match": "2"}),
                      json={"starts_at": "2030-03-05T08:00:00+00:00"})
@@ -216,3 +222,16 @@ def test_event_row_is_stored_in_utc(engine, world):
     with engine.connect() as conn:
         raw = conn.execute(sa.text("SELECT starts_at FROM service_event")).scalar()
     assert str(raw).startswith("2030-07-01 07:00:00")
+
+
+def test_a_transitions_reason_is_on_its_one_audit_entry_even_when_the_row_keeps_none(client, world, engine):
+    event_id = factories.add_event(engine, world)
+    r = client.post(f"/api/v1/events/{event_id}/transition",
+                    headers=world.headers("staff", **{"If-Match": "1"}),
+                    json={"status": "postponed", "reason": "Host nation holiday"})
+    assert r.status_code == 200 and r.get_json()["cancel_reason"] is None
+    entries = client.get("/api/v1/audit", headers=world.headers("admin"),
+                         query_string={"entity": "service_event", "entity_id": str(event_id)}).get_json()
+    assert [e["action"] for e in entries] == ["transition", "create"]
+    assert entries[0]["changes"]["status"] == ["planned", "postponed"]
+    assert entries[0]["changes"]["reason"] == "Host nation holiday"

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
 from models import CorrectiveAction
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import actions
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
 
 blp = Blueprint("actions", __name__, url_prefix="/actions", description="Corrective actions")
@@ -27,14 +26,7 @@ class Actions(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List corrective actions, soonest due first, by country, status or overdue."""
-        stmt = select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
-        if "country" in query:
-            stmt = stmt.where(CorrectiveAction.country_code == query["country"])
-        if "status" in query:
-            stmt = stmt.where(CorrectiveAction.status == query["status"])
-        if "overdue" in query:
-            late = actions.overdue(dt.datetime.now(dt.UTC).date())
-            stmt = stmt.where(late if query["overdue"] else sa.not_(late))
+        stmt = actions.actions_query(query, today=dt.datetime.now(dt.UTC).date())
         return paginate(get_session(), stmt, pagination_parameters)
 
 

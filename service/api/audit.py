@@ -9,9 +9,10 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import AuditEntry
-from service.api.common import PAGE, paginate
+from service.api.common import PAGE
 from service.auth import ADMIN, access
 from service.db import get_session
+from service.reads import paginate
 from service.schemas.identity import AuditEntrySchema, AuditQuerySchema
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="Audit trail (admin)")

@@ -9,9 +9,10 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import Contract, ContractLine
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.db import get_session
 from service.domain import registry
+from service.reads import get_or_404, paginate
 from service.schemas.registry import ContractQuerySchema, ContractSchema, ContractUpdateSchema
 
 blp = Blueprint("contracts", __name__, url_prefix="/contracts", description="Sales contracts")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import Country, utcnow
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import dashboard, registry
+from service.reads import country_or_404, get_or_404, paginate
 from service.schemas.dashboard import CountryStatusSchema
 from service.schemas.registry import (
     CountryQuerySchema,
@@ -83,13 +84,5 @@ class CountryStatus(MethodView):
         `generated_at` is the time of this request: the figures are computed for it."""
         session = get_session()
         country = country_or_404(session, code)
-        return dashboard.country_overview(session=session, country_code=country.code, now=utcnow())
+        return dashboard.country_overview(session=session, country=country, now=utcnow())
 
-
-def country_or_404(session: Any, code: str) -> Country:
-    """The country `code` names if the caller may see it; any other string is a 404 alike
-    (never sent to the database: PostgreSQL refuses a NUL byte in text)."""
-    code = code.upper()
-    if not (len(code) == 2 and code.isascii() and code.isalpha()):
-        abort(404, message="Country not found")
-    return get_or_404(session, Country, code)

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
 from models import ServiceEvent
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import services
+from service.reads import get_or_404, paginate
 from service.schemas.services import (
     EventCreateSchema,
     EventQuerySchema,
@@ -23,11 +23,6 @@ from service.schemas.services import (
 
 blp = Blueprint("events", __name__, url_prefix="/events", description="Follow-up service events")
 
-FILTERS = (("country", ServiceEvent.country_code), ("kind", ServiceEvent.kind),
-           ("status", ServiceEvent.status), ("system", ServiceEvent.system_id),
-           ("series", ServiceEvent.series_id), ("request", ServiceEvent.request_id))
-
-
 @blp.route("")
 class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query")
@@ -35,17 +30,9 @@ class Events(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List events by start time; filter by country, kind, status, system and a time range."""
-        stmt = select(ServiceEvent).order_by(ServiceEvent.starts_at, ServiceEvent.id)
-        for key, column in FILTERS:
-            if key in query:
-                stmt = stmt.where(column == query[key])
-        if "from_" in query:
-            stmt = stmt.where(ServiceEvent.ends_at > query["from_"])
-        if "to" in query:
-            stmt = stmt.where(ServiceEvent.starts_at < query["to"])
         session = get_session()
-        return services.with_assignments(session=session,
-                                         events=paginate(session, stmt, pagination_parameters))
+        page = paginate(session, services.events_query(query), pagination_parameters)
+        return services.with_assignments(session=session, events=page)
 
     @access(*STAFF)
     @blp.arguments(EventCreateSchema)

@@ -7,13 +7,13 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlmodel import col, select
 
 from models import Report, ReportFile, ReportKind
-from service.api.common import PAGE, get_or_404, paginate
+from service.api.common import PAGE
 from service.auth import STAFF, access, require_principal
 from service.db import get_engine, get_session
 from service.domain import reports
+from service.reads import get_or_404, paginate
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema, ReportSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Monthly PDF reports")
@@ -26,12 +26,7 @@ class Reports(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List reports, newest period first, by country, period or kind."""
-        stmt = select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key)
-        for key, column in (("country", Report.country_code), ("period", Report.period),
-                            ("kind", Report.kind)):
-            if key in query:
-                stmt = stmt.where(column == query[key])
-        return paginate(get_session(), stmt, pagination_parameters)
+        return paginate(get_session(), reports.reports_query(query), pagination_parameters)
 
     @access(*STAFF)
     @blp.arguments(ReportCreateSchema)

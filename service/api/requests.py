@@ -6,13 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
 from models import ServiceRequest
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain import requests
+from service.reads import get_or_404, paginate
 from service.schemas.services import (
     DeclineSchema,
     RequestAcceptSchema,
@@ -30,12 +30,7 @@ class Requests(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List requests, newest first; filter by status or country."""
-        stmt = select(ServiceRequest).order_by(ServiceRequest.id.desc())
-        if "status" in query:
-            stmt = stmt.where(ServiceRequest.status == query["status"])
-        if "country" in query:
-            stmt = stmt.where(ServiceRequest.country_code == query["country"])
-        return paginate(get_session(), stmt, pagination_parameters)
+        return paginate(get_session(), requests.requests_query(query), pagination_parameters)
 
     @access(*EVERYONE)
     @blp.arguments(RequestSchema)

@@ -10,10 +10,11 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import SurveyTemplate
-from service.api.common import PAGE, paginate
+from service.api.common import PAGE
 from service.auth import STAFF, access
 from service.db import get_engine, get_session, session_scope
 from service.domain import surveys
+from service.reads import paginate
 from service.schemas.surveys import TemplateSchema
 
 blp = Blueprint("survey_templates", __name__, url_prefix="/survey-templates",

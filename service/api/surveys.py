@@ -6,13 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
 from models import Role, Survey
-from service.api.common import PAGE, get_or_404, paginate
+from service.api.common import PAGE
 from service.auth import access, require_principal
 from service.db import get_session
 from service.domain import surveys
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import AnswerSchema, ResponseSchema, SurveyQuerySchema, SurveySchema
 
 blp = Blueprint("surveys", __name__, url_prefix="/surveys", description="Satisfaction surveys")
@@ -26,12 +26,8 @@ class Surveys(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List surveys, newest first, by country, event or status."""
         session = get_session()
-        stmt = select(Survey).order_by(Survey.sent_at.desc(), Survey.id.desc())  # type: ignore[attr-defined,union-attr]
-        for key, column in (("country", Survey.country_code), ("event", Survey.event_id),
-                            ("status", Survey.status)):
-            if key in query:
-                stmt = stmt.where(column == query[key])
-        return surveys.describe(session=session, surveys=paginate(session, stmt, pagination_parameters))
+        page = paginate(session, surveys.surveys_query(query), pagination_parameters)
+        return surveys.describe(session=session, surveys=page)
 
 
 @blp.route("/<int:survey_id>")

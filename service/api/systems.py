@@ -10,9 +10,10 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from models import WeaponSystem
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.db import get_session
 from service.domain import registry
+from service.reads import get_or_404, paginate
 from service.schemas.registry import SystemQuerySchema, SystemSchema, SystemUpdateSchema
 
 blp = Blueprint("systems", __name__, url_prefix="/systems", description="Weapon-system catalogue")

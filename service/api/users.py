@@ -10,10 +10,11 @@ from flask_smorest import Blueprint, abort
 from sqlmodel import select
 
 from models import ApiToken, User
-from service.api.common import PAGE, check_if_match, get_or_404, paginate, takes_if_match, with_etag
+from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
 from service.auth import ADMIN, access
 from service.db import get_session
 from service.domain import identity
+from service.reads import get_or_404, paginate
 from service.schemas.identity import (
     TokenInfoSchema,
     TokenRequestSchema,

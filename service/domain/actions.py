@@ -26,6 +26,7 @@ from models import (
 from models.surveys import OPEN_ACTION_STATES
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid
+from service.domain.lists import where_given
 
 RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
 POOR_RATING = 2  # a rating at or below this opens an action
@@ -36,6 +37,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     ActionStatus.in_progress: (ActionStatus.open.value, ActionStatus.closed.value),
     ActionStatus.closed: (ActionStatus.in_progress.value,),
 }
+
+
+FILTERS = (("country", CorrectiveAction.country_code), ("status", CorrectiveAction.status))
+
+
+def actions_query(query: dict[str, Any], *, today: dt.date) -> Any:
+    """The actions a list shows for `query` (an `ActionQuerySchema` load), soonest due first:
+    the one statement behind `GET /api/v1/actions` and the actions page."""
+    stmt = where_given(select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id),
+                       query, FILTERS)
+    if "overdue" in query:
+        late = overdue(today)
+        stmt = stmt.where(late if query["overdue"] else sa.not_(late))
+    return stmt
 
 
 def reasons_for(response: SurveyResponse) -> list[str]:

@@ -41,52 +41,93 @@ def last_twelve_months(now: dt.datetime) -> tuple[str, str]:
     return periods.shift(last, -11), last
 
 
-def _events(session: Session, code: str, *where: Any, order: Any, limit: int) -> list[dict[str, Any]]:
-    E = ServiceEvent  # the columns shown, not the long texts (objectives, outcome)
-    rows = session.execute(
-        select(E.id, E.title, E.kind, WeaponSystem.code.label("system_code"), E.starts_at,  # type: ignore[attr-defined]
-               E.ends_at, E.timezone, E.location, E.status, E.participants_actual)
+_CODE: sa.BindParameter[str] = sa.bindparam("code")
+_NOW: sa.BindParameter[dt.datetime] = sa.bindparam("now")
+_TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
+E, R, A, S = ServiceEvent, ServiceRequest, CorrectiveAction, Survey
+
+
+def _services(name: str, *where: Any, order: Any) -> sa.Select[Any]:
+    return (  # the columns shown, not the long texts (objectives, outcome)
+        sa.select(sa.literal_column(f"'{name}'", sa.String).label("section"), E.id, E.title, E.kind,
+                  WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
+                  E.starts_at, E.ends_at, E.timezone, E.location, E.status, E.participants_actual)
         .join(WeaponSystem, WeaponSystem.id == E.system_id)
-        .where(E.country_code == code, *where)
-        .order_by(order, E.id).limit(limit)
-    ).all()
-    return [row._asdict() for row in rows]
+        .where(E.country_code == _CODE, *where)
+        .order_by(order, E.id).limit(LIST_LIMIT)
+    )
 
 
-def _count(session: Session, model: Any, *where: Any) -> int:
-    return int(session.scalar(select(sa.func.count()).select_from(model).where(*where)) or 0)
+# The statements are built once; each request binds its country and clock. Every one runs
+# through the caller's session, so a liaison's scope (service.db) applies to each of them.
+SERVICES: sa.CompoundSelect[Any] = sa.union_all(  # the next and last completed, in one round trip
+    sa.select(_services("next", E.starts_at >= _NOW, E.status.in_(UPCOMING),  # type: ignore[attr-defined]
+                        order=E.starts_at).subquery()),
+    sa.select(_services("completed", E.status == EventStatus.completed.value,
+                        order=E.ends_at.desc()).subquery()),  # type: ignore[attr-defined]
+)
+# Each list carries its total (and the actions their overdue count) as a window over the
+# rows before the limit: an empty list is a total of 0.
+REQUESTS = (
+    sa.select(R.id, R.kind, WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
+              R.wished_from, R.wished_to, R.status, R.created_at,
+              sa.func.count().over().label("total"))
+    .join(WeaponSystem, WeaponSystem.id == R.system_id)
+    .where(R.country_code == _CODE, R.status == RequestStatus.pending.value)
+    .order_by(R.created_at, R.id).limit(LIST_LIMIT)
+)
+ACTIONS = (  # never internal_notes: liaisons read this
+    sa.select(A.id, A.title, A.status, A.due_on, (A.due_on < _TODAY).label("overdue"),
+              sa.func.count().over().label("total"),
+              sa.func.sum(sa.case((A.due_on < _TODAY, 1), else_=0)).over().label("overdue_total"))
+    .where(A.country_code == _CODE, col(A.status).in_(OPEN_ACTION_STATES))
+    .order_by(A.due_on, A.id).limit(LIST_LIMIT)
+)
+SURVEYS = (
+    sa.select(S.id, S.event_id, E.title.label("event_title"), S.kind,  # type: ignore[attr-defined]
+              S.sent_at, S.expires_at, sa.func.count().over().label("total"))
+    .join(E, E.id == S.event_id)
+    .where(S.country_code == _CODE, S.status == SurveyStatus.sent.value)
+    .order_by(S.expires_at, S.id).limit(LIST_LIMIT)
+)
+REPORTS = (
+    sa.select(Report.id, Report.kind, Report.period, Report.revision, Report.generated_at,
+              Report.pages, Report.size)
+    .where(Report.country_code == _CODE, Report.status == ReportStatus.ready.value)
+    .order_by(col(Report.period).desc(), col(Report.id).desc()).limit(REPORT_LIMIT)
+)
 
 
-def country_overview(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
-    """A country's fleet, satisfaction, services, requests, actions, reports and waiting surveys."""
-    country = session.exec(select(Country).where(Country.code == country_code)).one()
+def _with_total(rows: Any, *totals: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    items = [row._asdict() for row in rows]
+    counted = {name: int(items[0][name]) if items else 0 for name in totals}
+    for item in items:
+        for name in totals:
+            del item[name]
+    return items, counted
+
+
+def country_overview(*, session: Session, country: Country, now: dt.datetime) -> dict[str, Any]:
+    """A country's fleet, satisfaction, services, requests, actions, reports and waiting surveys.
+
+    Seven statements whatever the data (`country` was read by the caller, who answers 404).
+    """
     code = country.code
     today = now.astimezone(dt.UTC).date()
     first, last = last_twelve_months(now)
+    params = {"code": code, "now": now, "today": today}
 
-    requests = session.execute(
-        select(ServiceRequest, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == ServiceRequest.system_id)
-        .where(ServiceRequest.country_code == code, ServiceRequest.status == RequestStatus.pending.value)
-        .order_by(ServiceRequest.created_at, ServiceRequest.id).limit(LIST_LIMIT)
-    ).all()
-    open_action = (CorrectiveAction.country_code == code,
-                   col(CorrectiveAction.status).in_(OPEN_ACTION_STATES))
-    actions = session.exec(
-        select(CorrectiveAction).where(*open_action)
-        .order_by(CorrectiveAction.due_on, CorrectiveAction.id).limit(LIST_LIMIT)
-    ).all()
-    waiting = (Survey.country_code == code, Survey.status == SurveyStatus.sent.value)
-    surveys = session.execute(
-        select(Survey, ServiceEvent.title)
-        .join(ServiceEvent, ServiceEvent.id == Survey.event_id)
-        .where(*waiting).order_by(Survey.expires_at, Survey.id).limit(LIST_LIMIT)
-    ).all()
-    reports = session.exec(
-        select(Report)
-        .where(Report.country_code == code, Report.status == ReportStatus.ready.value)
-        .order_by(Report.period.desc(), Report.id.desc()).limit(REPORT_LIMIT)  # type: ignore[attr-defined]
-    ).all()
+    services: dict[str, list[dict[str, Any]]] = {"next": [], "completed": []}
+    for row in session.execute(SERVICES, params):
+        item = row._asdict()
+        services[item.pop("section")].append(item)
+    services["next"].sort(key=lambda e: (e["starts_at"], e["id"]))
+    services["completed"].sort(key=lambda e: (-e["ends_at"].timestamp(), e["id"]))
+    requests, requests_total = _with_total(session.execute(REQUESTS, params), "total")
+    actions, actions_total = _with_total(session.execute(ACTIONS, params), "total", "overdue_total")
+    surveys, surveys_total = _with_total(session.execute(SURVEYS, params), "total")
+    for action in actions:
+        action["overdue"] = bool(action["overdue"])
 
     return {
         "country": {"code": code, "name": country.name, "timezone": country.timezone,
@@ -95,44 +136,13 @@ def country_overview(*, session: Session, country_code: str, now: dt.datetime) -
         "fleet": registry.fleet(session=session, country_code=code, today=today),
         "satisfaction": satisfaction.figures(session=session, country=code,
                                              period_from=first, period_to=last),
-        "next_services": _events(
-            session, code, ServiceEvent.starts_at >= now, ServiceEvent.status.in_(UPCOMING),  # type: ignore[attr-defined]
-            order=ServiceEvent.starts_at, limit=LIST_LIMIT),
-        "completed_services": _events(
-            session, code, ServiceEvent.status == EventStatus.completed.value,
-            order=ServiceEvent.ends_at.desc(), limit=LIST_LIMIT),  # type: ignore[attr-defined]
-        "open_requests": {
-            "total": _count(session, ServiceRequest, ServiceRequest.country_code == code,
-                            ServiceRequest.status == RequestStatus.pending.value),
-            "items": [
-                {"id": r.id, "kind": r.kind, "system_code": system_code, "wished_from": r.wished_from,
-                 "wished_to": r.wished_to, "status": r.status, "created_at": r.created_at}
-                for r, system_code in requests
-            ],
-        },
-        "open_actions": {
-            "total": _count(session, CorrectiveAction, *open_action),
-            "overdue": _count(session, CorrectiveAction, *open_action, CorrectiveAction.due_on < today),
-            # Never internal_notes: liaisons read this.
-            "items": [
-                {"id": a.id, "title": a.title, "status": a.status, "due_on": a.due_on,
-                 "overdue": a.due_on < today}
-                for a in actions
-            ],
-        },
-        "surveys_waiting": {
-            "total": _count(session, Survey, *waiting),
-            "items": [
-                {"id": s.id, "event_id": s.event_id, "event_title": title, "kind": s.kind,
-                 "sent_at": s.sent_at, "expires_at": s.expires_at}
-                for s, title in surveys
-            ],
-        },
-        "reports": [
-            {"id": r.id, "kind": r.kind, "period": r.period, "revision": r.revision,
-             "generated_at": r.generated_at, "pages": r.pages, "size": r.size}
-            for r in reports
-        ],
+        "next_services": services["next"],
+        "completed_services": services["completed"],
+        "open_requests": {"total": requests_total["total"], "items": requests},
+        "open_actions": {"total": actions_total["total"], "overdue": actions_total["overdue_total"],
+                         "items": actions},
+        "surveys_waiting": {"total": surveys_total["total"], "items": surveys},
+        "reports": [row._asdict() for row in session.execute(REPORTS, params)],
     }
 
 

@@ -1,4 +1,4 @@
-"""Errors the rules raise; the HTTP layer turns them into 404/409/422 answers."""
+"""Errors the rules raise; the HTTP layer answers each with its status (service.statuses)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 class DomainError(Exception):
     """A rule refused the request; `errors` maps field names to messages."""
 
-    status = 422
-
     def __init__(self, message: str, errors: dict[str, Any] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
@@ -18,12 +16,16 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    status = 422
+    """The values break a rule."""
 
 
 class Conflict(DomainError):
-    status = 409
+    """The request clashes with the current state (a booking, a lifecycle move)."""
+
+
+class Unavailable(DomainError):
+    """Something the request needs failed for now (rendering, a resource): worth a retry."""
 
 
 class NotFound(DomainError):
-    status = 404
+    """What the request names does not exist (or is not the caller's to see)."""

@@ -176,63 +176,72 @@ def operates(*, session: Session, country_code: str, system_id: int) -> bool:
     ) is not None
 
 
-def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
-          delivered_by: dt.date | None = None) -> list[dict[str, Any]]:
-    """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days.
+def _count_if(cond: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    Two GROUP BY queries, whatever the fleet's size. With `delivered_by`, only the units
-    delivered by that day count (a past month's fleet; their status is still today's, since
-    no status history is kept).
-    """
-    today = today or dt.date.today()
-    soon = today + dt.timedelta(days=90)
-    contracted: dict[int, int] = dict(
-        session.execute(
-            sa.select(ContractLine.system_id, sa.func.sum(ContractLine.quantity))
-            .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
-            .where(Contract.country_code == country_code)
-            .group_by(ContractLine.system_id)
-        ).all()
+
+_COUNTRY: sa.BindParameter[str] = sa.bindparam("country")
+_TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
+_SOON: sa.BindParameter[dt.date] = sa.bindparam("soon")
+_CONTRACTED = (
+    sa.select(ContractLine.system_id, sa.func.sum(ContractLine.quantity).label("contracted"))
+    .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
+    .where(Contract.country_code == _COUNTRY)
+    .group_by(ContractLine.system_id)
+).subquery("contracted")
+_DELIVERED = (
+    sa.select(
+        Unit.system_id,
+        sa.func.count().label("delivered"),
+        _count_if(Unit.status == UnitStatus.operational).label("operational"),
+        _count_if(Unit.status == UnitStatus.under_repair).label("under_repair"),
+        _count_if(Unit.status == UnitStatus.non_operational).label("non_operational"),
+        _count_if(Unit.warranty_ends_on >= _TODAY).label("in_warranty"),  # type: ignore[operator]
+        _count_if(sa.and_(Unit.warranty_ends_on >= _TODAY,  # type: ignore[operator]
+                          Unit.warranty_ends_on <= _SOON)).label("warranty_ending_90d"),  # type: ignore[operator]
+    )
+    .where(Unit.country_code == _COUNTRY)
+    .group_by(Unit.system_id)
+)
+
+
+def _fleet(units: Any) -> Any:
+    """The fleet statement over `units`, a grouped select of the country's units per system."""
+    delivered = units.subquery("delivered")
+    return (
+        sa.select(
+            WeaponSystem.id.label("system_id"),  # type: ignore[union-attr]
+            WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
+            WeaponSystem.name.label("system_name"),  # type: ignore[attr-defined]
+            sa.func.coalesce(_CONTRACTED.c.contracted, 0).label("contracted"),
+            *(sa.func.coalesce(delivered.c[name], 0).label(name) for name in (
+                "delivered", "operational", "under_repair", "non_operational", "in_warranty",
+                "warranty_ending_90d")),
+    )
+    .outerjoin(_CONTRACTED, _CONTRACTED.c.system_id == WeaponSystem.id)
+    .outerjoin(delivered, delivered.c.system_id == WeaponSystem.id)
+    .where(sa.or_(_CONTRACTED.c.system_id.is_not(None), delivered.c.system_id.is_not(None)))
+    .order_by(WeaponSystem.code)
     )
 
-    def count_if(cond: Any) -> Any:
-        return sa.func.sum(sa.case((cond, 1), else_=0))
 
-    delivered = {
-        row.system_id: row
-        for row in session.execute(
-            sa.select(
-                Unit.system_id,
-                sa.func.count().label("delivered"),
-                count_if(Unit.status == UnitStatus.operational).label("operational"),
-                count_if(Unit.status == UnitStatus.under_repair).label("under_repair"),
-                count_if(Unit.status == UnitStatus.non_operational).label("non_operational"),
-                count_if(Unit.warranty_ends_on >= today).label("in_warranty"),  # type: ignore[operator]
-                count_if(sa.and_(Unit.warranty_ends_on >= today,  # type: ignore[operator]
-                                 Unit.warranty_ends_on <= soon)).label("ending"),  # type: ignore[operator]
-            )
-            .where(Unit.country_code == country_code,
-                   *([Unit.delivered_on <= delivered_by] if delivered_by else []))  # type: ignore[operator]
-            .group_by(Unit.system_id)
-        )
-    }
-    ids = set(contracted) | set(delivered)
-    systems = {
-        s.id: s for s in session.scalars(select(WeaponSystem).where(WeaponSystem.id.in_(ids)))  # type: ignore[union-attr]
-    }
-    lines = []
-    for system_id in sorted(ids, key=lambda i: systems[i].code):
-        d = delivered.get(system_id)
-        lines.append({
-            "system_id": system_id,
-            "system_code": systems[system_id].code,
-            "system_name": systems[system_id].name,
-            "contracted": int(contracted.get(system_id) or 0),
-            "delivered": d.delivered if d else 0,
-            "operational": int(d.operational or 0) if d else 0,
-            "under_repair": int(d.under_repair or 0) if d else 0,
-            "non_operational": int(d.non_operational or 0) if d else 0,
-            "in_warranty": int(d.in_warranty or 0) if d else 0,
-            "warranty_ending_90d": int(d.ending or 0) if d else 0,
-        })
-    return lines
+# Built once, only the parameters change per request: today's fleet, and a past month's (the
+# units delivered by its end; their status is still today's, since no status history is kept).
+FLEET = _fleet(_DELIVERED)
+FLEET_DELIVERED_BY = _fleet(_DELIVERED.where(Unit.delivered_on <= sa.bindparam("delivered_by")))  # type: ignore[operator]
+
+
+def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
+          delivered_by: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days;
+    with `delivered_by`, only the units delivered by that day count.
+
+    One statement (two grouped subqueries joined to the catalogue), whatever the fleet's size.
+    """
+    today = today or dt.date.today()
+    params: dict[str, Any] = {"country": country_code, "today": today, "soon": today + dt.timedelta(days=90)}
+    if delivered_by is not None:
+        params["delivered_by"] = delivered_by
+    rows = session.execute(FLEET if delivered_by is None else FLEET_DELIVERED_BY, params)
+    return [{key: (int(value) if key not in ("system_code", "system_name") else value)
+             for key, value in row._mapping.items()} for row in rows]

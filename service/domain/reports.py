@@ -33,7 +33,8 @@ from sqlmodel import Session, col, select
 from models import Country, Report, ReportFile, ReportKind, ReportStatus, utcnow
 from service.db import session_scope
 from service.domain import periods, report_data
-from service.domain.errors import DomainError, Invalid
+from service.domain.errors import Invalid, Unavailable
+from service.domain.lists import where_given
 from service.domain.pdf import render_document
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,8 @@ TEMPLATES = {ReportKind.country_monthly.value: "country_monthly.html",
              ReportKind.hq_monthly.value: "hq_monthly.html"}
 
 
-class RenderFailed(DomainError):
+class RenderFailed(Unavailable):
     """The PDF could not be rendered; the failure is recorded on the report row."""
-
-    status = 503
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,16 @@ class Outcome:
     report: Report | None
     action: str  # generated | failed | skipped | busy
     seconds: float = 0.0
+
+
+FILTERS = (("country", Report.country_code), ("period", Report.period), ("kind", Report.kind))
+
+
+def reports_query(query: dict[str, Any]) -> Any:
+    """The reports a list shows for `query` (a `ReportQuerySchema` load), newest period first:
+    the one statement behind `GET /api/v1/reports` and the reports page."""
+    return where_given(select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key),
+                       query, FILTERS)
 
 
 def scope_key(country_code: str | None) -> str:

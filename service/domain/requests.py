@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
 from service.auth import Principal
 from service.domain import outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.lists import where_given
 from service.domain.services import EventOut, create_events
+
+FILTERS = (("status", ServiceRequest.status), ("country", ServiceRequest.country_code))
+
+
+def requests_query(query: dict[str, Any]) -> Any:
+    """The requests a list shows for `query` (a `RequestQuerySchema` load), newest first: the
+    one statement behind `GET /api/v1/requests` and the requests page."""
+    return where_given(select(ServiceRequest).order_by(col(ServiceRequest.id).desc()), query, FILTERS)
 
 
 def file_request(*, session: Session, data: dict[str, Any], actor: Principal) -> ServiceRequest:

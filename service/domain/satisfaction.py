@@ -1,6 +1,6 @@
 """Satisfaction figures (SPEC §2): CSAT, NPS, response rate and dimension means.
 
-Computed by the database in two GROUP BY queries whatever the number of responses; the API,
+Computed by the database in one statement of GROUP BY queries whatever the number of responses; the API,
 the dashboards and the PDF reports all read their figures from here. A period is a month
 `YYYY-MM`: a survey counts in the month it was sent, and its response in the same month, so
 a response rate never exceeds 100 %. Every figure is computed from counts and rounded once,
@@ -10,6 +10,7 @@ never 0 and never a division error.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
@@ -47,18 +48,6 @@ def _pct(part: int, whole: int) -> float | None:
     return rounded(100 * part, whole)
 
 
-def _where(model: Any, *, country: str | None, system_id: int | None, kind: str | None,
-           period_from: str, period_to: str) -> list[Any]:
-    clauses = [model.period >= period_from, model.period <= period_to]
-    if country:
-        clauses.append(model.country_code == country)
-    if system_id:
-        clauses.append(model.system_id == system_id)
-    if kind:
-        clauses.append(model.kind == kind)
-    return clauses
-
-
 def _count_if(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
@@ -76,37 +65,53 @@ def _month_figures(*, period: str | None, sent: int, responses: int, satisfied: 
     return out
 
 
+def _where(model: Any, *, country: bool, system_id: bool, kind: bool) -> list[Any]:
+    clauses = [model.period >= sa.bindparam("period_from"), model.period <= sa.bindparam("period_to")]
+    for given, column in ((country, model.country_code), (system_id, model.system_id),
+                          (kind, model.kind)):
+        if given:
+            clauses.append(column == sa.bindparam(column.key))
+    return clauses
+
+
+@functools.cache
+def _by_period(country: bool, system_id: bool, kind: bool) -> sa.CompoundSelect[Any]:
+    """Per period: surveys sent, then answers, satisfied, promoters, detractors and each
+    dimension's sum and count; one statement per combination of filters, built once.
+
+    The surveys' and the answers' groups come as separate rows of one UNION ALL (a period may
+    have surveys without answers): the caller adds a period's rows up.
+    """
+    R = SurveyResponse
+    filters = {"country": country, "system_id": system_id, "kind": kind}
+    zero = sa.literal_column("0", sa.Integer)
+    dims: list[Any] = []
+    for dim in DIMENSIONS:
+        column = getattr(R, dim)
+        dims += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
+    sent = (sa.select(Survey.period, sa.func.count(), *([zero] * (4 + len(dims))))
+            .where(*_where(Survey, **filters)).group_by(Survey.period))
+    answered = (sa.select(R.period, zero, sa.func.count(), _count_if(R.overall >= 4),
+                          _count_if(R.recommend >= 9), _count_if(R.recommend <= 6), *dims)
+                .where(*_where(R, **filters)).group_by(R.period))
+    return sa.union_all(sent, answered)
+
+
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
             kind: str | None = None, period_from: str | None = None,
             period_to: str | None = None) -> dict[str, Any]:
     """Figures for the filters, in total and `by_month` (every month of the range)."""
     period_to = period_to or periods.current()
     period_from = period_from or periods.shift(period_to, -11)
-    filters = {"country": country, "system_id": system_id, "kind": kind,
+    filters = {"country_code": country, "system_id": system_id, "kind": kind,
                "period_from": period_from, "period_to": period_to}
 
-    sent_by_month: dict[str, int] = dict(
-        session.execute(  # type: ignore[arg-type]
-            sa.select(Survey.period, sa.func.count())
-            .where(*_where(Survey, **filters)).group_by(Survey.period)
-        ).all()
-    )
-    R = SurveyResponse
-    dim_cols: list[Any] = []
-    for dim in DIMENSIONS:
-        column = getattr(R, dim)
-        dim_cols += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
-    rows = session.execute(
-        sa.select(
-            R.period,
-            sa.func.count(),
-            _count_if(R.overall >= 4),
-            _count_if(R.recommend >= 9),
-            _count_if(R.recommend <= 6),
-            *dim_cols,
-        ).where(*_where(R, **filters)).group_by(R.period)
-    ).all()
-    by_period = {row[0]: row for row in rows}
+    by_period: dict[str, list[int]] = {}
+    for period, *values in session.execute(_by_period(bool(country), bool(system_id), bool(kind)),
+                                           filters):
+        sums = by_period.setdefault(period, [0] * len(values))
+        for i, value in enumerate(values):  # a period's sent surveys and its answers, summed
+            sums[i] += int(value)
 
     totals = {"sent": 0, "responses": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
     dim_sum = dict.fromkeys(DIMENSIONS, 0)
@@ -114,14 +119,13 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     by_month = []
     for period in periods.between(period_from, period_to):
         row = by_period.get(period)
-        month = {"sent": sent_by_month.get(period, 0), "responses": 0, "satisfied": 0,
-                 "promoters": 0, "detractors": 0}
+        month = {"sent": 0, "responses": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
         if row is not None:
-            month.update(responses=int(row[1]), satisfied=int(row[2]), promoters=int(row[3]),
-                         detractors=int(row[4]))
+            month.update(sent=row[0], responses=row[1], satisfied=row[2], promoters=row[3],
+                         detractors=row[4])
             for i, dim in enumerate(DIMENSIONS):
-                dim_sum[dim] += int(row[5 + 2 * i])
-                dim_n[dim] += int(row[6 + 2 * i])
+                dim_sum[dim] += row[5 + 2 * i]
+                dim_n[dim] += row[6 + 2 * i]
         for key in totals:
             totals[key] += month[key]
         by_month.append(_month_figures(period=period, **month))

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     Country,
@@ -29,6 +29,7 @@ from models import (
 )
 from service.domain import actions, outbox, periods
 from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.lists import where_given
 
 TEMPLATE_NAME = "standard"
 DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
@@ -169,6 +170,16 @@ def by_token(*, session: Session, token: str, now: dt.datetime | None = None) ->
     if survey is None or survey.status == SurveyStatus.expired or survey.expires_at <= now:
         raise NotFound(NOT_FOUND)
     return survey
+
+
+FILTERS = (("country", Survey.country_code), ("event", Survey.event_id), ("status", Survey.status))
+
+
+def surveys_query(query: dict[str, Any]) -> Any:
+    """The surveys a list shows for `query` (a `SurveyQuerySchema` load), newest first: the
+    one statement behind `GET /api/v1/surveys` and the surveys page."""
+    return where_given(select(Survey).order_by(col(Survey.sent_at).desc(), col(Survey.id).desc()),
+                       query, FILTERS)
 
 
 def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]:

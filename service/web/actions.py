@@ -1,7 +1,8 @@
 """Corrective actions: the list with filters, an action's page, and the staff edit form.
 
-An action is shown through the API's `ActionSchema`, so a liaison never receives its
-internal notes: the same rule, in the same place, as `GET /api/v1/actions/{id}`.
+The page shows an action, and fills its form, only from the `ActionSchema` dump, so a
+liaison never receives its internal notes: the one rule, in the one place (the schema), that
+`GET /api/v1/actions/{id}` answers with; the row itself never reaches the template.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import ActionStatus, CorrectiveAction, Country, ServiceEvent, StaffMember
-from service.api.common import get_or_404, paginate
 from service.auth import STAFF, access, require_principal
 from service.db import get_session
 from service.domain import actions
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
 from service.web import bp
 from service.web.forms import (
@@ -46,17 +46,9 @@ def actions_list() -> Any:
     """Corrective actions, soonest due first; by state, overdue (staff: and country)."""
     session = get_session()
     query, raw, errors = load_query(action_query, ("country", "status", "overdue"))
-    stmt = select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
-    if "country" in query:
-        stmt = stmt.where(CorrectiveAction.country_code == query["country"])
-    if "status" in query:
-        stmt = stmt.where(CorrectiveAction.status == query["status"])
     today = dt.datetime.now(dt.UTC).date()
-    if "overdue" in query:
-        late = actions.overdue(today)
-        stmt = stmt.where(late if query["overdue"] else sa.not_(late))
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = paginate(session, stmt, page)
+    rows = paginate(session, actions.actions_query(query, today=today), page)
     return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
                            statuses=STATUSES, today=today, **paging(page, PAGE_SIZE))
 
@@ -70,14 +62,15 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
     owners = [] if principal.is_liaison else [
         (str(m.id), m.name) for m in session.exec(select(StaffMember).order_by(StaffMember.name))]
     owner = session.get(StaffMember, row.owner_staff_id) if row.owner_staff_id else None
-    if form is None and principal.is_liaison:
-        form = {}  # a liaison gets no form: nothing of the action beyond the API's view
-    elif form is None:
-        form = {"status": row.status, "resolution": row.resolution or "", "due_on": row.due_on.isoformat(),
-                "owner_staff_id": str(row.owner_staff_id or ""), "internal_notes": row.internal_notes or ""}
+    if form is None:  # the form as the API shows the action to this caller
+        form = {"status": shown["status"], "resolution": shown["resolution"] or "",
+                "due_on": shown["due_on"], "owner_staff_id": str(shown["owner_staff_id"] or "")}
+        if "internal_notes" in shown:
+            form["internal_notes"] = shown["internal_notes"] or ""
     allowed = [row.status, *actions.TRANSITIONS[ActionStatus(row.status)]]
     country = session.get(Country, row.country_code)
-    return render_template("action.html", a=shown, row=row, tz=country.timezone if country else None,
+    return render_template("action.html", a=shown, opened_at=row.opened_at, closed_at=row.closed_at,
+                           tz=country.timezone if country else None,
                            event=event, owner=owner.name if owner else None,
                            form=form, errors=errors, owners=owners,
                            statuses=[s for s in STATUSES if s[0] in allowed],

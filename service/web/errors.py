@@ -10,13 +10,11 @@ import logging
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from service.db import ScopeViolation
-from service.domain.errors import DomainError
 from service.errors import database_failure
+from service.statuses import status_of
 from service.web import bp
 from service.web.account import safe_next
 from service.web.csrf import CsrfFailed
@@ -69,23 +67,11 @@ def error_page(exc: Exception) -> Any:
     if isinstance(exc, CsrfFailed) and request.endpoint == "web.login":
         flash("Your sign-in form had expired; please sign in again.", "error")
         return redirect(url_for("web.login", next=safe_next(request.form.get("next"))))
-    if isinstance(exc, HTTPException):
-        status = exc.code or 500
-    elif isinstance(exc, ScopeViolation):
-        status = 404
-    elif isinstance(exc, DomainError):
-        status = exc.status
-    elif isinstance(exc, StaleDataError):
-        status = 412
-    elif isinstance(exc, IntegrityError):
-        status = 409
-    elif isinstance(exc, DataError | OverflowError):  # a number past the database's range
-        status = 422
-    elif isinstance(exc, OperationalError):
-        status = database_failure(exc)[0]
-    else:
+    status = status_of(exc)  # the API's own map
+    if isinstance(exc, OperationalError):
+        status = database_failure(exc)[0]  # 503, or 507 for a full disk: one log line, no traceback
+    elif status == 500:
         log.exception("unhandled error on a page")
-        status = 500
     message = exc.description if isinstance(exc, CsrfFailed) else MESSAGES.get(status, "")
     title = TITLES.get(status, "Something went wrong")
     response = render_template("error.html", status=status, title=title, message=message)

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from service.db import get_session
 from service.domain.errors import DomainError
+from service.statuses import status_of
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 Errors = dict[str, list[str]]
@@ -115,7 +116,7 @@ def refused(err: ValidationError | DomainError) -> Refusal:
     get_session().rollback()
     if isinstance(err, ValidationError):
         return Refusal(flat_errors(err.messages_dict), 422, [])
-    return Refusal(domain_errors(err), err.status, err.extra.get("conflicts", []))
+    return Refusal(domain_errors(err), status_of(err), err.extra.get("conflicts", []))
 
 
 def stale_version(obj: Any, what: str, endpoint: str, **values: Any) -> Response | None:

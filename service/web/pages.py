@@ -9,11 +9,11 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 
 from models import utcnow
-from service.api.countries import country_or_404
 from service.auth import STAFF, access, require_principal
 from service.charts import trend_chart_svg
 from service.db import get_session
 from service.domain import dashboard
+from service.reads import country_or_404
 from service.schemas.dashboard import GlanceQuerySchema
 from service.web import bp
 
@@ -25,7 +25,9 @@ COLUMNS = [  # (sort key, heading) of the countries table
 
 
 def _render_overview(code: str) -> str:
-    overview = dashboard.country_overview(session=get_session(), country_code=code, now=utcnow())
+    session = get_session()
+    country = country_or_404(session, code)  # held while the page renders: the layout's name
+    overview = dashboard.country_overview(session=session, country=country, now=utcnow())
     # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
     chart = Markup(trend_chart_svg(overview["satisfaction"]["by_month"]))  # noqa: S704
     return render_template("overview.html", o=overview, chart=chart)
@@ -55,5 +57,4 @@ def countries() -> Any:
 @bp.get("/countries/<code>")
 def country(code: str) -> Any:
     """One country's overview, as its liaison sees it (a liaison sees only their own)."""
-    found = country_or_404(get_session(), code)
-    return _render_overview(found.code)
+    return _render_overview(code)

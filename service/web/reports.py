@@ -7,14 +7,13 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
-from sqlmodel import col, select
 
-from models import Report, ReportKind
-from service.api.common import paginate
+from models import ReportKind
 from service.auth import STAFF, access, require_principal
 from service.db import get_engine, get_session
 from service.domain import periods, reports
 from service.domain.errors import DomainError
+from service.reads import paginate
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema
 from service.web import bp
 from service.web.filters import label
@@ -36,12 +35,8 @@ PAGE_SIZE = 25
 def _render(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
     session = get_session()
     query, raw, filter_errors = load_query(report_query, ("country", "period", "kind"))
-    stmt = select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key)
-    for key, column in (("country", Report.country_code), ("period", Report.period), ("kind", Report.kind)):
-        if key in query:
-            stmt = stmt.where(column == query[key])
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = paginate(session, stmt, page)
+    rows = paginate(session, reports.reports_query(query), page)
     return render_template(
         "reports.html", rows=rows, filters=raw, filter_errors=filter_errors, form=form, errors=errors,
         choices=choices(session), kinds=[(k.value, label(k.value)) for k in ReportKind],

@@ -7,14 +7,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
-from sqlmodel import select
 
 from models import Country, RequestStatus, ServiceRequest
-from service.api.common import get_or_404, paginate
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain import requests
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.services import DeclineSchema, RequestAcceptSchema, RequestQuerySchema, RequestSchema
 from service.web import bp
 from service.web.forms import (
@@ -40,12 +39,8 @@ FORM_FIELDS = ("country", "kind", "system_id", "wished_from", "wished_to", "desc
 def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
     session = get_session()
     query, raw, filter_errors = load_query(request_query, ("status", "country"))
-    stmt = select(ServiceRequest).order_by(ServiceRequest.id.desc())
-    for key, column in (("status", ServiceRequest.status), ("country", ServiceRequest.country_code)):
-        if key in query:
-            stmt = stmt.where(column == query[key])
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = paginate(session, stmt, page)
+    rows = paginate(session, requests.requests_query(query), page)
     return render_template(
         "requests.html", rows=rows, form=form, errors=errors, filters=raw, filter_errors=filter_errors,
         choices=choices(session), systems=system_codes(session), offered=offered_systems(session),

@@ -21,12 +21,11 @@ from models import (
     Survey,
     WeaponSystem,
 )
-from service.api.common import get_or_404, paginate
-from service.api.events import FILTERS
 from service.auth import STAFF, access, current_principal
 from service.db import get_session
 from service.domain import periods, registry, services
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.services import EventQuerySchema, TransitionSchema
 from service.web import bp
 from service.web.filters import label
@@ -85,18 +84,6 @@ def load_query(schema: Any, names: tuple[str, ...]) -> tuple[dict[str, Any], dic
             return {}, raw, errors
 
 
-def _filtered(query: dict[str, Any]) -> Any:
-    stmt = select(ServiceEvent)
-    for key, column in FILTERS:  # the API's own filters
-        if key in query:
-            stmt = stmt.where(column == query[key])
-    if "from_" in query:
-        stmt = stmt.where(ServiceEvent.ends_at > query["from_"])
-    if "to" in query:
-        stmt = stmt.where(ServiceEvent.starts_at < query["to"])
-    return stmt
-
-
 def offered_systems(session: Session) -> list[tuple[Any, Any]]:
     """The systems a request or a new service may name: the country's contracted ones.
 
@@ -123,8 +110,8 @@ def services_list() -> Any:
     session = get_session()
     query, raw, errors = load_query(event_query, QUERY_FIELDS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    stmt = _filtered(query).order_by(ServiceEvent.starts_at, ServiceEvent.id)
-    events = services.with_assignments(session=session, events=paginate(session, stmt, page))
+    events = services.with_assignments(
+        session=session, events=paginate(session, services.events_query(query), page))
     return render_template("services.html", events=events, filters=raw, errors=errors,
                            choices=choices(session), systems=system_codes(session), **paging(page, PAGE_SIZE))
 
@@ -146,8 +133,8 @@ def services_calendar() -> Any:
     weeks = month_grid(month)
     start = dt.datetime.combine(weeks[0][0], dt.time(), dt.UTC) - dt.timedelta(days=1)
     end = dt.datetime.combine(weeks[-1][-1], dt.time(), dt.UTC) + dt.timedelta(days=2)
-    stmt = (_filtered(query).where(ServiceEvent.ends_at > start, ServiceEvent.starts_at < end)
-            .order_by(ServiceEvent.starts_at, ServiceEvent.id).limit(CALENDAR_LIMIT))
+    stmt = services.events_query(query).where(ServiceEvent.ends_at > start,
+                                              ServiceEvent.starts_at < end).limit(CALENDAR_LIMIT)
     days: dict[dt.date, list[ServiceEvent]] = {}
     found = list(session.exec(stmt))
     for event in found:

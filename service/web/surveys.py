@@ -15,11 +15,11 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
-from service.api.common import get_or_404, paginate
 from service.auth import access, require_principal
 from service.db import ACTOR_KEY, get_session
 from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
+from service.reads import get_or_404, paginate
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
 from service.web.forms import Errors, number, page_number, paging, refused
@@ -117,12 +117,8 @@ def surveys_list() -> Any:
     """Surveys, newest first, by state (staff: and country), with their links and answers."""
     session = get_session()
     query, raw, errors = load_query(survey_query, ("country", "status"))
-    stmt = select(Survey).order_by(Survey.sent_at.desc(), Survey.id.desc())  # type: ignore[attr-defined]
-    for key, column in (("country", Survey.country_code), ("status", Survey.status)):
-        if key in query:
-            stmt = stmt.where(column == query[key])
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = surveys.describe(session=session, surveys=paginate(session, stmt, page))
+    rows = surveys.describe(session=session, surveys=paginate(session, surveys.surveys_query(query), page))
     return render_template("surveys.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
                            statuses=[(s.value, s.value.capitalize()) for s in SurveyStatus],
                            **paging(page, PAGE_SIZE))

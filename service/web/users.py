@@ -10,12 +10,13 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Country, Role, User
-from service.api.common import get_or_404, paginate
 from service.auth import ADMIN, access
 from service.db import get_session
 from service.domain import identity
 from service.domain.errors import DomainError
+from service.reads import get_or_404, paginate
 from service.schemas.identity import UserSchema, UserUpdateSchema
+from service.statuses import status_of
 from service.web import bp
 from service.web.forms import page_number
 
@@ -54,7 +55,7 @@ def users() -> Any:
         return _render(form, err.messages_dict, 422)  # type: ignore[arg-type]
     except DomainError as err:
         get_session().rollback()
-        return _render(form, err.errors or {"_": [err.message]}, err.status)
+        return _render(form, err.errors or {"_": [err.message]}, status_of(err))
     flash(f"User {user.email} created.", "success")
     return redirect(url_for("web.users"))
 
