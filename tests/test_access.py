@@ -38,6 +38,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "token": world.ids["survey_token_NO"],  # a token opens its one survey to anyone holding it
         "report_id": world.ids["report_NO"],
         **factories.norway_services(world),
+        **factories.norway_deficiency(world),
     }
 
 
@@ -46,6 +47,10 @@ LIAISON_WRITES: dict[str, Any] = {
     "surveys.SurveyResponseItem": {"overall": 5, "recommend": 10},
     "requests.Requests": {"country": "NO", "kind": "trial_run", "system_id": 1,
                           "wished_from": "2030-01-01", "wished_to": "2030-01-31"},
+    "deficiencies.Deficiencies": {"country": "NO", "system_id": 1, "unit_ids": [1],
+                                  "category": "quality", "severity": "minor", "title": "t",
+                                  "description": "d"},
+    "deficiencies.DeficiencyTransition": {"status": "withdrawn"},
 }
 PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate"}  # acts on the caller alone (tests/test_calendar.py)

@@ -11,6 +11,7 @@ from service.api import (
     calendar,
     contracts,
     countries,
+    deficiencies,
     events,
     health,
     me,
@@ -34,6 +35,7 @@ BLUEPRINTS = [
     reports.blp,
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
+BLUEPRINTS += [deficiencies.blp]
 
 api = KSustainApi()
 

@@ -1,0 +1,93 @@
+"""Deficiency reports: file, list, read, correct and move along their lifecycle (SPEC §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from models import DeficiencyReport
+from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
+from service.auth import EVERYONE, STAFF, access, current_principal, require_principal
+from service.db import get_session
+from service.domain.deficiencies import filing, lifecycle, queries
+from service.domain.deficiencies.queries import ReportOut
+from service.schemas.deficiencies import (
+    DeficiencyCreateSchema,
+    DeficiencyQuerySchema,
+    DeficiencySchema,
+    DeficiencyTransitionSchema,
+    DeficiencyUpdateSchema,
+)
+
+blp = Blueprint("deficiencies", __name__, url_prefix="/deficiencies",
+                description="Deficiency reports about delivered units")
+
+
+def _out(report: DeficiencyReport) -> ReportOut:
+    out = queries.with_units(session=get_session(), reports=[report])[0]
+    out.allowed = lifecycle.allowed(report, current_principal(), out.now)
+    return out
+
+
+@blp.route("")
+class Deficiencies(MethodView):
+    @blp.arguments(DeficiencyQuerySchema, location="query")
+    @blp.response(200, DeficiencySchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List reports, newest first; filter by country, system, unit, status, severity,
+        category, overdue and submission time."""
+        session = get_session()
+        reports = paginate(session, queries.list_statement(query), pagination_parameters)
+        principal = current_principal()
+        out = queries.with_units(session=session, reports=reports)
+        for item in out:
+            item.allowed = lifecycle.allowed(item.report, principal, item.now)
+        return out
+
+    @access(*EVERYONE)
+    @blp.arguments(DeficiencyCreateSchema)
+    @blp.response(201, DeficiencySchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """File a report (a liaison: for their own country's units; staff: name the country)."""
+        report = filing.file_report(session=get_session(), data=data, actor=require_principal())
+        body, status, headers = with_etag(_out(report), 201)
+        headers["Location"] = f"/api/v1/deficiencies/{report.id}"
+        return body, status, headers
+
+
+@blp.route("/<int:deficiency_id>")
+class DeficiencyItem(MethodView):
+    @blp.response(200, DeficiencySchema)
+    def get(self, deficiency_id: int) -> Any:
+        """One report with its units, due times and the moves you may make."""
+        return with_etag(_out(get_or_404(get_session(), DeficiencyReport, deficiency_id)))
+
+    @access(*STAFF)
+    @blp.arguments(DeficiencyUpdateSchema)
+    @blp.response(200, DeficiencySchema)
+    def patch(self, changes: dict[str, Any], deficiency_id: int) -> Any:
+        """Correct a report's category, severity (its due times follow), title, description or
+        time of occurrence (needs If-Match)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        check_if_match(report)
+        return with_etag(_out(filing.update_report(session=session, report=report, changes=changes)))
+
+
+@blp.route("/<int:deficiency_id>/transition")
+class DeficiencyTransition(MethodView):
+    @access(*EVERYONE)
+    @blp.arguments(DeficiencyTransitionSchema)
+    @blp.response(200, DeficiencySchema)
+    @blp.alt_response(409, description="not allowed now, or not for you; `allowed` lists your moves")
+    def post(self, data: dict[str, Any], deficiency_id: int) -> Any:
+        """Move the report along its lifecycle (needs If-Match; resolving needs a disposition
+        and a resolution)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        check_if_match(report)
+        return with_etag(_out(lifecycle.transition(session=session, report=report,
+                                                   actor=require_principal(), **data)))

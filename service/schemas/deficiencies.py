@@ -1,0 +1,80 @@
+"""Schemas for deficiency reports, their transitions, messages, attachments and SLA targets."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from models import DeficiencyCategory, DeficiencyStatus, Disposition, Severity, UnitStatus
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.services import DateOrDateTime, EventUnitSchema
+
+
+class DeficiencyCreateSchema(Base):
+    country = CountryCode(attribute="country_code",
+                          metadata={"description": "a liaison's own country by default; staff give it"})
+    system_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    unit_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True,
+                           validate=validate.Length(min=1, max=50))
+    category = choice(DeficiencyCategory, required=True)
+    severity = choice(Severity, metadata={"description": "required, except for safety (always critical)"})
+    title = text(200)
+    description = text(8000)
+    occurred_at = AwareDateTime(allow_none=True)
+
+
+class DeficiencyUpdateSchema(Base):
+    category = choice(DeficiencyCategory)
+    severity = choice(Severity)
+    title = text(200, required=False)
+    description = text(8000, required=False)
+    occurred_at = AwareDateTime(allow_none=True)
+
+
+class DeficiencySchema(VersionedSchema):
+    id = fields.Integer()
+    number = fields.String()
+    country = fields.String(attribute="country_code")
+    system_id = fields.Integer()
+    units = fields.List(fields.Nested(EventUnitSchema))
+    category = fields.String()
+    severity = fields.String()
+    title = fields.String()
+    description = fields.String()
+    occurred_at = AwareDateTime(allow_none=True)
+    status = fields.String()
+    disposition = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    reopened = fields.Boolean()
+    filed_by = fields.Integer(allow_none=True)
+    submitted_at = AwareDateTime()
+    acknowledged_at = AwareDateTime(allow_none=True)
+    resolved_at = AwareDateTime(allow_none=True)
+    closed_at = AwareDateTime(allow_none=True)
+    acknowledge_due_at = AwareDateTime()
+    resolve_due_at = AwareDateTime()
+    paused = fields.Boolean(metadata={"description": "awaiting the buyer: the SLA clock is stopped"})
+    overdue = fields.Boolean()
+    allowed = fields.List(fields.String(), metadata={"description": "the moves you may make now"})
+    updated_at = AwareDateTime()
+
+
+class DeficiencyQuerySchema(Base):
+    country = CountryCode()
+    system = fields.Integer()
+    unit = fields.Integer()
+    status = choice(DeficiencyStatus)
+    severity = choice(Severity)
+    category = choice(DeficiencyCategory)
+    overdue = fields.Boolean()
+    from_ = DateOrDateTime(data_key="from", metadata={"description": "submitted at or after this"})
+    to = DateOrDateTime(metadata={"description": "submitted before this"})
+
+
+class DeficiencyTransitionSchema(Base):
+    status = choice(DeficiencyStatus, required=True)
+    reason = text(1000, required=False)
+    disposition = choice(Disposition, metadata={"description": "when resolving"})
+    resolution = text(4000, required=False, metadata={"description": "when resolving"})
+    unit_status = choice(UnitStatus, metadata={
+        "description": "staff: the units' new status (resolving as repaired or replaced returns "
+                       "them to operational unless given)"})
