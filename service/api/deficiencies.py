@@ -11,7 +11,7 @@ from models import DeficiencyReport
 from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
 from service.auth import EVERYONE, STAFF, access, current_principal, require_principal
 from service.db import get_session
-from service.domain.deficiencies import filing, lifecycle, queries
+from service.domain.deficiencies import conversation, filing, lifecycle, queries
 from service.domain.deficiencies.queries import ReportOut
 from service.schemas.deficiencies import (
     DeficiencyCreateSchema,
@@ -19,6 +19,7 @@ from service.schemas.deficiencies import (
     DeficiencySchema,
     DeficiencyTransitionSchema,
     DeficiencyUpdateSchema,
+    MessageSchema,
 )
 
 blp = Blueprint("deficiencies", __name__, url_prefix="/deficiencies",
@@ -91,3 +92,22 @@ class DeficiencyTransition(MethodView):
         check_if_match(report)
         return with_etag(_out(lifecycle.transition(session=session, report=report,
                                                    actor=require_principal(), **data)))
+
+
+@blp.route("/<int:deficiency_id>/messages")
+class DeficiencyMessages(MethodView):
+    @blp.response(200, MessageSchema(many=True))
+    def get(self, deficiency_id: int) -> Any:
+        """The report's conversation, oldest first (staff also see the internal notes)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        return conversation.messages(session=session, report=report)
+
+    @access(*EVERYONE)
+    @blp.arguments(MessageSchema)
+    @blp.response(201, MessageSchema)
+    def post(self, data: dict[str, Any], deficiency_id: int) -> Any:
+        """Write to the other side (staff: or an internal note, `internal: true`)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        return conversation.post(session=session, report=report, actor=require_principal(), **data)

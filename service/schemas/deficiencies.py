@@ -78,3 +78,14 @@ class DeficiencyTransitionSchema(Base):
     unit_status = choice(UnitStatus, metadata={
         "description": "staff: the units' new status (resolving as repaired or replaced returns "
                        "them to operational unless given)"})
+
+
+class MessageSchema(Base):
+    id = fields.Integer(dump_only=True)
+    report_id = fields.Integer(dump_only=True)
+    body = text(8000)
+    internal = fields.Boolean(load_default=False,
+                              metadata={"description": "a staff-only note the buyer never sees"})
+    author_id = fields.Integer(dump_only=True, allow_none=True)
+    author_name = fields.String(dump_only=True)
+    created_at = AwareDateTime(dump_only=True)
