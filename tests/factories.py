@@ -465,8 +465,22 @@ def add_deficiency(engine: sa.Engine, world: World, *, who: str = "pl", country:
 
 
 def norway_deficiency(world: World) -> dict[str, Any]:
-    """Norway's deficiency report (once per world), for the access matrix."""
+    """Norway's deficiency report with a message, an internal note and an attachment (once per
+    world), for the access matrix."""
+    from models import DeficiencyReport, User
+    from service.auth import principal_for_user
+    from service.domain.deficiencies import attachments, conversation
+
     if "deficiency_NO" not in world.ids:
-        world.ids["deficiency_NO"] = add_deficiency(world.engine, world, who="no",
-                                                    title="Oslo range recoil fault")
-    return {"deficiency_id": world.ids["deficiency_NO"]}
+        rid = add_deficiency(world.engine, world, who="no", title="Oslo range recoil fault")
+        with session_scope(world.engine) as s:
+            report = s.get(DeficiencyReport, rid)
+            staff = principal_for_user(s.get(User, world.ids["user_staff"]))
+            conversation.post(session=s, report=report, actor=staff, body="Oslo range: send photos")
+            conversation.post(session=s, report=report, actor=staff, internal=True,
+                              body="Norway internal note: supplier at fault")
+            attachment = attachments.attach(session=s, report=report, actor=staff,
+                                            filename="Oslo-range.pdf", data=b"%PDF-1.7 Norway\n")
+        world.ids.update(deficiency_NO=rid, deficiency_attachment_NO=attachment.id)
+    return {"deficiency_id": world.ids["deficiency_NO"],
+            "attachment_id": world.ids["deficiency_attachment_NO"]}

@@ -8,6 +8,7 @@ and by a liaison trying to write.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -51,7 +52,11 @@ LIAISON_WRITES: dict[str, Any] = {
                                   "category": "quality", "severity": "minor", "title": "t",
                                   "description": "d"},
     "deficiencies.DeficiencyTransition": {"status": "withdrawn"},
+    "deficiencies.DeficiencyMessages": {"body": "hello"},
 }
+# Routes a liaison may upload to (multipart), with a valid file.
+LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
+    "file": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "scan.pdf")}}
 PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate"}  # acts on the caller alone (tests/test_calendar.py)
 
@@ -140,8 +145,10 @@ def test_a_liaison_cannot_write_registry_or_other_countries(app, client, world, 
     for endpoint, method, rule in _routes(app):
         if method == "GET" or endpoint in PUBLIC or endpoint in OWN_ACCOUNT_WRITES:
             continue
-        body = LIAISON_WRITES.get(endpoint, {})
-        r = client.open(_url(rule, params), method=method, json=body,
+        upload = LIAISON_UPLOADS.get(endpoint)
+        body: dict[str, Any] = ({"data": upload(), "content_type": "multipart/form-data"} if upload
+                                else {"json": LIAISON_WRITES.get(endpoint, {})})
+        r = client.open(_url(rule, params), method=method, **body,
                         headers=world.headers("pl", **{"If-Match": "*"}))
         assert r.status_code in (403, 404), (method, rule, r.status_code, r.get_json())
     assert _counts(engine) == before

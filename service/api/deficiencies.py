@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
-from models import DeficiencyReport
+from models import DeficiencyAttachment, DeficiencyReport
 from service.api.common import PAGE, check_if_match, get_or_404, paginate, with_etag
 from service.auth import EVERYONE, STAFF, access, current_principal, require_principal
 from service.db import get_session
-from service.domain.deficiencies import conversation, filing, lifecycle, queries
+from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.deficiencies.queries import ReportOut
 from service.schemas.deficiencies import (
+    AttachmentSchema,
     DeficiencyCreateSchema,
     DeficiencyQuerySchema,
     DeficiencySchema,
     DeficiencyTransitionSchema,
     DeficiencyUpdateSchema,
     MessageSchema,
+    UploadSchema,
 )
 
 blp = Blueprint("deficiencies", __name__, url_prefix="/deficiencies",
@@ -111,3 +116,60 @@ class DeficiencyMessages(MethodView):
         session = get_session()
         report = get_or_404(session, DeficiencyReport, deficiency_id)
         return conversation.post(session=session, report=report, actor=require_principal(), **data)
+
+
+UPLOAD_LIMIT = attachments.MAX_BYTES + 64 * 1024  # one file and its multipart envelope
+
+
+def body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let this view read a body of up to `limit` bytes (MAX_CONTENT_LENGTH elsewhere)."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            request.max_content_length = limit  # Flask reads the body only after this
+            return view(*args, **kwargs)
+        return limited
+    return decorate
+
+
+@blp.route("/<int:deficiency_id>/attachments")
+class DeficiencyAttachments(MethodView):
+    @blp.response(200, AttachmentSchema(many=True))
+    def get(self, deficiency_id: int) -> Any:
+        """The report's attachments (their metadata; each file at its own URL)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        return attachments.listing(session=session, report=report)
+
+    @access(*EVERYONE)
+    @body_limit(UPLOAD_LIMIT)
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(201, AttachmentSchema)
+    @blp.alt_response(413, description="larger than 10 MiB")
+    def post(self, files: dict[str, Any], deficiency_id: int) -> Any:
+        """Attach a photo or PDF (multipart, field `file`; at most 10 per report, 10 MiB each)."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        upload = files["file"]
+        return attachments.attach(session=session, report=report, actor=require_principal(),
+                                  filename=upload.filename or "", data=upload.read())
+
+
+@blp.route("/<int:deficiency_id>/attachments/<int:attachment_id>")
+class DeficiencyAttachmentFile(MethodView):
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream",
+                  description="The file, as an attachment, with the type read from its content")
+    def get(self, deficiency_id: int, attachment_id: int) -> Any:
+        """Download one attachment."""
+        session = get_session()
+        report = get_or_404(session, DeficiencyReport, deficiency_id)
+        attachment = get_or_404(session, DeficiencyAttachment, attachment_id)
+        if attachment.report_id != report.id:
+            abort(404, message=f"DeficiencyAttachment {attachment_id} not found")
+        response = current_app.response_class(
+            attachments.content(session=session, attachment=attachment),
+            mimetype=attachment.content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from models import DeficiencyCategory, DeficiencyStatus, Disposition, Severity, UnitStatus
@@ -89,3 +90,18 @@ class MessageSchema(Base):
     author_id = fields.Integer(dump_only=True, allow_none=True)
     author_name = fields.String(dump_only=True)
     created_at = AwareDateTime(dump_only=True)
+
+
+class UploadSchema(Base):
+    file = Upload(required=True, metadata={"description": "a photo (PNG, JPEG, GIF, WebP) or a PDF"})
+
+
+class AttachmentSchema(Base):
+    id = fields.Integer()
+    report_id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String(metadata={"description": "read from the content"})
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.Integer(allow_none=True)
+    created_at = AwareDateTime()
