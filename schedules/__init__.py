@@ -48,6 +48,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-surveys", func="schedules.surveys:run",
             cron={"hour": "5", "minute": "30"},
             name="Survey invitations, reminders, expiry; overdue corrective actions"),
+    JobSpec(id="daily-deficiencies", func="schedules.deficiencies:run",
+            cron={"hour": "5", "minute": "45"},
+            name="Deficiency reports past a due time; resolutions unanswered for 30 days closed"),
 ]
 
 

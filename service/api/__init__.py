@@ -20,6 +20,7 @@ from service.api import (
     reports,
     requests,
     satisfaction,
+    sla,
     staff,
     survey_templates,
     surveys,
@@ -35,7 +36,7 @@ BLUEPRINTS = [
     reports.blp,
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
-BLUEPRINTS += [deficiencies.blp]
+BLUEPRINTS += [deficiencies.blp, sla.blp]
 
 api = KSustainApi()
 

@@ -105,3 +105,23 @@ class AttachmentSchema(Base):
     sha256 = fields.String()
     uploaded_by = fields.Integer(allow_none=True)
     created_at = AwareDateTime()
+
+
+def _hours() -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=24 * 365))
+
+
+def _days() -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=3650))
+
+
+class SlaSchema(VersionedSchema):
+    country = fields.String(attribute="country_code", dump_only=True)
+    critical_acknowledge_hours = _hours()
+    critical_resolve_days = _days()
+    major_acknowledge_hours = _hours()
+    major_resolve_days = _days()
+    minor_acknowledge_hours = _hours()
+    minor_resolve_days = _days()
+    availability_target = fields.Float(validate=validate.Range(min=0, max=100),
+                                       metadata={"description": "percent of unit-days operational"})
