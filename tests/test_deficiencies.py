@@ -260,3 +260,20 @@ def test_a_resolution_nobody_answers_closes_itself_after_30_days(client, world, 
     with session_scope(engine) as s:
         assert lifecycle.auto_close(session=s, now=now + dt.timedelta(days=31)) == [rid]
     assert client.get(f"{API}/{rid}", headers=world.headers("pl")).get_json()["status"] == "closed"
+
+
+def test_a_units_history_holds_its_status_changes_reports_and_services(client, world):
+    unit = world.ids["unit_PL"]
+    rid = factories.add_deficiency(world.engine, world)
+    url = f"/api/v1/units/{unit}"
+    version = client.get(url, headers=world.headers("staff")).get_json()["version"]
+    r = client.patch(url, json={"status": "non_operational", "status_reason": "engine fire"},
+                     headers=world.headers("staff", **{"If-Match": str(version)}))
+    assert r.status_code == 200
+    life = client.get(f"{url}/history", headers=world.headers("pl")).get_json()
+    assert [(c["from_status"], c["to_status"], c["reason"]) for c in life["status_changes"]] == [
+        (None, "operational", "delivered"), ("operational", "non_operational", "engine fire")]
+    assert life["status_changes"][0]["at"].startswith("2024-01-01")
+    assert [d["id"] for d in life["deficiencies"]] == [rid] and life["services"] == []
+    assert client.get(f"/api/v1/units/{world.ids['unit_NO']}/history",
+                      headers=world.headers("pl")).status_code == 404

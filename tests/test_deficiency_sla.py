@@ -22,7 +22,8 @@ def test_defaults_and_staff_change_them(client, world):
     assert client.get("/api/v1/countries/NO/sla", headers=world.headers("pl")).status_code == 404
     assert client.put(SLA, json={"critical_acknowledge_hours": 12},
                       headers=world.headers("pl", **{"If-Match": "*"})).status_code == 403
-    r = client.put(SLA, json={"critical_acknowledge_hours": 0}, headers=world.headers("staff", **{"If-Match": "*"}))
+    r = client.put(SLA, json={"critical_acknowledge_hours": 0},
+                   headers=world.headers("staff", **{"If-Match": "*"}))
     assert r.status_code == 422 and "critical_acknowledge_hours" in r.get_json()["errors"]["json"]
     r = client.put(SLA, json={"critical_acknowledge_hours": 12}, headers=world.headers("staff"))
     assert r.status_code == 428

@@ -25,6 +25,7 @@ from service.api import (
     survey_templates,
     surveys,
     systems,
+    unit_history,
     units,
     users,
 )
@@ -36,7 +37,7 @@ BLUEPRINTS = [
     reports.blp,
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
-BLUEPRINTS += [deficiencies.blp, sla.blp]
+BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp]
 
 api = KSustainApi()
 

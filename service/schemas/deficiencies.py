@@ -125,3 +125,39 @@ class SlaSchema(VersionedSchema):
     minor_resolve_days = _days()
     availability_target = fields.Float(validate=validate.Range(min=0, max=100),
                                        metadata={"description": "percent of unit-days operational"})
+
+
+class StatusChangeSchema(Base):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    at = AwareDateTime()
+    by = fields.String(attribute="by_label")
+    reason = fields.String(allow_none=True)
+    report_id = fields.Integer(allow_none=True)
+    replacement_serial = fields.String(allow_none=True)
+
+
+class UnitReportSchema(Base):
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    submitted_at = AwareDateTime()
+    resolved_at = AwareDateTime(allow_none=True)
+
+
+class UnitServiceSchema(Base):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    status = fields.String()
+    starts_at = AwareDateTime()
+    ends_at = AwareDateTime()
+
+
+class UnitHistorySchema(Base):
+    status_changes = fields.List(fields.Nested(StatusChangeSchema))
+    deficiencies = fields.List(fields.Nested(UnitReportSchema))
+    services = fields.List(fields.Nested(UnitServiceSchema))

@@ -4,10 +4,19 @@ writes the row that availability and MTTR are computed from."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from models import Unit, UnitStatusChange, utcnow
+from models import (
+    DeficiencyReport,
+    DeficiencyUnit,
+    EventUnit,
+    ServiceEvent,
+    Unit,
+    UnitStatusChange,
+    utcnow,
+)
 from service.db import ACTOR_KEY
 
 
@@ -39,3 +48,19 @@ def _write(session: Session, unit: Unit, before: str | None, at: dt.datetime, *,
         unit_id=unit.id or 0, country_code=unit.country_code, system_id=unit.system_id,
         from_status=before, to_status=str(unit.status), at=at, by_user_id=user_id, by_label=label,
         reason=reason, report_id=report_id, replacement_serial=replacement_serial))
+
+
+def unit_life(*, session: Session, unit: Unit) -> dict[str, list[Any]]:
+    """The unit's whole life: status changes, deficiency reports, services it was used in
+    (three queries, oldest first)."""
+    changes = session.exec(select(UnitStatusChange).where(UnitStatusChange.unit_id == unit.id)
+                           .order_by(col(UnitStatusChange.at), col(UnitStatusChange.id))).all()
+    reports = session.exec(select(DeficiencyReport)
+                           .join(DeficiencyUnit, col(DeficiencyUnit.report_id) == DeficiencyReport.id)
+                           .where(DeficiencyUnit.unit_id == unit.id)
+                           .order_by(col(DeficiencyReport.submitted_at))).all()
+    services = session.exec(select(ServiceEvent)
+                            .join(EventUnit, col(EventUnit.event_id) == ServiceEvent.id)
+                            .where(EventUnit.unit_id == unit.id)
+                            .order_by(col(ServiceEvent.starts_at))).all()
+    return {"status_changes": list(changes), "deficiencies": list(reports), "services": list(services)}
