@@ -17,6 +17,7 @@ from service.api import (
     me,
     notifications,
     public_surveys,
+    readiness,
     reports,
     requests,
     satisfaction,
@@ -37,7 +38,7 @@ BLUEPRINTS = [
     reports.blp,
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
-BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp]
+BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
 
 api = KSustainApi()
 

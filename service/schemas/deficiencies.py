@@ -6,8 +6,17 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from models import DeficiencyCategory, DeficiencyStatus, Disposition, Severity, UnitStatus
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import (
+    AwareDateTime,
+    Base,
+    CountryCode,
+    VersionedSchema,
+    choice,
+    period_field,
+    text,
+)
 from service.schemas.services import DateOrDateTime, EventUnitSchema
+from service.schemas.surveys import SatisfactionQuerySchema
 
 
 class DeficiencyCreateSchema(Base):
@@ -161,3 +170,39 @@ class UnitHistorySchema(Base):
     status_changes = fields.List(fields.Nested(StatusChangeSchema))
     deficiencies = fields.List(fields.Nested(UnitReportSchema))
     services = fields.List(fields.Nested(UnitServiceSchema))
+
+
+class ReadinessQuerySchema(Base):
+    country = CountryCode()
+    system = fields.Integer(validate=validate.Range(min=1))
+    period_from = period_field(data_key="from",
+                               metadata={"description": "YYYY-MM; default 11 months before `to`"})
+    period_to = period_field(data_key="to", metadata={"description": "YYYY-MM; default the current month"})
+
+    _ordered = SatisfactionQuerySchema._ordered
+
+
+class ReadinessRowSchema(Base):
+    country = fields.String()
+    system_id = fields.Integer()
+    system_code = fields.String(allow_none=True)
+    period = fields.String()
+    availability = fields.Float(allow_none=True, metadata={
+        "description": "percent of delivered unit-days operational; null: no unit delivered yet"})
+    availability_target = fields.Float()
+    under_target = fields.Boolean()
+    unit_days = fields.Float()
+    mttr_hours = fields.Float(allow_none=True, metadata={"description": "for returns in the month"})
+    repairs = fields.Integer(metadata={"description": "returns to operational in the month"})
+    units_down = fields.Integer(metadata={"description": "not operational at the month's end"})
+    reports_opened = fields.Integer()
+    reports_resolved = fields.Integer()
+    reports_overdue = fields.Integer(metadata={"description": "resolution due in the month and missed"})
+    acknowledged_on_time = fields.Float(allow_none=True, metadata={"description": "percent"})
+    resolved_on_time = fields.Float(allow_none=True, metadata={"description": "percent"})
+
+
+class ReadinessSchema(Base):
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+    rows = fields.List(fields.Nested(ReadinessRowSchema))
