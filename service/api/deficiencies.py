@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -16,6 +14,7 @@ from service.auth import EVERYONE, STAFF, access, current_principal, require_pri
 from service.db import get_session
 from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.deficiencies.queries import ReportOut
+from service.limits import body_limit
 from service.schemas.deficiencies import (
     AttachmentSchema,
     DeficiencyCreateSchema,
@@ -119,17 +118,6 @@ class DeficiencyMessages(MethodView):
 
 
 UPLOAD_LIMIT = attachments.MAX_BYTES + 64 * 1024  # one file and its multipart envelope
-
-
-def body_limit(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Let this view read a body of up to `limit` bytes (MAX_CONTENT_LENGTH elsewhere)."""
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def limited(*args: Any, **kwargs: Any) -> Any:
-            request.max_content_length = limit  # Flask reads the body only after this
-            return view(*args, **kwargs)
-        return limited
-    return decorate
 
 
 @blp.route("/<int:deficiency_id>/attachments")

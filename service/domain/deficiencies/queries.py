@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import DeficiencyReport, DeficiencyUnit, Unit, utcnow
+from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.domain.deficiencies import sla
 
 FILTERS = (("country", DeficiencyReport.country_code), ("system", DeficiencyReport.system_id),
@@ -72,3 +73,19 @@ def with_units(*, session: Session, reports: Sequence[DeficiencyReport],
     ):
         out[report_id].units.append({"id": uid, "serial": serial})
     return list(out.values())
+
+
+def queue_statement() -> Any:
+    """Open reports across countries by their next due time (so overdue first); paused last."""
+    r = DeficiencyReport
+    due = sa.case((col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at)), else_=col(r.resolve_due_at))
+    paused = sa.case((col(r.paused_since).is_(None), 0), else_=1)
+    return (select(r).where(col(r.status).in_(OPEN_DEFICIENCY_STATES))
+            .order_by(paused, due, col(r.id)))
+
+
+def next_due(report: DeficiencyReport) -> dt.datetime | None:
+    """The due time the clock runs toward now (None: paused or no longer open)."""
+    if report.status not in OPEN_DEFICIENCY_STATES or report.paused_since is not None:
+        return None
+    return report.acknowledge_due_at if report.acknowledged_at is None else report.resolve_due_at
