@@ -277,3 +277,21 @@ def test_a_units_history_holds_its_status_changes_reports_and_services(client, w
     assert [d["id"] for d in life["deficiencies"]] == [rid] and life["services"] == []
     assert client.get(f"/api/v1/units/{world.ids['unit_NO']}/history",
                       headers=world.headers("pl")).status_code == 404
+
+
+def test_a_replaced_unit_records_its_replacements_serial(client, world):
+    rid = factories.add_deficiency(world.engine, world)
+    _move(client, world, rid, "acknowledged", unit_status="non_operational")
+    _move(client, world, rid, "investigating")
+    r = _move(client, world, rid, "acknowledged", replacement_serial="K9-PL-NEW")
+    assert r.status_code == 409
+    r = _move(client, world, rid, "resolved", disposition="repaired", resolution="ok",
+              replacement_serial="K9-PL-NEW")
+    assert r.status_code == 422 and "replacement_serial" in r.get_json()["errors"]
+    r = _move(client, world, rid, "resolved", disposition="replaced", resolution="New hull delivered",
+              replacement_serial="K9-PL-NEW")
+    assert r.status_code == 200
+    life = client.get(f"/api/v1/units/{world.ids['unit_PL']}/history", headers=world.headers("pl"))
+    last = life.get_json()["status_changes"][-1]
+    assert (last["to_status"], last["replacement_serial"], last["report_id"]) == (
+        "operational", "K9-PL-NEW", rid)

@@ -88,6 +88,8 @@ class DeficiencyTransitionSchema(Base):
     unit_status = choice(UnitStatus, metadata={
         "description": "staff: the units' new status (resolving as repaired or replaced returns "
                        "them to operational unless given)"})
+    replacement_serial = text(64, required=False, metadata={
+        "description": "resolving as replaced: the serial of the replacement (kept in the history)"})
 
 
 class MessageSchema(Base):

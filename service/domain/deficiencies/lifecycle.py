@@ -60,7 +60,7 @@ def allowed(report: DeficiencyReport, actor: Principal | None, now: dt.datetime 
 def transition(*, session: Session, report: DeficiencyReport, actor: Principal, status: str,
                reason: str | None = None, disposition: str | None = None,
                resolution: str | None = None, unit_status: str | None = None,
-               now: dt.datetime | None = None) -> DeficiencyReport:
+               replacement_serial: str | None = None, now: dt.datetime | None = None) -> DeficiencyReport:
     """Make one move; an illegal one is 409 with the allowed ones; commits."""
     now = now or utcnow()
     moves = allowed(report, actor, now)
@@ -76,12 +76,16 @@ def transition(*, session: Session, report: DeficiencyReport, actor: Principal, 
                        (("disposition", disposition), ("resolution", resolution)) if not v})
     if disposition is not None and status != "resolved":
         raise Invalid("A disposition is given when resolving", {"disposition": ["only when resolving"]})
+    if replacement_serial is not None and disposition != "replaced":
+        raise Invalid("A replacement serial is given when resolving as replaced",
+                      {"replacement_serial": ["only with the disposition replaced"]})
     before = report.status
     _apply(report, before, status, now, disposition, resolution)
     if status == "resolved" and disposition in RETURNS_UNITS and unit_status is None:
         unit_status = "operational"
     if unit_status is not None:
-        _set_units(session, report, unit_status, reason or f"deficiency {report.number} {status}")
+        _set_units(session, report, unit_status, reason or f"deficiency {report.number} {status}",
+                   replacement_serial)
     _audit(session, report, before, status, reason)
     _tell(session, report, actor)
     session.commit()
@@ -106,12 +110,13 @@ def _apply(report: DeficiencyReport, before: str, status: str, now: dt.datetime,
     report.updated_at = now
 
 
-def _set_units(session: Session, report: DeficiencyReport, status: str, reason: str) -> None:
+def _set_units(session: Session, report: DeficiencyReport, status: str, reason: str,
+               replacement_serial: str | None = None) -> None:
     units = session.exec(select(Unit).join(DeficiencyUnit, col(DeficiencyUnit.unit_id) == Unit.id)
                          .where(DeficiencyUnit.report_id == report.id).order_by(Unit.id))
     for unit in units:
         history.set_status(session=session, unit=unit, status=status, reason=reason,
-                           report_id=report.id)
+                           report_id=report.id, replacement_serial=replacement_serial)
 
 
 def _audit(session: Session, report: DeficiencyReport, before: str, status: str,
