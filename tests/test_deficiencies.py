@@ -295,3 +295,11 @@ def test_a_replaced_unit_records_its_replacements_serial(client, world):
     last = life.get_json()["status_changes"][-1]
     assert (last["to_status"], last["replacement_serial"], last["report_id"]) == (
         "operational", "K9-PL-NEW", rid)
+
+
+def test_a_withdrawn_report_is_not_changed(client, world):
+    rid = factories.add_deficiency(world.engine, world)
+    _move(client, world, rid, "withdrawn", "pl")
+    r = client.patch(f"{API}/{rid}", json={"title": "late edit"},
+                     headers=world.headers("staff", **{"If-Match": "*"}))
+    assert r.status_code == 409

@@ -45,6 +45,8 @@ def attach(*, session: Session, report: DeficiencyReport, actor: Principal, file
     if kind is None:
         raise Invalid("Only photos (PNG, JPEG, GIF, WebP) and PDF files are accepted",
                       {"file": ["the content is not an image or a PDF"]})
+    # The report's row is locked first, so that two uploads at once cannot both be the tenth.
+    session.exec(select(DeficiencyReport.id).where(DeficiencyReport.id == report.id).with_for_update())
     count = session.scalar(select(func.count()).select_from(DeficiencyAttachment)
                            .where(DeficiencyAttachment.report_id == report.id)) or 0
     if count >= MAX_FILES:

@@ -13,7 +13,7 @@ from models import Country, DeficiencyReport, DeficiencyUnit, Unit, WeaponSystem
 from service.auth import Principal
 from service.domain import outbox
 from service.domain.deficiencies import numbering, sla
-from service.domain.errors import Invalid, NotFound
+from service.domain.errors import Conflict, Invalid, NotFound
 
 
 def _severity(category: str, severity: str | None) -> str:
@@ -96,7 +96,7 @@ def update_report(*, session: Session, report: DeficiencyReport, changes: dict[s
     """Change a report's details (a new severity moves its due times); commits."""
     changes = dict(changes)
     if report.status in ("closed", "withdrawn"):
-        raise Invalid(f"A {report.status} report is not changed any more",
+        raise Conflict(f"A {report.status} report is not changed any more",
                       {"status": [f"the report is {report.status}"]})
     category = changes.pop("category", report.category)
     severity = _severity(category, changes.pop("severity", report.severity)
