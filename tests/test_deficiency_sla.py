@@ -85,3 +85,16 @@ def test_no_breach_while_awaiting_the_buyer(app, world, engine, client):
     for status in ("acknowledged", "investigating", "awaiting_buyer"):
         assert move(status).status_code == 200
     assert run_deficiency_jobs(app, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=60))["breaches"] == 0
+
+
+def test_the_country_status_counts_open_and_overdue_reports(client, world, engine):
+    factories.add_deficiency(engine, world, category="safety", severity=None)
+    factories.add_deficiency(engine, world, severity="minor",
+                             now=dt.datetime.now(dt.UTC) - dt.timedelta(days=6))  # past its 120 h
+    factories.add_deficiency(engine, world, who="no", severity="major")
+    status = client.get("/api/v1/countries/PL/status", headers=world.headers("pl")).get_json()
+    summary = status["deficiencies"]
+    assert summary["open"] == 2 and summary["overdue"] == 1
+    assert summary["open_by_severity"] == {"critical": 1, "major": 0, "minor": 1}
+    assert summary["availability_now"] == 100.0 and len(summary["availability_trend"]) == 12
+    assert summary["next_due_at"] is not None

@@ -88,7 +88,10 @@ def country_overview(*, session: Session, country_code: str, now: dt.datetime) -
         .order_by(Report.period.desc(), Report.id.desc()).limit(REPORT_LIMIT)  # type: ignore[attr-defined]
     ).all()
 
+    from service.domain.deficiencies.summary import country_summary
+
     return {
+        "deficiencies": country_summary(session=session, country_code=code, now=now),
         "country": {"code": code, "name": country.name, "timezone": country.timezone,
                     "active": country.active},
         "generated_at": now,
@@ -137,12 +140,14 @@ def country_overview(*, session: Session, country_code: str, now: dt.datetime) -
 
 
 def unchanged_until(overview: dict[str, Any]) -> dt.datetime:
-    """When the clock alone changes `overview`: the next service starts (it leaves "next"), or
-    the UTC day ends (overdue actions, warranties, the twelve months of satisfaction)."""
+    """When the clock alone changes `overview`: the next service starts (it leaves "next"), a
+    deficiency report falls overdue, or the UTC day ends (overdue actions, warranties, the
+    twelve months of satisfaction)."""
     now = overview["generated_at"].astimezone(dt.UTC)
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
     starts = [e["starts_at"] for e in overview["next_services"]]
-    return min([midnight, *starts])
+    due = overview["deficiencies"]["next_due_at"]  # a report falls overdue
+    return min([midnight, *starts, *([due] if due else [])])
 
 
 def countries_at_a_glance(*, session: Session, now: dt.datetime,

@@ -59,6 +59,47 @@ def _filters(model: Any, country: str | None, system_id: int | None) -> list[Any
     return out
 
 
+def _spans(start: dt.datetime, end: dt.datetime, country: str | None, system_id: int | None) -> Any:
+    """Each unit's status spans that touch [start, end): its last change before the period
+    (an index seek per unit) and the changes inside it."""
+    usc, before = UnitStatusChange, aliased(UnitStatusChange)
+    last_before = (sa.select(sa.func.max(before.at))
+                   .where(before.unit_id == usc.unit_id, before.at <= start).scalar_subquery())
+    return (sa.select(usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
+                      col(usc.at).label("since"),
+                      sa.func.lead(usc.at).over(partition_by=usc.unit_id,
+                                                order_by=(usc.at, usc.id)).label("until"))
+            .where(usc.at < end, sa.or_(usc.at >= start, usc.at == last_before),
+                   *_filters(usc, country, system_id))
+            .cte("spans"))
+
+
+def _availability(sql: _Sql, spans: Any, months: Any, now: Any, *group: Any) -> Any:
+    """(group…, period, delivered seconds, operational seconds, units down at month end)."""
+    until = sa.func.coalesce(spans.c.until, now)
+    lo = sql.greatest(spans.c.since, months.c.ms)
+    hi = sql.least(until, months.c.me, now)
+    length = sql.seconds(hi) - sql.seconds(lo)
+    month_end = sql.least(months.c.me, now)
+    counted = sa.case((length > 0, length), else_=0)
+    return (sa.select(*group, months.c.period, sa.func.sum(counted),
+                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)),
+                      sa.func.sum(sa.case((sa.and_(spans.c.to_status != OP, spans.c.since < month_end,
+                                                   until >= month_end), 1), else_=0)))
+            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me, until > months.c.ms)))
+            .group_by(*group, months.c.period))
+
+
+def monthly_availability(*, session: Session, country: str, first: str, last: str,
+                         now: dt.datetime) -> list[dict[str, Any]]:
+    """The country's availability per month over all its systems, in one statement."""
+    start, end = periods.bounds(first)[0], periods.bounds(last)[1]
+    stmt = _availability(_Sql(session.get_bind().dialect.name), _spans(start, end, country, None),
+                         _months(first, last), sa.literal(now, UTCDateTime()))
+    return [{"period": period, "availability": round(100.0 * float(up or 0) / float(total), 1)}
+            for period, total, up, _down in session.execute(stmt) if total]
+
+
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
             period_from: str | None = None, period_to: str | None = None,
             now: dt.datetime | None = None) -> dict[str, Any]:
@@ -80,29 +121,10 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
             "acknowledged_on_time": None, "resolved_on_time": None})
 
     # 1. availability and units down at month end, from the status spans inside the period
-    usc, before = UnitStatusChange, aliased(UnitStatusChange)
-    last_before = (sa.select(sa.func.max(before.at))
-                   .where(before.unit_id == usc.unit_id, before.at <= start).scalar_subquery())
-    spans = (sa.select(usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
-                       col(usc.at).label("since"),
-                       sa.func.lead(usc.at).over(partition_by=usc.unit_id,
-                                                 order_by=(usc.at, usc.id)).label("until"))
-             .where(usc.at < end, sa.or_(usc.at >= start, usc.at == last_before),
-                    *_filters(usc, country, system_id))
-             .cte("spans"))
-    until = sa.func.coalesce(spans.c.until, bind_now)
-    lo = sql.greatest(spans.c.since, months.c.ms)
-    hi = sql.least(until, months.c.me, bind_now)
-    length = sql.seconds(hi) - sql.seconds(lo)
-    month_end = sql.least(months.c.me, bind_now)
-    counted = sa.case((length > 0, length), else_=0)
+    usc = UnitStatusChange
+    spans = _spans(start, end, country, system_id)
     for code, system, period, total, up, down in session.execute(
-        sa.select(spans.c.country_code, spans.c.system_id, months.c.period, sa.func.sum(counted),
-                  sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)),
-                  sa.func.sum(sa.case((sa.and_(spans.c.to_status != OP, spans.c.since < month_end,
-                                               until >= month_end), 1), else_=0)))
-        .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me, until > months.c.ms)))
-        .group_by(spans.c.country_code, spans.c.system_id, months.c.period)
+        _availability(sql, spans, months, bind_now, spans.c.country_code, spans.c.system_id)
     ):
         r = row(code, system, period)
         r["unit_days"] = round(float(total or 0) / 86400, 2)
