@@ -117,6 +117,7 @@ class DeficiencyMessages(MethodView):
         return conversation.post(session=session, report=report, actor=require_principal(), **data)
 
 
+BINARY = {"type": "string", "format": "binary"}
 UPLOAD_LIMIT = attachments.MAX_BYTES + 64 * 1024  # one file and its multipart envelope
 
 
@@ -145,8 +146,9 @@ class DeficiencyAttachments(MethodView):
 
 @blp.route("/<int:deficiency_id>/attachments/<int:attachment_id>")
 class DeficiencyAttachmentFile(MethodView):
-    @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream",
+    @blp.response(200, BINARY, content_type="application/pdf",
                   description="The file, as an attachment, with the type read from its content")
+    @blp.doc(responses={"200": {"content": {kind: {"schema": BINARY} for kind in attachments.TYPES}}})
     def get(self, deficiency_id: int, attachment_id: int) -> Any:
         """Download one attachment."""
         session = get_session()

@@ -18,6 +18,8 @@ MAX_BYTES = 10 * 1024 * 1024
 SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
               (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"), (b"%PDF-", "application/pdf"))
 
+TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
 
 class TooLarge(DomainError):
     status = 413
