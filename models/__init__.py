@@ -1,6 +1,20 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
-from models.base import CountryScoped, UTCDateTime, Versioned, utcnow
+from models.base import CountryScoped, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.deficiencies import (
+    CountrySla,
+    DeficiencyAttachment,
+    DeficiencyAttachmentFile,
+    DeficiencyCategory,
+    DeficiencyCounter,
+    DeficiencyMessage,
+    DeficiencyReport,
+    DeficiencyStatus,
+    DeficiencyUnit,
+    Disposition,
+    Severity,
+    UnitStatusChange,
+)
 from models.idempotency import IdempotencyKey
 from models.identity import ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
 from models.ratelimit import RateLimit
@@ -35,6 +49,19 @@ from models.surveys import (
 )
 
 __all__ = [
+    "UnitStatusChange",
+    "StaffOnlyRows",
+    "Severity",
+    "Disposition",
+    "DeficiencyUnit",
+    "DeficiencyStatus",
+    "DeficiencyReport",
+    "DeficiencyMessage",
+    "DeficiencyCounter",
+    "DeficiencyCategory",
+    "DeficiencyAttachmentFile",
+    "DeficiencyAttachment",
+    "CountrySla",
     "ActionStatus",
     "ApiToken",
     "ApiTokenUse",

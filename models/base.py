@@ -53,6 +53,16 @@ class CountryScoped:
     country_code: str | None
 
 
+class StaffOnlyRows:
+    """Marker for tables some of whose rows are for staff eyes only (boolean column `internal`).
+
+    The session scoping in `service.db` hides those rows from a country-scoped session (a
+    liaison's) in every SELECT, and refuses to let one write such a row.
+    """
+
+    internal: bool
+
+
 class Versioned:
     """Optimistic concurrency: an UPDATE matches only the version it read (else StaleDataError)."""
 

@@ -108,8 +108,13 @@ class CorrectiveAction(Versioned, CountryScoped, SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     country_code: str = Field(foreign_key="country.code", max_length=2, index=True)
-    event_id: int = Field(foreign_key="service_event.id")
-    response_id: int = Field(foreign_key="survey_response.id", sa_column_kwargs={"unique": True})
+    # A poor answer's action names its event and response; a deficiency report's, the report.
+    event_id: int | None = Field(default=None, foreign_key="service_event.id")
+    response_id: int | None = Field(default=None, foreign_key="survey_response.id",
+                                    sa_column_kwargs={"unique": True})
+    deficiency_id: int | None = Field(default=None, foreign_key="deficiency_report.id",
+                                      sa_column_kwargs={"unique": True})
+    source: str | None = Field(default=None, max_length=120)  # what opened it, in words
     owner_staff_id: int | None = Field(default=None, foreign_key="staff_member.id")
     title: str = Field(max_length=300)
     reasons: list[str] = Field(default_factory=list, sa_type=sa.JSON)

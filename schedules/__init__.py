@@ -51,6 +51,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-idempotency-cleanup", func="schedules.idempotency:run",
             cron={"hour": "4", "minute": "15"}, catch_up=True,
             name="Delete Idempotency-Key answers past their 24 hours"),
+    JobSpec(id="daily-deficiencies", func="schedules.deficiencies:run",
+            cron={"hour": "5", "minute": "45"},
+            name="Deficiency reports past a due time; resolutions unanswered for 30 days closed"),
 ]
 
 

@@ -4,6 +4,8 @@
    country code sees only that country's rows, in every ORM SELECT, join, subquery,
    aggregate, relationship load, UPDATE and DELETE, and cannot flush a row of another
    country. `service.auth` sets the scope for a liaison; nothing else needs to remember it.
+   Such a session sees no staff-only row either (`StaffOnlyRows`: internal notes), and
+   cannot write one.
 2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
    audit trail in the same transaction, with the actor kept in `info["actor"]`; an update of
    a model's `__audit_transition__` column is a "transition", and `audit_note` adds what the
@@ -28,7 +30,7 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from models import AuditEntry, Country, CountryScoped
+from models import AuditEntry, Country, CountryScoped, StaffOnlyRows
 
 SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
@@ -159,12 +161,17 @@ def _scope_options(code: str) -> tuple[Any, ...]:
             for model in _scoped_models()
         ),
         with_loader_criteria(Country, lambda cls: cls.code == code, include_aliases=True),
+        *(
+            with_loader_criteria(model, lambda cls: cls.internal.is_(False), include_aliases=True)
+            for model in _scoped_models(StaffOnlyRows)
+        ),
     )
 
 
-def _scoped_models() -> list[type]:
-    """Every mapped table class marked `CountryScoped` (all models are imported by now)."""
-    found, todo = [], list(CountryScoped.__subclasses__())
+def _scoped_models(marker: type = CountryScoped) -> list[type]:
+    """Every mapped table class with `marker` (all models are imported by now)."""
+    found: list[type] = []
+    todo: list[type] = list(marker.__subclasses__())
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
@@ -183,6 +190,8 @@ def _refuse_foreign_writes(session: OrmSession, _ctx: Any, _instances: Any) -> N
             raise ScopeViolation(f"country {obj.code}")
         if isinstance(obj, CountryScoped) and obj.country_code != code:
             raise ScopeViolation(f"{type(obj).__name__} of country {obj.country_code}")
+        if isinstance(obj, StaffOnlyRows) and obj.internal:
+            raise ScopeViolation(f"a staff-only {type(obj).__name__}")
 
 
 # --- audit of every change ------------------------------------------------------------------

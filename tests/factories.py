@@ -445,3 +445,44 @@ def norway_services(world: World) -> dict[str, Any]:
         world.ids["feed_NO"] = feed_token_for(engine, world.ids["user_no"])
     return {"event_id": world.ids["event_NO"], "request_id": world.ids["request_NO"],
             "staff_id": world.ids["staff_1"], "feed_token": world.ids["feed_NO"]}
+
+
+def add_deficiency(engine: sa.Engine, world: World, *, who: str = "pl", country: str | None = None,
+                   category: str = "quality", severity: str | None = "major",
+                   title: str = "Recoil buffer cracked", now: dt.datetime | None = None) -> int:
+    """A submitted deficiency report about the first unit of the filer's (or `country`'s) fleet."""
+    from models import User
+    from service.auth import principal_for_user
+    from service.domain.deficiencies import filing
+
+    code = country or {"pl": "PL", "no": "NO"}.get(who, "PL")
+    with session_scope(engine) as s:
+        user = s.get(User, world.ids[f"user_{who}"])
+        data = {"system_id": world.ids["k9"], "unit_ids": [world.ids[f"unit_{code}"]],
+                "category": category, "title": title, "description": "Found at inspection",
+                **({"severity": severity} if severity else {}),
+                **({"country_code": code} if who in ("staff", "admin") else {})}
+        report = filing.file_report(session=s, data=data, actor=principal_for_user(user), now=now)
+        return report.id or 0
+
+
+def norway_deficiency(world: World) -> dict[str, Any]:
+    """Norway's deficiency report with a message, an internal note and an attachment (once per
+    world), for the access matrix."""
+    from models import DeficiencyReport, User
+    from service.auth import principal_for_user
+    from service.domain.deficiencies import attachments, conversation
+
+    if "deficiency_NO" not in world.ids:
+        rid = add_deficiency(world.engine, world, who="no", title="Oslo range recoil fault")
+        with session_scope(world.engine) as s:
+            report = s.get(DeficiencyReport, rid)
+            staff = principal_for_user(s.get(User, world.ids["user_staff"]))
+            conversation.post(session=s, report=report, actor=staff, body="Oslo range: send photos")
+            conversation.post(session=s, report=report, actor=staff, internal=True,
+                              body="Norway internal note: supplier at fault")
+            attachment = attachments.attach(session=s, report=report, actor=staff,
+                                            filename="Oslo-range.pdf", data=b"%PDF-1.7 Norway\n")
+        world.ids.update(deficiency_NO=rid, deficiency_attachment_NO=attachment.id)
+    return {"deficiency_id": world.ids["deficiency_NO"],
+            "attachment_id": world.ids["deficiency_attachment_NO"]}

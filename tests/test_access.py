@@ -8,6 +8,7 @@ and by a liaison trying to write.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -38,6 +39,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "token": world.ids["survey_token_NO"],  # a token opens its one survey to anyone holding it
         "report_id": world.ids["report_NO"],
         **factories.norway_services(world),
+        **factories.norway_deficiency(world),
     }
 
 
@@ -46,7 +48,15 @@ LIAISON_WRITES: dict[str, Any] = {
     "surveys.SurveyResponseItem": {"overall": 5, "recommend": 10},
     "requests.Requests": {"country": "NO", "kind": "trial_run", "system_id": 1,
                           "wished_from": "2030-01-01", "wished_to": "2030-01-31"},
+    "deficiencies.Deficiencies": {"country": "NO", "system_id": 1, "unit_ids": [1],
+                                  "category": "quality", "severity": "minor", "title": "t",
+                                  "description": "d"},
+    "deficiencies.DeficiencyTransition": {"status": "withdrawn"},
+    "deficiencies.DeficiencyMessages": {"body": "hello"},
 }
+# Routes a liaison may upload to (multipart), with a valid file.
+LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
+    "file": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "scan.pdf")}}
 PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate",  # act on the caller alone (tests/test_calendar.py,
                       "me.SignOutEverywhere"}  # tests/test_auth.py)
@@ -137,8 +147,10 @@ def test_a_liaison_cannot_write_registry_or_other_countries(app, client, world, 
     for endpoint, method, rule in _routes(app):
         if method == "GET" or endpoint in PUBLIC or endpoint in OWN_ACCOUNT_WRITES:
             continue
-        body = LIAISON_WRITES.get(endpoint, {})
-        r = client.open(_url(rule, params), method=method, json=body,
+        upload = LIAISON_UPLOADS.get(endpoint)
+        body: dict[str, Any] = ({"data": upload(), "content_type": "multipart/form-data"} if upload
+                                else {"json": LIAISON_WRITES.get(endpoint, {})})
+        r = client.open(_url(rule, params), method=method, **body,
                         headers=world.headers("pl", **{"If-Match": "*"}))
         assert r.status_code in (403, 404), (method, rule, r.status_code, r.get_json())
     assert _counts(engine) == before

@@ -31,7 +31,6 @@ def test_a_list_and_its_page_run_the_same_query(app, client, full_world, engine,
     from tests.conftest import QueryCounter
     from tests.test_web_pages import sign_in
 
-    monkeypatch.setitem(app.config, "READ_CACHE", False)
     headers = full_world.headers("staff")
     with QueryCounter(engine) as api:
         assert client.get(path, headers=headers, query_string={"country": "PL"}).status_code == 200
@@ -49,7 +48,6 @@ def test_a_page_of_events_takes_three_statements(app, client, full_world, engine
     from tests.conftest import QueryCounter
     from tests.factories import add_event, add_staff
 
-    monkeypatch.setitem(app.config, "READ_CACHE", False)
     for n in range(3):
         lead = add_staff(engine, f"Lead {n}")
         add_event(engine, full_world, country="PL", staff=[lead], lead=lead, title=f"Course {n}",

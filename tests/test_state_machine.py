@@ -59,11 +59,12 @@ PAGE = {"page_size": 100}
 # A list route and the pool of ids its items belong to.
 LISTS = {"/api/v1/events": "event", "/api/v1/requests": "request", "/api/v1/surveys": "survey",
          "/api/v1/actions": "action", "/api/v1/reports": "report", "/api/v1/units": "unit",
-         "/api/v1/contracts": "contract"}
+         "/api/v1/contracts": "contract", "/api/v1/deficiencies": "deficiency"}
 # A path parameter and the pool it takes its value from (others: non-country records).
 POOLS = {"event_id": "event", "request_id": "request", "survey_id": "survey",
          "action_id": "action", "report_id": "report", "unit_id": "unit",
-         "contract_id": "contract", "code": "country", "user_id": "user"}
+         "contract_id": "contract", "code": "country", "user_id": "user",
+         "deficiency_id": "deficiency"}
 PUBLIC_PARAMS = {"token", "feed_token", "filename"}  # routes opened by a secret, or assets
 # Free text around the markers: anything printable, markup and quotes included.
 FREE_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
@@ -126,7 +127,7 @@ class AccessMachine(RuleBasedStateMachine):
         self.ids: dict[str, dict[str, list[Any]]] = {code: {
             "event": [], "request": [], "survey": [], "action": [], "unit": list(ids[f"units_{code}"]),
             "contract": [ids[f"contract_{code}"]], "report": [], "country": [code],
-            "user": [ids[f"user_{LIAISON[code]}"]],
+            "user": [ids[f"user_{LIAISON[code]}"]], "deficiency": [],
         } for code in CODES}
         self.ids["NO"]["report"].append(ids["report_NO"])
         self.hq_reports = [ids["report_HQ"]]
@@ -333,6 +334,44 @@ class AccessMachine(RuleBasedStateMachine):
         assert r.status_code in (200, 409), r.get_json()  # 409: already decided
         if r.status_code == 200 and accept:
             self.ids[code]["event"].append(r.get_json()["event_id"])
+
+    # --- deficiency reports: liaisons file, both sides talk, staff keep internal notes -------
+
+    @rule(code=st.sampled_from(CODES), n=st.integers(0, 99), text=FREE_TEXT,
+          category=st.sampled_from(["quality", "safety", "documentation"]))
+    def file_deficiency(self, code: str, n: int, text: str, category: str) -> None:
+        r = self.call(LIAISON[code], "POST", "/api/v1/deficiencies", json={
+            "system_id": self.world.ids["k9"], "unit_ids": [self.pick(code, "unit", n)],
+            "category": category, **({} if category == "safety" else {"severity": "major"}),
+            "title": f"{text} {self.marker(code)}", "description": f"{self.marker(code)} {text}"})
+        assert r.status_code == 201, r.get_json()
+        assert r.get_json()["number"].startswith(f"{code}-")
+        self.ids[code]["deficiency"].append(r.get_json()["id"])
+        self.markers[code].add(r.get_json()["number"])
+
+    @precondition(lambda self: self.has("deficiency"))
+    @rule(n=st.integers(0, 999), who=st.sampled_from(["staff", "note", "liaison"]), text=FREE_TEXT)
+    def talk_about_deficiency(self, n: int, who: str, text: str) -> None:
+        code = self.code_with("deficiency", n)
+        url = f"/api/v1/deficiencies/{self.pick(code, 'deficiency', n)}/messages"
+        caller = LIAISON[code] if who == "liaison" else "staff"
+        r = self.call(caller, "POST", url, json={
+            "body": f"{text} {self.marker(None if who == 'note' else code)}", "internal": who == "note"})
+        assert r.status_code in (201, 422), r.get_json()  # 422: a withdrawn report
+
+    @precondition(lambda self: self.has("deficiency"))
+    @rule(n=st.integers(0, 999), text=FREE_TEXT, status=st.sampled_from(
+        ["acknowledged", "investigating", "awaiting_buyer", "resolved", "closed", "withdrawn"]),
+        liaison=st.booleans())
+    def move_deficiency(self, n: int, text: str, status: str, liaison: bool) -> None:
+        code = self.code_with("deficiency", n)
+        url = f"/api/v1/deficiencies/{self.pick(code, 'deficiency', n)}"
+        body: dict[str, Any] = {"status": status, "reason": f"{text} {self.marker(code)}"}
+        if status == "resolved":
+            body.update(disposition="repaired", resolution=f"{text} {self.marker(code)}")
+        r = self.call(LIAISON[code] if liaison else "staff", "POST", f"{url}/transition", json=body,
+                      headers={"If-Match": self.etag(url)})
+        assert r.status_code in (200, 409), r.get_json()  # 409: not allowed now, or not for them
 
     # --- surveys and corrective actions ----------------------------------------------------
 

@@ -11,19 +11,23 @@ from service.api import (
     calendar,
     contracts,
     countries,
+    deficiencies,
     docs,
     events,
     health,
     me,
     notifications,
     public_surveys,
+    readiness,
     reports,
     requests,
     satisfaction,
+    sla,
     staff,
     survey_templates,
     surveys,
     systems,
+    unit_history,
     units,
     users,
 )
@@ -35,6 +39,7 @@ BLUEPRINTS = [
     reports.blp,
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
+BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
 
 api = KSustainApi()
 

@@ -110,7 +110,8 @@ def _with_total(rows: Any, *totals: str) -> tuple[list[dict[str, Any]], dict[str
 def country_overview(*, session: Session, country: Country, now: dt.datetime) -> dict[str, Any]:
     """A country's fleet, satisfaction, services, requests, actions, reports and waiting surveys.
 
-    Seven statements whatever the data (`country` was read by the caller, who answers 404).
+    Nine statements whatever the data (`country` was read by the caller, who answers 404):
+    seven for the sections of issue 13's count, two for the deficiency reports (SPEC §9).
     """
     code = country.code
     today = now.astimezone(dt.UTC).date()
@@ -129,7 +130,10 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
     for action in actions:
         action["overdue"] = bool(action["overdue"])
 
+    from service.domain.deficiencies.summary import country_summary
+
     return {
+        "deficiencies": country_summary(session=session, country_code=code, now=now),
         "country": {"code": code, "name": country.name, "timezone": country.timezone,
                     "active": country.active},
         "generated_at": now,
@@ -144,15 +148,6 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
         "surveys_waiting": {"total": surveys_total["total"], "items": surveys},
         "reports": [row._asdict() for row in session.execute(REPORTS, params)],
     }
-
-
-def unchanged_until(overview: dict[str, Any]) -> dt.datetime:
-    """When the clock alone changes `overview`: the next service starts (it leaves "next"), or
-    the UTC day ends (overdue actions, warranties, the twelve months of satisfaction)."""
-    now = overview["generated_at"].astimezone(dt.UTC)
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
-    starts = [e["starts_at"] for e in overview["next_services"]]
-    return min([midnight, *starts])
 
 
 def countries_at_a_glance(*, session: Session, now: dt.datetime,

@@ -141,6 +141,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         events = _seed_services(conn, spec, rng, today)
         progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
+        progress(_seed_deficiencies(conn, rng, today))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
         if years is not None and years < spec.event_years:
@@ -399,6 +400,13 @@ def _seed_services(conn: sa.Connection, spec: Size, rng: random.Random, today: d
     from service.domain.demo_services import seed_services
 
     return seed_services(conn, events=spec.events, years=spec.event_years, rng=rng, today=today)
+
+
+def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) -> str:
+    from service.domain.demo_deficiencies import seed_deficiencies
+
+    changes, reports = seed_deficiencies(conn, rng=rng, today=today)
+    return f"unit status changes {changes}, deficiency reports {reports}"
 
 
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import Contract, ContractLine, Country, Unit, UnitStatus, WeaponSystem
+from service.domain.deficiencies import history
 from service.domain.errors import Conflict, Invalid
 
 
@@ -132,6 +133,7 @@ def create_unit(*, session: Session, data: dict[str, Any]) -> Unit:
         raise Conflict("Serial taken", {"serial": ["already used for this system"]})
     unit = Unit(**data, country_code=contract.country_code)
     session.add(unit)
+    history.record_start(session=session, unit=unit)
     session.commit()
     return unit
 
@@ -146,6 +148,11 @@ def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Uni
         select(Unit.id).where(Unit.system_id == unit.system_id, Unit.serial == changes["serial"])
     ):
         raise Conflict("Serial taken", {"serial": ["already used for this system"]})
+    changes = dict(changes)
+    if "status" in changes:  # every status change is in the unit's history
+        history.set_status(session=session, unit=unit, status=changes.pop("status"),
+                           reason=changes.pop("status_reason", None))
+    changes.pop("status_reason", None)
     return update_record(session=session, obj=unit, changes=changes)  # type: ignore[no-any-return]
 
 

@@ -83,8 +83,20 @@ class StatusReportSchema(Base):
     size = fields.Integer(allow_none=True)
 
 
+class StatusDeficienciesSchema(Base):
+    open = fields.Integer()
+    open_by_severity = fields.Dict(keys=fields.String(), values=fields.Integer())
+    overdue = fields.Integer()
+    next_due_at = AwareDateTime(allow_none=True,
+                                metadata={"description": "the next due time of an open report"})
+    availability_now = fields.Float(allow_none=True, metadata={"description": "this month, percent"})
+    availability_target = fields.Float()
+    availability_trend = fields.List(fields.Dict(), metadata={"description": "the last 12 months"})
+
+
 class CountryStatusSchema(Base):
     country = fields.Nested(StatusCountrySchema)
+    deficiencies = fields.Nested(StatusDeficienciesSchema)
     generated_at = AwareDateTime()
     fleet = fields.List(fields.Nested(FleetLineSchema))
     satisfaction = fields.Nested(SatisfactionSchema)  # the same figures GET /satisfaction answers

@@ -117,6 +117,8 @@ class UnitUpdateSchema(Base):
     delivered_on = fields.Date(allow_none=True)
     warranty_ends_on = fields.Date(allow_none=True)
     status = choice(UnitStatus)
+    status_reason = text(1000, required=False, load_only=True,
+                         metadata={"description": "why the status changes (kept in its history)"})
 
     _warranty_after_delivery = UnitSchema._warranty_after_delivery
 

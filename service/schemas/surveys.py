@@ -174,8 +174,10 @@ class SatisfactionSchema(MonthSchema):
 class ActionSchema(VersionedSchema):
     id = fields.Integer()
     country = fields.String(attribute="country_code")
-    event_id = fields.Integer()
-    response_id = fields.Integer()
+    event_id = fields.Integer(allow_none=True)
+    response_id = fields.Integer(allow_none=True)
+    deficiency_id = fields.Integer(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "what opened the action"})
     owner_staff_id = fields.Integer(allow_none=True)
     title = fields.String()
     reasons = fields.List(fields.String())

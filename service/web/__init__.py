@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         actions,
         assets,
         csrf,
+        deficiencies,
         errors,
         filters,
         me,

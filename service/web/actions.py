@@ -57,7 +57,7 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
     shown = action_schema.dump(row)  # the API's view: no internal notes for a liaison
-    event = session.get(ServiceEvent, row.event_id)
+    event = session.get(ServiceEvent, row.event_id) if row.event_id else None  # none: a deficiency's
     principal = require_principal()
     owners = [] if principal.is_liaison else [
         (str(m.id), m.name) for m in session.exec(select(StaffMember).order_by(StaffMember.name))]

@@ -1,0 +1,67 @@
+"""Breaches of the SLA clock: each due time missed is told once, to staff and the country's
+liaisons, through the outbox; an overdue critical report opens a corrective action."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import CorrectiveAction, DeficiencyReport, utcnow
+from models.deficiencies import OPEN_DEFICIENCY_STATES
+from service.domain import outbox
+
+KINDS = (("acknowledge", "acknowledge_due_at", "acknowledge_breached_at"),
+         ("resolve", "resolve_due_at", "resolve_breached_at"))
+
+
+def _newly_breached(now: dt.datetime) -> sa.Select:  # type: ignore[type-arg]
+    r = DeficiencyReport
+    return (select(r).where(
+        col(r.status).in_(OPEN_DEFICIENCY_STATES), col(r.paused_since).is_(None),
+        sa.or_(sa.and_(col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at) < now,
+                       col(r.acknowledge_breached_at).is_(None)),
+               sa.and_(col(r.resolve_due_at) < now, col(r.resolve_breached_at).is_(None))))
+        .order_by(col(r.id)).with_for_update())
+
+
+def notify_breaches(*, session: Session, now: dt.datetime | None = None) -> int:
+    """Stamp and tell every breach not told yet; returns how many breaches; no commit."""
+    now = now or utcnow()
+    staff = outbox.staff_and_admins(session=session)
+    reports = session.exec(_newly_breached(now)).all()  # type: ignore[call-overload]
+    count = 0
+    for report in reports:
+        for kind, due, stamp in KINDS:
+            if getattr(report, stamp) is not None or getattr(report, due) >= now:
+                continue
+            if kind == "acknowledge" and report.acknowledged_at is not None:
+                continue
+            setattr(report, stamp, now)
+            count += 1
+            to = staff + outbox.liaisons_of(session=session, country_code=report.country_code)
+            outbox.notify(session=session, messages=[{
+                "key": f"deficiency-breach:{report.id}:{kind}:user:{u.id}", "kind": "deficiency_overdue",
+                "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
+                "subject": f"Overdue: deficiency report {report.number} was not {kind}d on time",
+                "body": (f"Deficiency report {report.number} ({report.severity}: {report.title}) "
+                         f"was due to be {kind}d by {getattr(report, due).isoformat()}.\n"),
+                "data": {"deficiency_id": report.id, "breach": kind},
+            } for u in to])
+        if report.severity == "critical":
+            _open_action(session, report, now)
+    return count
+
+
+def _open_action(session: Session, report: DeficiencyReport, now: dt.datetime) -> None:
+    """One corrective action per overdue critical report (the unique deficiency_id holds it)."""
+    exists = session.scalar(select(CorrectiveAction.id).where(CorrectiveAction.deficiency_id == report.id))
+    if exists is not None:
+        return
+    session.add(CorrectiveAction(
+        country_code=report.country_code, deficiency_id=report.id,
+        source=f"deficiency report {report.number}",
+        title=f"Overdue critical deficiency {report.number}: {report.title}"[:300],
+        reasons=["critical deficiency report past its due time"],
+        due_on=(now + dt.timedelta(days=7)).date(), opened_at=now))

@@ -1,0 +1,146 @@
+"""Demo fleet quality: every unit's status history (repair episodes since delivery, giving
+each country an availability between about 75 % and 97 %) and deficiency reports about some
+of the episodes, in every state: closed with each disposition, a few awaiting the buyer, a
+few overdue, some just filed. Core bulk inserts, like the rest of the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import sqlalchemy as sa
+
+from models import (
+    DeficiencyCounter,
+    DeficiencyMessage,
+    DeficiencyReport,
+    DeficiencyUnit,
+    Unit,
+    UnitStatusChange,
+    WeaponSystem,
+)
+from service.domain.deficiencies.numbering import format_number
+
+FAULTS = {  # category -> (title, severity)
+    "quality": [("Recoil buffer seal leaking", "major"), ("Powerpack overheating under load", "major"),
+                ("Fire-control display flickering", "minor"), ("Hydraulic pump pressure drop", "major")],
+    "safety": [("Breech block fails to lock", "critical"),
+               ("Brake line chafing on track guard", "critical")],
+    "shipping": [("Spare barrel missing from delivery", "major"),
+                 ("Crate damaged: optics scratched", "minor")],
+    "documentation": [("Maintenance manual chapter 7 untranslated", "minor")],
+    "technical_assistance": [("Help calibrating the muzzle velocity radar", "minor")],
+}
+DISPOSITIONS = ["repaired", "replaced", "credited", "no_fault_found", "rejected"]
+TARGETS = {"critical": (24, 7), "major": (72, 30), "minor": (120, 90)}
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randrange(6, 18), rng.randrange(60)), dt.UTC)
+
+
+def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date,
+                      report_share: float = 0.35) -> tuple[int, int]:
+    """History rows for every unit, and reports about some repair episodes; (changes, reports)."""
+    U = Unit.__table__.c  # type: ignore[attr-defined]
+    units = conn.execute(sa.select(U.id, U.country_code, U.system_id, U.delivered_on, U.status)
+                         .order_by(U.id)).all()
+    codes = dict(conn.execute(sa.select(WeaponSystem.__table__.c.id,  # type: ignore[attr-defined]
+                                        WeaponSystem.__table__.c.code)).all())  # type: ignore[attr-defined]
+    wear = {c: rng.uniform(0.4, 2.6) for c in sorted({u.country_code for u in units})}
+    changes: list[dict[str, Any]] = []
+    episodes: list[tuple[Any, dt.date, dt.date | None]] = []  # (unit, down from, back on)
+    for unit in units:
+        start = unit.delivered_on or today
+        changes.append(_change(unit, None, "operational", _at(start, rng), "delivered"))
+        day, state = start + dt.timedelta(days=int(rng.expovariate(1 / 150))), "operational"
+        last_possible = today - dt.timedelta(days=25)
+        while day < last_possible:
+            length = rng.randint(2, 24)
+            back = min(day + dt.timedelta(days=length), last_possible)
+            changes.append(_change(unit, "operational", "under_repair", _at(day, rng), "fault found"))
+            changes.append(_change(unit, "under_repair", "operational", _at(back, rng), "repaired"))
+            episodes.append((unit, day, back))
+            day = back + dt.timedelta(days=int(rng.expovariate(wear[unit.country_code] / 220)) + 1)
+        if unit.status != "operational":  # its current state, since a few days
+            since = max(start, today - dt.timedelta(days=rng.randint(1, 20)))
+            changes.append(_change(unit, state, unit.status, _at(since, rng), "fault found"))
+            episodes.append((unit, since, None))
+    for offset in range(0, len(changes), 5000):
+        conn.execute(sa.insert(UnitStatusChange.__table__), changes[offset:offset + 5000])  # type: ignore[attr-defined]
+    reports = _reports(conn, rng, today, [e for e in episodes if rng.random() < report_share], codes)
+    return len(changes), reports
+
+
+def _change(unit: Any, before: str | None, after: str, at: dt.datetime, reason: str) -> dict[str, Any]:
+    return {"unit_id": unit.id, "country_code": unit.country_code, "system_id": unit.system_id,
+            "from_status": before, "to_status": after, "at": at, "by_user_id": None,
+            "by_label": "seed-demo", "reason": reason, "report_id": None, "replacement_serial": None}
+
+
+def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
+             episodes: list[tuple[Any, dt.date, dt.date | None]], codes: dict[int, str]) -> int:
+    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
+    seq: dict[tuple[str, int], int] = {}
+    rows, links = [], []
+    for unit, down, back in sorted(episodes, key=lambda e: e[1]):
+        category = rng.choice(list(FAULTS))
+        title, severity = rng.choice(FAULTS[category])
+        ack_h, resolve_d = TARGETS[severity]
+        submitted = _at(down, rng)
+        key = (unit.country_code, submitted.year)
+        seq[key] = seq.get(key, 0) + 1
+        row: dict[str, Any] = {
+            "number": format_number(unit.country_code, submitted.year, seq[key]),
+            "country_code": unit.country_code, "year": submitted.year, "seq": seq[key],
+            "system_id": unit.system_id, "category": category, "severity": severity,
+            "title": f"{codes.get(unit.system_id, '')}: {title}", "reopened": False,
+            "description": f"{title}. Found by the crew during routine operation; unit taken out of service.",
+            "occurred_at": submitted - dt.timedelta(hours=rng.randint(1, 30)), "status": "submitted",
+            "submitted_at": submitted, "updated_at": submitted, "version": 1, "filed_by": None,
+            "acknowledge_due_at": submitted + dt.timedelta(hours=ack_h),
+            "resolve_due_at": submitted + dt.timedelta(days=resolve_d),
+            "acknowledged_at": None, "resolved_at": None, "closed_at": None, "paused_since": None,
+            "disposition": None, "resolution": None, "acknowledge_breached_at": None,
+            "resolve_breached_at": None,
+        }
+        late = rng.random() < 0.12  # some answered late, a few of the open ones overdue
+        if back is not None or (now - submitted).days > 2:
+            hours = rng.uniform(1, ack_h * (1.6 if late else 0.9))
+            row["acknowledged_at"] = submitted + dt.timedelta(hours=hours)
+            row["status"] = "investigating"
+        if back is not None:
+            resolved = _at(back, rng)
+            disposition = rng.choice(DISPOSITIONS) if rng.random() < 0.3 else "repaired"
+            row.update(status="closed" if (now - resolved).days > 30 or rng.random() < 0.7 else "resolved",
+                       resolved_at=resolved, disposition=disposition,
+                       resolution=f"{disposition.replace('_', ' ').capitalize()} by the field service team.")
+            if row["status"] == "closed":
+                row["closed_at"] = min(now, resolved + dt.timedelta(days=rng.randint(1, 30)))
+        elif row["status"] == "investigating" and rng.random() < 0.3:
+            row.update(status="awaiting_buyer", paused_since=now - dt.timedelta(days=rng.randint(1, 6)))
+        rows.append(row)
+        links.append(unit)
+    if not rows:
+        return 0
+    table = DeficiencyReport.__table__  # type: ignore[attr-defined]
+    insert = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = conn.execute(insert, rows).scalars().all()
+    conn.execute(sa.insert(DeficiencyUnit.__table__), [  # type: ignore[attr-defined]
+        {"report_id": rid, "unit_id": unit.id, "country_code": unit.country_code}
+        for rid, unit in zip(ids, links, strict=True)])
+    conn.execute(sa.insert(DeficiencyCounter.__table__), [  # type: ignore[attr-defined]
+        {"country_code": code, "year": year, "last": last}
+        for (code, year), last in seq.items()])
+    recent = [(rid, row) for rid, row in zip(ids, rows, strict=True) if row["status"] != "closed"]
+    talk = ((False, "Photos of the fault are attached; the unit is at the depot.", "Liaison officer", 2),
+            (True, "Supplier asks whether the crew followed the lubrication schedule.", "Lee Seo-yeon", 5),
+            (False, "Thank you: a technician will inspect it this week.", "Lee Seo-yeon", 6))
+    messages = [{"report_id": rid, "country_code": row["country_code"], "internal": internal,
+                 "body": body, "author_id": None, "author_name": author,
+                 "created_at": row["submitted_at"] + dt.timedelta(hours=hours)}
+                for rid, row in recent[-400:] for internal, body, author, hours in talk]
+    if messages:
+        conn.execute(sa.insert(DeficiencyMessage.__table__), messages)  # type: ignore[attr-defined]
+    return len(rows)

@@ -1,0 +1,198 @@
+"""Deficiency report pages: staff's queue across countries (by due time, overdue first), a
+country's reports and the liaison's filing form (serials of their fleet, photos from a phone),
+and the report page for both sides: details, due times and time left, units, conversation,
+attachments, the moves as buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
+from sqlmodel import select
+
+from models import (
+    Country,
+    DeficiencyCategory,
+    DeficiencyReport,
+    Disposition,
+    Severity,
+    Unit,
+    UnitStatus,
+    utcnow,
+)
+from service.reads import get_or_404, paginate
+from service.auth import EVERYONE, access, current_principal, require_principal
+from service.db import get_session
+from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
+from service.domain.errors import DomainError
+from service.limits import body_limit
+from service.schemas.deficiencies import (
+    DeficiencyCreateSchema,
+    DeficiencyTransitionSchema,
+    MessageSchema,
+)
+from service.web import bp
+from service.web.filters import label
+from service.web.forms import given, local_to_iso, page_number, paging, refused, stale_version, text_fields
+from service.web.services import choices, system_codes
+
+create_schema = DeficiencyCreateSchema()
+transition_schema = DeficiencyTransitionSchema()
+message_schema = MessageSchema()
+PAGE_SIZE = 25
+FORM_FIELDS = ("country", "system_id", "category", "severity", "title", "description", "occurred_at")
+PAGE_UPLOAD_LIMIT = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
+
+
+def time_left(due: dt.datetime | None, now: dt.datetime) -> str:
+    """`3 d 4 h left`, `overdue by 5 h`, or a dash when the clock does not run."""
+    if due is None:
+        return "—"
+    delta = due - now
+    hours = int(abs(delta).total_seconds() // 3600)
+    words = f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+    return f"{words} left" if delta.total_seconds() >= 0 else f"overdue by {words}"
+
+
+def _fleet(session: Any, systems: dict[int, str]) -> list[tuple[int, str]]:
+    """The serials a filer may pick (a liaison's session holds their fleet alone)."""
+    return [(u.id or 0, f"{u.serial} · {systems.get(u.system_id, '')}")
+            for u in session.exec(select(Unit).order_by(Unit.serial).limit(500))]
+
+
+def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> Any:
+    session = get_session()
+    principal = require_principal()
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    staff_view = not principal.is_liaison and request.args.get("all") != "1"
+    stmt = queries.queue_statement() if staff_view else queries.list_statement({})
+    now = utcnow()
+    rows = queries.with_units(session=session, reports=paginate(session, stmt, page), now=now)
+    zones = dict(session.exec(select(Country.code, Country.timezone)).all())  # type: ignore[arg-type]
+    systems = system_codes(session)
+    return render_template(
+        "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,
+        zones=zones, systems=systems, choices=choices(session),
+        units=_fleet(session, systems),
+        categories=[(c.value, label(c.value)) for c in DeficiencyCategory],
+        severities=[(s.value, label(s.value)) for s in Severity],
+        next_due=queries.next_due, time_left=time_left, **paging(page, PAGE_SIZE)), status
+
+
+@bp.route("/deficiencies", methods=["GET", "POST"])
+@access(*EVERYONE)
+@body_limit(PAGE_UPLOAD_LIMIT)
+def deficiencies_list() -> Any:
+    """Staff: open reports of every country, by due time; a liaison: their country's reports
+    and the form to file one (with photos)."""
+    if request.method == "GET":
+        return _render_list({}, {})
+    form: dict[str, Any] = text_fields(*FORM_FIELDS)
+    form["unit_ids"] = [u for u in request.form.getlist("unit_ids") if u]
+    body = given({**form, "occurred_at": local_to_iso(form["occurred_at"], None)})
+    session = get_session()
+    try:
+        data = create_schema.load(body)
+        report = filing.file_report(session=session, data=data, actor=require_principal())
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render_list(form, no.errors, no.status)
+    _attach_uploads(report)
+    flash(f"Deficiency report {report.number} filed; staff are told.", "success")
+    return redirect(url_for("web.deficiency_page", deficiency_id=report.id))
+
+
+def _attach_uploads(report: DeficiencyReport) -> None:
+    """The files sent with the form; one refused is named, the others are kept."""
+    for upload in request.files.getlist("files"):
+        if not upload or not upload.filename:
+            continue
+        try:
+            attachments.attach(session=get_session(), report=report, actor=require_principal(),
+                               filename=upload.filename, data=upload.read())
+        except DomainError as err:
+            get_session().rollback()
+            flash(f"{upload.filename} was not attached: {err.message}", "error")
+
+
+def _render(deficiency_id: int, errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
+    session = get_session()
+    report = get_or_404(session, DeficiencyReport, deficiency_id)
+    now = utcnow()
+    out = queries.with_units(session=session, reports=[report], now=now)[0]
+    country = session.get(Country, report.country_code)
+    return render_template(
+        "deficiency.html", r=out, country=country, now=now, errors=errors or {},
+        systems=system_codes(session), time_left=time_left, next_due=queries.next_due(report),
+        allowed=lifecycle.allowed(report, current_principal(), now),
+        messages=conversation.messages(session=session, report=report),
+        files=attachments.listing(session=session, report=report),
+        dispositions=[(d.value, label(d.value)) for d in Disposition],
+        unit_statuses=[(s.value, label(s.value)) for s in UnitStatus]), status
+
+
+@bp.get("/deficiencies/<int:deficiency_id>")
+def deficiency_page(deficiency_id: int) -> Any:
+    """One report for either side."""
+    return _render(deficiency_id)
+
+
+@bp.post("/deficiencies/<int:deficiency_id>/transition")
+@access(*EVERYONE)
+def deficiency_transition(deficiency_id: int) -> Any:
+    """One move of the lifecycle, from its button."""
+    session = get_session()
+    report = get_or_404(session, DeficiencyReport, deficiency_id)
+    stale = stale_version(report, "This report", "web.deficiency_page", deficiency_id=deficiency_id)
+    if stale:
+        return stale
+    try:
+        data = transition_schema.load(given(text_fields("status", "reason", "disposition", "resolution",
+                                                        "unit_status")))
+        lifecycle.transition(session=session, report=report, actor=require_principal(), **data)
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render(deficiency_id, no.errors, no.status)
+    flash(f"Report {report.number} is now {label(report.status).lower()}.", "success")
+    return redirect(url_for("web.deficiency_page", deficiency_id=deficiency_id))
+
+
+@bp.post("/deficiencies/<int:deficiency_id>/messages")
+@access(*EVERYONE)
+def deficiency_message(deficiency_id: int) -> Any:
+    """Write to the other side (staff: or an internal note)."""
+    session = get_session()
+    report = get_or_404(session, DeficiencyReport, deficiency_id)
+    try:
+        data = message_schema.load(given({**text_fields("body"),
+                                          "internal": request.form.get("internal") == "on" or ""}))
+        conversation.post(session=session, report=report, actor=require_principal(), **data)
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render(deficiency_id, no.errors, no.status)
+    return redirect(url_for("web.deficiency_page", deficiency_id=deficiency_id) + "#conversation")
+
+
+@bp.post("/deficiencies/<int:deficiency_id>/attachments")
+@access(*EVERYONE)
+@body_limit(PAGE_UPLOAD_LIMIT)
+def deficiency_upload(deficiency_id: int) -> Any:
+    """Attach photos or PDFs."""
+    report = get_or_404(get_session(), DeficiencyReport, deficiency_id)
+    _attach_uploads(report)
+    return redirect(url_for("web.deficiency_page", deficiency_id=deficiency_id) + "#attachments")
+
+
+@bp.get("/units/<int:unit_id>/history")
+def unit_history_page(unit_id: int) -> Any:
+    """A unit's whole life: status changes, deficiency reports, services."""
+    from service.domain.deficiencies import history
+
+    session = get_session()
+    unit = get_or_404(session, Unit, unit_id)
+    country = session.get(Country, unit.country_code)
+    return render_template("unit_history.html", unit=unit, life=history.unit_life(session=session, unit=unit),
+                           systems=system_codes(session), tz=country.timezone if country else None)

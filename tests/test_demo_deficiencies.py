@@ -1,0 +1,44 @@
+"""Demo fleet quality: a history for every unit, availability like a real fleet's, reports in
+every state with each disposition, numbers consecutive per country and year."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.domain import demo
+from service.domain.deficiencies import readiness
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def test_demo_fleet_looks_real(engine):
+    demo.seed(engine, size="small", today=TODAY)
+    with engine.connect() as conn:
+        units = conn.scalar(sa.text("SELECT count(*) FROM unit"))
+        first_rows = conn.scalar(sa.text("SELECT count(*) FROM unit_status_change WHERE from_status IS NULL"))
+        assert units and first_rows == units
+        mismatched = conn.scalar(sa.text(
+            "SELECT count(*) FROM unit u WHERE u.status != (SELECT c.to_status FROM unit_status_change c "
+            "WHERE c.unit_id = u.id ORDER BY c.at DESC, c.id DESC LIMIT 1)"))
+        assert mismatched == 0  # the history ends where each unit stands
+        states = dict(conn.execute(sa.text(
+            "SELECT status, count(*) FROM deficiency_report GROUP BY status")).all())
+        dispositions = {r[0] for r in conn.execute(sa.text(
+            "SELECT DISTINCT disposition FROM deficiency_report WHERE status = 'closed'"))}
+        numbers = conn.execute(sa.text("SELECT country_code, year, seq, last FROM deficiency_report "
+                                       "JOIN deficiency_counter USING (country_code, year)")).all()
+    assert {"closed", "resolved", "awaiting_buyer", "investigating"} <= set(states)
+    assert dispositions >= {"repaired", "replaced", "credited", "no_fault_found", "rejected"}
+    assert all(seq <= last for _c, _y, seq, last in numbers)
+    now = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    with Session(engine) as s:
+        rows = readiness.figures(session=s, period_from="2025-07", period_to="2026-05", now=now)["rows"]
+    by_country: dict[str, list[float]] = {}
+    for r in rows:
+        if r["availability"] is not None and r["unit_days"] > 100:
+            by_country.setdefault(r["country"], []).append(r["availability"])
+    means = {c: sum(v) / len(v) for c, v in by_country.items()}
+    assert len(means) >= 5 and all(72 <= m <= 98 for m in means.values()), means

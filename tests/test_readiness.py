@@ -1,0 +1,96 @@
+"""Readiness against hand-computed fixtures (a unit down 3 of 30 days is 90 %), and a statement
+count that grows neither with the period nor with the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import Unit
+from service.db import session_scope
+from service.domain import registry
+from service.domain.deficiencies import history
+from tests.conftest import QueryCounter
+
+API = "/api/v1/readiness"
+
+
+def _at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def k2(world, engine):
+    """A Polish K2 delivered 2024-05-01, under repair 10-13 June, down from 30 July."""
+    with session_scope(engine) as s:
+        unit = registry.create_unit(session=s, data={
+            "serial": "K2-PL-001", "system_id": world.ids["k2"], "contract_id": world.ids["contract_PL"],
+            "delivered_on": dt.date(2024, 5, 1)})
+        uid = unit.id
+    for status, day in (("under_repair", "2024-06-10"), ("operational", "2024-06-13"),
+                        ("non_operational", "2024-07-30")):
+        with session_scope(engine) as s:
+            history.set_status(session=s, unit=s.get(Unit, uid), status=status, at=_at(day))
+    return uid
+
+
+def _rows(client, world, who="staff", **query):
+    r = client.get(API, headers=world.headers(who), query_string=query)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["rows"]
+
+
+def test_availability_mttr_and_units_down(client, world, k2):
+    rows = _rows(client, world, system=world.ids["k2"], **{"from": "2024-04", "to": "2024-08"})
+    by_month = {r["period"]: r for r in rows}
+    assert "2024-04" not in by_month  # not delivered yet: no unit-days
+    assert by_month["2024-05"]["availability"] == 100.0
+    june = by_month["2024-06"]
+    assert june["availability"] == 90.0 and june["unit_days"] == 30
+    assert june["mttr_hours"] == 72.0 and june["repairs"] == 1 and june["units_down"] == 0
+    july = by_month["2024-07"]
+    assert july["availability"] == round(100 * 29 / 31, 1) and july["units_down"] == 1
+    assert july["under_target"] is False
+    august = by_month["2024-08"]
+    assert august["availability"] == 0.0 and august["under_target"] is True
+    assert august["mttr_hours"] is None
+
+
+def test_country_target_and_scope(client, world, k2):
+    r = client.put("/api/v1/countries/PL/sla", json={"availability_target": 95},
+                   headers=world.headers("staff", **{"If-Match": "*"}))
+    assert r.status_code == 200
+    (july,) = _rows(client, world, system=world.ids["k2"], **{"from": "2024-07", "to": "2024-07"})
+    assert july["availability_target"] == 95.0 and july["under_target"] is True
+    assert {r["country"] for r in _rows(client, world, "pl", country="NO")} == {"PL"}
+    assert {r["country"] for r in _rows(client, world)} == {"PL", "NO"}
+
+
+def test_deficiency_figures(client, world, engine):
+    from tests import factories
+
+    now = dt.datetime.now(dt.UTC)
+    factories.add_deficiency(engine, world)
+    month = f"{now.year:04d}-{now.month:02d}"
+    row = next(r for r in _rows(client, world, country="PL", **{"from": month, "to": month})
+               if r["system_id"] == world.ids["k9"])
+    assert row["reports_opened"] == 1 and row["reports_resolved"] == 0
+    assert row["acknowledged_on_time"] is None
+
+
+def test_statements_do_not_grow_with_period_or_history(client, world, engine, k2):
+    def count(**query):
+        _rows(client, world, **query)  # the caller's look-ups after a change of data, once
+        with QueryCounter(engine) as q:
+            _rows(client, world, **query)
+        return q.count
+
+    one = count(**{"from": "2024-06", "to": "2024-06"})
+    assert count(**{"from": "2023-01", "to": "2024-12"}) == one
+    with session_scope(engine) as s:  # ten years of history more
+        unit = s.get(Unit, k2)
+        for n in range(120):
+            history.set_status(session=s, unit=unit, status="under_repair" if n % 2 else "operational",
+                               at=_at("2014-01-01") + dt.timedelta(days=30 * n))
+    assert count(**{"from": "2024-06", "to": "2024-06"}) == one

@@ -1,0 +1,77 @@
+"""Deficiency pages: a liaison files with photos and follows the report; staff see the open
+reports of every country by due time; internal notes and other countries stay hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import sqlalchemy as sa
+
+from models import DeficiencyReport
+from service.db import session_scope
+from tests import factories
+from tests.test_web_pages import csrf, sign_in
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def _signed(app, who):
+    client = app.test_client()
+    assert sign_in(client, who).status_code == 302
+    return client
+
+
+def test_a_liaison_files_with_a_photo_and_sees_the_report(app, world, engine):
+    client = _signed(app, "pl")
+    page = client.get("/deficiencies")
+    assert page.status_code == 200 and "K9-PL-000" in page.get_data(as_text=True)
+    assert "K9-NO" not in page.get_data(as_text=True)
+    r = client.post("/deficiencies", content_type="multipart/form-data", data={
+        "csrf_token": csrf(client, "/deficiencies"), "system_id": str(world.ids["k9"]),
+        "unit_ids": str(world.ids["unit_PL"]), "category": "safety", "title": "Breech seal leaking",
+        "description": "Seen after firing", "occurred_at": "",
+        "files": [(io.BytesIO(PDF), "scan.jpg"), (io.BytesIO(b"<html>"), "evil.jpg")]})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    report = client.get(r.headers["Location"])
+    text = report.get_data(as_text=True)
+    assert "Breech seal leaking" in text and "Critical" in text and "scan.jpg" in text
+    assert "evil.jpg was not attached" in text
+    assert "Withdraw the report" in text
+
+
+def test_refused_form_writes_nothing(app, world, engine):
+    client = _signed(app, "pl")
+    r = client.post("/deficiencies", content_type="multipart/form-data", data={
+        "csrf_token": csrf(client, "/deficiencies"), "system_id": str(world.ids["k9"]),
+        "unit_ids": str(world.ids["unit_NO"]), "category": "quality", "severity": "minor",
+        "title": "x", "description": "y"})
+    assert r.status_code == 404
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM deficiency_report")) == 0
+
+
+def test_staff_queue_is_by_due_time_and_notes_stay_internal(app, world, engine):
+    late = factories.add_deficiency(engine, world, who="no", severity="minor", title="Oslo range late",
+                                    now=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+    soon = factories.add_deficiency(engine, world, category="safety", severity=None, title="Soon due")
+    staff = _signed(app, "staff")
+    text = staff.get("/deficiencies").get_data(as_text=True)
+    assert text.index("Oslo range late") < text.index("Soon due") and "overdue by" in text
+    form = csrf(staff, f"/deficiencies/{soon}")
+    staff.post(f"/deficiencies/{soon}/messages", data={"csrf_token": form, "body": "secret margin",
+                                                       "internal": "on"})
+    staff.post(f"/deficiencies/{soon}/messages", data={"csrf_token": form, "body": "We are on it"})
+    with session_scope(engine) as s:
+        version = s.get(DeficiencyReport, soon).version
+    r = staff.post(f"/deficiencies/{soon}/transition", data={"csrf_token": form, "status": "acknowledged",
+                                                              "version": str(version)})
+    assert r.status_code == 302
+    liaison = _signed(app, "pl")
+    page = liaison.get(f"/deficiencies/{soon}").get_data(as_text=True)
+    assert "We are on it" in page and "secret margin" not in page and "Internal note" not in page
+    assert "Acknowledged" in page
+    assert liaison.get(f"/deficiencies/{late}").status_code == 404
+    assert "Oslo" not in liaison.get("/deficiencies").get_data(as_text=True)
+    history = liaison.get(f"/units/{world.ids['unit_PL']}/history").get_data(as_text=True)
+    assert "Soon due" in history
