@@ -66,7 +66,7 @@ def _sections(statements: list[str]) -> list[str]:
     return [s for s in statements if "api_token" not in s and "app_user" not in s]
 
 
-def test_the_dashboard_takes_eight_statements_and_two_for_deficiencies(app, client, world, engine, monkeypatch):
+def test_the_dashboard_takes_eight_statements_and_two_for_deficiencies(app, client, world, engine):
     add_overview_data(engine, world)
     for path, who in (("/api/v1/countries/PL/status", "pl"), ("/api/v1/countries/PL/status", "staff")):
         client.get(path, headers=world.headers(who))
