@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, UserSession, utcnow
 from service import token_use
-from service.db import get_engine, get_session, scope_to, writer
+from service.db import WRITE_METHODS, get_engine, get_session, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -182,7 +182,14 @@ def _identify() -> Principal | None:
     else:
         return None
     params = {"token_hash": hash_token(secret), "now": utcnow()}
-    row = get_session().connection().execute(statement, params).first()
+    if request.method in WRITE_METHODS:
+        # Read apart from the request's session: a writer's transaction (SQLite: its write lock,
+        # BEGIN IMMEDIATE) starts with its first write, not with this read, so what runs between
+        # (the Idempotency-Key reservation, the token's last use) may write on its own connection.
+        with get_engine(current_app).connect() as conn:  # type: ignore[arg-type]
+            row = conn.execute(statement, params).first()
+    else:
+        row = get_session().connection().execute(statement, params).first()
     if row is None:
         return None
     if statement is _TOKEN_OWNER:

@@ -12,10 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from service.db import ScopeViolation
-from service.domain.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from service.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unavailable
 
 STATUSES: tuple[tuple[type[BaseException], int], ...] = (  # the first that matches answers
     (NotFound, 404),
+    (Forbidden, 403),
+    (TooLarge, 413),
     (Conflict, 409),
     (Invalid, 422),
     (Unavailable, 503),

@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import SQLModel
 
-from service import create_app
+from service import create_app, token_use
 from service.config import engine_url
 from service.db import get_engine, session_scope
 from tests import factories
@@ -137,6 +137,9 @@ def app(base_app: Flask, snapshots: Snapshots | None) -> Iterator[Flask]:
         snapshots.restore("empty")
     else:
         clean(get_engine(base_app))
+    # What a worker remembers of the data goes with it: the tokens whose use it noted (a
+    # restored world has the same tokens again, but not their noted use).
+    base_app.extensions.pop(token_use.NOTED, None)
     yield base_app
 
 

@@ -29,3 +29,11 @@ class Unavailable(DomainError):
 
 class NotFound(DomainError):
     """What the request names does not exist (or is not the caller's to see)."""
+
+
+class Forbidden(DomainError):
+    """The caller may see the record but not do this to it (a liaison writing a staff note)."""
+
+
+class TooLarge(DomainError):
+    """What was sent is past a size limit (an attachment)."""

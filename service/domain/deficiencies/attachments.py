@@ -10,7 +10,7 @@ from werkzeug.utils import secure_filename
 
 from models import DeficiencyAttachment, DeficiencyAttachmentFile, DeficiencyReport
 from service.auth import Principal
-from service.domain.errors import Conflict, DomainError, Invalid
+from service.domain.errors import Conflict, Invalid, TooLarge
 
 MAX_FILES = 10
 MAX_BYTES = 10 * 1024 * 1024
@@ -19,10 +19,6 @@ SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg
               (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"), (b"%PDF-", "application/pdf"))
 
 TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
-
-
-class TooLarge(DomainError):
-    status = 413
 
 
 def sniff(data: bytes) -> str | None:

@@ -9,11 +9,7 @@ from sqlmodel import Session, col, select
 from models import DeficiencyMessage, DeficiencyReport
 from service.auth import Principal
 from service.domain import outbox
-from service.domain.errors import DomainError, Invalid
-
-
-class Forbidden(DomainError):
-    status = 403
+from service.domain.errors import Forbidden, Invalid
 
 
 def messages(*, session: Session, report: DeficiencyReport) -> list[DeficiencyMessage]:
