@@ -359,3 +359,23 @@ def test_a_page_number_that_is_no_plain_number_shows_the_first_page(client, worl
     for path in ("/services", "/actions", "/users", "/requests", "/reports"):
         r = client.get(path, query_string={"page": page})
         assert r.status_code == 200, (path, page, r.status_code)
+
+
+def test_admin_edits_a_users_name_role_and_country(client, app, world, engine):
+    liaison = app.test_client()
+    sign_in(liaison, "pl")
+    sign_in(client, "admin")
+    user_id = world.ids["user_pl"]
+    assert f'href="/users/{user_id}/edit"' in client.get("/users").get_data(as_text=True)
+    token = csrf(client, f"/users/{user_id}/edit")
+    form = {"csrf_token": token, "version": "1", "name": "Piotr Nowak", "role": "liaison", "country": ""}
+    r = client.post(f"/users/{user_id}/edit", data=form)
+    assert r.status_code == 422 and re.search(r'id="country-error">required for a liaison',
+                                              r.get_data(as_text=True))
+    r = client.post(f"/users/{user_id}/edit", data={**form, "role": "liaison", "country": "NO"})
+    assert r.status_code == 302
+    page = client.get("/users").get_data(as_text=True)
+    assert "Piotr Nowak" in page
+    assert liaison.get("/").status_code == 302  # a new country signed them out
+    r = client.post(f"/users/{user_id}/edit", data={**form, "role": "liaison", "country": "PL"})
+    assert r.status_code == 302 and "changed by someone else" in client.get(r.location).get_data(as_text=True)

@@ -77,3 +77,35 @@ def user_active(user_id: int) -> Any:
     identity.update_user(session=session, user=user, changes=changes)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("web.users"))
+
+
+def _render_edit(user: User, form: dict[str, str], errors: dict[str, Any], status: int = 200) -> Any:
+    session = get_session()
+    countries = [(c.code, f"{c.name} ({c.code})")
+                 for c in session.exec(select(Country).order_by(Country.name))]
+    return render_template("user_edit.html", u=user, form=form, errors=errors, countries=countries,
+                           roles=[(r.value, r.value.capitalize()) for r in Role]), status
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@access(*ADMIN)
+def user_edit(user_id: int) -> Any:
+    """Change a user's name, role and country; a new role or country signs them out everywhere."""
+    session = get_session()
+    user = get_or_404(session, User, user_id)
+    if request.method == "GET":
+        return _render_edit(user, {}, {})
+    if request.form.get("version") != str(user.version):
+        flash(f"{user.email} was changed by someone else meanwhile; nothing was saved.", "error")
+        return redirect(url_for("web.user_edit", user_id=user_id))
+    form = {key: request.form.get(key, "").strip() for key in ("name", "role", "country")}
+    try:
+        changes = user_update_schema.load({**form, "country": form["country"] or None})
+        identity.update_user(session=session, user=user, changes=changes)
+    except ValidationError as err:
+        return _render_edit(user, form, err.messages_dict, 422)  # type: ignore[arg-type]
+    except DomainError as err:
+        session.rollback()
+        return _render_edit(user, form, err.errors or {"_": [err.message]}, status_of(err))
+    flash(f"{user.email} saved.", "success")
+    return redirect(url_for("web.users"))
