@@ -379,3 +379,31 @@ def test_admin_edits_a_users_name_role_and_country(client, app, world, engine):
     assert liaison.get("/").status_code == 302  # a new country signed them out
     r = client.post(f"/users/{user_id}/edit", data={**form, "role": "liaison", "country": "PL"})
     assert r.status_code == 302 and "changed by someone else" in client.get(r.location).get_data(as_text=True)
+
+
+def test_admin_reads_the_audit_log_filtered_and_paged(client, app, world, engine):
+    sign_in(client, "admin")
+    user_id = world.ids["user_pl"]
+    token = csrf(client, f"/users/{user_id}/edit")
+    client.post(f"/users/{user_id}/edit", data={"csrf_token": token, "version": "1", "name": "Piotr Nowak",
+                                                 "role": "liaison", "country": "PL"})
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'href="/audit"' in page and "newest first" in page and "Piotr Nowak" in page
+    page = client.get("/audit?entity=app_user&actor=admin@example.org").get_data(as_text=True)
+    assert "Piotr Nowak" in page and "1 entry" in page
+    page = client.get("/audit?entity=service_event").get_data(as_text=True)
+    assert "Piotr Nowak" not in page
+    page = client.get("/audit?since=2000-01-01&until=2000-01-31").get_data(as_text=True)
+    assert "0 entries" in page and "No entry matches" in page
+    page = client.get("/audit?since=2030-01-02&until=2030-01-01").get_data(as_text=True)
+    assert 'id="until-error"' in page or "Cannot be before since." in page
+    liaison = app.test_client()
+    sign_in(liaison, "pl")
+    assert liaison.get("/audit").status_code == 403
+
+
+def test_the_audit_api_filters_by_actor_and_days(client, world):
+    r = client.get("/api/v1/audit?actor=nobody@example.org", headers=world.headers("admin"))
+    assert r.status_code == 200 and r.get_json() == []
+    r = client.get("/api/v1/audit?since=2030-02-01&until=2030-01-01", headers=world.headers("admin"))
+    assert r.status_code == 422 and "until" in r.get_json()["errors"]["query"]

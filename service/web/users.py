@@ -1,4 +1,5 @@
-"""User administration for admins: list, create (validated by the API's schema), (de)activate."""
+"""User administration for admins: list, create (validated by the API's schema), edit, (de)activate;
+the audit trail."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ from sqlmodel import select
 from models import Country, Role, User
 from service.auth import ADMIN, access
 from service.db import get_session
-from service.domain import identity
+from service.domain import audit, identity
 from service.domain.errors import DomainError
 from service.reads import get_or_404, paginate
-from service.schemas.identity import UserSchema, UserUpdateSchema
+from service.schemas.identity import AuditQuerySchema, UserSchema, UserUpdateSchema
 from service.statuses import status_of
 from service.web import bp
-from service.web.forms import page_number
+from service.web.forms import page_number, paging
+from service.web.services import load_query
 
 user_schema = UserSchema()
 user_update_schema = UserUpdateSchema()
+audit_query_schema = AuditQuerySchema()
 PAGE_SIZE = 50
 FORM_FIELDS = ("email", "name", "role", "country", "password")
 
@@ -109,3 +112,15 @@ def user_edit(user_id: int) -> Any:
         return _render_edit(user, form, err.errors or {"_": [err.message]}, status_of(err))
     flash(f"{user.email} saved.", "success")
     return redirect(url_for("web.users"))
+
+
+@bp.get("/audit")
+@access(*ADMIN)
+def audit_log() -> Any:
+    """The audit trail, newest first, filtered by actor, entity, action and days, a page at a time."""
+    names = ("actor", "entity", "action", "since", "until")
+    query, raw, filter_errors = load_query(audit_query_schema, names)
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    entries = paginate(get_session(), audit.audit_query(query), page)
+    return render_template("audit.html", entries=entries, filters=raw, filter_errors=filter_errors,
+                           **paging(page, PAGE_SIZE))
