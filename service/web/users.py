@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -124,3 +124,15 @@ def audit_log() -> Any:
     entries = paginate(get_session(), audit.audit_query(query), page)
     return render_template("audit.html", entries=entries, filters=raw, filter_errors=filter_errors,
                            **paging(page, PAGE_SIZE))
+
+
+@bp.post("/users/<int:user_id>/reset")
+@access(*ADMIN)
+def user_reset(user_id: int) -> Any:
+    """Mail the user a one-time link (24 hours) to choose a new password themselves."""
+    user = get_or_404(get_session(), User, user_id)
+    identity.send_password_reset(
+        session=get_session(), user=user, secret=current_app.config["SECRET_KEY"],
+        link_for=lambda token: url_for("web.password_reset", token=token, _external=True))
+    flash(f"A password reset link was sent to {user.email}; it works once, for 24 hours.", "success")
+    return redirect(url_for("web.user_edit", user_id=user_id))
