@@ -29,6 +29,7 @@ class RequestStatus(StrEnum):
     pending = "pending"
     accepted = "accepted"
     declined = "declined"
+    withdrawn = "withdrawn"
 
 
 class StaffMember(Versioned, SQLModel, table=True):

@@ -99,6 +99,7 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
 
 PUBLIC |= {"web.login", "web.static", "web.favicon"}  # the sign-in page, its stylesheet, the icon
 PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
+PUBLIC |= {"web.password_reset"}  # the new-password form behind the e-mailed reset link
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):

@@ -138,3 +138,66 @@ def test_a_request_names_a_system_the_country_has_a_contract_for(client, world, 
     assert rows(engine, "service_request") == 0
     r = client.post("/api/v1/requests", headers=world.headers("no"), json=_request(world, system_id=k239))
     assert r.status_code == 201
+
+
+def _filed(client, world):
+    r = client.post("/api/v1/requests", headers=world.headers("pl"), json=_request(world))
+    assert r.status_code == 201
+    return r.get_json()["id"], r.headers["ETag"]
+
+
+def test_liaison_edits_a_pending_request_with_if_match(client, world, engine):
+    request_id, etag = _filed(client, world)
+    url = f"/api/v1/requests/{request_id}"
+    r = client.patch(url, headers=world.headers("pl"), json={"description": "Night firing"})
+    assert r.status_code == 428
+    r = client.patch(url, headers={**world.headers("pl"), "If-Match": etag},
+                     json={"wished_to": "2030-04-01"})
+    assert r.status_code == 422 and "wished_to" in r.get_json()["errors"]
+    r = client.patch(url, headers={**world.headers("pl"), "If-Match": etag}, json={"country": "NO"})
+    assert r.status_code == 422
+    r = client.patch(url, headers={**world.headers("pl"), "If-Match": etag},
+                     json={"description": "Night firing", "wished_to": "2030-06-15"})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["description"] == "Night firing" and body["wished_to"] == "2030-06-15"
+    # the old ETag is stale now: nothing written
+    r = client.patch(url, headers={**world.headers("pl"), "If-Match": etag}, json={"description": "x"})
+    assert r.status_code == 412
+    assert client.get(url, headers=world.headers("pl")).get_json()["description"] == "Night firing"
+
+
+def test_liaison_withdraws_and_staff_can_no_longer_decide(client, world, engine):
+    request_id, etag = _filed(client, world)
+    r = client.post(f"/api/v1/requests/{request_id}/withdraw",
+                    headers={**world.headers("pl"), "If-Match": etag})
+    assert r.status_code == 200 and r.get_json()["status"] == "withdrawn"
+    etag = r.headers["ETag"]
+    r = client.post(f"/api/v1/requests/{request_id}/decline",
+                    headers={**world.headers("staff"), "If-Match": etag}, json={"reason": "late"})
+    assert r.status_code == 409
+    r = client.patch(f"/api/v1/requests/{request_id}",
+                     headers={**world.headers("pl"), "If-Match": etag}, json={"description": "again"})
+    assert r.status_code == 409
+    r = client.get("/api/v1/requests?status=withdrawn", headers=world.headers("pl"))
+    assert [x["id"] for x in r.get_json()] == [request_id]
+
+
+def test_staff_decide_a_liaisons_request_rather_than_edit_it(client, world, engine):
+    request_id, etag = _filed(client, world)
+    r = client.post(f"/api/v1/requests/{request_id}/withdraw",
+                    headers={**world.headers("staff"), "If-Match": etag})
+    assert r.status_code == 409
+    r = client.get(f"/api/v1/requests/{request_id}", headers=world.headers("pl"))
+    assert r.get_json()["status"] == "pending"
+
+
+def test_a_decided_request_cannot_be_edited(client, world, engine):
+    request_id, etag = _filed(client, world)
+    r = client.post(f"/api/v1/requests/{request_id}/decline",
+                    headers={**world.headers("staff"), "If-Match": etag}, json={"reason": "No slot"})
+    assert r.status_code == 200
+    r = client.patch(f"/api/v1/requests/{request_id}",
+                     headers={**world.headers("pl"), "If-Match": r.headers["ETag"]},
+                     json={"description": "x"})
+    assert r.status_code == 409 and "status" in r.get_json()["errors"]

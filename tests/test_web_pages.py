@@ -31,7 +31,8 @@ def sign_in(client: Any, who: str, password: str = PASSWORD) -> Any:
                                        "csrf_token": csrf(client)})
 
 
-PUBLIC_PAGES = {"web.login", "web.static", "web.favicon", "web.survey_by_link", "web.survey_thanks"}
+PUBLIC_PAGES = {"web.login", "web.static", "web.favicon", "web.survey_by_link", "web.survey_thanks",
+                "web.password_reset"}  # the page behind an e-mailed reset link
 
 
 def page_url(rule: str, world: Any) -> str:
@@ -359,3 +360,86 @@ def test_a_page_number_that_is_no_plain_number_shows_the_first_page(client, worl
     for path in ("/services", "/actions", "/users", "/requests", "/reports"):
         r = client.get(path, query_string={"page": page})
         assert r.status_code == 200, (path, page, r.status_code)
+
+
+def test_admin_edits_a_users_name_role_and_country(client, app, world, engine):
+    liaison = app.test_client()
+    sign_in(liaison, "pl")
+    sign_in(client, "admin")
+    user_id = world.ids["user_pl"]
+    assert f'href="/users/{user_id}/edit"' in client.get("/users").get_data(as_text=True)
+    token = csrf(client, f"/users/{user_id}/edit")
+    form = {"csrf_token": token, "version": "1", "name": "Piotr Nowak", "role": "liaison", "country": ""}
+    r = client.post(f"/users/{user_id}/edit", data=form)
+    assert r.status_code == 422 and re.search(r'id="country-error">required for a liaison',
+                                              r.get_data(as_text=True))
+    r = client.post(f"/users/{user_id}/edit", data={**form, "role": "liaison", "country": "NO"})
+    assert r.status_code == 302
+    page = client.get("/users").get_data(as_text=True)
+    assert "Piotr Nowak" in page
+    assert liaison.get("/").status_code == 302  # a new country signed them out
+    r = client.post(f"/users/{user_id}/edit", data={**form, "role": "liaison", "country": "PL"})
+    assert r.status_code == 302 and "changed by someone else" in client.get(r.location).get_data(as_text=True)
+
+
+def test_admin_reads_the_audit_log_filtered_and_paged(client, app, world, engine):
+    sign_in(client, "admin")
+    user_id = world.ids["user_pl"]
+    token = csrf(client, f"/users/{user_id}/edit")
+    client.post(f"/users/{user_id}/edit", data={"csrf_token": token, "version": "1", "name": "Piotr Nowak",
+                                                 "role": "liaison", "country": "PL"})
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'href="/audit"' in page and "newest first" in page and "Piotr Nowak" in page
+    page = client.get("/audit?entity=app_user&actor=admin@example.org").get_data(as_text=True)
+    assert "Piotr Nowak" in page and "1 entry" in page
+    page = client.get("/audit?entity=service_event").get_data(as_text=True)
+    assert "Piotr Nowak" not in page
+    page = client.get("/audit?since=2000-01-01&until=2000-01-31").get_data(as_text=True)
+    assert "0 entries" in page and "No entry matches" in page
+    page = client.get("/audit?since=2030-01-02&until=2030-01-01").get_data(as_text=True)
+    assert 'id="until-error"' in page or "Cannot be before since." in page
+    liaison = app.test_client()
+    sign_in(liaison, "pl")
+    assert liaison.get("/audit").status_code == 403
+
+
+def test_the_audit_api_filters_by_actor_and_days(client, world):
+    r = client.get("/api/v1/audit?actor=nobody@example.org", headers=world.headers("admin"))
+    assert r.status_code == 200 and r.get_json() == []
+    r = client.get("/api/v1/audit?since=2030-02-01&until=2030-01-01", headers=world.headers("admin"))
+    assert r.status_code == 422 and "until" in r.get_json()["errors"]["query"]
+
+
+def test_a_password_reset_link_works_once_for_24_hours(client, app, world, engine, monkeypatch):
+    import time
+
+    import itsdangerous.timed
+    from sqlmodel import select
+
+    from models import Notification
+
+    sign_in(client, "admin")
+    user_id = world.ids["user_pl"]
+    token = csrf(client, f"/users/{user_id}/edit")
+    r = client.post(f"/users/{user_id}/reset", data={"csrf_token": token})
+    assert r.status_code == 302
+    with session_scope(engine) as s:
+        mail = s.exec(select(Notification).where(Notification.kind == "password_reset")).one()
+        assert mail.recipient == "pl@example.org"
+        link = re.search(r"http://[^/]+(/reset/\S+)", mail.body).group(1)  # type: ignore[union-attr]
+    user = app.test_client()
+    now = time.time()
+    with monkeypatch.context() as m:
+        m.setattr(itsdangerous.timed, "time", type("Later", (), {"time": staticmethod(lambda: now + 86401)}))
+        assert "has expired" in user.get(link).get_data(as_text=True)
+    page = user.get(link).get_data(as_text=True)
+    assert "Choose a new password" in page and "pl@example.org" in page
+    form = {"csrf_token": csrf(user, link), "password": "password123", "confirm": "password123"}
+    r = user.post(link, data=form)
+    assert r.status_code == 422 and 'id="password-error"' in r.get_data(as_text=True)
+    r = user.post(link, data={**form, "password": "amber quiet lantern orbit", "confirm": "x"})
+    assert r.status_code == 422 and 'id="confirm-error"' in r.get_data(as_text=True)
+    good = {**form, "password": "amber quiet lantern orbit", "confirm": "amber quiet lantern orbit"}
+    assert user.post(link, data=good).status_code == 302
+    assert user.post(link, data=good).status_code == 404  # once only
+    assert sign_in(app.test_client(), "pl", password="amber quiet lantern orbit").status_code == 302

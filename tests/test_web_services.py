@@ -252,3 +252,29 @@ def test_forms_offer_only_the_systems_the_country_has_contracts_for(client, worl
     assert "Step 1 of 2" in page  # not on to the details
     norway = client.get(f"/services/new?country=NO&system_id={k239}").get_data(as_text=True)
     assert "Step 1 of 2" not in norway
+
+
+def test_a_liaison_edits_then_withdraws_a_pending_request_on_its_page(client, app, world, engine):
+    request_id = factories.add_request(engine, world)
+    sign_in(client, "pl")
+    token = csrf(client, f"/requests/{request_id}")
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Change the request" in page and "Withdraw the request" in page
+    form = {"csrf_token": token, "version": "1", "kind": "tech_education", "system_id": str(world.ids["k9"]),
+            "wished_from": "2030-05-01", "wished_to": "2030-04-01", "description": "Night firing"}
+    r = client.post(f"/requests/{request_id}/edit", data=form)
+    assert r.status_code == 422 and 'id="wished_to-error"' in r.get_data(as_text=True)
+    r = client.post(f"/requests/{request_id}/edit", data={**form, "wished_to": "2030-05-20"})
+    assert r.status_code == 302
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Night firing" in page and "2030-05-20" in page
+    r = client.post(f"/requests/{request_id}/withdraw", data={"csrf_token": token, "version": "1"})
+    assert r.status_code == 302  # a stale form: refused, nothing written
+    assert count(engine, ServiceRequest, ServiceRequest.status == "withdrawn") == 0
+    r = client.post(f"/requests/{request_id}/withdraw", data={"csrf_token": token, "version": "2"})
+    assert r.status_code == 302
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Withdrawn" in page and "Withdraw the request" not in page
+    staff = app.test_client()
+    sign_in(staff, "staff")
+    assert "Accept and schedule" not in staff.get(f"/requests/{request_id}").get_data(as_text=True)

@@ -161,3 +161,17 @@ def test_messages_are_each_users_own_and_the_feed_address_rotates(client, app, w
     assert new != old and "the old one no longer works" in page
     assert client.get(old.replace("http://127.0.0.1:5000", "")).status_code == 404
     assert client.get(new.replace("http://127.0.0.1:5000", "")).status_code == 200
+
+
+def test_the_action_page_shows_the_answer_that_opened_it(client, app, world, engine):
+    survey_id, _token = factories.add_survey(app, world, title="Drill PL")
+    with app.app_context(), session_scope(engine) as s:
+        from service.domain import surveys
+
+        surveys.answer(session=s, survey=s.get(Survey, survey_id), data=factories.POOR_ANSWERS)
+        action_id = s.scalars(sa.select(CorrectiveAction.id)).one()
+    sign_in(client, "pl")
+    page = client.get(f"/actions/{action_id}").get_data(as_text=True)
+    answer = page.split("The answer that opened it")[1]
+    assert f'href="/surveys/{survey_id}"' in answer and "Started two days late." in answer
+    assert "Timeliness</dt><dd>1 of 5" in answer and "Would recommend</dt><dd>5 of 10" in answer

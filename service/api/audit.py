@@ -6,12 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
 
-from models import AuditEntry
 from service.api.common import PAGE
 from service.auth import ADMIN, access
 from service.db import get_session
+from service.domain import audit
 from service.reads import paginate
 from service.schemas.identity import AuditEntrySchema, AuditQuerySchema
 
@@ -25,9 +24,5 @@ class Audit(MethodView):
     @blp.response(200, AuditEntrySchema(many=True))
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Changes and refused accesses, newest first."""
-        stmt = select(AuditEntry).order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
-        for key in ("entity", "entity_id", "action", "user_id"):
-            if key in query:
-                stmt = stmt.where(getattr(AuditEntry, key) == query[key])
-        return paginate(get_session(), stmt, pagination_parameters)
+        """Changes and refused accesses, newest first; filter by actor, entity, action, days."""
+        return paginate(get_session(), audit.audit_query(query), pagination_parameters)

@@ -16,6 +16,7 @@ from service.reads import get_or_404, paginate
 from service.schemas.services import (
     DeclineSchema,
     RequestAcceptSchema,
+    RequestEditSchema,
     RequestQuerySchema,
     RequestSchema,
 )
@@ -47,6 +48,34 @@ class RequestItem(MethodView):
     def get(self, request_id: int) -> Any:
         """One request: its state, the decline reason or the scheduled event."""
         return with_etag(get_or_404(get_session(), ServiceRequest, request_id))
+
+    @takes_if_match
+    @access(*EVERYONE)
+    @blp.arguments(RequestEditSchema)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="already decided or withdrawn")
+    def patch(self, data: dict[str, Any], request_id: int) -> Any:
+        """Edit a pending request until staff decide (the asking side; needs If-Match)."""
+        session = get_session()
+        request = get_or_404(session, ServiceRequest, request_id)
+        check_if_match(request)
+        return with_etag(requests.edit_request(session=session, request=request, data=data,
+                                               actor=require_principal()))
+
+
+@blp.route("/<int:request_id>/withdraw")
+class RequestWithdraw(MethodView):
+    @takes_if_match
+    @access(*EVERYONE)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(409, description="already decided or withdrawn")
+    def post(self, request_id: int) -> Any:
+        """Withdraw a pending request (the asking side; needs If-Match)."""
+        session = get_session()
+        request = get_or_404(session, ServiceRequest, request_id)
+        check_if_match(request)
+        return with_etag(requests.withdraw_request(session=session, request=request,
+                                                   actor=require_principal()))
 
 
 @blp.route("/<int:request_id>/accept")

@@ -53,6 +53,17 @@ def actions_query(query: dict[str, Any], *, today: dt.date) -> Any:
     return stmt
 
 
+def opening_answer(*, session: Session, action: CorrectiveAction) -> dict[str, Any] | None:
+    """The survey answer that opened `action` (none for a deficiency's): its ratings in the order
+    the survey asks them, the recommendation, the comment, and the survey it answered."""
+    response = session.get(SurveyResponse, action.response_id) if action.response_id else None
+    if response is None:
+        return None
+    return {"survey_id": response.survey_id, "answered_at": response.answered_at,
+            "ratings": [(name, value) for name in RATINGS if (value := getattr(response, name)) is not None],
+            "recommend": response.recommend, "comment": response.comment}
+
+
 def reasons_for(response: SurveyResponse) -> list[str]:
     """Which answers make a response poor, in words; empty for a good response."""
     out = [f"{name} rated {value} of 5" for name in RATINGS

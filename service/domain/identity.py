@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
 from models import ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.auth import hash_token
+from service.domain import outbox
 from service.domain.errors import Conflict, Invalid, NotFound
 
 _hasher = PasswordHasher()
@@ -217,3 +220,49 @@ def revoke_own_token(*, session: Session, user_id: int, token_id: int) -> ApiTok
     if token is None or token.user_id != user_id:
         raise NotFound(f"ApiToken {token_id} not found")
     return revoke_token(session=session, token=token)
+
+
+RESET_MAX_AGE = dt.timedelta(hours=24)
+_RESET_SALT = "password-reset"
+
+
+def _reset_signer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=_RESET_SALT)
+
+
+def send_password_reset(*, session: Session, user: User, secret: str, link_for: Callable[[str], str]) -> str:
+    """Mail `user` a one-time link to choose a new password (through the outbox); commits.
+
+    The link is signed (itsdangerous) over the user's id and record version: it expires after
+    `RESET_MAX_AGE`, and once used the version has moved on, so it never works twice."""
+    token = _reset_signer(secret).dumps({"user": user.id, "version": user.version})
+    outbox.notify(session=session, messages=[{
+        "key": f"password-reset:user:{user.id}:{hash_token(token)[:16]}", "kind": "password_reset",
+        "user_id": user.id, "recipient": user.email, "country_code": user.country_code,
+        "subject": "Choose a new K-Sustain password",
+        "body": (f"An administrator started a password reset for {user.email}.\n"
+                 f"Choose your new password within 24 hours at:\n{link_for(token)}\n"
+                 "The link works once. If you did not expect this, tell your administrator.\n"),
+        "data": {"user_id": user.id},
+    }])
+    session.commit()
+    return token
+
+
+def user_for_reset(*, session: Session, token: str, secret: str) -> User:
+    """The active user a reset link designates, if it is unused and under 24 hours old."""
+    try:
+        payload = _reset_signer(secret).loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
+    except BadData as err:
+        raise NotFound("This link is unknown or has expired; ask your administrator for a new one") from err
+    user = session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or not user.active or user.version != payload.get("version"):
+        raise NotFound("This link was already used or is no longer valid; "
+                       "ask your administrator for a new one")
+    return user
+
+
+def reset_password(*, session: Session, token: str, secret: str, password: str) -> User:
+    """Set the password a reset link's holder chose (the one strength check); ends every session."""
+    user = user_for_reset(session=session, token=token, secret=secret)
+    return update_user(session=session, user=user, changes={"password": password})

@@ -38,13 +38,54 @@ def file_request(*, session: Session, data: dict[str, Any], actor: Principal) ->
     country = session.get(Country, code)
     if country is None:
         raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
-    if session.get(WeaponSystem, data["system_id"]) is None:
-        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
-    if not registry.operates(session=session, country_code=code, system_id=data["system_id"]):
-        raise Invalid("System not operated by the country",
-                      {"system_id": [f"{country.name} has no contract for this system"]})
+    _check_system(session, code, data["system_id"])
     request = ServiceRequest(**data, country_code=code, requested_by=actor.user_id)
     session.add(request)
+    session.commit()
+    return request
+
+
+def _filer_side(request: ServiceRequest, actor: Principal) -> None:
+    """Only the asking side changes a request: a liaison (of its country, by the scope) or whoever
+    filed it; staff decide instead."""
+    if not actor.is_liaison and actor.user_id != request.requested_by:
+        raise Conflict("Only the requesting side may change or withdraw a request; staff decide it",
+                       {"status": ["accept or decline it instead"]})
+
+
+def _check_system(session: Session, code: str, system_id: int) -> None:
+    if session.get(WeaponSystem, system_id) is None:
+        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    if not registry.operates(session=session, country_code=code, system_id=system_id):
+        country = session.get(Country, code)
+        raise Invalid("System not operated by the country",
+                      {"system_id": [f"{country.name if country else code} has no contract for this system"]})
+
+
+def edit_request(*, session: Session, request: ServiceRequest, data: dict[str, Any],
+                 actor: Principal) -> ServiceRequest:
+    """Change a pending request (kind, system, wished dates, description); commits."""
+    _pending(request)
+    _filer_side(request, actor)
+    data = {k: v for k, v in data.items() if k != "country_code"}
+    if "system_id" in data:
+        _check_system(session, request.country_code, data["system_id"])
+    start, end = data.get("wished_from", request.wished_from), data.get("wished_to", request.wished_to)
+    if end < start:
+        raise Invalid("Wished dates out of order", {"wished_to": ["cannot be before wished_from"]})
+    for name, value in data.items():
+        setattr(request, name, value)
+    session.commit()
+    return request
+
+
+def withdraw_request(*, session: Session, request: ServiceRequest, actor: Principal) -> ServiceRequest:
+    """The asking side takes back a pending request; staff can no longer decide it; commits."""
+    _pending(request)
+    _filer_side(request, actor)
+    request.status = RequestStatus.withdrawn.value
+    request.decided_by = actor.user_id
+    request.decided_at = utcnow()
     session.commit()
     return request
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import Role
 from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
@@ -98,3 +100,12 @@ class AuditQuerySchema(Base):
     entity_id = fields.String(validate=validate.Length(max=64))
     action = fields.String(validate=validate.Length(max=32))
     user_id = fields.Integer()
+    actor = fields.String(validate=validate.Length(max=254),
+                          metadata={"description": "the e-mail of who acted"})
+    since = fields.Date(metadata={"description": "from this UTC day on"})
+    until = fields.Date(metadata={"description": "up to and including this UTC day"})
+
+    @validates_schema
+    def _in_order(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError("Cannot be before since.", "until")

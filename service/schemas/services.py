@@ -233,6 +233,18 @@ class RequestSchema(VersionedSchema):
             raise ValidationError("Cannot be before wished_from.", "wished_to")
 
 
+class RequestEditSchema(RequestSchema):
+    """A pending request's changes: any of what was asked, never its country."""
+
+    class Meta:
+        exclude = ("country",)
+
+    kind = choice(ServiceKind)
+    system_id = fields.Integer(validate=validate.Range(min=1))
+    wished_from = fields.Date()
+    wished_to = fields.Date()
+
+
 class RequestQuerySchema(Base):
     status = choice(RequestStatus)
     country = CountryCode()

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out with the signed session cookie that `service.auth` reads."""
+"""Sign-in and sign-out with the signed session cookie that `service.auth` reads; the page behind
+a password reset link."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from models import User
 from service.auth import EVERYONE, SESSION_KEY, access, record_denied, require_principal
 from service.db import get_session
 from service.domain import identity
+from service.domain.errors import DomainError
 from service.schemas.identity import CredentialsSchema
+from service.statuses import status_of
 from service.web import bp
 
 credentials_schema = CredentialsSchema()
@@ -72,4 +75,28 @@ def logout() -> Any:
         identity.end_session(session=db, sid=session.get(SESSION_KEY, ""))
     session.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@access(public=True)
+def password_reset(token: str) -> Any:
+    """The page behind a reset link: the user chooses their new password (the one strength check)."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        user = identity.user_for_reset(session=get_session(), token=token, secret=secret)
+    except DomainError as err:
+        return render_template("password_reset.html", gone=err.message, errors={}), 404
+    if request.method == "GET":
+        return render_template("password_reset.html", user=user, errors={})
+    password = request.form.get("password", "")
+    if password != request.form.get("confirm", ""):
+        return render_template("password_reset.html", user=user,
+                               errors={"confirm": ["the two passwords differ"]}), 422
+    try:
+        identity.reset_password(session=get_session(), token=token, secret=secret, password=password)
+    except DomainError as err:
+        get_session().rollback()
+        return render_template("password_reset.html", user=user, errors=err.errors or {}), status_of(err)
+    flash("Your new password is set; sign in with it.", "success")
     return redirect(url_for("web.login"))

@@ -72,6 +72,7 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
     return render_template("action.html", a=shown, opened_at=row.opened_at, closed_at=row.closed_at,
                            tz=country.timezone if country else None,
                            event=event, owner=owner.name if owner else None,
+                           answer=actions.opening_answer(session=session, action=row),
                            form=form, errors=errors, owners=owners,
                            statuses=[s for s in STATUSES if s[0] in allowed],
                            overdue=row.status != ActionStatus.closed

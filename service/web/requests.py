@@ -14,7 +14,13 @@ from service.db import get_session
 from service.domain import requests
 from service.domain.errors import DomainError
 from service.reads import get_or_404, paginate
-from service.schemas.services import DeclineSchema, RequestAcceptSchema, RequestQuerySchema, RequestSchema
+from service.schemas.services import (
+    DeclineSchema,
+    RequestAcceptSchema,
+    RequestEditSchema,
+    RequestQuerySchema,
+    RequestSchema,
+)
 from service.web import bp
 from service.web.forms import (
     Errors,
@@ -32,6 +38,7 @@ request_schema = RequestSchema()
 request_query = RequestQuerySchema()
 accept_schema = RequestAcceptSchema()
 decline_schema = DeclineSchema()
+edit_schema = RequestEditSchema()
 PAGE_SIZE = 25
 FORM_FIELDS = ("country", "kind", "system_id", "wished_from", "wished_to", "description")
 
@@ -79,6 +86,7 @@ def render_request(request_id: int, errors: Errors | None = None,
                 "title": f"{row.kind.replace('_', ' ').capitalize()} requested by {country.name}"}
     return render_template("request.html", r=row, country=country, systems=system_codes(session),
                            choices=choices(session), form=form, errors=errors or {}, opened=opened,
+                           offered=offered_systems(session),
                            conflicts=conflicts or [], units=units_of(session, row.country_code, row.system_id)
                            ), status
 
@@ -129,4 +137,42 @@ def request_decline(request_id: int) -> Any:
         no = refused(err)
         return render_request(request_id, no.errors, form, no.status, "decline")
     flash("Request declined; the liaison sees the reason.", "success")
+    return redirect(url_for("web.request_page", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/edit")
+@access(*EVERYONE)
+def request_edit(request_id: int) -> Any:
+    """Change a pending request until staff decide (the asking side)."""
+    session = get_session()
+    row = get_or_404(session, ServiceRequest, request_id)
+    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    if stale:
+        return stale
+    form = text_fields(*FORM_FIELDS[1:])
+    try:
+        data = edit_schema.load(given(form))
+        requests.edit_request(session=session, request=row, data=data, actor=require_principal())
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_request(request_id, no.errors, form, no.status, "edit")
+    flash("Request changed; staff see the new version.", "success")
+    return redirect(url_for("web.request_page", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/withdraw")
+@access(*EVERYONE)
+def request_withdraw(request_id: int) -> Any:
+    """Withdraw a pending request (the asking side)."""
+    session = get_session()
+    row = get_or_404(session, ServiceRequest, request_id)
+    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    if stale:
+        return stale
+    try:
+        requests.withdraw_request(session=session, request=row, actor=require_principal())
+    except DomainError as err:
+        no = refused(err)
+        return render_request(request_id, no.errors, None, no.status, "withdraw")
+    flash(f"Request {request_id} withdrawn.", "success")
     return redirect(url_for("web.request_page", request_id=request_id))

@@ -1,10 +1,11 @@
-"""User administration for admins: list, create (validated by the API's schema), (de)activate."""
+"""User administration for admins: list, create (validated by the API's schema), edit, (de)activate;
+the audit trail."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -12,16 +13,18 @@ from sqlmodel import select
 from models import Country, Role, User
 from service.auth import ADMIN, access
 from service.db import get_session
-from service.domain import identity
+from service.domain import audit, identity
 from service.domain.errors import DomainError
 from service.reads import get_or_404, paginate
-from service.schemas.identity import UserSchema, UserUpdateSchema
+from service.schemas.identity import AuditQuerySchema, UserSchema, UserUpdateSchema
 from service.statuses import status_of
 from service.web import bp
-from service.web.forms import page_number
+from service.web.forms import page_number, paging
+from service.web.services import load_query
 
 user_schema = UserSchema()
 user_update_schema = UserUpdateSchema()
+audit_query_schema = AuditQuerySchema()
 PAGE_SIZE = 50
 FORM_FIELDS = ("email", "name", "role", "country", "password")
 
@@ -77,3 +80,59 @@ def user_active(user_id: int) -> Any:
     identity.update_user(session=session, user=user, changes=changes)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("web.users"))
+
+
+def _render_edit(user: User, form: dict[str, str], errors: dict[str, Any], status: int = 200) -> Any:
+    session = get_session()
+    countries = [(c.code, f"{c.name} ({c.code})")
+                 for c in session.exec(select(Country).order_by(Country.name))]
+    return render_template("user_edit.html", u=user, form=form, errors=errors, countries=countries,
+                           roles=[(r.value, r.value.capitalize()) for r in Role]), status
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@access(*ADMIN)
+def user_edit(user_id: int) -> Any:
+    """Change a user's name, role and country; a new role or country signs them out everywhere."""
+    session = get_session()
+    user = get_or_404(session, User, user_id)
+    if request.method == "GET":
+        return _render_edit(user, {}, {})
+    if request.form.get("version") != str(user.version):
+        flash(f"{user.email} was changed by someone else meanwhile; nothing was saved.", "error")
+        return redirect(url_for("web.user_edit", user_id=user_id))
+    form = {key: request.form.get(key, "").strip() for key in ("name", "role", "country")}
+    try:
+        changes = user_update_schema.load({**form, "country": form["country"] or None})
+        identity.update_user(session=session, user=user, changes=changes)
+    except ValidationError as err:
+        return _render_edit(user, form, err.messages_dict, 422)  # type: ignore[arg-type]
+    except DomainError as err:
+        session.rollback()
+        return _render_edit(user, form, err.errors or {"_": [err.message]}, status_of(err))
+    flash(f"{user.email} saved.", "success")
+    return redirect(url_for("web.users"))
+
+
+@bp.get("/audit")
+@access(*ADMIN)
+def audit_log() -> Any:
+    """The audit trail, newest first, filtered by actor, entity, action and days, a page at a time."""
+    names = ("actor", "entity", "action", "since", "until")
+    query, raw, filter_errors = load_query(audit_query_schema, names)
+    page = PaginationParameters(page_number(), PAGE_SIZE)
+    entries = paginate(get_session(), audit.audit_query(query), page)
+    return render_template("audit.html", entries=entries, filters=raw, filter_errors=filter_errors,
+                           **paging(page, PAGE_SIZE))
+
+
+@bp.post("/users/<int:user_id>/reset")
+@access(*ADMIN)
+def user_reset(user_id: int) -> Any:
+    """Mail the user a one-time link (24 hours) to choose a new password themselves."""
+    user = get_or_404(get_session(), User, user_id)
+    identity.send_password_reset(
+        session=get_session(), user=user, secret=current_app.config["SECRET_KEY"],
+        link_for=lambda token: url_for("web.password_reset", token=token, _external=True))
+    flash(f"A password reset link was sent to {user.email}; it works once, for 24 hours.", "success")
+    return redirect(url_for("web.user_edit", user_id=user_id))
