@@ -85,7 +85,8 @@ def prepare(url: str) -> Workload:
         staff = session.scalars(sa.select(User).where(User.role == Role.staff).order_by(User.id)).first()
         assert staff is not None, "the bench data set has no staff user"
         for code, user in [*liaisons.items(), ("staff", staff)]:
-            tokens[str(code)], _ = identity.issue_token(session=session, user=user, name="bench")
+            tokens[str(code)], _ = identity.issue_token(session=session, user=user, name="bench",
+                                                        ttl=dt.timedelta(days=1))
     engine.dispose()
     countries = [Country(code, tokens[code], event_id, systems[event_id], actions.get(code))
                  for code, event_id in sorted(events.items()) if code in tokens]
