@@ -71,12 +71,23 @@ def test_deficiency_figures(client, world, engine):
     from tests import factories
 
     now = dt.datetime.now(dt.UTC)
-    factories.add_deficiency(engine, world)
+    report = factories.add_deficiency(engine, world)
     month = f"{now.year:04d}-{now.month:02d}"
-    row = next(r for r in _rows(client, world, country="PL", **{"from": month, "to": month})
-               if r["system_id"] == world.ids["k9"])
+
+    def pl_row() -> dict:
+        return next(r for r in _rows(client, world, country="PL", **{"from": month, "to": month})
+                    if r["system_id"] == world.ids["k9"])
+
+    row = pl_row()
     assert row["reports_opened"] == 1 and row["reports_resolved"] == 0
-    assert row["acknowledged_on_time"] is None
+    assert row["acknowledged_on_time"] is None and row["reports_acknowledged"] == 0
+    url = f"/api/v1/deficiencies/{report}"
+    etag = client.get(url, headers=world.headers("staff")).headers["ETag"]
+    r = client.post(f"{url}/transition", json={"status": "acknowledged"},
+                    headers=world.headers("staff", **{"If-Match": etag}))
+    assert r.status_code == 200, r.get_json()
+    row = pl_row()  # the share comes with its n
+    assert (row["reports_acknowledged"], row["acknowledged_on_time"]) == (1, 100.0)
 
 
 def test_statements_do_not_grow_with_period_or_history(client, world, engine, k2):

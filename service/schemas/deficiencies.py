@@ -200,8 +200,10 @@ class ReadinessRowSchema(Base):
     reports_opened = fields.Integer()
     reports_resolved = fields.Integer()
     reports_overdue = fields.Integer(metadata={"description": "resolution due in the month and missed"})
-    acknowledged_on_time = fields.Float(allow_none=True, metadata={"description": "percent"})
-    resolved_on_time = fields.Float(allow_none=True, metadata={"description": "percent"})
+    reports_acknowledged = fields.Integer(metadata={"description": "the n of acknowledged_on_time"})
+    acknowledged_on_time = fields.Float(allow_none=True, metadata={
+        "description": "percent of reports_acknowledged"})
+    resolved_on_time = fields.Float(allow_none=True, metadata={"description": "percent of reports_resolved"})
 
 
 class ReadinessSchema(Base):

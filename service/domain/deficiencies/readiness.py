@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from models import CountrySla, DeficiencyReport, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
 from service.domain import periods
+from service.domain.satisfaction import rounded
 
 DEFAULT_TARGET = 85.0
 OP = "operational"
@@ -118,7 +119,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
             "country": code, "system_id": system, "period": period, "availability": None,
             "unit_days": 0.0, "mttr_hours": None, "repairs": 0, "units_down": 0,
             "reports_opened": 0, "reports_resolved": 0, "reports_overdue": 0,
-            "acknowledged_on_time": None, "resolved_on_time": None})
+            "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None})
 
     # 1. availability and units down at month end, from the status spans inside the period
     usc = UnitStatusChange
@@ -176,10 +177,11 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         .group_by(d.country_code, d.system_id, months.c.period)
     ):
         r = row(code, system, period)
+        # each share with its n beside it (reports_acknowledged, reports_resolved), rounded once
         r.update(reports_opened=int(opened), reports_resolved=int(resolved),
-                 reports_overdue=int(overdue),
-                 acknowledged_on_time=round(100.0 * acked_ok / acked, 1) if acked else None,
-                 resolved_on_time=round(100.0 * resolved_ok / resolved, 1) if resolved else None)
+                 reports_overdue=int(overdue), reports_acknowledged=int(acked),
+                 acknowledged_on_time=rounded(100 * int(acked_ok), int(acked)),
+                 resolved_on_time=rounded(100 * int(resolved_ok), int(resolved)))
 
     # 4. the countries' targets, 5. the systems' codes
     targets: dict[str, float] = dict(session.execute(  # type: ignore[arg-type]
