@@ -1,7 +1,7 @@
 """gunicorn's settings for K-Sustain: `gunicorn -c gunicorn.conf.py` (the README's deployment).
 
 Sync workers, about two per core (WEB_CONCURRENCY overrides); the access log on stdout, every
-line redacted by `service.security.RedactingLogger` (calendar-feed and survey tokens are part
+line redacted by `service.core.security.RedactingLogger` (calendar-feed and survey tokens are part
 of their URLs, bearer tokens and cookies are headers a log format could name).
 """
 
@@ -15,4 +15,4 @@ timeout = 30
 graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
-logger_class = "service.security.RedactingLogger"
+logger_class = "service.core.security.RedactingLogger"

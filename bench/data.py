@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.harness import ROOT
-from service.config import engine_url
+from service.core.config import engine_url
 
 COUNTED = ("country", "weapon_system", "contract", "unit", "staff_member", "service_event",
            "survey", "survey_response", "corrective_action")
@@ -55,7 +55,7 @@ def migrate_and_seed(url: str, *extra: str) -> dict[str, Any]:
 
 
 def counts(url: str) -> dict[str, int]:
-    from service.db import make_engine
+    from service.core.db import make_engine
 
     engine = make_engine(engine_url(url))
     with engine.connect() as conn:

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from service.db import get_engine
+from service.core.db import get_engine
 
 
 @dataclass

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from service import create_app
-from service.db import get_engine
+from service.core.db import get_engine
 from service.domain import periods, reports
 
 ACTOR = (None, "bench")

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench import harness
-from service.config import engine_url
+from service.core.config import engine_url
 
 KINDS = ("patch_event", "create_event", "patch_action", "cancel_event")
 # Services the writers create start here, two hours apart (a new day's run starts elsewhere).
@@ -56,7 +56,7 @@ def prepare(url: str) -> Workload:
     country the rows the writers change."""
     from models import Country as CountryRow
     from models import Role, User
-    from service.db import make_engine, session_scope
+    from service.core.db import make_engine, session_scope
     from service.domain import identity
 
     engine = make_engine(engine_url(url))

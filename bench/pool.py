@@ -14,7 +14,7 @@ _state: dict[str, Any] = {}
 
 def _start(url: str) -> None:
     from bench.inproc import app_for
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     app = app_for(url)
     _state.update(engine=get_engine(app), config=app.config)
@@ -34,7 +34,7 @@ def _generate(kind: str, code: str | None, period: str) -> tuple[int, str, str, 
 def every_report(url: str, period: str, *, workers: int = 2) -> dict[str, Any]:
     """Wall time for all active countries' reports and the HQ report, and each process's peak RSS."""
     from bench.inproc import app_for
-    from service.db import get_engine
+    from service.core.db import get_engine
     from service.domain import reports
 
     codes = reports.active_countries(get_engine(app_for(url)))

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from bench import data, floor, harness, inproc, mixed, pool, start
 from bench.harness import ROOT, Figure, Results
-from service.config import engine_url
+from service.core.config import engine_url
 
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"

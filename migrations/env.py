@@ -7,7 +7,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from service.migrate import include_name
+from service.core.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -46,7 +46,7 @@ def utc_field(**kwargs: Any) -> Any:
 class CountryScoped:
     """Marker for tables whose rows belong to one buyer country (column `country_code`).
 
-    The session scoping in `service.db` filters every SELECT of such a table by the
+    The session scoping in `service.core.db` filters every SELECT of such a table by the
     caller's country, and refuses to write a row of another country.
     """
 
@@ -56,7 +56,7 @@ class CountryScoped:
 class StaffOnlyRows:
     """Marker for tables some of whose rows are for staff eyes only (boolean column `internal`).
 
-    The session scoping in `service.db` hides those rows from a country-scoped session (a
+    The session scoping in `service.core.db` hides those rows from a country-scoped session (a
     liaison's) in every SELECT, and refuses to let one write such a row.
     """
 

@@ -79,7 +79,7 @@ class AuditEntry(SQLModel, table=True):
 
 
 class ApiTokenUse(SQLModel, table=True):
-    """When a token was last used (written at most every few minutes, see `service.token_use`).
+    """When a token was last used (written at most every few minutes, see `service.core.token_use`).
 
     Its own table, not a column of `api_token`: a read that notes its token's use must not
     renew the data revision that `api_token`'s triggers keep, nor touch the token's row."""

@@ -50,7 +50,7 @@ class ServiceEvent(Versioned, CountryScoped, SQLModel, table=True):
     """One follow-up service for a country and a system; times stored in UTC."""
 
     __tablename__ = "service_event"
-    __audit_transition__ = "status"  # a change of it is audited as a "transition" (service.db)
+    __audit_transition__ = "status"  # a change of it is audited as a "transition" (service.core.db)
     __table_args__ = (
         sa.Index("ix_service_event_country_starts", "country_code", "starts_at"),
         sa.Index("ix_service_event_window", "starts_at", "ends_at"),

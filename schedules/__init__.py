@@ -74,5 +74,6 @@ def register_jobs(scheduler: BaseScheduler, app: Flask, *, catch_up: bool = Fals
         if catch_up and spec.catch_up and (stored is None or stored.next_run_time is not None):
             now = datetime.now(scheduler.timezone)
             keep["next_run_time"] = min(keep.get("next_run_time") or now, now)
-        scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.name, kwargs=spec.kwargs,
+        scheduler.add_job("schedules.runtime:run_job", trigger, id=spec.id, name=spec.name,
+                          kwargs={"job": spec.func, **spec.kwargs},
                           replace_existing=True, **keep)

@@ -13,7 +13,7 @@ import logging
 from flask import Flask
 
 from models import utcnow
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain import outbox
 from service.domain.deficiencies import breaches, lifecycle
 
@@ -31,8 +31,6 @@ def run_deficiency_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[s
     return {"breaches": breached, "closed": len(closed)}
 
 
-def run() -> None:
-    """The scheduled entry point (stored by reference): the daily pass on the bound app."""
-    from schedules import runtime
-
-    run_deficiency_jobs(runtime.app())
+def run(app: Flask) -> None:
+    """The scheduled entry point: the daily pass over the deficiency reports."""
+    run_deficiency_jobs(app)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from flask import Flask
+
 log = logging.getLogger(__name__)
 
 
-def run() -> int:
-    """The scheduled entry point (stored by reference): delete the expired keys; how many."""
-    from schedules import runtime
-    from service import idempotency
-    from service.db import get_engine
+def run(app: Flask) -> int:
+    """The scheduled entry point: delete the expired keys; how many."""
+    from service.core import idempotency
+    from service.core.db import get_engine
 
-    deleted = idempotency.delete_expired(get_engine(runtime.app()))
+    deleted = idempotency.delete_expired(get_engine(app))
     log.info("idempotency keys: %d expired deleted", deleted)
     return deleted

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from models import utcnow
-from schedules import retry, runtime
-from service.db import get_engine
+from schedules import retry
+from service.core.db import get_engine
 from service.domain import periods
 from service.domain.reports import SCHEDULER, Options, Outcome, generate_period
 
@@ -57,6 +57,6 @@ def run_for(app: Flask, *, now: dt.datetime | None = None) -> list[Outcome]:
     return outcomes
 
 
-def run() -> None:
-    """The job APScheduler calls, by reference (`schedules.monthly_reports:run`)."""
-    run_for(runtime.app())
+def run(app: Flask) -> None:
+    """The scheduled entry point: the month just ended's reports."""
+    run_for(app)

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from models import EventStaff, EventStatus, Role, ServiceEvent, StaffMember, User, WeaponSystem, utcnow
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain import outbox
 
 log = logging.getLogger(__name__)
@@ -93,12 +93,10 @@ def _message(event: ServiceEvent, system_code: str, label: str) -> tuple[str, st
     return subject, body
 
 
-def run(*, deliver: bool = True) -> int:
-    """The scheduled entry point (stored by reference): reminders, then send what SMTP can."""
-    from schedules import runtime
+def run(app: Flask, *, deliver: bool = True) -> int:
+    """The scheduled entry point: reminders, then send what SMTP can."""
     from service.domain.outbox import deliver_pending
 
-    app = runtime.app()
     created = send_service_reminders(app)
     if deliver:
         deliver_pending(app)

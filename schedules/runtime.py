@@ -1,12 +1,17 @@
-"""The application the jobs run against, bound once by `register_jobs`.
+"""The application the jobs run against: bound by `register_jobs`, handed to every job.
 
-Jobs are stored by reference with simple arguments only, so they cannot carry the Flask
-app; they ask for it here. A job run without a bound app (e.g. from a fresh process) builds
-one from the environment, exactly as `flask --app service` does.
+APScheduler stores a job by reference with simple arguments only, so it cannot carry the
+Flask app. Every job is therefore stored as `schedules.runtime:run_job` naming its function;
+when it fires, `run_job` calls that function with the application the scheduler was built
+for (`service.core.scheduler.build_scheduler(app)`). Jobs receive the application; nothing
+here builds one.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from apscheduler.util import ref_to_obj
 from flask import Flask
 
 _app: Flask | None = None
@@ -17,10 +22,9 @@ def bind(app: Flask) -> None:
     _app = app
 
 
-def app() -> Flask:
-    global _app
+def run_job(job: str, **kwargs: Any) -> Any:
+    """Run the job function `job` ("module:function") with the bound application."""
     if _app is None:
-        from service import create_app
-
-        _app = create_app()
-    return _app
+        raise RuntimeError(f"{job}: no application bound; jobs run in a scheduler built by "
+                           "service.core.scheduler.build_scheduler(app)")
+    return ref_to_obj(job)(_app, **kwargs)

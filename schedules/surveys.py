@@ -14,7 +14,7 @@ from flask import Flask
 
 from models import utcnow
 from schedules import retry
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain import actions, surveys
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,7 @@ def run_survey_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[str, 
     return done
 
 
-def run() -> None:
-    """The scheduled entry point (stored by reference): the daily survey job on the bound app."""
-    from schedules import runtime
-
-    done = run_survey_jobs(runtime.app())
+def run(app: Flask) -> None:
+    """The scheduled entry point: the daily survey job."""
+    done = run_survey_jobs(app)
     log.info("survey jobs: %s", done)

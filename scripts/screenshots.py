@@ -35,7 +35,7 @@ from models import (  # noqa: E402
     SurveyTemplate,
     Unit,
 )
-from service.db import get_engine, session_scope  # noqa: E402
+from service.core.db import get_engine, session_scope  # noqa: E402
 from service.domain import demo, periods  # noqa: E402
 from tests.browser import DESKTOP, PHONE, chromium, migrated_app, serve, sign_in  # noqa: E402
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from service.config import Settings
+from service.core.config import Settings
 
 
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
@@ -35,13 +35,13 @@ def register_logging(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
-    from service import db
+    from service.core import db
 
     db.init_app(app)
 
 
 def register_security(app: Flask) -> None:
-    from service import auth, idempotency
+    from service.core import auth, idempotency
     from service.web import csrf
 
     auth.init_app(app)
@@ -50,13 +50,13 @@ def register_security(app: Flask) -> None:
 
 
 def register_hardening(app: Flask) -> None:
-    from service import security
+    from service.core import security
 
     security.init_app(app)
 
 
 def register_errors(app: Flask) -> None:
-    from service.errors import register_error_handlers
+    from service.core.errors import register_error_handlers
 
     register_error_handlers(app)
 
@@ -80,6 +80,6 @@ def register_cli(app: Flask) -> None:
 
 
 def register_scheduler(app: Flask) -> None:
-    from service.scheduler import register_in_process
+    from service.core.scheduler import register_in_process
 
     register_in_process(app)

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Role, User
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain.errors import DomainError
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -26,7 +26,7 @@ reminders_cli = AppGroup("reminders", help="Service reminders (the scheduler's d
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database (Alembic)."""
-    from service.migrate import upgrade
+    from service.core.migrate import upgrade
 
     upgrade(current_app, revision)  # type: ignore[arg-type]
     click.echo(f"database at {revision}")
@@ -36,7 +36,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(path: Path) -> None:
     """Copy the embedded SQLite database to PATH while the service runs (online backup)."""
-    from service import backup
+    from service.core import backup
 
     try:
         done = backup.backup(get_engine(current_app), path)  # type: ignore[arg-type]
@@ -50,7 +50,7 @@ def db_backup(path: Path) -> None:
 @click.option("--yes", is_flag=True, help="Confirm: the current data is replaced by the backup.")
 def db_restore(path: Path, yes: bool) -> None:
     """Replace the embedded SQLite database with the backup at PATH (checked first)."""
-    from service import backup
+    from service.core import backup
 
     if not yes:
         raise click.ClickException("This replaces every record with the backup's; add --yes to do it")
@@ -208,7 +208,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(reports_cli)
-    from service.scheduler import scheduler_cli
+    from service.core.scheduler import scheduler_cli
 
     app.cli.add_command(scheduler_cli)
 

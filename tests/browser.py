@@ -28,7 +28,7 @@ def chromium_available() -> bool:
 def migrated_app(db_file: Path) -> Flask:
     """An application over a fresh, migrated SQLite file. Every page test signs in from
     127.0.0.1, so the sign-in limit per address is raised (tests/test_security.py tests it)."""
-    from service.migrate import upgrade
+    from service.core.migrate import upgrade
 
     app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "SECRET_KEY": "browser-tests-secret",
                       "LOGIN_RATE_LIMIT": "1000/300"})

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from models import Role
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import identity, registry
 
 PASSWORD = "correct horse battery"  # noqa: S105
@@ -188,7 +188,7 @@ def add_survey(app: Any, world: World, *, country: str = "PL", lead_staff: int |
                now: dt.datetime | None = None, **event: Any) -> tuple[int, str]:
     """A completed event and its survey (invitation written); returns (survey id, token)."""
     from models import ServiceEvent
-    from service.db import get_engine
+    from service.core.db import get_engine
     from service.domain import surveys
 
     engine = get_engine(app)
@@ -207,7 +207,7 @@ POOR_ANSWERS = {"overall": 2, "instructors": 4, "timeliness": 1, "documentation"
 def add_norway_survey(app: Any, world: World) -> None:
     """Norway's answered survey with its corrective action (for the access matrix)."""
     from models import CorrectiveAction, Survey
-    from service.db import get_engine
+    from service.core.db import get_engine
     from service.domain import surveys
 
     staff = add_staff(get_engine(app), "Choi Woo-sik")
@@ -415,7 +415,7 @@ def add_event(engine: sa.Engine, world: World, *, country: str = "PL", kind: str
 def add_request(engine: sa.Engine, world: World, *, who: str = "pl", kind: str = "tech_education",
                 description: str = "Fire-control refresher") -> int:
     from models import User
-    from service.auth import principal_for_user
+    from service.core.auth import principal_for_user
     from service.domain import requests
 
     with session_scope(engine) as s:
@@ -452,7 +452,7 @@ def add_deficiency(engine: sa.Engine, world: World, *, who: str = "pl", country:
                    title: str = "Recoil buffer cracked", now: dt.datetime | None = None) -> int:
     """A submitted deficiency report about the first unit of the filer's (or `country`'s) fleet."""
     from models import User
-    from service.auth import principal_for_user
+    from service.core.auth import principal_for_user
     from service.domain.deficiencies import filing
 
     code = country or {"pl": "PL", "no": "NO"}.get(who, "PL")
@@ -470,7 +470,7 @@ def norway_deficiency(world: World) -> dict[str, Any]:
     """Norway's deficiency report with a message, an internal note and an attachment (once per
     world), for the access matrix."""
     from models import DeficiencyReport, User
-    from service.auth import principal_for_user
+    from service.core.auth import principal_for_user
     from service.domain.deficiencies import attachments, conversation
 
     if "deficiency_NO" not in world.ids:

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from service.auth import _policy_for_request
+from service.core.auth import _policy_for_request
 from tests import factories
 
 # Strings that appear only in Norway's records: none may reach the Polish liaison.

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApiToken, AuditEntry, UserSession
-from service.auth import hash_token
-from service.db import session_scope
+from service.core.auth import hash_token
+from service.core.db import session_scope
 from tests.conftest import rows
 from tests.factories import PASSWORD, feed_token_for
 from tests.test_web_pages import csrf, sign_in
@@ -232,7 +232,7 @@ def test_a_change_of_name_signs_nobody_out(app, client, world):
 def test_a_session_signed_out_on_one_host_is_ended_on_every_host(app, world):
     """Two hosts behind a load balancer share only the database (and SECRET_KEY)."""
     from service import create_app
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
                         "SECRET_KEY": app.config["SECRET_KEY"]})

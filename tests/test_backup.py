@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from service import create_app
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain import registry
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from service.charts import trend_chart_svg
+from service.domain.charts import trend_chart_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Contract, Unit
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import registry
 from tests.live import Server, call
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.config import ConfigError, Settings
+from service.core.config import ConfigError, Settings
 
 
 def test_production_refuses_the_default_secret():
@@ -28,7 +28,7 @@ def test_the_crash_test_delay_is_refused_in_production():
 
 
 def test_postgres_urls_as_operators_write_them_name_the_psycopg_driver():
-    from service.config import engine_url
+    from service.core.config import engine_url
 
     assert engine_url("postgres://u@db/k") == engine_url("postgresql://u@db/k") == "postgresql+psycopg://u@db/k"
     assert engine_url("sqlite:///x.db") == "sqlite:///x.db"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import services
 from service.domain.errors import Conflict
 from tests import factories

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from models import Country
-from service.db import SCOPE_KEY
+from service.core.db import SCOPE_KEY
 from service.domain import dashboard
 from tests.conftest import QueryCounter
 from tests.factories import add_overview_data

@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
 from models import Contract, ContractLine, Country, Unit
-from service.db import POOL_RECYCLE_S, SCOPE_KEY, ScopeViolation, get_engine, make_engine, writer
-from service.migrate import include_name
+from service.core.db import POOL_RECYCLE_S, SCOPE_KEY, ScopeViolation, get_engine, make_engine, writer
+from service.core.migrate import include_name
 
 
 def test_migrations_match_the_models(engine):
@@ -144,7 +144,7 @@ def test_the_data_revision_migrations_go_down_and_up_again(tmp_path):
     """0009 and 0010 replay from their own frozen DDL, both ways (on a database of its own)."""
     from alembic import command
 
-    from service.migrate import alembic_config
+    from service.core.migrate import alembic_config
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
     engine = make_engine(url)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import DeficiencyReport, UnitStatusChange
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain.deficiencies import lifecycle
 from tests import factories
 from tests.conftest import rows

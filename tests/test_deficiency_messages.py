@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import DeficiencyMessage
-from service.db import SCOPE_KEY, ScopeViolation
+from service.core.db import SCOPE_KEY, ScopeViolation
 from tests import factories
 from tests.conftest import rows
 

@@ -7,8 +7,8 @@ import threading
 from sqlmodel import select
 
 from models import DeficiencyReport, User
-from service.auth import principal_for_user
-from service.db import session_scope
+from service.core.auth import principal_for_user
+from service.core.db import session_scope
 from service.domain.deficiencies import filing
 
 THREADS, ROUNDS = 6, 4

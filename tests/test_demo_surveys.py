@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from models import EventStaff, ServiceEvent, StaffMember
-from service.db import writer
+from service.core.db import writer
 from service.domain import demo, periods, satisfaction
 from tests.conftest import rows
 

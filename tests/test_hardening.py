@@ -188,7 +188,7 @@ def test_a_full_disk_answers_507_is_logged_once_and_shown_by_health(app, client,
     assert len(full) == 1 and full[0].levelno == logging.ERROR and not full[0].exc_info
     assert client.get("/health").get_json() == {"status": "degraded", "database": "ok", "storage": "full"}
     assert _count(engine, "weapon_system") == 2  # the world's two systems, nothing more
-    monkeypatch.setattr("service.errors.STORAGE_FULL_HOLD_S", 0.0)
+    monkeypatch.setattr("service.core.errors.STORAGE_FULL_HOLD_S", 0.0)
     time.sleep(0.01)
     assert client.get("/health").get_json()["storage"] == "ok"
 
@@ -249,7 +249,7 @@ def test_the_readme_deploys_with_that_config():
     from tests.live import ROOT
 
     assert "gunicorn -c gunicorn.conf.py" in (ROOT / "README.md").read_text()
-    assert _gunicorn_conf()["logger_class"] == "service.security.RedactingLogger"
+    assert _gunicorn_conf()["logger_class"] == "service.core.security.RedactingLogger"
 
 
 @pytest.mark.slow
@@ -307,7 +307,7 @@ def test_scheduled_reports_render_without_holding_sqlites_write_lock(app, engine
 def test_a_job_step_that_meets_the_lock_waits_and_retries(app, engine, world, caplog):
     from schedules.surveys import run_survey_jobs
     from service import create_app
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     _sqlite_only(engine)
     impatient = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
@@ -331,7 +331,7 @@ def test_monthly_reports_and_the_survey_job_run_side_by_side(app, engine, world,
     """`scheduler run` making the month's reports while `surveys run-jobs` runs: neither fails."""
     from schedules import monthly_reports
     from service import create_app
-    from service.db import get_engine
+    from service.core.db import get_engine
     from service.domain import pdf, reports
 
     _sqlite_only(engine)

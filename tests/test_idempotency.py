@@ -8,7 +8,7 @@ import threading
 import sqlalchemy as sa
 
 from models import IdempotencyKey, utcnow
-from schedules import JOBS, runtime
+from schedules import JOBS
 from schedules import idempotency as cleanup_job
 from service.domain import identity
 from tests.conftest import rows
@@ -111,8 +111,7 @@ def test_keys_expire_after_24_hours_and_the_daily_job_deletes_them(app, client, 
     assert r.status_code == 409 and "e-mail" in str(r.get_json())  # ran the view: the e-mail is taken
     with engine.begin() as conn:
         conn.execute(sa.update(_table).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
-    runtime.bind(app)
-    assert cleanup_job.run() == 1
+    assert cleanup_job.run(app) == 1
     assert rows(engine, "idempotency_key") == 0
     assert any(job.func == "schedules.idempotency:run" for job in JOBS)
 

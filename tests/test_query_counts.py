@@ -43,7 +43,7 @@ def _statements(client, engine, path: str, headers, page_size: int) -> tuple[int
 
 def _grow(engine, events: int, seed: int) -> None:
     """`events` services (with staff and units) and their surveys, answers and actions."""
-    from service.db import writer
+    from service.core.db import writer
 
     today = dt.datetime.now(dt.UTC).date()
     with writer(engine).begin() as conn:

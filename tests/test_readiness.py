@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from models import Unit
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import registry
 from service.domain.deficiencies import history
 from tests.conftest import QueryCounter

@@ -8,7 +8,7 @@ import threading
 import sqlalchemy as sa
 
 from models import utcnow
-from schedules import JOBS, register_jobs, runtime
+from schedules import JOBS, register_jobs
 from schedules.reminders import run as daily_reminders
 from schedules.reminders import send_service_reminders
 from service.domain import outbox
@@ -146,8 +146,8 @@ def test_register_jobs_adds_the_daily_job_by_reference(app, engine, world):
     finally:
         scheduler.shutdown(wait=False)
     assert set(jobs) == {spec.id for spec in JOBS}  # one of each
-    assert jobs["daily-reminders"].func_ref == "schedules.reminders:run"
-    runtime.bind(app)
+    assert jobs["daily-reminders"].kwargs == {"job": "schedules.reminders:run", "deliver": True}
+    assert jobs["daily-reminders"].func_ref == "schedules.runtime:run_job"  # given the bound app
     with app.app_context():
         factories.add_event(engine, world, starts_at=utcnow() + dt.timedelta(hours=5))
-        assert daily_reminders(deliver=False) == 1
+        assert daily_reminders(app, deliver=False) == 1

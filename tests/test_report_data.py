@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from models import CorrectiveAction
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import periods, registry, report_data
 from tests import factories
 

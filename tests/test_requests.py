@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import registry
 from tests import factories
 from tests.conftest import rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models import Survey
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 from service.domain import surveys
 from tests.conftest import QueryCounter
 from tests.factories import add_survey

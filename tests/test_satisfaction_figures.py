@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from models import ServiceEvent, Survey, SurveyResponse, SurveyTemplate
-from service.db import SCOPE_KEY, session_scope
+from service.core.db import SCOPE_KEY, session_scope
 from service.domain import periods, satisfaction
 from tests.conftest import QueryCounter
 

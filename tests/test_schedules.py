@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 import schedules
 from models import Report
 from schedules import JOBS, JobSpec, monthly_reports
+from service.core.scheduler import build_scheduler
 from service.domain import reports
-from service.scheduler import build_scheduler
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOV_1 = dt.datetime(2026, 11, 1, 2, 0, tzinfo=SEOUL)  # the run for October
@@ -177,7 +177,7 @@ def test_a_month_end_missed_while_down_runs_once_on_restart(app, engine, world, 
 
 @pytest.mark.parametrize("setting, expected", [("Europe/Warsaw", "Europe/Warsaw"), (None, "UTC")])
 def test_the_scheduler_timezone_is_a_setting(setting, expected):
-    from service.config import ConfigError, Settings
+    from service.core.config import ConfigError, Settings
 
     env = {"SCHEDULER_TIMEZONE": setting} if setting else {}
     assert Settings.from_env(env).scheduler_timezone == expected
@@ -227,8 +227,8 @@ def test_scheduler_run_is_its_own_process_with_a_persistent_store(tmp_path):
 
 def test_the_development_server_may_run_the_scheduler_in_process(tmp_path):
     from service import create_app
-    from service.db import get_engine
-    from service.migrate import upgrade
+    from service.core.db import get_engine
+    from service.core.migrate import upgrade
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
                       "RUN_SCHEDULER_IN_PROCESS": True})

@@ -15,10 +15,11 @@ from marshmallow import Schema, fields, validate
 from sqlmodel import SQLModel
 
 from models import ApiToken, AuditEntry
-from service import create_app, ratelimit
-from service.db import session_scope
+from service import create_app
+from service.core import ratelimit
+from service.core.db import session_scope
+from service.core.security import CSP, redact
 from service.schemas.common import validate_country_code, validate_currency, validate_timezone
-from service.security import CSP, redact
 from tests.factories import PASSWORD
 
 # --- headers -------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def test_sign_in_is_limited_per_email_across_addresses(client, world, tight_limi
 
 def test_counters_are_shared_by_every_process_and_expire(app, engine, world):
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret"})
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     now = 960_000.0  # the start of a 60 s window
     keys = ["ip:10.9.9.9"]

@@ -41,7 +41,7 @@ from hypothesis.stateful import (
 )
 from pypdf.errors import PyPdfError
 
-from service.db import get_engine
+from service.core.db import get_engine
 from service.domain import periods
 from tests import factories
 from tests.conftest import Snapshots, clean, own_world

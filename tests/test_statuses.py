@@ -1,4 +1,4 @@
-"""One map from errors to HTTP status (service.statuses), answered alike by the API and the pages."""
+"""One map from errors to HTTP status (service.core.statuses), answered alike by the API and the pages."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.db import ScopeViolation
+from service.core.db import ScopeViolation
+from service.core.statuses import status_of
 from service.domain.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from service.domain.reports import RenderFailed
-from service.statuses import status_of
 from tests.test_web_pages import sign_in
 
 CASES = [

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from models import CorrectiveAction, Notification, Survey
 from schedules.surveys import run_survey_jobs
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import surveys
 from tests.conftest import rows
 from tests.factories import POOR_ANSWERS, add_completed_event, add_survey

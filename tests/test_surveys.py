@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import Notification, ServiceEvent, Survey
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import surveys
 from tests.conftest import rows
 from tests.factories import GOOD_ANSWERS, POOR_ANSWERS, add_completed_event, add_survey, add_user

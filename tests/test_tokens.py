@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApiToken, utcnow
-from service import token_use
-from service.config import ConfigError, Settings
-from service.db import session_scope
+from service.core import token_use
+from service.core.config import ConfigError, Settings
+from service.core.db import session_scope
 from tests.test_web_pages import csrf, sign_in
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs /usr/bin
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A migrated SQLite database with the test world, served on a free port."""
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     app = migrated_app(tmp_path_factory.mktemp("browser") / "web.db")
     engine = get_engine(app)

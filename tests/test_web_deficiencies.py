@@ -9,7 +9,7 @@ import io
 import sqlalchemy as sa
 
 from models import DeficiencyReport
-from service.db import session_scope
+from service.core.db import session_scope
 from tests import factories
 from tests.test_web_pages import csrf, sign_in
 

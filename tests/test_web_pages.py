@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEntry, User
-from service.config import Settings
-from service.db import session_scope
+from service.core.config import Settings
+from service.core.db import session_scope
 from service.web.filters import local
 from tests.factories import OVERVIEW_PLACES, PASSWORD, add_overview_data
 

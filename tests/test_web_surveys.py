@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 
 from models import CorrectiveAction, Survey, SurveyResponse
-from service.db import session_scope
+from service.core.db import session_scope
 from tests import factories
 from tests.test_web_pages import NORWAY, csrf, sign_in
 from tests.test_web_services import count

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 
 from models import CorrectiveAction
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import actions
-from service.reads import get_or_404, paginate
 from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
 
 blp = Blueprint("actions", __name__, url_prefix="/actions", description="Corrective actions")

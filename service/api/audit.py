@@ -8,10 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service.api.common import PAGE
-from service.auth import ADMIN, access
-from service.db import get_session
+from service.core.auth import ADMIN, access
+from service.core.db import get_session
+from service.core.reads import paginate
 from service.domain import audit
-from service.reads import paginate
 from service.schemas.identity import AuditEntrySchema, AuditQuerySchema
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="Audit trail (admin)")

@@ -8,8 +8,8 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from service.auth import access, record_denied
-from service.db import ACTOR_KEY, get_session
+from service.core.auth import access, record_denied
+from service.core.db import ACTOR_KEY, get_session
 from service.domain import identity
 from service.schemas.identity import CredentialsSchema, TokenSchema
 

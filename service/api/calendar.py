@@ -8,8 +8,8 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from service.auth import access, record_denied
-from service.db import get_session
+from service.core.auth import access, record_denied
+from service.core.db import get_session
 from service.domain import calendar
 
 blp = Blueprint("calendar", __name__, url_prefix="/calendar", description="iCalendar feeds")

@@ -1,4 +1,4 @@
-"""Helpers every resource module uses: the page sizes, ETag / If-Match (look-ups: service.reads)."""
+"""Helpers every resource module uses: the page sizes, ETag / If-Match (look-ups: service.core.reads)."""
 
 from __future__ import annotations
 

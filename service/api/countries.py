@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from models import Country, utcnow
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import country_or_404, get_or_404, paginate
 from service.domain import dashboard, registry
-from service.reads import country_or_404, get_or_404, paginate
 from service.schemas.dashboard import CountryStatusSchema
 from service.schemas.registry import (
     CountryQuerySchema,

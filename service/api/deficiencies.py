@@ -10,12 +10,12 @@ from flask_smorest import Blueprint, abort
 
 from models import DeficiencyAttachment, DeficiencyReport
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import EVERYONE, STAFF, access, current_principal, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, STAFF, access, current_principal, require_principal
+from service.core.db import get_session
+from service.core.limits import body_limit
+from service.core.reads import get_or_404, paginate
 from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.deficiencies.queries import ReportOut
-from service.limits import body_limit
-from service.reads import get_or_404, paginate
 from service.schemas.deficiencies import (
     AttachmentSchema,
     DeficiencyCreateSchema,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from service.auth import access
+from service.core.auth import access
 
 ASSETS_URL = "/api/v1/docs/assets/"
 ASSETS_MAX_AGE = 7 * 24 * 3600  # one pinned release: its files change only with an upgrade

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 
 from models import ServiceEvent
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import services
-from service.reads import get_or_404, paginate
 from service.schemas.services import (
     EventCreateSchema,
     EventQuerySchema,

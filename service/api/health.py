@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 
-from service.auth import access
-from service.db import get_engine
-from service.errors import failure_reason, storage_full_recently
+from service.core.auth import access
+from service.core.db import get_engine
+from service.core.errors import failure_reason, storage_full_recently
 
 bp = Blueprint("health", __name__)
 _PING: sa.Select[Any] = sa.select(sa.literal_column("1"))

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from models import User
-from service.auth import EVERYONE, access, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, access, require_principal
+from service.core.db import get_session
 from service.domain import calendar, identity
 from service.schemas.identity import MeSchema, SignedOutSchema, SignOutEverywhereSchema, TokenInfoSchema
 from service.schemas.services import FeedSchema

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from models import Notification, Role
 from service.api.common import PAGE
-from service.auth import EVERYONE, access, require_principal
-from service.db import get_session
-from service.reads import paginate
+from service.core.auth import EVERYONE, access, require_principal
+from service.core.db import get_session
+from service.core.reads import paginate
 from service.schemas.services import NotificationQuerySchema, NotificationSchema
 
 blp = Blueprint("notifications", __name__, url_prefix="/notifications",

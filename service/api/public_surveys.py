@@ -11,8 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from models import Survey
-from service.auth import access
-from service.db import ACTOR_KEY, get_session
+from service.core.auth import access
+from service.core.db import ACTOR_KEY, get_session
 from service.domain import surveys
 from service.schemas.surveys import AnswerReceiptSchema, AnswerSchema, PublicSurveySchema
 

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint, abort
 
 from models import Report, ReportFile, ReportKind
 from service.api.common import PAGE
-from service.auth import STAFF, access, require_principal
-from service.db import get_engine, get_session
+from service.core.auth import STAFF, access, require_principal
+from service.core.db import get_engine, get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import reports
-from service.reads import get_or_404, paginate
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema, ReportSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Monthly PDF reports")

@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.auth import require_principal
-from service.db import get_session
+from service.core.auth import require_principal
+from service.core.db import get_session
 from service.domain import satisfaction
 from service.schemas.surveys import SatisfactionQuerySchema, SatisfactionSchema
 

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 
 from models import Country
 from service.api.common import check_if_match, takes_if_match, with_etag
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import get_or_404
 from service.domain.deficiencies import sla
-from service.reads import get_or_404
 from service.schemas.deficiencies import SlaSchema
 
 blp = Blueprint("sla", __name__, url_prefix="/countries", description="SLA targets per country")

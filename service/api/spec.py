@@ -4,12 +4,12 @@ flask-smorest documents what a view declares (`@blp.response`, `@blp.arguments` 
 `@blp.alt_response`). The statuses that come from app-wide machinery are added here, for
 every operation, from what that machinery does to it:
 
-- 401 / 403: the view's `@access` policy (as `service.auth` applies it);
+- 401 / 403: the view's `@access` policy (as `service.core.auth` applies it);
 - 404: a path parameter (a missing or foreign record), or a write naming other records;
 - 400 / 413: a request body (malformed JSON, larger than MAX_CONTENT_LENGTH);
 - 409: a write (a unique value taken, a rule in conflict);
 - 412 / 428 and the If-Match header: a view marked `takes_if_match` (it calls `check_if_match`);
-- 429: an endpoint under the sign-in rate limit (`service.ratelimit`).
+- 429: an endpoint under the sign-in rate limit (`service.core.ratelimit`).
 
 There is no catch-all `default` response: an undocumented status is a bug the generated
 API tests (tests/test_api_attacks.py) must find.
@@ -73,10 +73,10 @@ class ErrorResponsesPlugin(BasePlugin):
                 plugin.converter.add_attribute_function(_decimal_strings)
 
     def _policy(self, rule: Rule, method: str) -> Any:
-        """The policy `service.auth` applies to this rule and method (no URL to build)."""
+        """The policy `service.core.auth` applies to this rule and method (no URL to build)."""
         from flask import request
 
-        from service.auth import _policy_for_request
+        from service.core.auth import _policy_for_request
 
         with self.app.test_request_context("/", method=method.upper()):
             request.url_rule = rule
@@ -93,8 +93,8 @@ class ErrorResponsesPlugin(BasePlugin):
 
     def statuses(self, rule: Rule, method: str, operation: dict[str, Any]) -> set[int]:
         """The statuses app-wide machinery can give this operation."""
-        from service.auth import EVERYONE
-        from service.ratelimit import is_limited
+        from service.core.auth import EVERYONE
+        from service.core.ratelimit import is_limited
 
         out: set[int] = set()
         policy = self._policy(rule, method)

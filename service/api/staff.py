@@ -10,10 +10,10 @@ from sqlmodel import col, select
 
 from models import StaffMember
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import services
-from service.reads import get_or_404, paginate
 from service.schemas.services import StaffQuerySchema, StaffSchema, StaffUpdateSchema
 
 blp = Blueprint("staff", __name__, url_prefix="/staff", description="Instructors, interpreters, technicians")

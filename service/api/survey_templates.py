@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from models import SurveyTemplate
 from service.api.common import PAGE
-from service.auth import STAFF, access
-from service.db import get_engine, get_session, session_scope
+from service.core.auth import STAFF, access
+from service.core.db import get_engine, get_session, session_scope
+from service.core.reads import paginate
 from service.domain import surveys
-from service.reads import paginate
 from service.schemas.surveys import TemplateSchema
 
 blp = Blueprint("survey_templates", __name__, url_prefix="/survey-templates",

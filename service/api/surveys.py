@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 
 from models import Role, Survey
 from service.api.common import PAGE
-from service.auth import access, require_principal
-from service.db import get_session
+from service.core.auth import access, require_principal
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import surveys
-from service.reads import get_or_404, paginate
 from service.schemas.surveys import AnswerSchema, ResponseSchema, SurveyQuerySchema, SurveySchema
 
 blp = Blueprint("surveys", __name__, url_prefix="/surveys", description="Satisfaction surveys")

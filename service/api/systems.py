@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from models import WeaponSystem
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.db import get_session
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import registry
-from service.reads import get_or_404, paginate
 from service.schemas.registry import SystemQuerySchema, SystemSchema, SystemUpdateSchema
 
 blp = Blueprint("systems", __name__, url_prefix="/systems", description="Weapon-system catalogue")

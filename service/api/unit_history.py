@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from models import Unit
-from service.db import get_session
+from service.core.db import get_session
+from service.core.reads import get_or_404
 from service.domain.deficiencies import history
-from service.reads import get_or_404
 from service.schemas.deficiencies import UnitHistorySchema
 
 blp = Blueprint("unit_history", __name__, url_prefix="/units", description="Unit history")

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from models import Unit
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.db import get_session
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import registry
-from service.reads import get_or_404, paginate
 from service.schemas.registry import UnitQuerySchema, UnitSchema, UnitUpdateSchema
 
 blp = Blueprint("units", __name__, url_prefix="/units", description="Delivered units")

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from models import ApiToken, User
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.auth import ADMIN, access
-from service.db import get_session
+from service.core.auth import ADMIN, access
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import identity
-from service.reads import get_or_404, paginate
 from service.schemas.identity import (
     TokenInfoSchema,
     TokenRequestSchema,

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import AuditEntry, EventStatus, ServiceEvent, User, WeaponSystem, utcnow
-from service.auth import principal_for_user
-from service.db import ACTOR_KEY, SCOPE_KEY
+from service.core.auth import principal_for_user
+from service.core.db import ACTOR_KEY, SCOPE_KEY
 
 if TYPE_CHECKING:
     import icalendar
@@ -70,7 +70,7 @@ def url_for_user(*, user: User, salt: str | None = None) -> str:
     """
     from flask import current_app
 
-    from service.db import get_engine, writer
+    from service.core.db import get_engine, writer
 
     if salt is None:
         salt = user.feed_salt

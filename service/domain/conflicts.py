@@ -5,7 +5,7 @@ Windows are half-open, [starts_at, ends_at): an event ending at 12:00 and anothe
 people, units or occurrences involved. Racing writers are serialized before the check: on
 PostgreSQL the involved staff_member and unit rows are locked (SELECT ... FOR UPDATE, in id
 order, so two bookings cannot deadlock); on SQLite every write transaction already holds the
-database's write lock from BEGIN IMMEDIATE (`service.db.writer`).
+database's write lock from BEGIN IMMEDIATE (`service.core.db.writer`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def _services(name: str, *where: Any, order: Any) -> sa.Select[Any]:
 
 
 # The statements are built once; each request binds its country and clock. Every one runs
-# through the caller's session, so a liaison's scope (service.db) applies to each of them.
+# through the caller's session, so a liaison's scope (service.core.db) applies to each of them.
 SERVICES: sa.CompoundSelect[Any] = sa.union_all(  # the next and last completed, in one round trip
     sa.select(_services("next", E.starts_at >= _NOW, E.status.in_(UPCOMING),  # type: ignore[attr-defined]
                         order=E.starts_at).subquery()),

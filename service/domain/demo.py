@@ -28,7 +28,7 @@ from models import (
     WeaponSystem,
     utcnow,
 )
-from service.db import writer
+from service.core.db import writer
 from service.domain.identity import hash_password
 
 DEMO_PASSWORD = "k-sustain-demo"  # noqa: S105 - printed for the demo; documented in README

@@ -1,4 +1,4 @@
-"""Errors the rules raise; the HTTP layer answers each with its status (service.statuses)."""
+"""Errors the rules raise; the HTTP layer answers each with its status (service.core.statuses)."""
 
 from __future__ import annotations
 

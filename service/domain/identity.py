@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
 from models import ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
-from service.auth import hash_token
+from service.core.auth import hash_token
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid, NotFound
 

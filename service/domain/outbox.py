@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from models import Notification, Role, User, utcnow
-from service.db import get_engine, session_scope
+from service.core.db import get_engine, session_scope
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

@@ -24,8 +24,8 @@ from models import (
     SurveyResponse,
     WeaponSystem,
 )
-from service.charts import trend_chart_svg
 from service.domain import periods, registry, satisfaction
+from service.domain.charts import trend_chart_svg
 
 UPCOMING_DAYS = 60
 LIST_LIMIT = 60  # services listed per section; the count says how many more there are

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models import Country, Report, ReportFile, ReportKind, ReportStatus, utcnow
-from service.db import session_scope
+from service.core.db import session_scope
 from service.domain import periods, report_data
 from service.domain.errors import Invalid, Unavailable
 from service.domain.lists import where_given

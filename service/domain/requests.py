@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
-from service.auth import Principal
+from service.core.auth import Principal
 from service.domain import outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.lists import where_given

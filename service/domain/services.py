@@ -26,7 +26,7 @@ from models import (
     WeaponSystem,
     utcnow,
 )
-from service.db import audit_note
+from service.core.db import audit_note
 from service.domain import outbox, recurrence
 from service.domain.conflicts import Window, find_conflicts, lock_resources
 from service.domain.errors import Conflict, Invalid

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from models import ActionStatus, ServiceKind, SurveyStatus
-from service.auth import current_principal
+from service.core.auth import current_principal
 from service.domain import periods
 from service.domain.surveys import QUESTION_KINDS
 from service.schemas.common import (

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out with the signed session cookie that `service.auth` reads; the page behind
+"""Sign-in and sign-out with the signed session cookie that `service.core.auth` reads; the page behind
 a password reset link."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from marshmallow import ValidationError
 
 from models import User
-from service.auth import EVERYONE, SESSION_KEY, access, record_denied, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, SESSION_KEY, access, record_denied, require_principal
+from service.core.db import get_session
+from service.core.statuses import status_of
 from service.domain import identity
 from service.domain.errors import DomainError
 from service.schemas.identity import CredentialsSchema
-from service.statuses import status_of
 from service.web import bp
 
 credentials_schema = CredentialsSchema()

@@ -16,11 +16,11 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import ActionStatus, CorrectiveAction, Country, ServiceEvent, StaffMember
-from service.auth import STAFF, access, require_principal
-from service.db import get_session
+from service.core.auth import STAFF, access, require_principal
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import actions
 from service.domain.errors import DomainError
-from service.reads import get_or_404, paginate
 from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
 from service.web import bp
 from service.web.forms import (

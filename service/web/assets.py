@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Response, send_from_directory
 
-from service.auth import access
+from service.core.auth import access
 from service.web import bp
 
 STATIC_DIR = Path(__file__).parent / "static"

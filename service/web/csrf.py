@@ -25,7 +25,7 @@ from flask import Flask, current_app, g, request, session
 from flask_smorest import abort
 from werkzeug.exceptions import Forbidden
 
-from service.auth import record_denied
+from service.core.auth import record_denied
 from service.web import bp
 
 FIELD = "csrf_token"
@@ -106,5 +106,5 @@ def _template_globals() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    """Run `check_cookie_writes` on every request; call after `service.auth.init_app`."""
+    """Run `check_cookie_writes` on every request; call after `service.core.auth.init_app`."""
     app.before_request(check_cookie_writes)

@@ -23,12 +23,12 @@ from models import (
     UnitStatus,
     utcnow,
 )
-from service.auth import EVERYONE, access, current_principal, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, access, current_principal, require_principal
+from service.core.db import get_session
+from service.core.limits import body_limit
+from service.core.reads import get_or_404, paginate
 from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.errors import DomainError
-from service.limits import body_limit
-from service.reads import get_or_404, paginate
 from service.schemas.deficiencies import (
     DeficiencyCreateSchema,
     DeficiencyTransitionSchema,

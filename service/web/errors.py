@@ -1,6 +1,6 @@
 """Errors on the pages answer HTML, and an anonymous visitor is sent to /login?next=…
 
-The API keeps its JSON answers (service.errors); these handlers apply only to routes of
+The API keeps its JSON answers (service.core.errors); these handlers apply only to routes of
 the `web` blueprint, including refusals raised by `authenticate_request` before the view.
 """
 
@@ -13,8 +13,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from service.errors import database_failure
-from service.statuses import status_of
+from service.core.errors import database_failure
+from service.core.statuses import status_of
 from service.web import bp
 from service.web.account import safe_next
 from service.web.csrf import CsrfFailed

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.auth import current_principal
+from service.core.auth import current_principal
 from service.domain import satisfaction
 from service.web import bp
 
@@ -106,7 +106,7 @@ def _country_name(code: str | None) -> str | None:
     if code is None:
         return None
     from models import Country
-    from service.db import get_session
+    from service.core.db import get_session
 
     try:
         country = get_session().get(Country, code)

@@ -15,9 +15,9 @@ from flask import flash, redirect, request, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from service.db import get_session
+from service.core.db import get_session
+from service.core.statuses import status_of
 from service.domain.errors import DomainError
-from service.statuses import status_of
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 Errors = dict[str, list[str]]

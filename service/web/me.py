@@ -9,10 +9,10 @@ from flask_smorest.pagination import PaginationParameters
 from sqlmodel import select
 
 from models import Notification, User, utcnow
-from service.auth import EVERYONE, access, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, access, require_principal
+from service.core.db import get_session
+from service.core.reads import paginate
 from service.domain import calendar, identity
-from service.reads import paginate
 from service.web import bp
 from service.web.forms import page_number, paging
 

@@ -9,11 +9,11 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 
 from models import utcnow
-from service.auth import STAFF, access, require_principal
-from service.charts import trend_chart_svg
-from service.db import get_session
+from service.core.auth import STAFF, access, require_principal
+from service.core.db import get_session
+from service.core.reads import country_or_404
 from service.domain import dashboard
-from service.reads import country_or_404
+from service.domain.charts import trend_chart_svg
 from service.schemas.dashboard import GlanceQuerySchema
 from service.web import bp
 

@@ -9,11 +9,11 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
 from models import ReportKind
-from service.auth import STAFF, access, require_principal
-from service.db import get_engine, get_session
+from service.core.auth import STAFF, access, require_principal
+from service.core.db import get_engine, get_session
+from service.core.reads import paginate
 from service.domain import periods, reports
 from service.domain.errors import DomainError
-from service.reads import paginate
 from service.schemas.reports import ReportCreateSchema, ReportQuerySchema
 from service.web import bp
 from service.web.filters import label

@@ -9,11 +9,11 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
 from models import Country, RequestStatus, ServiceRequest
-from service.auth import EVERYONE, STAFF, access, require_principal
-from service.db import get_session
+from service.core.auth import EVERYONE, STAFF, access, require_principal
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import requests
 from service.domain.errors import DomainError
-from service.reads import get_or_404, paginate
 from service.schemas.services import (
     DeclineSchema,
     RequestAcceptSchema,

@@ -14,11 +14,11 @@ from marshmallow import ValidationError
 from sqlmodel import Session, select
 
 from models import Country, EventStaff, EventUnit, ServiceEvent, Unit, WeaponSystem
-from service.auth import STAFF, access
-from service.db import get_session
+from service.core.auth import STAFF, access
+from service.core.db import get_session
+from service.core.reads import get_or_404
 from service.domain import registry, services
 from service.domain.errors import DomainError
-from service.reads import get_or_404
 from service.schemas.services import EventCreateSchema, EventUpdateSchema
 from service.web import bp
 from service.web.forms import (

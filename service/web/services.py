@@ -21,11 +21,11 @@ from models import (
     Survey,
     WeaponSystem,
 )
-from service.auth import STAFF, access, current_principal
-from service.db import get_session
+from service.core.auth import STAFF, access, current_principal
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import periods, registry, services
 from service.domain.errors import DomainError
-from service.reads import get_or_404, paginate
 from service.schemas.services import EventQuerySchema, TransitionSchema
 from service.web import bp
 from service.web.filters import label

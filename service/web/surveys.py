@@ -15,11 +15,11 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
-from service.auth import access, require_principal
-from service.db import ACTOR_KEY, get_session
+from service.core.auth import access, require_principal
+from service.core.db import ACTOR_KEY, get_session
+from service.core.reads import get_or_404, paginate
 from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
-from service.reads import get_or_404, paginate
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
 from service.web.forms import Errors, number, page_number, paging, refused

@@ -11,13 +11,13 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Country, Role, User
-from service.auth import ADMIN, access
-from service.db import get_session
+from service.core.auth import ADMIN, access
+from service.core.db import get_session
+from service.core.reads import get_or_404, paginate
+from service.core.statuses import status_of
 from service.domain import audit, identity
 from service.domain.errors import DomainError
-from service.reads import get_or_404, paginate
 from service.schemas.identity import AuditQuerySchema, UserSchema, UserUpdateSchema
-from service.statuses import status_of
 from service.web import bp
 from service.web.forms import page_number, paging
 from service.web.services import load_query

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from werkzeug.utils import secure_filename
 
 from models import DeficiencyAttachment, DeficiencyAttachmentFile, DeficiencyReport
-from service.auth import Principal
+from service.core.auth import Principal
 from service.domain.errors import Conflict, Invalid, TooLarge
 
 MAX_FILES = 10

@@ -1,13 +1,13 @@
 """A report's conversation: messages between the buyer and staff, and staff-only internal
 notes. That a liaison never sees a note is the scoping point's rule (`StaffOnlyRows` in
-`service.db`), so every query here, and every other, is covered without asking."""
+`service.core.db`), so every query here, and every other, is covered without asking."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
 from models import DeficiencyMessage, DeficiencyReport
-from service.auth import Principal
+from service.core.auth import Principal
 from service.domain import outbox
 from service.domain.errors import Forbidden, Invalid
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models import Country, DeficiencyReport, DeficiencyUnit, Unit, WeaponSystem, utcnow
-from service.auth import Principal
+from service.core.auth import Principal
 from service.domain import outbox
 from service.domain.deficiencies import numbering, sla
 from service.domain.errors import Conflict, Invalid, NotFound

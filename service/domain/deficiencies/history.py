@@ -17,7 +17,7 @@ from models import (
     UnitStatusChange,
     utcnow,
 )
-from service.db import ACTOR_KEY
+from service.core.db import ACTOR_KEY
 
 
 def record_start(*, session: Session, unit: Unit) -> None:

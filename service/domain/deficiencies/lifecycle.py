@@ -14,8 +14,8 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from models import AuditEntry, DeficiencyReport, DeficiencyUnit, Unit, User, utcnow
-from service.auth import Principal
-from service.db import ACTOR_KEY
+from service.core.auth import Principal
+from service.core.db import ACTOR_KEY
 from service.domain import outbox
 from service.domain.deficiencies import history, sla
 from service.domain.errors import Conflict, Invalid

@@ -13,8 +13,8 @@ from flask_smorest.pagination import PaginationParameters
 from sqlmodel import Session, select
 
 from models import Country
-from service.auth import record_denied
-from service.db import SCOPE_KEY
+from service.core.auth import record_denied
+from service.core.db import SCOPE_KEY
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # A table in the application database that no model owns: APScheduler's job store creates and
 # evolves its own; autogenerate must not offer to drop it.
 UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
@@ -31,7 +31,7 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     with get_engine(app).begin() as conn:
         cfg = alembic_config(url)

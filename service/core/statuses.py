@@ -1,6 +1,6 @@
 """The one map from what went wrong to the HTTP status that answers it, for the API and the pages.
 
-The domain raises its errors without knowing HTTP; the JSON handlers (service.errors) and the
+The domain raises its errors without knowing HTTP; the JSON handlers (service.core.errors) and the
 HTML error page (service.web.errors) both ask `status_of`.
 """
 
@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from service.db import ScopeViolation
+from service.core.db import ScopeViolation
 from service.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unavailable
 
 STATUSES: tuple[tuple[type[BaseException], int], ...] = (  # the first that matches answers

@@ -3,7 +3,7 @@
 Every request passes `authenticate_request` before its view runs. A view declares who may
 call it with `@access(...)`; undecorated reads are open to every signed-in role and
 undecorated writes to staff and admins, so a new endpoint is closed by default. For a
-liaison the request's database session is scoped to their country (see `service.db`),
+liaison the request's database session is scoped to their country (see `service.core.db`),
 which is what keeps one buyer's data from another: views never filter by hand.
 """
 
@@ -19,8 +19,8 @@ from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
 from models import ApiToken, AuditEntry, Role, User, UserSession, utcnow
-from service import token_use
-from service.db import WRITE_METHODS, get_engine, get_session, scope_to, writer
+from service.core import token_use
+from service.core.db import WRITE_METHODS, get_engine, get_session, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -202,7 +202,7 @@ def authenticate_request() -> None:
     """Before every request: identify the caller and apply the view's policy.
 
     The request's database session, opened here for the caller's look-up, is then scoped to
-    them (`service.db.scope_to`): the view reads and writes for the caller alone."""
+    them (`service.core.db.scope_to`): the view reads and writes for the caller alone."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     policy = _policy_for_request(app)
     if policy is None or policy.public:

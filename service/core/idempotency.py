@@ -29,7 +29,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
 from models import IdempotencyKey, utcnow
-from service.db import get_engine, writer
+from service.core.db import get_engine, writer
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -163,7 +163,7 @@ def delete_expired(engine: sa.Engine, *, now: dt.datetime | None = None) -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Register the hooks; call after `service.auth.init_app` (the caller must be known)."""
+    """Register the hooks; call after `service.core.auth.init_app` (the caller must be known)."""
     app.before_request(before)
     app.after_request(after)
     app.teardown_request(release)

@@ -3,7 +3,7 @@
 1. Country scoping (the one scoping point): a session whose `info["country_scope"]` holds a
    country code sees only that country's rows, in every ORM SELECT, join, subquery,
    aggregate, relationship load, UPDATE and DELETE, and cannot flush a row of another
-   country. `service.auth` sets the scope for a liaison; nothing else needs to remember it.
+   country. `service.core.auth` sets the scope for a liaison; nothing else needs to remember it.
    Such a session sees no staff-only row either (`StaffOnlyRows`: internal notes), and
    cannot write one.
 2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
@@ -113,7 +113,7 @@ def get_session() -> Session:
 
 
 def scope_to(session: Session, principal: Any) -> None:
-    """Make `session` act for `principal` (a `service.auth.Principal`): their country scope,
+    """Make `session` act for `principal` (a `service.core.auth.Principal`): their country scope,
     and their name on the audit trail."""
     session.info[SCOPE_KEY] = principal.scope
     session.info[ACTOR_KEY] = (principal.user_id, principal.email)

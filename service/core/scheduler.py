@@ -20,7 +20,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from service.db import get_engine, writer
+from service.core.db import get_engine, writer
 
 if TYPE_CHECKING:  # APScheduler and the jobs are loaded where a scheduler is built, not by every
     # web worker at start (create_app registers this module's command and hook; bench: worker start)
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # APScheduler and the jobs are loaded where a scheduler is bu
     from apscheduler.jobstores.base import BaseJobStore
     from apscheduler.schedulers.base import BaseScheduler
 
-JOBS_TABLE = "apscheduler_jobs"  # listed in service.migrate.UNMANAGED_TABLES
+JOBS_TABLE = "apscheduler_jobs"  # listed in service.core.migrate.UNMANAGED_TABLES
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 35 * 24 * 3600}
 
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs process.")

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import ApiToken, ApiTokenUse, utcnow
-from service.db import get_engine, writer
+from service.core.db import get_engine, writer
 
 NOTED = "k_sustain_token_use"
 NOTED_MAX = 4096

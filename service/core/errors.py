@@ -13,9 +13,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from service.db import ScopeViolation
+from service.core.db import ScopeViolation
+from service.core.statuses import status_of
 from service.domain.errors import DomainError
-from service.statuses import status_of
 
 log = logging.getLogger(__name__)
 STORAGE_FULL_HOLD_S = 60.0  # /health says "full" this long after the last disk-full error

@@ -220,7 +220,7 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Headers, log redaction, cookie flags, proxy trust, bounded bodies and the sign-in rate limit."""
-    from service import ratelimit
+    from service.core import ratelimit
 
     install_log_redaction()
     app.request_class = Request

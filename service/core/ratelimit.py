@@ -23,7 +23,7 @@ from flask_smorest import abort
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import RateLimit
-from service.db import get_engine, writer
+from service.core.db import get_engine, writer
 
 # (endpoint, method) pairs under the sign-in limit: the API's token exchange and the web form.
 LIMITED = frozenset({("auth.TokenIssue", "POST"), ("web.login", "POST")})
@@ -84,7 +84,7 @@ def limit_sign_in() -> None:
         keys.append("email:" + hashlib.sha256(email.encode()).hexdigest())
     retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)  # type: ignore[arg-type]
     if retry_after is not None:
-        from service.auth import record_denied
+        from service.core.auth import record_denied
 
         record_denied(reason="too many sign-in attempts", status=429, entity="auth")
         abort(429, message=f"Too many sign-in attempts; retry in {retry_after} s",
