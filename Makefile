@@ -22,9 +22,11 @@ run: install
 	@echo "K-Sustain on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/v1/docs)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
+## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set), one pytest-xdist
+## worker per core (TEST_WORKERS=0 runs it in one process); a test module stays on one worker
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check service models schedules tests migrations bench scripts

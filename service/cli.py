@@ -67,9 +67,13 @@ def db_restore(path: Path, yes: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
 @click.option("--years", type=click.IntRange(min=1), default=None,
               help="Keep only the last YEARS years of the service history (the benchmark's 1-year set).")
-def seed_demo(size: str, if_empty: bool, years: int | None) -> None:
+@click.option("--reports", type=click.IntRange(min=0), default=None,
+              help="Make the last N months' reports, as the monthly job would have "
+                   "(default: 3 for the small set, none for the bench set).")
+def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None) -> None:
     """Load a realistic demo data set (prints the demo logins)."""
     from service.domain import demo
+    from service.domain.reports import Options
 
     engine = get_engine(current_app)  # type: ignore[arg-type]
     if if_empty and demo.has_data(engine):
@@ -78,6 +82,11 @@ def seed_demo(size: str, if_empty: bool, years: int | None) -> None:
         return
     summary = demo.seed(engine, size=size, progress=click.echo, years=years)
     click.echo(summary)
+    months = (3 if size == "small" else 0) if reports is None else reports
+    if months:
+        made = demo.seed_reports(engine, options=Options.from_config(current_app.config),
+                                 months=months, progress=click.echo)
+        click.echo(f"reports of the last {months} month(s): {made} made")
     click.echo(demo.logins_text())
 
 

@@ -25,9 +25,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import SQLModel
 
-from service import create_app, token_use
-from service.config import engine_url
-from service.db import get_engine, session_scope
+from service import create_app
+from service.core import token_use
+from service.core.config import engine_url
+from service.core.db import get_engine, session_scope
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -60,13 +61,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     if not PG_URL.startswith("postgres"):
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run these")
-    _reset_postgres(PG_URL)
-    return PG_URL
+    url = _worker_database(PG_URL)
+    _reset_postgres(url)
+    return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (`make test` runs two workers) each worker has its own PostgreSQL
+    database beside TEST_DATABASE_URL's, `<name>_gw0`, `<name>_gw1`…, created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    server = sa.create_engine(engine_url(url), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def base_app(database_url: str) -> Iterator[Flask]:
-    from service.migrate import upgrade
+    from service.core.migrate import upgrade
 
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
     upgrade(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.domain import periods
 from tests.conftest import rows
 
 
@@ -29,7 +30,7 @@ def test_users_create_prompts_for_the_password(app):
 
 def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     runner = app.test_cli_runner()
-    r = runner.invoke(args=["seed-demo", "--size", "small"])
+    r = r_first = runner.invoke(args=["seed-demo", "--size", "small", "--reports", "1"])
     assert r.exit_code == 0, r.output
     assert "liaison.pl@k-sustain.example" in r.output
     assert rows(engine, "country") == 8 and rows(engine, "unit") > 100
@@ -40,6 +41,13 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     fleet = client.get("/api/v1/countries/PL/fleet",
                        headers={"Authorization": f"Bearer {token}"}).get_json()
     assert {"K9A1", "K2", "FA-50", "K239"} <= {f["system_code"] for f in fleet}
+    # Issue 20.15: the last months' reports are there on first start (make run: three), made as
+    # the monthly job makes them, with progress shown.
+    last = periods.shift(periods.current(), -1)
+    assert f"report {last} PL: generated" in r_first.output and f"report {last} HQ: generated" in r_first.output
+    assert "reports of the last 1 month(s): 9 made" in r_first.output
+    reports = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(x["period"], x["country"], x["status"]) for x in reports] == [(last, "PL", "ready")]
 
 
 def test_users_create_goes_through_the_apis_schema(app, client, world, engine):

@@ -29,6 +29,7 @@ from models import (
     utcnow,
 )
 from service.core.db import writer
+from service.domain import periods
 from service.domain.identity import hash_password
 
 DEMO_PASSWORD = "k-sustain-demo"  # noqa: S105 - printed for the demo; documented in README
@@ -155,6 +156,25 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
     return summary
+
+
+def seed_reports(engine: Engine, *, options: Any, months: int = 3,
+                 progress: Callable[[str], Any] = lambda _m: None, today: dt.date | None = None) -> int:
+    """The last `months` months' country and HQ reports, made as the monthly job makes them
+    (so a liaison's "monthly reports" panel is not empty on first start); how many were made."""
+    from service.domain.reports import SCHEDULER, generate_period
+
+    last = periods.shift(periods.of(today or dt.date.today()), -1)
+    made = 0
+    for period in periods.between(periods.shift(last, 1 - months), last):
+
+        def said(scope: str, outcome: Any, period: str = period) -> None:
+            progress(f"report {period} {scope}: {outcome.action} ({outcome.seconds:.1f} s)")
+
+        outcomes = generate_period(engine=engine, period=period, actor=(None, SCHEDULER),
+                                   options=options, scheduled=True, progress=said)
+        made += sum(o.action == "generated" for o in outcomes)
+    return made
 
 
 def _seed_countries(conn: sa.Connection, spec: Size) -> list[str]:

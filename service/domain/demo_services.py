@@ -88,8 +88,10 @@ def seed_services(conn: sa.Connection, *, events: int, years: int, rng: random.R
     units: dict[tuple[str, int], list[int]] = {}
     for uid, code, system_id in conn.execute(sa.select(Unit.id, Unit.country_code, Unit.system_id)):
         units.setdefault((code, system_id), []).append(uid)
-    first = dt.datetime.combine(today - dt.timedelta(days=365 * years - 95), dt.time(), dt.UTC)
-    span = 365 * years
+    # The whole history window (`years` back from today, so a 12-month chart starts full),
+    # then the next three months' plans.
+    first = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
+    span = 365 * years + 95
     plans = []
     for _ in range(events):
         code = rng.choice(sorted(offers))
