@@ -4,9 +4,23 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app service
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint lock clean
+.PHONY: install run test lint lock clean messages
 
-install: $(STAMP)
+# Translations (SPEC §12): the .po catalogues are committed, their .mo compiled here, never committed.
+TRANSLATIONS := service/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+install: $(STAMP) $(MO)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -l $* -i $< -o $@
+
+## make messages: extract every translatable string and update the catalogues (then translate the new ones)
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project K-Sustain -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

@@ -30,6 +30,8 @@ class User(Versioned, SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     feed_salt: str | None = Field(default=None, max_length=64)  # rotating it revokes the feed
+    # "en" or "ko" (SPEC §12); None: the country's report language (a liaison), else the browser's
+    language: str | None = Field(default=None, sa_type=sa.String(5))
     version: int = Field(default=1)
     created_at: dt.datetime = utc_field(default_factory=utcnow)
 

@@ -33,6 +33,9 @@ class Country(Versioned, SQLModel, table=True):
     name: str = Field(max_length=120)
     timezone: str = Field(max_length=64)
     active: bool = Field(default=True)
+    # the language of its monthly report and its liaisons' messages (SPEC §12)
+    report_language: str = Field(default="en", sa_type=sa.String(5),
+                                 sa_column_kwargs={"server_default": "en"})
     version: int = Field(default=1)
     created_at: dt.datetime = utc_field(default_factory=utcnow)
 

@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         app.config.update(config)
     register_logging(app)
     register_database(app)
+    register_languages(app)
     register_security(app)
     register_hardening(app)
     register_errors(app)
@@ -38,6 +39,12 @@ def register_database(app: Flask) -> None:
     from service.core import db
 
     db.init_app(app)
+
+
+def register_languages(app: Flask) -> None:
+    from service.core import i18n
+
+    i18n.init_app(app)
 
 
 def register_security(app: Flask) -> None:

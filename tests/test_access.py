@@ -28,6 +28,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
     """Path parameter -> a value that designates Norway's record (or a non-country record)."""
     return {
         "filename": "app.css",  # the pages' static files
+        "lang": "ko",  # the language switch
         "code": "NO",
         "contract_id": world.ids["contract_NO"],
         "unit_id": world.ids["unit_NO"],
@@ -59,7 +60,8 @@ LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
     "file": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "scan.pdf")}}
 PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate",  # act on the caller alone (tests/test_calendar.py,
-                      "me.SignOutEverywhere"}  # tests/test_auth.py)
+                      "me.SignOutEverywhere",  # tests/test_auth.py,
+                      "me.Me"}  # PATCH /me: my language (tests/test_i18n.py)
 
 
 @pytest.fixture
@@ -100,6 +102,7 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
 PUBLIC |= {"web.login", "web.static", "web.favicon"}  # the sign-in page, its stylesheet, the icon
 PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
 PUBLIC |= {"web.password_reset"}  # the new-password form behind the e-mailed reset link
+PUBLIC |= {"web.switch_language"}  # the language switch of the pages before sign-in
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):

@@ -44,7 +44,8 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     # Issue 20.15: the last months' reports are there on first start (make run: three), made as
     # the monthly job makes them, with progress shown.
     last = periods.shift(periods.current(), -1)
-    assert f"report {last} PL: generated" in r_first.output and f"report {last} HQ: generated" in r_first.output
+    assert f"report {last} PL: generated" in r_first.output
+    assert f"report {last} HQ: generated" in r_first.output
     assert "reports of the last 1 month(s): 9 made" in r_first.output
     reports = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [(x["period"], x["country"], x["status"]) for x in reports] == [(last, "PL", "ready")]

@@ -11,7 +11,13 @@ from models import User
 from service.core.auth import EVERYONE, access, require_principal
 from service.core.db import get_session
 from service.domain import calendar, identity
-from service.schemas.identity import MeSchema, SignedOutSchema, SignOutEverywhereSchema, TokenInfoSchema
+from service.schemas.identity import (
+    MeSchema,
+    MeUpdateSchema,
+    SignedOutSchema,
+    SignOutEverywhereSchema,
+    TokenInfoSchema,
+)
 from service.schemas.services import FeedSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The caller")
@@ -24,9 +30,24 @@ class Me(MethodView):
         """Who I am: e-mail, name, role, country and my calendar feed's URL."""
         user = get_session().get(User, require_principal().user_id)
         assert user is not None
-        return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-                "country_code": user.country_code,
-                "calendar_feed_url": calendar.url_for_user(user=user)}
+        return _me(user)
+
+    @access(*EVERYONE)
+    @blp.arguments(MeUpdateSchema)
+    @blp.response(200, MeSchema)
+    def patch(self, data: dict[str, Any]) -> Any:
+        """Change my language (`en`, `ko`, or null to follow my country or my browser)."""
+        session = get_session()
+        user = session.get(User, require_principal().user_id)
+        assert user is not None
+        identity.set_language(session=session, user=user, language=data["language"])
+        return _me(user)
+
+
+def _me(user: User) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+            "country_code": user.country_code, "language": user.language,
+            "calendar_feed_url": calendar.url_for_user(user=user)}
 
 
 @blp.route("/calendar-feed/rotate")

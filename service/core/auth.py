@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
-from models import ApiToken, AuditEntry, Role, User, UserSession, utcnow
+from models import ApiToken, AuditEntry, Country, Role, User, UserSession, utcnow
 from service.core import token_use
 from service.core.db import WRITE_METHODS, get_engine, get_session, scope_to, writer
 
@@ -39,6 +39,7 @@ class Principal:
     name: str
     role: Role
     country_code: str | None
+    language: str | None = None  # the user's own, else (a liaison) their country's report language
 
     @property
     def is_liaison(self) -> bool:
@@ -138,16 +139,19 @@ def principal_for_user(user: User) -> Principal:
         name=user.name,
         role=Role(user.role),
         country_code=user.country_code,
+        language=user.language,
     )
 
 
 # The caller's look-up: one module-level Core statement per credential, bound per request
 # (SQLAlchemy's compiled cache is hit), run on the request's own session, which the view then
 # goes on using: one connection, one transaction, and the caller is read with the data.
-_CALLER = (User.id, User.email, User.name, User.role, User.country_code)
+_CALLER = (User.id, User.email, User.name, User.role, User.country_code,
+           sa.func.coalesce(User.language, Country.report_language).label("language"))
 _TOKEN_OWNER = (
     sa.select(*_CALLER)  # type: ignore[call-overload]
     .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(Country, Country.code == User.country_code)
     .where(
         ApiToken.token_hash == sa.bindparam("token_hash"),
         ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
@@ -158,6 +162,7 @@ _TOKEN_OWNER = (
 _SESSION_USER = (
     sa.select(*_CALLER)  # type: ignore[call-overload]
     .join(UserSession, UserSession.user_id == User.id)
+    .outerjoin(Country, Country.code == User.country_code)
     .where(
         UserSession.token_hash == sa.bindparam("token_hash"),
         UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
@@ -195,7 +200,7 @@ def _identify() -> Principal | None:
     if statement is _TOKEN_OWNER:
         token_use.note_use(current_app._get_current_object(), params["token_hash"])  # type: ignore[attr-defined]
     return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
-                     country_code=row.country_code)
+                     country_code=row.country_code, language=row.language)
 
 
 def authenticate_request() -> None:

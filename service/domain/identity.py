@@ -99,7 +99,7 @@ def _check_role_country(session: Session, role: Role, country_code: str | None) 
 
 def create_user(
     *, session: Session, email: str, name: str, role: Role | str, password: str,
-    country_code: str | None = None,
+    country_code: str | None = None, language: str | None = None,
 ) -> User:
     role = Role(role)
     email = email.strip().lower()
@@ -107,7 +107,7 @@ def create_user(
         raise Conflict("E-mail taken", {"email": ["a user with this e-mail exists"]})
     _check_role_country(session, role, country_code)
     check_password(password, email=email, name=name)
-    user = User(email=email, name=name, role=role, country_code=country_code,
+    user = User(email=email, name=name, role=role, country_code=country_code, language=language,
                 password_hash=hash_password(password))
     session.add(user)
     session.commit()
@@ -134,6 +134,13 @@ def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> Use
     after = {"role": Role(user.role), "country_code": user.country_code, "active": user.active}
     if password is not None or after != before:
         revoke_credentials(session=session, user=user, tokens=True, calendar_feed=True)
+    session.commit()
+    return user
+
+
+def set_language(*, session: Session, user: User, language: str | None) -> User:
+    """The user's own choice of language (audited like every change of a user)."""
+    user.language = language
     session.commit()
     return user
 

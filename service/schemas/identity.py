@@ -7,7 +7,16 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import Role
+from service.core.i18n import LANGUAGES
 from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+
+
+def language_field(**kwargs: Any) -> fields.String:
+    """A user's language (SPEC §12); null: their country's report language, else the browser's."""
+    return fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
+                         metadata={"description": "en or ko; null follows the country or the browser"},
+                         **kwargs)
+
 
 
 class CredentialsSchema(Base):
@@ -56,7 +65,12 @@ class MeSchema(Base):
     name = fields.String()
     role = choice(Role)
     country = fields.String(allow_none=True, attribute="country_code")
+    language = language_field(dump_only=True)
     calendar_feed_url = fields.String(metadata={"description": "personal iCalendar feed (keep secret)"})
+
+
+class MeUpdateSchema(Base):
+    language = language_field(required=True)
 
 
 class UserSchema(VersionedSchema):
@@ -65,6 +79,7 @@ class UserSchema(VersionedSchema):
     name = text(120)
     role = choice(Role, required=True)
     country = CountryCode(allow_none=True, attribute="country_code", load_default=None)
+    language = language_field(load_default=None)
     active = fields.Boolean(dump_only=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     created_at = AwareDateTime(dump_only=True)
@@ -74,6 +89,7 @@ class UserUpdateSchema(Base):
     name = text(120, required=False)
     role = choice(Role)
     country = CountryCode(allow_none=True, attribute="country_code")
+    language = language_field()
     active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(min=10, max=256))
 

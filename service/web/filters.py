@@ -6,31 +6,37 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.core.auth import current_principal
 from service.domain import satisfaction
 from service.web import bp
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 LABELS = {
-    "joint_training": "Joint training",
-    "tech_education": "Technological education",
-    "trial_run": "Trial run",
-    "country_monthly": "Country monthly",
-    "hq_monthly": "HQ monthly",
+    "joint_training": _l("Joint training"),
+    "tech_education": _l("Technological education"),
+    "trial_run": _l("Trial run"),
+    "country_monthly": _l("Country monthly"),
+    "hq_monthly": _l("HQ monthly"),
+    "liaison": _l("Liaison"),
+    "staff": _l("Staff"),
+    "admin": _l("Admin"),
 }
 NAV = {  # (endpoint, label) per role, in order
-    "liaison": [("web.home", "My country")],
-    "staff": [("web.countries", "Countries")],
-    "admin": [("web.countries", "Countries"), ("web.users", "Users"), ("web.audit_log", "Audit log")],
+    "liaison": [("web.home", _l("My country"))],
+    "staff": [("web.countries", _l("Countries"))],
+    "admin": [("web.countries", _l("Countries")), ("web.users", _l("Users")),
+              ("web.audit_log", _l("Audit log"))],
 }
 for _items in NAV.values():  # the pages every role shares, after its own
-    _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),
-               ("web.requests_list", "Requests"), ("web.deficiencies_list", "Deficiencies"),
-               ("web.surveys_list", "Surveys"),
-               ("web.actions_list", "Actions"), ("web.reports_list", "Reports")]
+    _items += [("web.services_list", _l("Services")), ("web.services_calendar", _l("Calendar")),
+               ("web.requests_list", _l("Requests")), ("web.deficiencies_list", _l("Deficiencies")),
+               ("web.surveys_list", _l("Surveys")),
+               ("web.actions_list", _l("Actions")), ("web.reports_list", _l("Reports"))]
+LANGUAGE_NAMES = (("en", "English"), ("ko", "한국어"))  # each in its own language
 
 
 def _zone(tz: str | None) -> dt.tzinfo:
@@ -60,7 +66,7 @@ def label(value: str | None) -> str:
     """A stored code (`joint_training`, `under_repair`) as words."""
     if not value:
         return "—"
-    return LABELS.get(value, value.replace("_", " ").capitalize())
+    return str(LABELS.get(value, value.replace("_", " ").capitalize()))
 
 
 @bp.app_template_filter("period")
@@ -68,7 +74,7 @@ def period_label(value: str | None) -> str:
     """`2026-05` as `May 2026`."""
     try:
         year, month = str(value).split("-")
-        return f"{MONTHS[int(month) - 1]} {int(year)}"
+        return format_skeleton("yMMMM", dt.date(int(year), int(month), 1), locale=get_locale())
     except (ValueError, IndexError):
         return str(value or "—")
 
@@ -99,6 +105,8 @@ def _layout() -> dict[str, Any]:
         "principal": principal,
         "nav": NAV.get(principal.role, []) if principal else [],
         "country_name": _country_name(principal.country_code) if principal else None,
+        "current_language": str(get_locale() or "en"),
+        "languages": LANGUAGE_NAMES,
     }
 
 

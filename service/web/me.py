@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask import session as flask_session
+from flask_babel import force_locale, gettext
 from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Notification, User, utcnow
+from service.core import i18n
 from service.core.auth import EVERYONE, access, require_principal
 from service.core.db import get_session
 from service.core.reads import paginate
 from service.domain import calendar, identity
+from service.schemas.identity import MeUpdateSchema
 from service.web import bp
 from service.web.forms import page_number, paging
 
@@ -45,13 +50,42 @@ def me() -> Any:
                            tokens=identity.tokens_of(session=session, user_id=user.id or 0), now=utcnow())
 
 
+@bp.post("/me/language")
+@access(*EVERYONE)
+def me_language() -> Any:
+    """Choose my language (checked by the API's own schema); empty: follow my country or browser."""
+    try:
+        data = MeUpdateSchema().load({"language": request.form.get("language") or None})
+    except ValidationError as err:
+        flash(" ".join(err.messages_dict.get("language", [])), "error")
+        return redirect(url_for("web.me"), 303)
+    session = get_session()
+    user = session.get(User, require_principal().user_id)
+    assert user is not None
+    identity.set_language(session=session, user=user, language=data["language"])
+    with force_locale(data["language"] or i18n.choose_language()):
+        flash(gettext("Your language is saved."), "success")
+    return redirect(url_for("web.me"), 303)
+
+
+@bp.get("/language/<lang>")
+@access(public=True)
+def switch_language(lang: str) -> Any:
+    """The language switch of the pages seen before signing in (kept in the session)."""
+    if lang in i18n.LANGUAGES:
+        flask_session[i18n.SESSION_KEY] = lang
+    target = request.args.get("next", "")
+    same_site = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return redirect(target if same_site else url_for("web.login"), 303)
+
+
 @bp.post("/me/calendar-feed")
 @access(*EVERYONE)
 def me_rotate_feed() -> Any:
     """Revoke my calendar feed's address and make a new one."""
     user_id = require_principal().user_id
     calendar.rotate(session=get_session(), user_id=user_id)
-    flash("Your calendar feed has a new address; the old one no longer works.", "success")
+    flash(gettext("Your calendar feed has a new address; the old one no longer works."), "success")
     return redirect(url_for("web.me"))
 
 
@@ -60,5 +94,5 @@ def me_rotate_feed() -> Any:
 def me_revoke_token(token_id: int) -> Any:
     """Revoke one of my API tokens."""
     identity.revoke_own_token(session=get_session(), user_id=require_principal().user_id, token_id=token_id)
-    flash("The token is revoked; it no longer works.", "success")
+    flash(gettext("The token is revoked; it no longer works."), "success")
     return redirect(url_for("web.me"))

@@ -1,0 +1,33 @@
+"""Languages (SPEC §12): gettext catalogues through Flask-Babel, and which language a request
+is answered in.
+
+The choice, first that applies: the signed-in user's own setting; for a liaison without one,
+their country's report language; the language picked with the switch on a page (kept in the
+session: the sign-in and survey pages); the browser's `Accept-Language`; English. The
+catalogues are `service/translations/<lang>/LC_MESSAGES/messages.po` (committed) compiled to
+`.mo` by `make install` (never committed); `make messages` extracts and updates them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+
+LANGUAGES = ("en", "ko")
+DEFAULT = "en"
+SESSION_KEY = "lang"
+
+
+def choose_language() -> str:
+    principal = g.get("principal")
+    if principal is not None and principal.language in LANGUAGES:
+        return str(principal.language)
+    if request and session.get(SESSION_KEY) in LANGUAGES:
+        return str(session[SESSION_KEY])
+    if request:
+        return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+    return DEFAULT
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=choose_language, default_locale=DEFAULT)
