@@ -89,6 +89,8 @@ class SurveyResponse(CountryScoped, SQLModel, table=True):
     equipment: int | None = None
     recommend: int
     comment: str | None = Field(default=None, max_length=4000)
+    # the language the questions were read in (SPEC §12); the figures do not depend on it
+    language: str = Field(default="en", sa_type=sa.String(5), sa_column_kwargs={"server_default": "en"})
     answered_at: dt.datetime = utc_field(default_factory=utcnow)
     answered_by: int | None = Field(default=None, foreign_key="app_user.id")
 

@@ -13,6 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from tests.conftest import rows
+from tests.factories import GOOD_ANSWERS, add_survey
 from tests.test_web_pages import csrf, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +100,61 @@ def test_months_are_written_the_korean_way(app, period, text):
         assert period_label(period) == text
     with app.test_request_context("/"), force_locale("en"):
         assert period_label(period) == {"2026-10": "October 2026", "2026-05": "May 2026"}[period]
+
+
+# --- surveys in the respondent's language (SPEC §12, issue 18 item 5) ------------------------
+
+PUBLIC = "/api/v1/public/surveys/"
+POLISH = {"overall": "Jak ogólnie oceniasz tę usługę?", "recommend": "Czy polecisz tę usługę (0-10)?",
+          "comment": "Coś jeszcze?"}
+
+
+def _offer_polish(client, world):
+    """A new template revision worded in English, Korean and Polish."""
+    questions = [
+        {"id": "overall", "text": "Overall?", "texts": {"ko": "전반적으로?", "pl": POLISH["overall"]}},
+        {"id": "recommend", "text": "Recommend?", "texts": {"ko": "추천?", "pl": POLISH["recommend"]}},
+        {"id": "comment", "text": "Anything else?", "required": False,
+         "texts": {"ko": "더 하실 말씀?", "pl": POLISH["comment"]}}]
+    r = client.post("/api/v1/survey-templates", json={"questions": questions}, headers=world.headers("staff"))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_the_standard_survey_speaks_english_and_korean(app, client, world):
+    _, token = add_survey(app, world)
+    view = client.get(PUBLIC + token, headers=KO).get_json()
+    assert view["languages"] == ["en", "ko"] and view["language"] == "ko"
+    assert view["questions"][0]["text"] == "이번 지원에 전반적으로 얼마나 만족하셨습니까?"
+    view = client.get(PUBLIC + token, query_string={"lang": "en"}, headers=KO).get_json()
+    assert view["language"] == "en" and view["questions"][0]["text"].startswith("Overall")
+    view = client.get(PUBLIC + token, query_string={"lang": "pl"}, headers=EN).get_json()
+    assert view["language"] == "en"  # not offered: the browser's, else English
+    r = client.get(PUBLIC + token, query_string={"lang": "polish"})
+    assert r.status_code == 422 and "lang" in r.get_json()["errors"]["query"]
+
+
+def test_an_answer_in_polish_is_recorded_so_and_counted_with_the_others(app, client, world, engine):
+    _offer_polish(client, world)
+    _, token = add_survey(app, world)
+    page = client.get(f"/surveys/{token}", query_string={"lang": "pl"}, headers=EN).get_data(as_text=True)
+    assert POLISH["overall"] in page and "Wyślij odpowiedzi" in page  # the questions and the page
+    assert 'name="language" value="pl"' in page and 'lang="ko"' in page  # the switch offers the others
+    r = client.post(f"/surveys/{token}", data={"overall": "4", "recommend": "9", "language": "pl",
+                                                "csrf_token": csrf(client, f"/surveys/{token}")})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT language FROM survey_response")) == "pl"
+    _, other = add_survey(app, world)
+    r = client.post(PUBLIC + other, json={"overall": 2, "recommend": 10, "language": "en"})
+    assert r.status_code == 201
+    figures = client.get("/api/v1/satisfaction", query_string={"country": "PL"},
+                         headers=world.headers("staff")).get_json()
+    assert figures["responses"] == 2 and figures["csat"] == 50.0  # one of two, whatever the language
+
+
+def test_an_answer_in_a_language_the_survey_does_not_offer_is_refused(app, client, world, engine):
+    _, token = add_survey(app, world)  # English and Korean
+    r = client.post(PUBLIC + token, json={**GOOD_ANSWERS, "language": "pl"})
+    assert r.status_code == 422 and "language" in r.get_json()["errors"]
+    assert rows(engine, "survey_response") == 0

@@ -41,7 +41,7 @@ def test_the_public_page_shows_the_questions_and_only_the_event_description(app,
     r = client.get(PUBLIC + token)
     assert r.status_code == 200
     body = r.get_json()
-    assert set(body) == {"event", "questions", "template_revision", "expires_at"}
+    assert set(body) == {"event", "questions", "languages", "language", "template_revision", "expires_at"}
     assert body["event"] == {
         "title": "Vidar crew course", "kind": "joint_training", "system": "K9A1 Thunder",
         "country": "Norway", "location": "Rena leir",

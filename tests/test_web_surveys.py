@@ -32,7 +32,7 @@ def test_a_survey_is_answered_once_by_its_link_without_signing_in(client, app, w
                                                "overall": "9"})
     assert r.status_code == 422 and 'id="overall-error"' in r.get_data(as_text=True)
     r = client.post(f"/surveys/{token}", data={"csrf_token": csrf(client, f"/surveys/{token}"), **ANSWERS})
-    assert r.status_code == 302 and r.location == f"/surveys/{token}/thanks"
+    assert r.status_code == 302 and r.location == f"/surveys/{token}/thanks?lang=en"  # in the language read
     assert "Thank you!" in client.get(r.location).get_data(as_text=True)
     again = client.get(f"/surveys/{token}")
     assert again.status_code == 200 and "already answered" in again.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""languages: each user's language, each country's report language
+"""languages: each user's language, each country's report language, each survey answer's
 
 Revision ID: 0022
 Revises: 0015
@@ -21,9 +21,13 @@ def upgrade() -> None:
     with op.batch_alter_table('country') as batch:
         batch.add_column(sa.Column('report_language', sa.String(length=5), nullable=False,
                                    server_default='en'))
+    with op.batch_alter_table('survey_response') as batch:
+        batch.add_column(sa.Column('language', sa.String(length=5), nullable=False, server_default='en'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('survey_response') as batch:
+        batch.drop_column('language')
     with op.batch_alter_table('country') as batch:
         batch.drop_column('report_language')
     with op.batch_alter_table('app_user') as batch:

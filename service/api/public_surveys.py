@@ -11,10 +11,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from models import Survey
+from service.core import i18n
 from service.core.auth import access
 from service.core.db import ACTOR_KEY, get_session
 from service.domain import surveys
-from service.schemas.surveys import AnswerReceiptSchema, AnswerSchema, PublicSurveySchema
+from service.schemas.surveys import (
+    AnswerReceiptSchema,
+    AnswerSchema,
+    PublicSurveySchema,
+    SurveyLanguageQuerySchema,
+)
 
 blp = Blueprint("public_surveys", __name__, url_prefix="/public/surveys",
                 description="Survey answers by link, without an account")
@@ -35,12 +41,14 @@ def _survey_first(view: Callable[..., Any]) -> Callable[..., Any]:
 class PublicSurvey(MethodView):
     @access(public=True)
     @blp.doc(security=[])
+    @blp.arguments(SurveyLanguageQuerySchema, location="query")
     @blp.response(200, PublicSurveySchema)
     @blp.alt_response(404, description="Unknown or expired link (the two answer alike)")
-    def get(self, token: str) -> Any:
-        """The questions, and the service they are about."""
+    def get(self, args: dict[str, Any], token: str) -> Any:
+        """The questions, in the language asked for (else the browser's), and the service."""
         session = get_session()
-        return surveys.public_view(session=session, survey=surveys.by_token(session=session, token=token))
+        return surveys.public_view(session=session, survey=surveys.by_token(session=session, token=token),
+                                   choose=i18n.chooser(args.get("lang")))
 
     @access(public=True)
     @blp.doc(security=[])

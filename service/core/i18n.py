@@ -10,6 +10,8 @@ catalogues are `service/translations/<lang>/LC_MESSAGES/messages.po` (committed)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, g, request, session
 from flask_babel import Babel
 
@@ -27,6 +29,18 @@ def choose_language() -> str:
     if request:
         return request.accept_languages.best_match(LANGUAGES) or DEFAULT
     return DEFAULT
+
+
+def chooser(asked: str | None) -> Callable[[list[str]], str]:
+    """Picks from what a survey offers: the language asked for (`?lang=`, the page's switch),
+    else the browser's best match, else English."""
+
+    def choose(offered: list[str]) -> str:
+        if asked in offered:
+            return str(asked)
+        return request.accept_languages.best_match(offered) or DEFAULT
+
+    return choose
 
 
 def init_app(app: Flask) -> None:

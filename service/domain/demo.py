@@ -309,6 +309,18 @@ def _score(rng: random.Random, mean: float, low: int, high: int, sd: float) -> i
     return max(low, min(high, round(rng.gauss(mean, sd))))
 
 
+# The demo's survey is also offered in Polish (SPEC §12).
+POLISH_QUESTIONS = {
+    "overall": "Jak ogólnie oceniasz tę usługę?",
+    "instructors": "Jak oceniasz instruktorów i techników?",
+    "timeliness": "Jak oceniasz terminowość usługi (rozpoczęcie, harmonogram, zakończenie)?",
+    "documentation": "Jak oceniasz dokumentację i materiały szkoleniowe?",
+    "equipment": "Jak oceniasz stan i dostępność sprzętu?",
+    "recommend": "Jak bardzo prawdopodobne jest, że polecisz tę usługę innej jednostce (0-10)?",
+    "comment": "Czy chcesz nam coś przekazać lub co powinniśmy zrobić inaczej?",
+}
+
+
 def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt.date) -> str:
     """Surveys for every completed event without one; ~80 % answered; actions for poor answers."""
     import secrets
@@ -337,7 +349,9 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
         table = Template.__table__  # type: ignore[attr-defined]
         template_id = conn.execute(sa.insert(table).returning(table.c.id), {
             "name": surveys.TEMPLATE_NAME, "revision": 1, "active": True, "created_at": utcnow(),
-            "questions": surveys.build_questions(surveys.DEFAULT_QUESTIONS)}).scalar_one()
+            "questions": surveys.build_questions(surveys.DEFAULT_QUESTIONS,
+                                                 {**surveys.DEFAULT_TEXTS, "pl": POLISH_QUESTIONS}),
+        }).scalar_one()
     now = dt.datetime.combine(today, dt.time(6, 0), tzinfo=dt.UTC)
     rng_moods = {e.country_code: rng.uniform(3.6, 4.6) for e in events if e.country_code not in MOODS}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -54,18 +55,49 @@ DEFAULT_QUESTIONS = [
     ("comment", "Anything you would like us to know or to do differently?", False),
 ]
 
+# The standard questions in Korean (SPEC §12: every template has at least English and Korean).
+DEFAULT_TEXTS = {"ko": {
+    "overall": "이번 지원에 전반적으로 얼마나 만족하셨습니까?",
+    "instructors": "교관과 기술진을 어떻게 평가하십니까?",
+    "timeliness": "지원 일정(시작, 진행, 종료)의 적시성을 어떻게 평가하십니까?",
+    "documentation": "교범과 교육 자료를 어떻게 평가하십니까?",
+    "equipment": "장비의 상태와 가용성을 어떻게 평가하십니까?",
+    "recommend": "이 지원을 다른 부대에 추천할 의향은 어느 정도입니까(0-10)?",
+    "comment": "전하고 싶은 말씀이나 개선했으면 하는 점이 있습니까?",
+}}
+
 NOT_FOUND = "No open survey at this link"  # unknown and expired tokens answer alike
 
 
-def build_questions(items: list[dict[str, Any]] | list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
-    """Full question records (id, text, required, type and scale) from ids and wording."""
+def build_questions(items: list[dict[str, Any]] | list[tuple[str, str, bool]],
+                    texts: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Full question records (id, English text, its other languages, required, type and scale)
+    from ids and wording; `texts` adds wording per language and question id."""
     out = []
     for item in items:
         qid, text, required = (item if isinstance(item, tuple)
                                else (item["id"], item["text"], item.get("required", True)))
-        out.append({"id": qid, "text": text, "required": bool(required or qid in ALWAYS_REQUIRED),
-                    **QUESTION_KINDS[qid]})
+        own = {} if isinstance(item, tuple) else dict(item.get("texts") or {})
+        own.update({lang: by_id[qid] for lang, by_id in (texts or {}).items() if qid in by_id})
+        out.append({"id": qid, "text": text, "texts": own,
+                    "required": bool(required or qid in ALWAYS_REQUIRED), **QUESTION_KINDS[qid]})
     return out
+
+
+def default_questions() -> list[dict[str, Any]]:
+    return build_questions(DEFAULT_QUESTIONS, DEFAULT_TEXTS)
+
+
+def languages_of(questions: list[dict[str, Any]]) -> list[str]:
+    """The languages a template can be read in: English, and each one every question has."""
+    common = set.intersection(*(set(q.get("texts") or {}) for q in questions)) if questions else set()
+    return ["en", *sorted(common - {"en"})]
+
+
+def in_language(questions: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The questions worded in `language` (English where it has none), without the others."""
+    return [{**{k: v for k, v in q.items() if k != "texts"},
+             "text": (q.get("texts") or {}).get(language, q.get("text", ""))} for q in questions]
 
 
 def current_template(*, session: Session) -> SurveyTemplate:
@@ -78,8 +110,7 @@ def current_template(*, session: Session) -> SurveyTemplate:
         return template
     try:
         with session.begin_nested():
-            template = SurveyTemplate(name=TEMPLATE_NAME, revision=1,
-                                      questions=build_questions(DEFAULT_QUESTIONS))
+            template = SurveyTemplate(name=TEMPLATE_NAME, revision=1, questions=default_questions())
             session.add(template)
     except IntegrityError:  # another process created it first
         template = session.exec(stmt).first()
@@ -203,8 +234,10 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
     return out
 
 
-def public_view(*, session: Session, survey: Survey) -> dict[str, Any]:
-    """What a token holder may see: the questions and the event's public description."""
+def public_view(*, session: Session, survey: Survey,
+                choose: Callable[[list[str]], str] = lambda _offered: "en") -> dict[str, Any]:
+    """What a token holder may see: the questions, in the language `choose` picks from the
+    template's, and the event's public description."""
     event = session.execute(
         select(ServiceEvent.title, ServiceEvent.kind, WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
                Country.name.label("country"),  # type: ignore[attr-defined]
@@ -216,7 +249,11 @@ def public_view(*, session: Session, survey: Survey) -> dict[str, Any]:
     ).one()
     template = session.get(SurveyTemplate, survey.template_id)
     assert template is not None
-    return {"event": dict(event._mapping), "questions": template.questions,
+    offered = languages_of(template.questions)
+    language = choose(offered)
+    language = language if language in offered else "en"
+    return {"event": dict(event._mapping), "questions": in_language(template.questions, language),
+            "languages": offered, "language": language,
             "template_revision": template.revision, "expires_at": survey.expires_at}
 
 
@@ -227,7 +264,7 @@ def _check_answers(template: SurveyTemplate, data: dict[str, Any]) -> None:
         if question.get("required") and data.get(qid) is None:
             errors[qid] = ["required by this survey"]
     for qid, value in data.items():
-        if qid not in asked and value is not None:
+        if qid not in asked and qid != "language" and value is not None:
             errors[qid] = ["not asked in this survey"]
     if errors:
         raise Invalid("Some answers are missing or not asked", errors)
@@ -244,7 +281,11 @@ def answer(*, session: Session, survey: Survey, data: dict[str, Any], answered_b
     template = session.get(SurveyTemplate, survey.template_id)
     assert template is not None
     _check_answers(template, data)
-    response = SurveyResponse(
+    language = data.get("language") or "en"
+    if language not in languages_of(template.questions):
+        raise Invalid("This survey is not offered in that language",
+                      {"language": [f"one of {', '.join(languages_of(template.questions))}"]})
+    response = SurveyResponse(language=language,
         survey_id=survey.id or 0, event_id=survey.event_id, country_code=survey.country_code,
         system_id=survey.system_id, kind=survey.kind, template_id=survey.template_id,
         period=survey.period, answered_at=now, answered_by=answered_by,

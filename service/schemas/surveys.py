@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import localedata
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from models import ActionStatus, ServiceKind, SurveyStatus
@@ -28,6 +29,12 @@ def _rating(low: int, high: int, **kw: Any) -> fields.Integer:
 # --- templates -------------------------------------------------------------------------------
 
 
+def language_code(value: str) -> None:
+    """A two-letter ISO 639-1 language Babel knows (`en`, `ko`, `pl`…)."""
+    if not (len(value) == 2 and value.isascii() and value.islower() and localedata.exists(value)):
+        raise ValidationError("a two-letter language code such as en, ko or pl")
+
+
 class QuestionSchema(Base):
     id = fields.String(required=True, validate=validate.OneOf(list(QUESTION_KINDS)),
                        metadata={"description": "which answer field the question fills"})
@@ -38,6 +45,11 @@ class QuestionSchema(Base):
     min = fields.Integer(dump_only=True)
     max = fields.Integer(dump_only=True)
     max_length = fields.Integer(dump_only=True)
+    texts = fields.Dict(keys=fields.String(validate=language_code),
+                        values=fields.String(validate=validate.Length(min=1, max=300)),
+                        load_default=dict,
+                        metadata={"description": "the question in other languages, e.g. "
+                                  '{"ko": "…", "pl": "…"}; `text` is the English'})
 
 
 class TemplateSchema(Base):
@@ -61,6 +73,8 @@ class AnswerSchema(Base):
     equipment = _rating(1, 5, allow_none=True)
     recommend = _rating(0, 10, required=True)
     comment = text(4000, required=False, min_length=0, allow_none=True)
+    language = fields.String(load_default="en", validate=language_code,
+                             metadata={"description": "the language the questions were read in"})
 
 
 class ResponseSchema(Base):
@@ -71,6 +85,7 @@ class ResponseSchema(Base):
     equipment = fields.Integer(allow_none=True)
     recommend = fields.Integer()
     comment = fields.String(allow_none=True)
+    language = fields.String(metadata={"description": "the language the questions were read in"})
     answered_at = AwareDateTime()
     answered_by = fields.Integer(allow_none=True, metadata={"description": "user id; none by link"})
 
@@ -90,8 +105,16 @@ class PublicSurveySchema(Base):
 
     event = fields.Nested(PublicEventSchema)
     questions = fields.List(fields.Nested(QuestionSchema))
+    languages = fields.List(fields.String(), metadata={"description": "the languages offered"})
+    language = fields.String(metadata={"description": "the language `questions` are worded in "
+                                       "(`?lang=`, else Accept-Language, else English)"})
     template_revision = fields.Integer()
     expires_at = AwareDateTime()
+
+
+class SurveyLanguageQuerySchema(Base):
+    lang = fields.String(validate=language_code,
+                         metadata={"description": "the language wanted (one the survey offers)"})
 
 
 class AnswerReceiptSchema(Base):

@@ -6,7 +6,8 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from babel.dates import format_skeleton
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,7 +59,22 @@ def local(value: dt.datetime | str | None, tz: str | None = None, fmt: str = "%Y
             return str(value)
     if value.tzinfo is None:  # stored values are always aware; be safe, never guess a zone
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(_zone(tz)).strftime(fmt)
+    moment = value.astimezone(_zone(tz))
+    locale = get_locale()
+    if ("%B" in fmt or "%A" in fmt) and locale is not None and locale.language != "en":
+        # Month and day names in the page's language (Babel): "2026년 12월 1일 화요일"
+        text = format_date(moment.date(), "full" if "%A" in fmt else "long", locale=locale)
+        return f"{text} {moment.strftime('%H:%M %Z')}" if "%H" in fmt else text
+    return moment.strftime(fmt)
+
+
+@bp.app_template_filter("language_name")
+def language_name(code: str) -> str:
+    """A language's name in that language: `en` English, `ko` 한국어, `pl` polski."""
+    try:
+        return str(Locale.parse(code).get_display_name(code) or code)
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 @bp.app_template_filter("label")

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from service.core import i18n
 from service.core.auth import access, require_principal
 from service.core.db import ACTOR_KEY, get_session
 from service.core.reads import get_or_404, paginate
@@ -35,6 +37,8 @@ def posted_answers(questions: list[dict[str, Any]]) -> tuple[dict[str, str], dic
     """(what was chosen, the JSON body): ratings as numbers, unanswered optional ones left out."""
     form = {q["id"]: request.form.get(q["id"], "").strip() for q in questions}
     body: dict[str, Any] = {k: (v if k == "comment" else number(v)) for k, v in form.items() if v != ""}
+    if request.form.get("language"):
+        body["language"] = request.form["language"]
     return form, body
 
 
@@ -63,7 +67,14 @@ def _public(token: str) -> tuple[Survey | None, dict[str, Any] | None, str | Non
     except NotFound:
         return None, None, None
     tz = session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
-    return survey, surveys.public_view(session=session, survey=survey), tz
+    asked = request.form.get("language") or request.args.get("lang")
+    return survey, surveys.public_view(session=session, survey=survey, choose=i18n.chooser(asked)), tz
+
+
+def _render(template: str, view: dict[str, Any], **context: Any) -> str:
+    """A public survey page in the survey's language (its words, and the page's own)."""
+    with force_locale(view["language"]):
+        return render_template(template, view=view, **context)
 
 
 def _not_found() -> Any:
@@ -78,7 +89,7 @@ def survey_by_link(token: str) -> Any:
     if survey is None or view is None:
         return _not_found()
     if survey.status == SurveyStatus.answered:
-        return render_template("survey_done.html", view=view, tz=tz, already=True)
+        return _render("survey_done.html", view, tz=tz, already=True)
     form: dict[str, str] = {}
     errors: Errors = {}
     status = 200
@@ -88,13 +99,13 @@ def survey_by_link(token: str) -> Any:
         session.info["remote_addr"] = request.remote_addr
         form, errors, status = _answer(survey, view["questions"], None)
         if status == 201:
-            return redirect(url_for("web.survey_thanks", token=token))
+            return redirect(url_for("web.survey_thanks", token=token, lang=view["language"]))
         if status == 404:
             return _not_found()
         if "survey" in errors:  # answered meanwhile (e.g. in another tab)
-            return render_template("survey_done.html", view=view, tz=tz, already=True), 409
-    return render_template("survey_form.html", view=view, tz=tz, form=form, errors=errors, scales=SCALES,
-                           action=url_for("web.survey_by_link", token=token)), status
+            return _render("survey_done.html", view, tz=tz, already=True), 409
+    return _render("survey_form.html", view, tz=tz, form=form, errors=errors, scales=SCALES, token=token,
+                   action=url_for("web.survey_by_link", token=token)), status
 
 
 @bp.get("/surveys/<string:token>/thanks")
@@ -106,7 +117,7 @@ def survey_thanks(token: str) -> Any:
         return _not_found()
     if survey.status != SurveyStatus.answered:
         return redirect(url_for("web.survey_by_link", token=token))
-    return render_template("survey_done.html", view=view, tz=tz, already=False)
+    return _render("survey_done.html", view, tz=tz, already=False)
 
 
 # --- signed in: the country's surveys ---------------------------------------------------------
@@ -130,8 +141,11 @@ def _render_survey(survey_id: int, form: dict[str, str], errors: Errors, status:
     info = surveys.describe(session=session, surveys=[survey])[0]
     template = session.get(SurveyTemplate, survey.template_id)
     event = session.get(ServiceEvent, survey.event_id)
-    return render_template("survey.html", s=info, event=event,
-                           questions=template.questions if template else [],
+    questions = template.questions if template else []
+    language = str(get_locale() or "en")  # the page's language, when the survey has it
+    language = language if language in surveys.languages_of(questions) else "en"
+    return render_template("survey.html", s=info, event=event, language=language,
+                           questions=surveys.in_language(questions, language),
                            form=form, errors=errors, scales=SCALES), status
 
 
