@@ -4,7 +4,7 @@ from the status history), MTTR, units down at month end, reports opened / resolv
 and the on-time shares of acknowledgements and resolutions; flagged under the country's target.
 
 The history is read from each unit's last change before the period (an index seek per unit
-on `unit_id, at`) and the changes inside it, never the years before.
+on `unit_id, at`) and the changes inside it (a range on that index), never the years before.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models import CountrySla, DeficiencyReport, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
+from models import CountrySla, DeficiencyReport, Unit, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
 from service.domain import periods
 from service.domain.satisfaction import rounded
 
@@ -40,14 +40,15 @@ class _Sql:
         return sa.func.least(*xs) if self.pg else sa.func.min(*xs)
 
 
-def _months(first: str, last: str) -> Any:
-    """The months as rows (period, starts, ends): one SELECT per month, in the one statement."""
+def _months(sql: _Sql, first: str, last: str, now: Any) -> Any:
+    """The months as rows (period, starts, ends, and the bounds and `now` in seconds): one
+    SELECT per month, in the one statement."""
     parts = []
     for p in periods.between(first, last):
-        start, end = periods.bounds(p)
-        parts.append(sa.select(sa.literal(p, sa.String).label("period"),
-                               sa.literal(start, UTCDateTime()).label("ms"),
-                               sa.literal(end, UTCDateTime()).label("me")))
+        start, end = (sa.literal(x, UTCDateTime()) for x in periods.bounds(p))
+        parts.append(sa.select(sa.literal(p, sa.String).label("period"), start.label("ms"), end.label("me"),
+                               sql.seconds(start).label("ms_s"), sql.seconds(end).label("me_s"),
+                               sql.seconds(now).label("now_s")))
     return sa.union_all(*parts).cte("months") if len(parts) > 1 else parts[0].cte("months")
 
 
@@ -60,34 +61,43 @@ def _filters(model: Any, country: str | None, system_id: int | None) -> list[Any
     return out
 
 
-def _spans(start: dt.datetime, end: dt.datetime, country: str | None, system_id: int | None) -> Any:
-    """Each unit's status spans that touch [start, end): its last change before the period
-    (an index seek per unit) and the changes inside it."""
+def _spans(sql: _Sql, start: dt.datetime, end: dt.datetime, now: Any, country: str | None,
+           system_id: int | None) -> Any:
+    """Each unit's status spans that touch [start, end): from the unit's last change at or
+    before `start` (an index seek per unit on `unit_id, at`) through the changes up to `end`
+    (a range on the same index), so the years before the period are never read. Each span's
+    ends also in seconds, computed once per span rather than once per span and month."""
     usc, before = UnitStatusChange, aliased(UnitStatusChange)
-    last_before = (sa.select(sa.func.max(before.at))
-                   .where(before.unit_id == usc.unit_id, before.at <= start).scalar_subquery())
+    last_before = (sa.select(before.at).where(before.unit_id == Unit.id, before.at <= start)
+                   .order_by(col(before.at).desc()).limit(1).scalar_subquery())
+    units = (sa.select(col(Unit.id).label("id"),
+                       sa.func.coalesce(last_before, sa.literal(start, UTCDateTime())).label("begins"))
+             .where(*_filters(Unit, country, system_id))
+             .cte("units").prefix_with("MATERIALIZED"))  # once per unit (PostgreSQL would inline it)
+    until = sa.func.coalesce(
+        sa.func.lead(usc.at).over(partition_by=usc.unit_id, order_by=(usc.at, usc.id)), now)
     return (sa.select(usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
-                      col(usc.at).label("since"),
-                      sa.func.lead(usc.at).over(partition_by=usc.unit_id,
-                                                order_by=(usc.at, usc.id)).label("until"))
-            .where(usc.at < end, sa.or_(usc.at >= start, usc.at == last_before),
-                   *_filters(usc, country, system_id))
-            .cte("spans"))
+                      col(usc.at).label("since"), until.label("until"),
+                      sql.seconds(usc.at).label("since_s"), sql.seconds(until).label("until_s"))
+            .select_from(units)
+            .join(usc, sa.and_(usc.unit_id == units.c.id, usc.at >= units.c.begins, usc.at < end))
+            .where(*_filters(usc, country, system_id))
+            .cte("spans").prefix_with("MATERIALIZED"))
 
 
 def _availability(sql: _Sql, spans: Any, months: Any, now: Any, *group: Any) -> Any:
     """(group…, period, delivered seconds, operational seconds, units down at month end)."""
-    until = sa.func.coalesce(spans.c.until, now)
-    lo = sql.greatest(spans.c.since, months.c.ms)
-    hi = sql.least(until, months.c.me, now)
-    length = sql.seconds(hi) - sql.seconds(lo)
+    lo = sql.greatest(spans.c.since_s, months.c.ms_s)
+    hi = sql.least(spans.c.until_s, months.c.me_s, months.c.now_s)
+    length = hi - lo
     month_end = sql.least(months.c.me, now)
     counted = sa.case((length > 0, length), else_=0)
     return (sa.select(*group, months.c.period, sa.func.sum(counted),
                       sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)),
                       sa.func.sum(sa.case((sa.and_(spans.c.to_status != OP, spans.c.since < month_end,
-                                                   until >= month_end), 1), else_=0)))
-            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me, until > months.c.ms)))
+                                                   spans.c.until >= month_end), 1), else_=0)))
+            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me,
+                                                    spans.c.until > months.c.ms)))
             .group_by(*group, months.c.period))
 
 
@@ -95,8 +105,10 @@ def monthly_availability(*, session: Session, country: str, first: str, last: st
                          now: dt.datetime) -> list[dict[str, Any]]:
     """The country's availability per month over all its systems, in one statement."""
     start, end = periods.bounds(first)[0], periods.bounds(last)[1]
-    stmt = _availability(_Sql(session.get_bind().dialect.name), _spans(start, end, country, None),
-                         _months(first, last), sa.literal(now, UTCDateTime()))
+    sql, at = _Sql(session.get_bind().dialect.name), sa.literal(now, UTCDateTime())
+    months = _months(sql, first, last, at)
+    spans = _spans(sql, start, end, at, country, None)
+    stmt = _availability(sql, spans, months, at).order_by(months.c.period)
     return [{"period": period, "availability": round(100.0 * float(up or 0) / float(total), 1)}
             for period, total, up, _down in session.execute(stmt) if total]
 
@@ -111,7 +123,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     start, end = periods.bounds(first)[0], periods.bounds(last)[1]
     sql = _Sql(session.get_bind().dialect.name)
     bind_now = sa.literal(now, UTCDateTime())
-    months = _months(first, last)
+    months = _months(sql, first, last, bind_now)
     rows: dict[tuple[str, int, str], dict[str, Any]] = {}
 
     def row(code: str, system: int, period: str) -> dict[str, Any]:
@@ -123,7 +135,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
 
     # 1. availability and units down at month end, from the status spans inside the period
     usc = UnitStatusChange
-    spans = _spans(start, end, country, system_id)
+    spans = _spans(sql, start, end, bind_now, country, system_id)
     for code, system, period, total, up, down in session.execute(
         _availability(sql, spans, months, bind_now, spans.c.country_code, spans.c.system_id)
     ):
