@@ -92,25 +92,38 @@ def _availability(sql: _Sql, spans: Any, months: Any, now: Any, *group: Any) -> 
     length = hi - lo
     month_end = sql.least(months.c.me, now)
     counted = sa.case((length > 0, length), else_=0)
-    return (sa.select(*group, months.c.period, sa.func.sum(counted),
-                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)),
+    return (sa.select(*group, months.c.period, sa.func.sum(counted).label("total"),
+                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)).label("up"),
                       sa.func.sum(sa.case((sa.and_(spans.c.to_status != OP, spans.c.since < month_end,
-                                                   spans.c.until >= month_end), 1), else_=0)))
+                                                   spans.c.until >= month_end), 1), else_=0)).label("down"))
             .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me,
                                                     spans.c.until > months.c.ms)))
             .group_by(*group, months.c.period))
 
 
+def availability_select(*, dialect: str, country: str, first: str, last: str, now: dt.datetime) -> Any:
+    """(period, delivered seconds, operational seconds, units down at month end) of the country
+    over all its systems, one row per month with a unit in service: the statement of
+    `monthly_availability`, and one branch of the dashboard's deficiency statement."""
+    start, end = periods.bounds(first)[0], periods.bounds(last)[1]
+    sql, at = _Sql(dialect), sa.literal(now, UTCDateTime())
+    months = _months(sql, first, last, at)
+    spans = _spans(sql, start, end, at, country, None)
+    return _availability(sql, spans, months, at)
+
+
+def availability_percent(total: Any, up: Any) -> float:
+    return round(100.0 * float(up or 0) / float(total), 1)
+
+
 def monthly_availability(*, session: Session, country: str, first: str, last: str,
                          now: dt.datetime) -> list[dict[str, Any]]:
     """The country's availability per month over all its systems, in one statement."""
-    start, end = periods.bounds(first)[0], periods.bounds(last)[1]
-    sql, at = _Sql(session.get_bind().dialect.name), sa.literal(now, UTCDateTime())
-    months = _months(sql, first, last, at)
-    spans = _spans(sql, start, end, at, country, None)
-    stmt = _availability(sql, spans, months, at).order_by(months.c.period)
-    return [{"period": period, "availability": round(100.0 * float(up or 0) / float(total), 1)}
-            for period, total, up, _down in session.execute(stmt) if total]
+    stmt = availability_select(dialect=session.get_bind().dialect.name, country=country, first=first,
+                               last=last, now=now)
+    rows = sorted(session.execute(stmt).all())
+    return [{"period": period, "availability": availability_percent(total, up)}
+            for period, total, up, _down in rows if total]
 
 
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
