@@ -15,30 +15,42 @@ from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.domain import periods
 from service.domain.deficiencies import readiness, sla
 
+_STATEMENTS: dict[str, Any] = {}
 
-def country_summary(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
-    r = DeficiencyReport
-    at = sa.literal(now, UTCDateTime())
+
+def _statement(dialect: str) -> Any:
+    """The one statement, built once per dialect; bound with `code`, `now` and the months'
+    values (`readiness.availability_params`). Each row says what it is: 1 the open reports of
+    a severity, 0 the target (a row even without an open report), 2 a month's availability."""
+    stmt = _STATEMENTS.get(dialect)
+    if stmt is not None:
+        return stmt
+    r, at = DeficiencyReport, sa.bindparam("now", type_=UTCDateTime())
+    code: sa.BindParameter[str] = sa.bindparam("code")
     due = sa.case((col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at)), else_=col(r.resolve_due_at))
-    target = (sa.select(CountrySla.availability_target)
-              .where(CountrySla.country_code == country_code).scalar_subquery())
-    last = periods.of(now)
-    availability = readiness.availability_select(
-        dialect=session.get_bind().dialect.name, country=country_code, first=periods.shift(last, -11),
-        last=last, now=now).subquery()
-    rows = session.execute(  # each row says what it is: 1 open reports, 0 the target, 2 a month
+    target = (sa.select(CountrySla.availability_target).where(CountrySla.country_code == code)
+              .scalar_subquery())
+    availability = readiness.availability_select(dialect=dialect).subquery()
+    stmt = _STATEMENTS[dialect] = (
         sa.select(sa.literal(1), r.severity, sa.func.count(),
                   sa.func.sum(sa.case((sla.overdue_clause(at), 1), else_=0)),
                   sa.func.min(sa.case((sa.and_(col(r.paused_since).is_(None), due > at), due))),
                   target)
         .select_from(r)
-        .where(r.country_code == country_code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
+        .where(r.country_code == code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
         .group_by(r.severity)
-        # one row even without an open report, for the target
         .union_all(sa.select(sa.literal(0), sa.null(), sa.literal(0), sa.literal(0), sa.null(), target),
                    sa.select(sa.literal(2), availability.c.period, availability.c.total, availability.c.up,
                              sa.null(), sa.null()))
-    ).all()
+    )
+    return stmt
+
+
+def country_summary(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
+    last = periods.of(now)
+    params = {"code": country_code, "now": now,
+              **readiness.availability_params(country=country_code, last=last, now=now)}
+    rows = session.execute(_statement(session.get_bind().dialect.name), params).all()
     by_severity = {"critical": 0, "major": 0, "minor": 0}
     overdue, next_due, goal = 0, None, None
     months = []
