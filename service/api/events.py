@@ -31,7 +31,7 @@ class Events(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List events by start time; filter by country, kind, status, system and a time range."""
         session = get_session()
-        page = paginate(session, services.events_query(query), pagination_parameters)
+        page = paginate(session, services.events_query(query, columns=True), pagination_parameters, rows=True)
         return services.with_assignments(session=session, events=page)
 
     @access(*STAFF)
