@@ -23,9 +23,12 @@ from service.schemas.services import (
 
 blp = Blueprint("events", __name__, url_prefix="/events", description="Follow-up service events")
 
+EVENT_QUERY = EventQuerySchema()  # one instance: given the class, webargs builds one per request
+
+
 @blp.route("")
 class Events(MethodView):
-    @blp.arguments(EventQuerySchema, location="query")
+    @blp.arguments(EVENT_QUERY, location="query")
     @blp.response(200, EventSchema(many=True))
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
