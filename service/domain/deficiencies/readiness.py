@@ -81,14 +81,20 @@ def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: i
     units = (sa.select(col(Unit.id).label("id"), sa.func.coalesce(last_before, start).label("begins"))
              .where(*_filters(Unit, country, system_id))
              .cte("units").prefix_with("MATERIALIZED"))  # once per unit (PostgreSQL would inline it)
-    until = sa.func.coalesce(
-        sa.func.lead(usc.at).over(partition_by=usc.unit_id, order_by=(usc.at, usc.id)), now)
-    return (sa.select(usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
-                      col(usc.at).label("since"), until.label("until"),
-                      sql.seconds(usc.at).label("since_s"), sql.seconds(until).label("until_s"))
-            .select_from(units)
-            .join(usc, sa.and_(usc.unit_id == units.c.id, usc.at >= units.c.begins, usc.at < end))
-            .where(*_filters(usc, country, system_id))
+    inside = sa.and_(usc.unit_id == units.c.id, usc.at >= units.c.begins, usc.at < end,
+                     *_filters(usc, country, system_id))
+    nxt = sa.func.lead(usc.at).over(partition_by=usc.unit_id, order_by=(usc.at, usc.id))
+    cols: tuple[Any, ...] = (usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
+                             col(usc.at).label("since"), nxt.label("next_at"))
+    if sql.pg:  # a range scan per unit (LATERAL): joined, PostgreSQL hashed the country's whole history
+        per_unit = sa.select(*cols).where(inside).lateral("changes")
+        rows = sa.select(per_unit).select_from(units).join(per_unit, sa.true()).subquery("changes_found")
+    else:  # SQLite seeks each unit's range by itself
+        rows = sa.select(*cols).select_from(units).join(usc, inside).subquery("changes_found")
+    until = sa.func.coalesce(rows.c.next_at, now)
+    return (sa.select(rows.c.unit_id, rows.c.country_code, rows.c.system_id, rows.c.to_status,
+                      rows.c.since, until.label("until"),
+                      sql.seconds(rows.c.since).label("since_s"), sql.seconds(until).label("until_s"))
             .cte("spans").prefix_with("MATERIALIZED"))
 
 
