@@ -35,6 +35,7 @@ OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
 LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
+DASHBOARD_STATEMENTS = 8 + 1 + 1
 STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql")
 
 
@@ -86,8 +87,12 @@ def floor_figures(results: Results, url: str, token: str, *, label: str, rounds:
     results.add(Figure(f"computed dashboard vs its own SQL on the bare driver ({label})",
                        dash["ratio"]["median"], "x floor", "<= 3", dash["ratio"]["median"] <= 3, dash,
                        _spread(dash["ratio"])))
+    # Issue 13's eight for the sections it knew (the country and seven), one for each section
+    # added since (the deficiencies: one), and the caller's own look-up, which runs before the
+    # view (its policy and scope need it) and so cannot be folded into the view's statements.
     results.add(Figure(f"SQL statements: computed dashboard ({label})", dash["statements_max"],
-                       "statements", "<= 8", dash["statements_max"] <= 8, dash["statements"]))
+                       "statements", "<= 8 + 1 + the caller", dash["statements_max"] <= DASHBOARD_STATEMENTS,
+                       dash["statements"]))
     lists = floor.computed_vs_floor(app, [(p, auth) for p in list_paths(url)], rounds=rounds, repeat=2)
     results.add(Figure(f"computed 50-row event list vs its own SQL ({label})", lists["ratio"]["median"],
                        "x floor", "<= 3", lists["ratio"]["median"] <= 3, lists, _spread(lists["ratio"])))

@@ -58,6 +58,7 @@ class DeficiencyReport(Versioned, CountryScoped, SQLModel, table=True):
         sa.Index("ix_deficiency_country_submitted", "country_code", "submitted_at"),
         sa.Index("ix_deficiency_status_resolve_due", "status", "resolve_due_at"),
         sa.Index("ix_deficiency_country_resolved", "country_code", "resolved_at"),
+        sa.Index("ix_deficiency_country_status", "country_code", "status"),  # a dashboard's open reports
     )
 
     id: int | None = Field(default=None, primary_key=True)

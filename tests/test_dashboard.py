@@ -58,7 +58,7 @@ def test_overview_costs_a_fixed_number_of_queries(world, engine):
 
     empty = count()
     add_overview_data(engine, world, now=now)
-    assert count() == empty == 9  # 7, and 2 for the deficiency figures; the caller read the country
+    assert count() == empty == 8  # 7, and 1 for the deficiency figures; the caller read the country
 
 
 def _sections(statements: list[str]) -> list[str]:
@@ -66,13 +66,13 @@ def _sections(statements: list[str]) -> list[str]:
     return [s for s in statements if "api_token" not in s and "app_user" not in s]
 
 
-def test_the_dashboard_takes_eight_statements_and_two_for_deficiencies(app, client, world, engine):
+def test_the_dashboard_takes_eight_statements_and_one_for_deficiencies(app, client, world, engine):
     add_overview_data(engine, world)
     for path, who in (("/api/v1/countries/PL/status", "pl"), ("/api/v1/countries/PL/status", "staff")):
         client.get(path, headers=world.headers(who))
         with QueryCounter(engine) as q:
             assert client.get(path, headers=world.headers(who)).status_code == 200
-        assert len(_sections(q.statements)) <= 8 + 2, q.statements
+        assert len(_sections(q.statements)) == 8 + 1, q.statements  # the country, 7 sections, deficiencies
 
 
 def test_a_liaisons_scope_reaches_every_statement_of_the_dashboard(world, engine):

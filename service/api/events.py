@@ -23,15 +23,18 @@ from service.schemas.services import (
 
 blp = Blueprint("events", __name__, url_prefix="/events", description="Follow-up service events")
 
+EVENT_QUERY = EventQuerySchema()  # one instance: given the class, webargs builds one per request
+
+
 @blp.route("")
 class Events(MethodView):
-    @blp.arguments(EventQuerySchema, location="query")
+    @blp.arguments(EVENT_QUERY, location="query")
     @blp.response(200, EventSchema(many=True))
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List events by start time; filter by country, kind, status, system and a time range."""
         session = get_session()
-        page = paginate(session, services.events_query(query), pagination_parameters)
+        page = paginate(session, services.events_query(query, columns=True), pagination_parameters, rows=True)
         return services.with_assignments(session=session, events=page)
 
     @access(*STAFF)

@@ -17,6 +17,7 @@ API tests (tests/test_api_attacks.py) must find.
 
 from __future__ import annotations
 
+import threading
 from http import HTTPStatus
 from typing import Any
 
@@ -42,10 +43,41 @@ class ErrorSchema(ma.Schema):
 
 
 class KSustainApi(Api):
-    """flask-smorest's Api with our error schema and without a catch-all `default` response."""
+    """flask-smorest's Api with our error schema and without a catch-all `default` response,
+    whose OpenAPI document is written when it is first read (`/api/v1/openapi.json`, the docs,
+    `flask openapi`), not while every worker starts: documenting the views was a fifth of a
+    worker's start. The views are registered at once; only their documentation waits, and
+    it is flask-smorest's own (`register_views_in_doc`, in registration order)."""
 
     ERROR_SCHEMA = ErrorSchema
     DEFAULT_ERROR_RESPONSE_NAME = None  # type: ignore[assignment]
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.Lock()
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    @property  # type: ignore[override]
+    def spec(self) -> Any:  # flask-smorest reads and assigns `self.spec`: the document
+        document = self.__dict__.get("_document")
+        if document is not None and self.__dict__.get("_undocumented"):
+            with self._documenting:
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, document, name=name, parameters=parameters)
+                    document.tag({"name": name, "description": blp.description})
+        return document
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self.__dict__["_document"] = value
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """flask-smorest's `register_blueprint`, its documentation left for the first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
 
 def _decimal_strings(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask_smorest import abort
-from sqlalchemy.dialects import postgresql, sqlite
 
 from models import RateLimit
 from service.core.db import get_engine, writer
@@ -49,6 +48,8 @@ def hit(engine: sa.Engine, keys: Iterable[str], *, limit: int, window: int,
     """Count one attempt for each key; the seconds to wait if any key is over `limit`, else None."""
     now = time.time() if now is None else now
     start = int(now // window * window)
+    from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
+
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     over = False
     with writer(engine).begin() as conn:

@@ -19,11 +19,13 @@ from service.core.db import SCOPE_KEY
 T = TypeVar("T")
 
 
-def paginate(session: Session, stmt: Any, params: PaginationParameters) -> list[Any]:
-    """One page of `stmt`; the total goes to `X-Pagination` through `params`."""
+def paginate(session: Session, stmt: Any, params: PaginationParameters, *, rows: bool = False) -> list[Any]:
+    """One page of `stmt` (its first column's objects, or with `rows` its rows); the total goes
+    to `X-Pagination` through `params`."""
     count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     params.item_count = session.scalar(count) or 0
-    return list(session.scalars(stmt.limit(params.page_size).offset(params.first_item)))
+    page = stmt.limit(params.page_size).offset(params.first_item)
+    return list(session.execute(page).all() if rows else session.scalars(page))
 
 
 def get_or_404(session: Session, model: type[T], key: Any) -> T:

@@ -15,7 +15,6 @@ import time
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.dialects import postgresql, sqlite
 
 from models import ApiToken, ApiTokenUse, utcnow
 from service.core.db import get_engine, writer
@@ -39,6 +38,8 @@ def note_use(app: Flask, token_hash: str) -> None:
     noted[token_hash] = clock
     engine = get_engine(app)
     now = utcnow()
+    from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
+
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(_use).from_select(
         ["token_id", "last_used_at"],

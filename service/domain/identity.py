@@ -14,7 +14,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
-from zxcvbn import zxcvbn
 
 from models import ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.core.auth import hash_token
@@ -70,6 +69,8 @@ def check_password(password: str, *, email: str, name: str) -> None:
     letters = _NOT_LETTERS.sub("", password.lower())
     if len(letters) >= 3 and any(letters in _NOT_LETTERS.sub("", w) for w in words):
         raise Invalid("Password too weak", {"password": ["must not be made from your e-mail or name"]})
+    from zxcvbn import zxcvbn  # its dictionaries load here, when a password is set, not in every worker
+
     verdict = zxcvbn(password[:_ESTIMATED_CHARS], user_inputs=words)
     if verdict["score"] < PASSWORD_MIN_SCORE:
         reason = verdict["feedback"]["warning"] or "This password is easy to guess."

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from models import Notification, Role, User, utcnow
@@ -36,6 +35,8 @@ def notify(*, session: Session, messages: list[dict[str, Any]]) -> int:
     rows = [{"created_at": now, "attempts": 0, **m} for m in messages]
     dialect = session.get_bind().dialect.name
     table = Notification.__table__  # type: ignore[attr-defined]
+    from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
+
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     stmt = insert.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
     return len(session.execute(stmt, rows).all())

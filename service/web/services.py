@@ -111,7 +111,8 @@ def services_list() -> Any:
     query, raw, errors = load_query(event_query, QUERY_FIELDS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
     events = services.with_assignments(
-        session=session, events=paginate(session, services.events_query(query), page))
+        session=session,
+        events=paginate(session, services.events_query(query, columns=True), page, rows=True))
     return render_template("services.html", events=events, filters=raw, errors=errors,
                            choices=choices(session), systems=system_codes(session), **paging(page, PAGE_SIZE))
 

@@ -8,7 +8,6 @@ taken at BEGIN) until the first commits, and a filing rolled back gives its numb
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from models import DeficiencyCounter
@@ -27,6 +26,8 @@ def take(*, session: Session, country_code: str, year: int) -> int:
             .returning(counter.last))
     seq = session.execute(bump).scalar()
     if seq is None:  # the year's first: create the row (once, whoever else tries), then bump it
+        from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
+
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
                   else sqlite.insert)(counter.__table__)  # type: ignore[attr-defined]
         session.execute(insert.values(country_code=country_code, year=year, last=0)

@@ -4,7 +4,7 @@ from the status history), MTTR, units down at month end, reports opened / resolv
 and the on-time shares of acknowledgements and resolutions; flagged under the country's target.
 
 The history is read from each unit's last change before the period (an index seek per unit
-on `unit_id, at`) and the changes inside it, never the years before.
+on `unit_id, at`) and the changes inside it (a range on that index), never the years before.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models import CountrySla, DeficiencyReport, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
+from models import CountrySla, DeficiencyReport, Unit, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
 from service.domain import periods
 from service.domain.satisfaction import rounded
 
@@ -40,65 +40,128 @@ class _Sql:
         return sa.func.least(*xs) if self.pg else sa.func.min(*xs)
 
 
-def _months(first: str, last: str) -> Any:
-    """The months as rows (period, starts, ends): one SELECT per month, in the one statement."""
+def _months(sql: _Sql, rows: list[tuple[Any, Any, Any]], now: Any) -> Any:
+    """The months as rows: period, start, end, month end (its end, or `now` in the current
+    month), and start and month end in seconds; one SELECT per month, in the one statement."""
     parts = []
-    for p in periods.between(first, last):
-        start, end = periods.bounds(p)
-        parts.append(sa.select(sa.literal(p, sa.String).label("period"),
-                               sa.literal(start, UTCDateTime()).label("ms"),
-                               sa.literal(end, UTCDateTime()).label("me")))
+    for period, start, end in rows:
+        until = sql.least(end, now)
+        parts.append(sa.select(period.label("period"), start.label("ms"), end.label("me"),
+                               until.label("mend"), sql.seconds(start).label("ms_s"),
+                               sql.seconds(until).label("mend_s")))
     return sa.union_all(*parts).cte("months") if len(parts) > 1 else parts[0].cte("months")
 
 
-def _filters(model: Any, country: str | None, system_id: int | None) -> list[Any]:
+def _literal_months(first: str, last: str) -> list[tuple[Any, Any, Any]]:
     out = []
-    if country:
+    for p in periods.between(first, last):
+        start, end = periods.bounds(p)
+        out.append((sa.literal(p, sa.String), sa.literal(start, UTCDateTime()),
+                    sa.literal(end, UTCDateTime())))
+    return out
+
+
+def _filters(model: Any, country: Any, system_id: int | None) -> list[Any]:
+    out = []
+    if isinstance(country, sa.BindParameter) or country:
         out.append(model.country_code == country)
     if system_id:
         out.append(model.system_id == system_id)
     return out
 
 
-def _spans(start: dt.datetime, end: dt.datetime, country: str | None, system_id: int | None) -> Any:
-    """Each unit's status spans that touch [start, end): its last change before the period
-    (an index seek per unit) and the changes inside it."""
+def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: int | None) -> Any:
+    """Each unit's status spans that touch [start, end): from the unit's last change at or
+    before `start` (an index seek per unit on `unit_id, at`) through the changes up to `end`
+    (a range on the same index), so the years before the period are never read. Each span's
+    ends also in seconds, computed once per span rather than once per span and month."""
     usc, before = UnitStatusChange, aliased(UnitStatusChange)
-    last_before = (sa.select(sa.func.max(before.at))
-                   .where(before.unit_id == usc.unit_id, before.at <= start).scalar_subquery())
-    return (sa.select(usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
-                      col(usc.at).label("since"),
-                      sa.func.lead(usc.at).over(partition_by=usc.unit_id,
-                                                order_by=(usc.at, usc.id)).label("until"))
-            .where(usc.at < end, sa.or_(usc.at >= start, usc.at == last_before),
-                   *_filters(usc, country, system_id))
-            .cte("spans"))
+    last_before = (sa.select(before.at).where(before.unit_id == Unit.id, before.at <= start)
+                   .order_by(col(before.at).desc()).limit(1).scalar_subquery())
+    units = (sa.select(col(Unit.id).label("id"), sa.func.coalesce(last_before, start).label("begins"))
+             .where(*_filters(Unit, country, system_id))
+             .cte("units").prefix_with("MATERIALIZED"))  # once per unit (PostgreSQL would inline it)
+    inside = sa.and_(usc.unit_id == units.c.id, usc.at >= units.c.begins, usc.at < end,
+                     *_filters(usc, country, system_id))
+    nxt = sa.func.lead(usc.at).over(partition_by=usc.unit_id, order_by=(usc.at, usc.id))
+    cols: tuple[Any, ...] = (usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
+                             col(usc.at).label("since"), nxt.label("next_at"))
+    if sql.pg:  # a range scan per unit (LATERAL): joined, PostgreSQL hashed the country's whole history
+        per_unit = sa.select(*cols).where(inside).lateral("changes")
+        rows = sa.select(per_unit).select_from(units).join(per_unit, sa.true()).subquery("changes_found")
+    else:  # SQLite seeks each unit's range by itself
+        rows = sa.select(*cols).select_from(units).join(usc, inside).subquery("changes_found")
+    until = sa.func.coalesce(rows.c.next_at, now)
+    return (sa.select(rows.c.unit_id, rows.c.country_code, rows.c.system_id, rows.c.to_status,
+                      rows.c.since, until.label("until"),
+                      sql.seconds(rows.c.since).label("since_s"), sql.seconds(until).label("until_s"))
+            .cte("spans").prefix_with("MATERIALIZED"))
 
 
-def _availability(sql: _Sql, spans: Any, months: Any, now: Any, *group: Any) -> Any:
+def _availability(sql: _Sql, spans: Any, months: Any, *group: Any) -> Any:
     """(group…, period, delivered seconds, operational seconds, units down at month end)."""
-    until = sa.func.coalesce(spans.c.until, now)
-    lo = sql.greatest(spans.c.since, months.c.ms)
-    hi = sql.least(until, months.c.me, now)
-    length = sql.seconds(hi) - sql.seconds(lo)
-    month_end = sql.least(months.c.me, now)
-    counted = sa.case((length > 0, length), else_=0)
-    return (sa.select(*group, months.c.period, sa.func.sum(counted),
-                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)),
-                      sa.func.sum(sa.case((sa.and_(spans.c.to_status != OP, spans.c.since < month_end,
-                                                   until >= month_end), 1), else_=0)))
-            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me, until > months.c.ms)))
+    length = sql.least(spans.c.until_s, months.c.mend_s) - sql.greatest(spans.c.since_s, months.c.ms_s)
+    counted = sql.greatest(length, 0)
+    down_at_end = sa.and_(spans.c.to_status != OP, spans.c.since < months.c.mend,
+                          spans.c.until >= months.c.mend)
+    return (sa.select(*group, months.c.period, sa.func.sum(counted).label("total"),
+                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)).label("up"),
+                      sa.func.sum(sa.case((down_at_end, 1), else_=0)).label("down"))
+            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me,
+                                                    spans.c.until > months.c.ms)))
             .group_by(*group, months.c.period))
+
+
+TREND_MONTHS = 12
+_TREND: dict[str, Any] = {}
+
+
+def availability_select(*, dialect: str) -> Any:
+    """(period, delivered seconds, operational seconds, units down at month end) of a country
+    over all its systems in TREND_MONTHS months, a row per month with a unit in service: the
+    statement of `monthly_availability`, and a branch of the dashboard's deficiency statement.
+    Built once per dialect, bound by `availability_params`."""
+    stmt = _TREND.get(dialect)
+    if stmt is None:
+        sql, now = _Sql(dialect), sa.bindparam("av_now", type_=UTCDateTime())
+        rows = [(sa.bindparam(f"av_p{i}", type_=sa.String), sa.bindparam(f"av_ms{i}", type_=UTCDateTime()),
+                 sa.bindparam(f"av_me{i}", type_=UTCDateTime())) for i in range(TREND_MONTHS)]
+        spans = _spans(sql, sa.bindparam("av_start", type_=UTCDateTime()),
+                       sa.bindparam("av_end", type_=UTCDateTime()), now, sa.bindparam("av_country"), None)
+        stmt = _TREND[dialect] = _availability(sql, spans, _months(sql, rows, now))
+    return stmt
+
+
+def availability_params(*, country: str, last: str, now: dt.datetime) -> dict[str, Any]:
+    """The values of `availability_select` for the TREND_MONTHS months up to `last`."""
+    months = periods.between(periods.shift(last, 1 - TREND_MONTHS), last)
+    params: dict[str, Any] = {"av_now": now, "av_country": country, "av_start": periods.bounds(months[0])[0],
+                              "av_end": periods.bounds(months[-1])[1]}
+    for i, p in enumerate(months):
+        params[f"av_p{i}"], (params[f"av_ms{i}"], params[f"av_me{i}"]) = p, periods.bounds(p)
+    return params
+
+
+def availability_percent(total: Any, up: Any) -> float:
+    return round(100.0 * float(up or 0) / float(total), 1)
 
 
 def monthly_availability(*, session: Session, country: str, first: str, last: str,
                          now: dt.datetime) -> list[dict[str, Any]]:
-    """The country's availability per month over all its systems, in one statement."""
-    start, end = periods.bounds(first)[0], periods.bounds(last)[1]
-    stmt = _availability(_Sql(session.get_bind().dialect.name), _spans(start, end, country, None),
-                         _months(first, last), sa.literal(now, UTCDateTime()))
-    return [{"period": period, "availability": round(100.0 * float(up or 0) / float(total), 1)}
-            for period, total, up, _down in session.execute(stmt) if total]
+    """The country's availability per month over all its systems, in one statement (built
+    once when the range is the dashboard's TREND_MONTHS)."""
+    dialect = session.get_bind().dialect.name
+    if periods.shift(last, 1 - TREND_MONTHS) == first:
+        stmt, params = availability_select(dialect=dialect), availability_params(country=country, last=last,
+                                                                                 now=now)
+    else:
+        sql, at = _Sql(dialect), sa.literal(now, UTCDateTime())
+        start, end = sa.literal(periods.bounds(first)[0], UTCDateTime()), sa.literal(periods.bounds(last)[1],
+                                                                                     UTCDateTime())
+        spans = _spans(sql, start, end, at, country, None)
+        stmt, params = _availability(sql, spans, _months(sql, _literal_months(first, last), at)), {}
+    return [{"period": period, "availability": availability_percent(total, up)}
+            for period, total, up, _down in sorted(session.execute(stmt, params)) if total]
 
 
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
@@ -111,7 +174,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     start, end = periods.bounds(first)[0], periods.bounds(last)[1]
     sql = _Sql(session.get_bind().dialect.name)
     bind_now = sa.literal(now, UTCDateTime())
-    months = _months(first, last)
+    months = _months(sql, _literal_months(first, last), bind_now)
     rows: dict[tuple[str, int, str], dict[str, Any]] = {}
 
     def row(code: str, system: int, period: str) -> dict[str, Any]:
@@ -123,9 +186,10 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
 
     # 1. availability and units down at month end, from the status spans inside the period
     usc = UnitStatusChange
-    spans = _spans(start, end, country, system_id)
+    spans = _spans(sql, sa.literal(start, UTCDateTime()), sa.literal(end, UTCDateTime()), bind_now,
+                   country, system_id)
     for code, system, period, total, up, down in session.execute(
-        _availability(sql, spans, months, bind_now, spans.c.country_code, spans.c.system_id)
+        _availability(sql, spans, months, spans.c.country_code, spans.c.system_id)
     ):
         r = row(code, system, period)
         r["unit_days"] = round(float(total or 0) / 86400, 2)

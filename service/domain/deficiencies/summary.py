@@ -1,6 +1,6 @@
-"""A country's deficiency figures for its dashboard, in two statements: open reports by
-severity, how many are overdue, when the clock next changes that, the availability target;
-then availability this month and over the last twelve."""
+"""A country's deficiency figures for its dashboard, in one statement: open reports by
+severity, how many are overdue, when the clock next changes that, the availability target,
+and availability this month and over the last twelve (`readiness.availability_select`)."""
 
 from __future__ import annotations
 
@@ -15,36 +15,57 @@ from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.domain import periods
 from service.domain.deficiencies import readiness, sla
 
+_STATEMENTS: dict[str, Any] = {}
 
-def country_summary(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
-    r = DeficiencyReport
-    at = sa.literal(now, UTCDateTime())
+
+def _statement(dialect: str) -> Any:
+    """The one statement, built once per dialect; bound with `code`, `now` and the months'
+    values (`readiness.availability_params`). Each row says what it is: 1 the open reports of
+    a severity, 0 the target (a row even without an open report), 2 a month's availability."""
+    stmt = _STATEMENTS.get(dialect)
+    if stmt is not None:
+        return stmt
+    r, at = DeficiencyReport, sa.bindparam("now", type_=UTCDateTime())
+    code: sa.BindParameter[str] = sa.bindparam("code")
     due = sa.case((col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at)), else_=col(r.resolve_due_at))
-    target = (sa.select(CountrySla.availability_target)
-              .where(CountrySla.country_code == country_code).scalar_subquery())
-    rows = session.execute(
+    target = (sa.select(CountrySla.availability_target).where(CountrySla.country_code == code)
+              .scalar_subquery())
+    availability = readiness.availability_select(dialect=dialect).subquery()
+    stmt = _STATEMENTS[dialect] = (
         sa.select(sa.literal(1), r.severity, sa.func.count(),
                   sa.func.sum(sa.case((sla.overdue_clause(at), 1), else_=0)),
                   sa.func.min(sa.case((sa.and_(col(r.paused_since).is_(None), due > at), due))),
                   target)
         .select_from(r)
-        .where(r.country_code == country_code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
+        .where(r.country_code == code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
         .group_by(r.severity)
-        # one row even without an open report, for the target
-        .union_all(sa.select(sa.literal(0), sa.null(), sa.literal(0), sa.literal(0), sa.null(), target))
-    ).all()
+        .union_all(sa.select(sa.literal(0), sa.null(), sa.literal(0), sa.literal(0), sa.null(), target),
+                   sa.select(sa.literal(2), availability.c.period, availability.c.total, availability.c.up,
+                             sa.null(), sa.null()))
+    )
+    return stmt
+
+
+def country_summary(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
+    last = periods.of(now)
+    params = {"code": country_code, "now": now,
+              **readiness.availability_params(country=country_code, last=last, now=now)}
+    rows = session.execute(_statement(session.get_bind().dialect.name), params).all()
     by_severity = {"critical": 0, "major": 0, "minor": 0}
     overdue, next_due, goal = 0, None, None
-    for real, severity, count, late, soonest, goal_value in rows:
-        goal = goal_value if goal_value is not None else goal
-        if not real:
+    months = []
+    for kind, key, count, late, soonest, goal_value in rows:
+        if kind == 2:
+            if count:
+                months.append({"period": key, "availability": readiness.availability_percent(count, late)})
             continue
-        by_severity[severity] = int(count)
+        goal = goal_value if goal_value is not None else goal
+        if not kind:
+            continue
+        by_severity[key] = int(count)
         overdue += int(late or 0)
         next_due = soonest if next_due is None or (soonest and soonest < next_due) else next_due
-    last = periods.of(now)
-    trend = readiness.monthly_availability(session=session, country=country_code,
-                                           first=periods.shift(last, -11), last=last, now=now)
+    trend = sorted(months, key=lambda m: m["period"])
     return {"open_by_severity": by_severity, "open": sum(by_severity.values()), "overdue": overdue,
             "next_due_at": next_due,
             "availability_target": float(goal) if goal is not None else readiness.DEFAULT_TARGET,
