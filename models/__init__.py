@@ -16,7 +16,7 @@ from models.deficiencies import (
     UnitStatusChange,
 )
 from models.idempotency import IdempotencyKey
-from models.identity import ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
+from models.identity import COUNTRY_ROLES, ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -82,6 +82,7 @@ __all__ = [
     "ReportKind",
     "ReportStatus",
     "RequestStatus",
+    "COUNTRY_ROLES",
     "Role",
     "ServiceEvent",
     "ServiceKind",

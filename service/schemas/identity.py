@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import Role
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import AwareDateTime, Base, CountryCode, SortField, VersionedSchema, choice, text
 
 
 class CredentialsSchema(Base):
@@ -81,6 +81,12 @@ class UserUpdateSchema(Base):
 class UserQuerySchema(Base):
     role = choice(Role)
     country = CountryCode()
+    sort = SortField(("email", "name", "role", "country", "active", "created"), default="role,email")
+
+
+class PasswordResetSentSchema(Base):
+    sent_to = fields.String(metadata={"description": "the user's e-mail, where the link went"})
+    expires_at = AwareDateTime(metadata={"description": "the link works once, until then"})
 
 
 class AuditEntrySchema(Base):

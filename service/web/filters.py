@@ -20,11 +20,13 @@ LABELS = {
     "trial_run": "Trial run",
     "country_monthly": "Country monthly",
     "hq_monthly": "HQ monthly",
+    "country_admin": "Country administrator",
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", "My country")],
     "staff": [("web.countries", "Countries")],
     "admin": [("web.countries", "Countries"), ("web.users", "Users"), ("web.audit_log", "Audit log")],
+    "country_admin": [("web.home", "My country"), ("web.users", "Liaisons"), ("web.audit_log", "Audit log")],
 }
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),

@@ -14,8 +14,8 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
-from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
-from service.auth import access, require_principal
+from models import ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from service.auth import LIAISONS, access, require_principal
 from service.db import ACTOR_KEY, get_session
 from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
@@ -142,7 +142,7 @@ def survey_page(survey_id: int) -> Any:
 
 
 @bp.post("/surveys/<int:survey_id>")
-@access(Role.liaison)
+@access(*LIAISONS)
 def survey_answer(survey_id: int) -> Any:
     """A liaison answers one of their country's surveys while signed in (once)."""
     principal = require_principal()
