@@ -40,6 +40,7 @@ from models.services import (
     StaffMember,
 )
 from models.surveys import (
+    ActionComment,
     ActionStatus,
     CorrectiveAction,
     Survey,
@@ -68,6 +69,7 @@ __all__ = [
     "AuditEntry",
     "Contract",
     "ContractLine",
+    "ActionComment",
     "CorrectiveAction",
     "Country",
     "CountryScoped",

@@ -53,6 +53,7 @@ LIAISON_WRITES: dict[str, Any] = {
                                   "description": "d"},
     "deficiencies.DeficiencyTransition": {"status": "withdrawn"},
     "deficiencies.DeficiencyMessages": {"body": "hello"},
+    "actions.ActionComments": {"body": "hello"},
     # A country administrator creates their own country's liaisons only.
     "users.Users": {"email": "new.no@example.org", "name": "New", "role": "liaison", "country": "NO",
                     "password": "amber quiet lantern orbit"},

@@ -198,6 +198,16 @@ class ActionSchema(VersionedSchema):
         return data
 
 
+class ActionCommentSchema(Base):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"description": "comment, or status (a move of its state)"})
+    status = fields.String(dump_only=True, metadata={"description": "the action's state when written"})
+    body = text(4000)
+    author_name = fields.String(dump_only=True)
+    created_at = AwareDateTime(dump_only=True)
+
+
 class ActionUpdateSchema(Base):
     status = choice(ActionStatus)
     resolution = text(4000, required=False)
