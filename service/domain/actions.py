@@ -27,7 +27,7 @@ from models import (
 from models.surveys import OPEN_ACTION_STATES
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid
-from service.domain.lists import where_given
+from service.domain.lists import Composite, sorted_by, where_given
 
 RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
 POOR_RATING = 2  # a rating at or below this opens an action
@@ -43,11 +43,23 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 FILTERS = (("country", CorrectiveAction.country_code), ("status", CorrectiveAction.status))
 
 
+def _open_first() -> list[Any]:
+    return [sa.case((col(CorrectiveAction.status) == ActionStatus.closed.value, 1), else_=0)]
+
+
+SORTS: dict[str, Any] = {
+    "open": Composite(_open_first), "due": CorrectiveAction.due_on, "status": CorrectiveAction.status,
+    "title": CorrectiveAction.title, "country": CorrectiveAction.country_code,
+    "opened": CorrectiveAction.opened_at}
+DEFAULT_SORT = ("open", "due")
+
+
 def actions_query(query: dict[str, Any], *, today: dt.date) -> Any:
-    """The actions a list shows for `query` (an `ActionQuerySchema` load), soonest due first:
-    the one statement behind `GET /api/v1/actions` and the actions page."""
-    stmt = where_given(select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id),
-                       query, FILTERS)
+    """The actions a list shows for `query` (an `ActionQuerySchema` load), the open ones first,
+    soonest due first, unless `sort` says otherwise: the one statement behind
+    `GET /api/v1/actions` and the actions page."""
+    stmt = where_given(select(CorrectiveAction), query, FILTERS)
+    stmt = sorted_by(stmt, query.get("sort") or DEFAULT_SORT, SORTS, tie=col(CorrectiveAction.id))
     if "overdue" in query:
         late = overdue(today)
         stmt = stmt.where(late if query["overdue"] else sa.not_(late))

@@ -89,10 +89,12 @@ class SortField(fields.String):
     descending; an unknown name is a 422 naming the field and the columns it offers. Loads as a
     tuple of names (`("due", "-id")`), which `service.domain.lists.sorted_by` turns into SQL."""
 
-    def __init__(self, columns: tuple[str, ...] | list[str], default: str, **kwargs: Any) -> None:
-        self.columns = tuple(columns)
-        description = (f"order: {', '.join(self.columns)}, comma-separated, '-' first for descending; "
-                       f"default {default}; ties always by id, so pages never repeat or skip a row")
+    def __init__(self, columns: tuple[str, ...] | list[str], default: str,
+                 one_way: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.columns, self.one_way = tuple(columns), one_way
+        description = (f"order: {', '.join(self.columns)}, comma-separated, '-' first for descending"
+                       + (f" (not {', '.join(one_way)})" if one_way else "")
+                       + f"; default {default}; ties always by id, so pages never repeat or skip a row")
         super().__init__(validate=validate.Length(max=200),
                          metadata={"description": description}, **kwargs)
 
@@ -104,4 +106,6 @@ class SortField(fields.String):
         if not keys or unknown:
             raise ValidationError(f"Unknown column {', '.join(repr(k) for k in unknown) or repr(raw)}; "
                                   f"sort by one of: {', '.join(self.columns)}.")
+        if reversed_ := [k for k in keys if k.removeprefix("-") in self.one_way and k.startswith("-")]:
+            raise ValidationError(f"{', '.join(repr(k) for k in reversed_)} has one direction only.")
         return keys

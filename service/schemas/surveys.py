@@ -14,6 +14,7 @@ from service.schemas.common import (
     AwareDateTime,
     Base,
     CountryCode,
+    SortField,
     VersionedSchema,
     choice,
     period_field,
@@ -127,6 +128,7 @@ class SurveyQuerySchema(Base):
     country = CountryCode()
     event = fields.Integer(validate=validate.Range(min=1))
     status = choice(SurveyStatus)
+    sort = SortField(("sent", "expires", "status", "country", "kind"), default="-sent")
 
 
 # --- satisfaction ------------------------------------------------------------------------
@@ -220,3 +222,5 @@ class ActionQuerySchema(Base):
     country = CountryCode()
     status = choice(ActionStatus)
     overdue = fields.Boolean(metadata={"description": "only actions past their due date, not closed"})
+    sort = SortField(("open", "due", "status", "title", "country", "opened"), default="open,due",
+                     one_way=("open",))  # open: the open and in-progress ones before the closed
