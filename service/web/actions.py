@@ -26,6 +26,7 @@ from service.web import bp
 from service.web.forms import (
     Errors,
     given,
+    list_order,
     page_number,
     paging,
     refused,
@@ -40,19 +41,23 @@ action_update = ActionUpdateSchema()
 comment_schema = ActionCommentSchema()
 comments_schema = ActionCommentSchema(many=True)
 PAGE_SIZE = 25
+SORT_LABELS = {"open": "open ones first", "due": "due date", "status": "state", "title": "title",
+               "country": "country", "opened": "date opened"}
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in ActionStatus]
 
 
 @bp.get("/actions")
 def actions_list() -> Any:
-    """Corrective actions, soonest due first; by state, overdue (staff: and country)."""
+    """Corrective actions, the open ones first by due date (or by a column); by state, overdue
+    (staff: and country)."""
     session = get_session()
-    query, raw, errors = load_query(action_query, ("country", "status", "overdue"))
+    query, raw, errors = load_query(action_query, ("country", "status", "overdue", "sort"))
+    order = list_order(query, actions.DEFAULT_SORT, SORT_LABELS)
     today = dt.datetime.now(dt.UTC).date()
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, actions.actions_query(query, today=today), page)
     return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
-                           statuses=STATUSES, today=today, **paging(page, PAGE_SIZE))
+                           statuses=STATUSES, today=today, **order, **paging(page, PAGE_SIZE))
 
 
 def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200,
