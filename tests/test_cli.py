@@ -32,6 +32,7 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     r = runner.invoke(args=["seed-demo", "--size", "small"])
     assert r.exit_code == 0, r.output
     assert "liaison.pl@k-sustain.example" in r.output
+    assert "country_admin admin.no@k-sustain.example  (NO)" in r.output
     assert rows(engine, "country") == 8 and rows(engine, "unit") > 100
     r = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already present" in r.output and rows(engine, "country") == 8
@@ -40,6 +41,12 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     fleet = client.get("/api/v1/countries/PL/fleet",
                        headers={"Authorization": f"Bearer {token}"}).get_json()
     assert {"K9A1", "K2", "FA-50", "K239"} <= {f["system_code"] for f in fleet}
+    # One country administrator per demo country, who manages that country's liaisons only.
+    admin_pl = client.post("/api/v1/auth/token", json={
+        "email": "admin.pl@k-sustain.example", "password": "k-sustain-demo"}).get_json()["token"]
+    users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {admin_pl}"}).get_json()
+    assert [u["email"] for u in users] == ["liaison.pl@k-sustain.example"]
+    assert rows(engine, "app_user") == 2 + 2 * 8
 
 
 def test_users_create_goes_through_the_apis_schema(app, client, world, engine):

@@ -103,7 +103,7 @@ def has_data(engine: Engine) -> bool:
 def logins_text() -> str:
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for email, _name, role, country in _users():
-        lines.append(f"  {role:<8} {email}" + (f"  ({country})" if country else ""))
+        lines.append(f"  {role:<13} {email}" + (f"  ({country})" if country else ""))
     return "\n".join(lines)
 
 
@@ -115,6 +115,9 @@ def _users() -> list[tuple[str, str, str, str | None]]:
     for code, name, _tz in COUNTRIES:
         users.append((f"liaison.{code.lower()}@k-sustain.example", f"{name} liaison officer",
                       Role.liaison.value, code))
+    for code, name, _tz in COUNTRIES:  # each country manages its own liaison accounts
+        users.append((f"admin.{code.lower()}@k-sustain.example", f"{name} country administrator",
+                      Role.country_admin.value, code))
     return users
 
 
