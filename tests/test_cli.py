@@ -47,6 +47,11 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {admin_pl}"}).get_json()
     assert [u["email"] for u in users] == ["liaison.pl@k-sustain.example"]
     assert rows(engine, "app_user") == 2 + 2 * 8
+    # A closed demo action shows how it got there, to its country's liaison.
+    bearer = {"Authorization": f"Bearer {token}"}
+    closed = client.get("/api/v1/actions?status=closed", headers=bearer).get_json()[0]
+    progress = client.get(f"/api/v1/actions/{closed['id']}/comments", headers=bearer).get_json()
+    assert progress[-1]["body"] == f"State: in progress → closed. Resolution: {closed['resolution']}"
 
 
 def test_users_create_goes_through_the_apis_schema(app, client, world, engine):
