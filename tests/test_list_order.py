@@ -126,6 +126,7 @@ def test_the_services_page_starts_with_the_next_upcoming_and_sorts_by_its_header
     link = re.search(r'href="(/services\?[^"]*sort=title[^"]*)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
     page = client.get(link).get_data(as_text=True)
     assert "Sorted by title." in page and 'aria-sort="ascending"' in page
+    assert '<input type="hidden" name="sort" value="title">' in page  # filtering keeps the order
     assert _order_on(page, titles) == sorted(titles)
     assert re.search(r'href="/services\?[^"]*sort=-title', page)  # a second click reverses
     page = client.get("/services?sort=-title").get_data(as_text=True)
