@@ -16,7 +16,7 @@ from models.deficiencies import (
     UnitStatusChange,
 )
 from models.idempotency import IdempotencyKey
-from models.identity import ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
+from models.identity import COUNTRY_ROLES, ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -40,6 +40,7 @@ from models.services import (
     StaffMember,
 )
 from models.surveys import (
+    ActionComment,
     ActionStatus,
     CorrectiveAction,
     Survey,
@@ -68,6 +69,7 @@ __all__ = [
     "AuditEntry",
     "Contract",
     "ContractLine",
+    "ActionComment",
     "CorrectiveAction",
     "Country",
     "CountryScoped",
@@ -82,6 +84,7 @@ __all__ = [
     "ReportKind",
     "ReportStatus",
     "RequestStatus",
+    "COUNTRY_ROLES",
     "Role",
     "ServiceEvent",
     "ServiceKind",

@@ -15,10 +15,15 @@ class Role(StrEnum):
     admin = "admin"
     staff = "staff"
     liaison = "liaison"
+    country_admin = "country_admin"  # manages their country's liaisons; otherwise reaches what a liaison does
+
+
+COUNTRY_ROLES = frozenset({Role.liaison, Role.country_admin})
+"""The roles bound to one country (`User.country_code`), whose sessions are scoped to it."""
 
 
 class User(Versioned, SQLModel, table=True):
-    """A person who signs in; a liaison is bound to exactly one country."""
+    """A person who signs in; a liaison or a country administrator is bound to exactly one country."""
 
     __tablename__ = "app_user"
 

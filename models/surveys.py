@@ -128,3 +128,22 @@ class CorrectiveAction(Versioned, CountryScoped, SQLModel, table=True):
     closed_at: dt.datetime | None = utc_field(default=None)
     escalated_at: dt.datetime | None = utc_field(default=None)
     version: int = Field(default=1)
+
+
+class ActionComment(CountryScoped, SQLModel, table=True):
+    """One entry of an action's progress, seen by the buyer and staff alike: a comment (the
+    country's liaison or staff), or a move of its state written by the rule that made it.
+    Staff-only words stay in the action's `internal_notes`, never here."""
+
+    __tablename__ = "action_comment"
+    __table_args__ = (sa.Index("ix_action_comment_action", "action_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="corrective_action.id")
+    country_code: str = Field(max_length=2)
+    kind: str = Field(default="comment", max_length=16)  # "comment" or "status"
+    status: str = Field(max_length=20)  # the action's state when it was written (after a move)
+    body: str = Field(max_length=4000)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    author_name: str = Field(max_length=254)
+    created_at: dt.datetime = utc_field(default_factory=utcnow)

@@ -151,7 +151,8 @@ def build_world(engine: sa.Engine) -> World:
                 w.ids.setdefault(f"units_{code}", []).append(unit.id)
             w.ids[f"unit_{code}"] = w.ids[f"units_{code}"][0]
     for who, role, country in (("admin", Role.admin, None), ("staff", Role.staff, None),
-                               ("pl", Role.liaison, "PL"), ("no", Role.liaison, "NO")):
+                               ("pl", Role.liaison, "PL"), ("no", Role.liaison, "NO"),
+                               ("ca_pl", Role.country_admin, "PL"), ("ca_no", Role.country_admin, "NO")):
         uid, token = add_user(engine, f"{who}@example.org", role, country)
         w.ids[f"user_{who}"] = uid
         w.tokens[who] = token

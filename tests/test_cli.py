@@ -33,6 +33,7 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     r = r_first = runner.invoke(args=["seed-demo", "--size", "small", "--reports", "1"])
     assert r.exit_code == 0, r.output
     assert "liaison.pl@k-sustain.example" in r.output
+    assert "country_admin admin.no@k-sustain.example  (NO)" in r.output
     assert rows(engine, "country") == 8 and rows(engine, "unit") > 100
     r = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already present" in r.output and rows(engine, "country") == 8
@@ -49,6 +50,17 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     assert "reports of the last 1 month(s): 9 made" in r_first.output
     reports = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [(x["period"], x["country"], x["status"]) for x in reports] == [(last, "PL", "ready")]
+    # One country administrator per demo country, who manages that country's liaisons only.
+    admin_pl = client.post("/api/v1/auth/token", json={
+        "email": "admin.pl@k-sustain.example", "password": "k-sustain-demo"}).get_json()["token"]
+    users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {admin_pl}"}).get_json()
+    assert [u["email"] for u in users] == ["liaison.pl@k-sustain.example"]
+    assert rows(engine, "app_user") == 2 + 2 * 8
+    # A closed demo action shows how it got there, to its country's liaison.
+    bearer = {"Authorization": f"Bearer {token}"}
+    closed = client.get("/api/v1/actions?status=closed", headers=bearer).get_json()[0]
+    progress = client.get(f"/api/v1/actions/{closed['id']}/comments", headers=bearer).get_json()
+    assert progress[-1]["body"] == f"State: in progress → closed. Resolution: {closed['resolution']}"
 
 
 def test_users_create_goes_through_the_apis_schema(app, client, world, engine):

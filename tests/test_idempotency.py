@@ -42,7 +42,7 @@ def test_the_same_key_with_another_request_is_422(client, world, engine):
     assert r.status_code == 422 and "Idempotency-Key" in r.get_json()["errors"]
     r = _post(client, world, path="/api/v1/me/calendar-feed/rotate", body={})
     assert r.status_code == 422
-    assert rows(engine, "app_user") == 5
+    assert rows(engine, "app_user") == 7
 
 
 def test_a_duplicate_while_the_first_still_runs_is_409(client, world, engine):
@@ -92,7 +92,7 @@ def test_refusals_are_replayed_too_and_bad_keys_are_400(client, world, engine):
     for key in ("", "x" * 256, "naïve", "tab\tkey"):
         r = _post(client, world, key=key)
         assert r.status_code == 400 and "Idempotency-Key" in r.get_json()["errors"], key
-    assert rows(engine, "app_user") == 4
+    assert rows(engine, "app_user") == 6
 
 
 def test_anonymous_and_page_posts_take_no_key(client, world, engine):
@@ -138,4 +138,4 @@ def test_a_concurrent_duplicate_is_409_and_then_gets_the_answer(app, client, wor
         first.join(30)
     assert answers[0].status_code == 201
     assert _post(client, world).get_json() == answers[0].get_json()
-    assert rows(engine, "app_user") == 5
+    assert rows(engine, "app_user") == 7

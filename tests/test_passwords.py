@@ -67,7 +67,7 @@ def test_the_users_page_refuses_a_weak_password(client, world, engine):
     assert r.status_code == 422
     assert re.search(r'id="password-error">[^<]*common', r.get_data(as_text=True))
     with client.application.app_context():
-        assert rows(engine, "app_user") == 4
+        assert rows(engine, "app_user") == 6  # the world's own
 
 
 def test_the_cli_refuses_a_weak_password(app, engine):

@@ -303,3 +303,49 @@ def test_the_api_docs_render_from_this_server_alone(browser, site):
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_country_admin_manages_liaisons_on_a_phone(browser, site):
+    """Poland's administrator creates a liaison, sees only Poland's liaisons, and every page fits."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, site, "ca_pl")
+        page.goto(site["base"] + "/users")
+        assert horizontal_overflow(page, PHONE["width"]) <= 0
+        assert "Sorted by role, then e-mail." in page.inner_text("main")
+        page.fill("#email", "marta.wisniewska@example.org")
+        page.fill("#name", "Marta Wiśniewska")
+        page.fill("#password", "amber quiet lantern orbit")
+        page.click("text=Create user")
+        page.wait_for_url("**/users")
+        rows = page.inner_text("table")
+        assert "marta.wisniewska@example.org" in rows and "pl@example.org" in rows
+        assert "no@example.org" not in rows and "staff@example.org" not in rows
+        page.click("a:has-text('marta.wisniewska@example.org')")
+        assert horizontal_overflow(page, PHONE["width"]) <= 0
+        page.click("button:has-text('Issue a token')")
+        assert page.locator("#new-token code").inner_text().startswith("kst_")
+        for path in ("/audit", f"/users/{site['world'].ids['user_no']}/edit"):
+            response = page.goto(site["base"] + path)
+            assert horizontal_overflow(page, PHONE["width"]) <= 0, path
+        assert response.status == 404  # Norway's liaison: not found
+    finally:
+        context.close()
+
+
+def test_a_liaison_comments_on_a_corrective_action_on_a_phone(browser, site):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, site, "pl")
+        page.goto(site["base"] + "/actions/1")
+        assert "The answer that opened it" in page.inner_text("main")
+        page.fill("#body", "The unit asks for the make-up day in March.")
+        page.click("button:has-text('Comment')")
+        progress = page.locator("#progress").inner_text()
+        assert "The unit asks for the make-up day in March." in progress and "pl" in progress
+        assert "internal only" not in page.inner_text("main")
+        assert horizontal_overflow(page, PHONE["width"]) <= 0
+    finally:
+        context.close()

@@ -1,7 +1,7 @@
 """languages: each user's language, each country's report language, each survey answer's
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-02 01:15:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0022'
-down_revision: str | None = '0016'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""Corrective actions opened by poor survey answers."""
+"""Corrective actions opened by poor survey answers, and their progress: comments and moves."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from flask_smorest import Blueprint
 
 from models import CorrectiveAction
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
-from service.core.auth import STAFF, access
+from service.core.auth import EVERYONE, STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.reads import get_or_404, paginate
 from service.domain import actions
-from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
+from service.schemas.surveys import ActionCommentSchema, ActionQuerySchema, ActionSchema, ActionUpdateSchema
 
 blp = Blueprint("actions", __name__, url_prefix="/actions", description="Corrective actions")
 
@@ -47,4 +47,27 @@ class ActionItem(MethodView):
         session = get_session()
         action = get_or_404(session, CorrectiveAction, action_id)
         check_if_match(action)
-        return with_etag(actions.update_action(session=session, action=action, changes=changes))
+        return with_etag(actions.update_action(session=session, action=action, changes=changes,
+                                               actor=require_principal()))
+
+
+@blp.route("/<int:action_id>/comments")
+class ActionComments(MethodView):
+    @blp.response(200, ActionCommentSchema(many=True))
+    @blp.paginate(**PAGE)
+    def get(self, action_id: int, pagination_parameters: Any) -> Any:
+        """The action's progress, oldest first: comments, and each move of its state (the
+        resolution with its closing); internal notes are never among them."""
+        session = get_session()
+        action = get_or_404(session, CorrectiveAction, action_id)
+        return paginate(session, actions.comments(session=session, action=action), pagination_parameters)
+
+    @access(*EVERYONE)
+    @blp.arguments(ActionCommentSchema)
+    @blp.response(201, ActionCommentSchema)
+    def post(self, data: dict[str, Any], action_id: int) -> Any:
+        """Comment on the action: staff, or a liaison of its country (the other side is told)."""
+        session = get_session()
+        action = get_or_404(session, CorrectiveAction, action_id)
+        return actions.add_comment(session=session, action=action, actor=require_principal(),
+                                   body=data["body"])

@@ -7,9 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from models import Role, Survey
+from models import Survey
 from service.api.common import PAGE
-from service.core.auth import access, require_principal
+from service.core.auth import LIAISONS, access, require_principal
 from service.core.db import get_session
 from service.core.reads import get_or_404, paginate
 from service.domain import surveys
@@ -41,7 +41,7 @@ class SurveyItem(MethodView):
 
 @blp.route("/<int:survey_id>/response")
 class SurveyResponseItem(MethodView):
-    @access(Role.liaison)
+    @access(*LIAISONS)
     @blp.arguments(AnswerSchema)
     @blp.response(201, ResponseSchema)
     @blp.alt_response(409, description="Already answered, or expired")

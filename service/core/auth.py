@@ -18,15 +18,18 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request, session
 from sqlmodel import Session
 
-from models import ApiToken, AuditEntry, Country, Role, User, UserSession, utcnow
+from models import COUNTRY_ROLES, ApiToken, AuditEntry, Country, Role, User, UserSession, utcnow
 from service.core import token_use
 from service.core.db import WRITE_METHODS, get_engine, get_session, scope_to, writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EVERYONE = frozenset({Role.admin, Role.staff, Role.liaison})
+EVERYONE = frozenset(Role)  # every signed-in role
 STAFF = frozenset({Role.admin, Role.staff})
 ADMIN = frozenset({Role.admin})
+LIAISONS = COUNTRY_ROLES  # a country's own people: its liaisons and its country administrator
+USER_ADMINS = frozenset({Role.admin, Role.country_admin})  # manage accounts (a country admin: their
+# country's liaisons only, see `service.domain.accounts`)
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -43,7 +46,13 @@ class Principal:
 
     @property
     def is_liaison(self) -> bool:
-        return self.role == Role.liaison
+        """Whether the caller speaks for one country: a liaison, or that country's administrator,
+        who reaches (reads and writes) exactly what a liaison does, plus its liaisons' accounts."""
+        return self.role in COUNTRY_ROLES
+
+    @property
+    def is_country_admin(self) -> bool:
+        return self.role == Role.country_admin
 
     @property
     def scope(self) -> str | None:
@@ -246,6 +255,17 @@ def record_denied(
             )
         )
         audit.commit()
+
+
+def record_refusal(exc: BaseException) -> None:
+    """Audit a domain refusal that asks for it (`audited`: a reach beyond the caller's bounds,
+    such as a country administrator's at another country's account), as `record_denied` does."""
+    if not getattr(exc, "audited", False):
+        return
+    from service.core.statuses import status_of
+
+    record_denied(reason=str(getattr(exc, "message", exc))[:200], status=status_of(exc),
+                  entity=getattr(exc, "entity", None), entity_id=getattr(exc, "entity_id", None))
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from service.core.auth import record_refusal
 from service.core.db import ScopeViolation
 from service.core.statuses import status_of
 from service.domain.errors import DomainError
@@ -87,6 +88,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
         _rollback()
+        record_refusal(exc)
         body = error_body(status_of(exc), exc.message, exc.errors)
         body.update(exc.extra)
         return jsonify(body), status_of(exc)

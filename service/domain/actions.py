@@ -15,6 +15,7 @@ from flask import current_app
 from sqlmodel import Session, col, select
 
 from models import (
+    ActionComment,
     ActionStatus,
     CorrectiveAction,
     EventStaff,
@@ -26,7 +27,7 @@ from models import (
 from models.surveys import OPEN_ACTION_STATES
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid
-from service.domain.lists import where_given
+from service.domain.lists import Composite, sorted_by, where_given
 
 RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
 POOR_RATING = 2  # a rating at or below this opens an action
@@ -42,11 +43,23 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 FILTERS = (("country", CorrectiveAction.country_code), ("status", CorrectiveAction.status))
 
 
+def _open_first() -> list[Any]:
+    return [sa.case((col(CorrectiveAction.status) == ActionStatus.closed.value, 1), else_=0)]
+
+
+SORTS: dict[str, Any] = {
+    "open": Composite(_open_first), "due": CorrectiveAction.due_on, "status": CorrectiveAction.status,
+    "title": CorrectiveAction.title, "country": CorrectiveAction.country_code,
+    "opened": CorrectiveAction.opened_at}
+DEFAULT_SORT = ("open", "due")
+
+
 def actions_query(query: dict[str, Any], *, today: dt.date) -> Any:
-    """The actions a list shows for `query` (an `ActionQuerySchema` load), soonest due first:
-    the one statement behind `GET /api/v1/actions` and the actions page."""
-    stmt = where_given(select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id),
-                       query, FILTERS)
+    """The actions a list shows for `query` (an `ActionQuerySchema` load), the open ones first,
+    soonest due first, unless `sort` says otherwise: the one statement behind
+    `GET /api/v1/actions` and the actions page."""
+    stmt = where_given(select(CorrectiveAction), query, FILTERS)
+    stmt = sorted_by(stmt, query.get("sort") or DEFAULT_SORT, SORTS, tie=col(CorrectiveAction.id))
     if "overdue" in query:
         late = overdue(today)
         stmt = stmt.where(late if query["overdue"] else sa.not_(late))
@@ -111,8 +124,10 @@ def overdue(today: dt.date) -> Any:
 
 
 def update_action(*, session: Session, action: CorrectiveAction, changes: dict[str, Any],
-                  now: dt.datetime | None = None) -> CorrectiveAction:
-    """Move an action through its lifecycle and change its owner, due date or notes."""
+                  now: dt.datetime | None = None, actor: Any = None) -> CorrectiveAction:
+    """Move an action through its lifecycle and change its owner, due date or notes; a move of
+    its state is written to its progress (`ActionComment`, kind "status"), which the country's
+    liaisons read, with the resolution when it closes (never the internal notes)."""
     now = now or utcnow()
     status = changes.pop("status", None)
     if "owner_staff_id" in changes and changes["owner_staff_id"] is not None and \
@@ -127,6 +142,13 @@ def update_action(*, session: Session, action: CorrectiveAction, changes: dict[s
         if status == ActionStatus.closed and not (changes.get("resolution") or "").strip():
             raise Invalid("Closing an action needs its resolution",
                           {"resolution": ["required when closing"]})
+        moved = f"State: {action.status.replace('_', ' ')} → {status.replace('_', ' ')}"
+        if status == ActionStatus.closed:
+            moved += f". Resolution: {changes['resolution'].strip()}"
+        session.add(ActionComment(action_id=action.id or 0, country_code=action.country_code,
+                                  kind="status", status=status, body=moved[:4000], created_at=now,
+                                  author_id=getattr(actor, "user_id", None),
+                                  author_name=getattr(actor, "name", None) or "K-Sustain staff"))
         action.status = status
         action.closed_at = now if status == ActionStatus.closed else None
     if "due_on" in changes and changes["due_on"] != action.due_on:
@@ -135,6 +157,36 @@ def update_action(*, session: Session, action: CorrectiveAction, changes: dict[s
         setattr(action, key, value)
     session.commit()
     return action
+
+
+def comments(*, session: Session, action: CorrectiveAction) -> Any:
+    """The statement of an action's progress, oldest first: comments and moves of its state."""
+    return (select(ActionComment).where(ActionComment.action_id == action.id)
+            .order_by(col(ActionComment.created_at), col(ActionComment.id)))
+
+
+def add_comment(*, session: Session, action: CorrectiveAction, actor: Any, body: str,
+                now: dt.datetime | None = None) -> ActionComment:
+    """A comment on `action` by its country's liaison or by staff (the session's scope keeps
+    every other country's people out), told to the other side through the outbox; commits."""
+    comment = ActionComment(action_id=action.id or 0, country_code=action.country_code,
+                            kind="comment", status=action.status, body=body, author_id=actor.user_id,
+                            author_name=actor.name, created_at=now or utcnow())
+    session.add(comment)
+    session.flush()
+    to = (outbox.staff_and_admins(session=session) if actor.is_liaison
+          else outbox.liaisons_of(session=session, country_code=action.country_code))
+    base = current_app.config["PUBLIC_BASE_URL"]
+    outbox.notify(session=session, messages=[{
+        "key": f"action-comment:{comment.id}:user:{u.id}", "kind": "action_comment",
+        "user_id": u.id, "recipient": u.email, "country_code": action.country_code,
+        "subject": f"New comment on corrective action {action.id}: {action.title}"[:300],
+        "body": (f"{actor.name} wrote on corrective action {action.id}:\n\n{body}\n\n"
+                 f"{base}/actions/{action.id}\n"),
+        "data": {"action_id": action.id, "comment_id": comment.id},
+    } for u in to if u.id != actor.user_id])
+    session.commit()
+    return comment
 
 
 def escalate_overdue(*, session: Session, now: dt.datetime) -> int:

@@ -104,7 +104,7 @@ def has_data(engine: Engine) -> bool:
 def logins_text() -> str:
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for email, _name, role, country in _users():
-        lines.append(f"  {role:<8} {email}" + (f"  ({country})" if country else ""))
+        lines.append(f"  {role:<13} {email}" + (f"  ({country})" if country else ""))
     return "\n".join(lines)
 
 
@@ -116,6 +116,9 @@ def _users() -> list[tuple[str, str, str, str | None]]:
     for code, name, _tz in COUNTRIES:
         users.append((f"liaison.{code.lower()}@k-sustain.example", f"{name} liaison officer",
                       Role.liaison.value, code))
+    for code, name, _tz in COUNTRIES:  # each country manages its own liaison accounts
+        users.append((f"admin.{code.lower()}@k-sustain.example", f"{name} country administrator",
+                      Role.country_admin.value, code))
     return users
 
 
@@ -290,6 +293,9 @@ COMPLAINTS = ["The course started two days late and the schedule was cut short."
               "Manuals were only in English and Korean; we need translated documentation.",
               "The interpreter could not keep up with the technical content.",
               "Two vehicles were not serviceable for the trial run."]
+BUYER_COMMENTS = ["Thank you; the crews would like the make-up day before the exercise season.",
+                  "Our maintenance officer can join a call this week.",
+                  "Please send the revised manuals in our language as well."]
 RESOLUTIONS = ["Schedule agreed with the unit and a make-up day delivered.",
                "Spare-parts buffer stocked in country; next delivery confirmed.",
                "Translated manuals delivered.", "Second interpreter assigned to the course."]
@@ -418,7 +424,36 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
                              if status != "closed" and due < today else None),
         })
     _bulk(conn, CorrectiveAction, action_rows)
-    return f"surveys {len(survey_rows)}, responses {len(answers)}, corrective actions {len(action_rows)}"
+    # Its own generator: the rest of the demo comes out as it did before progress was kept.
+    progress = _action_progress(conn, action_rows, random.Random(len(action_rows)))
+    return (f"surveys {len(survey_rows)}, responses {len(answers)}, corrective actions {len(action_rows)}, "
+            f"action progress entries {progress}")
+
+
+def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng: random.Random) -> int:
+    """Each demo action's progress as `update_action` and a liaison's comment would have written
+    it: the moves of its state (the resolution at closing) and, now and then, the buyer's word."""
+    from models import ActionComment, CorrectiveAction
+
+    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]
+    ids: dict[int, int] = dict(conn.execute(sa.select(A.response_id, A.id)).all())
+    rows: list[dict[str, Any]] = []
+    for a in action_rows:
+        base = {"action_id": ids[a["response_id"]], "country_code": a["country_code"], "author_id": None}
+        if rng.random() < 0.35:
+            rows.append({**base, "kind": "comment", "status": "open", "author_name": "Liaison officer",
+                         "body": rng.choice(BUYER_COMMENTS),
+                         "created_at": a["opened_at"] + dt.timedelta(hours=rng.randint(4, 48))})
+        if a["status"] in ("in_progress", "closed"):
+            rows.append({**base, "kind": "status", "status": "in_progress", "author_name": "K-Sustain staff",
+                         "body": "State: open → in progress",
+                         "created_at": a["opened_at"] + dt.timedelta(days=2, hours=3)})
+        if a["status"] == "closed":
+            rows.append({**base, "kind": "status", "status": "closed", "author_name": "K-Sustain staff",
+                         "body": f"State: in progress → closed. Resolution: {a['resolution']}",
+                         "created_at": max(a["closed_at"], a["opened_at"] + dt.timedelta(days=3))})
+    _bulk(conn, ActionComment, rows)
+    return len(rows)
 
 
 def _ids_by_event(conn: sa.Connection, model: Any) -> dict[int, int]:
@@ -445,11 +480,22 @@ def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) 
 
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
     """Delete services starting more than `years` years before `today`, with what hangs off them."""
-    from models import CorrectiveAction, EventStaff, EventUnit, ServiceEvent, Survey, SurveyResponse
+    from models import (
+        ActionComment,
+        CorrectiveAction,
+        EventStaff,
+        EventUnit,
+        ServiceEvent,
+        Survey,
+        SurveyResponse,
+    )
 
     cutoff = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
     E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
     old = sa.select(E.id).where(E.starts_at < cutoff).scalar_subquery()
+    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]
+    conn.execute(ActionComment.__table__.delete().where(  # type: ignore[attr-defined]
+        ActionComment.__table__.c.action_id.in_(sa.select(A.id).where(A.event_id.in_(old)))))  # type: ignore[attr-defined]
     for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit):
         table = model.__table__  # type: ignore[attr-defined]
         conn.execute(table.delete().where(table.c.event_id.in_(old)))

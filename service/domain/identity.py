@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
-from models import ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
+from models import COUNTRY_ROLES, ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.core.auth import hash_token
 from service.domain import outbox
 from service.domain.errors import Conflict, Invalid, NotFound
@@ -89,13 +89,15 @@ def token_lifetime(*, days: int | None, default_hours: int, max_hours: int,
 
 
 def _check_role_country(session: Session, role: Role, country_code: str | None) -> None:
-    if role == Role.liaison:
+    if role in COUNTRY_ROLES:
         if not country_code:
-            raise Invalid("A liaison belongs to one country", {"country": ["required for a liaison"]})
+            raise Invalid("A liaison or country administrator belongs to one country",
+                          {"country": [f"required for a {role.value.replace('_', ' ')}"]})
         if session.get(Country, country_code) is None:
             raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
     elif country_code:
-        raise Invalid("Only liaisons belong to a country", {"country": ["only for liaisons"]})
+        raise Invalid("Only liaisons and country administrators belong to a country",
+                      {"country": ["only for liaisons and country administrators"]})
 
 
 def create_user(
@@ -116,13 +118,14 @@ def create_user(
 
 
 def update_user(*, session: Session, user: User, changes: dict[str, Any]) -> User:
-    """Apply an admin's `changes`; a new password, role, country or deactivation also ends the
+    """Apply an administrator's `changes` (a country administrator's are bounded first, by
+    `service.domain.accounts.check_changes`); a new password, role, country or deactivation also ends the
     user's sessions and revokes their API tokens and calendar feed (`revoke_credentials`)."""
     password = changes.pop("password", None)
     before = {"role": Role(user.role), "country_code": user.country_code, "active": user.active}
     role = Role(changes.get("role", user.role))
-    country = changes.get("country_code", user.country_code if role == Role.liaison else None)
-    if role != Role.liaison:
+    country = changes.get("country_code", user.country_code if role in COUNTRY_ROLES else None)
+    if role not in COUNTRY_ROLES:
         changes["country_code"] = None
         country = None
     _check_role_country(session, role, country)

@@ -34,7 +34,7 @@ from models import Country, Report, ReportFile, ReportKind, ReportStatus, utcnow
 from service.core.db import session_scope
 from service.domain import periods, report_data
 from service.domain.errors import Invalid, Unavailable
-from service.domain.lists import where_given
+from service.domain.lists import sorted_by, where_given
 from service.domain.pdf import render_document
 
 log = logging.getLogger(__name__)
@@ -77,11 +77,17 @@ class Outcome:
 FILTERS = (("country", Report.country_code), ("period", Report.period), ("kind", Report.kind))
 
 
+SORTS = {"period": Report.period, "kind": Report.kind, "country": Report.scope_key,
+         "status": Report.status, "generated": Report.generated_at}
+DEFAULT_SORT = ("-period", "kind", "country")
+
+
 def reports_query(query: dict[str, Any]) -> Any:
-    """The reports a list shows for `query` (a `ReportQuerySchema` load), newest period first:
-    the one statement behind `GET /api/v1/reports` and the reports page."""
-    return where_given(select(Report).order_by(col(Report.period).desc(), Report.kind, Report.scope_key),
-                       query, FILTERS)
+    """The reports a list shows for `query` (a `ReportQuerySchema` load), newest period first
+    unless `sort` says otherwise: the one statement behind `GET /api/v1/reports` and the reports
+    page."""
+    stmt = where_given(select(Report), query, FILTERS)
+    return sorted_by(stmt, query.get("sort") or DEFAULT_SORT, SORTS, tie=col(Report.id))
 
 
 def scope_key(country_code: str | None) -> str:

@@ -10,16 +10,22 @@ from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, u
 from service.core.auth import Principal
 from service.domain import outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
-from service.domain.lists import where_given
+from service.domain.lists import sorted_by, where_given
 from service.domain.services import EventOut, create_events
 
 FILTERS = (("status", ServiceRequest.status), ("country", ServiceRequest.country_code))
 
 
+SORTS = {"filed": ServiceRequest.created_at, "wished": ServiceRequest.wished_from,
+         "kind": ServiceRequest.kind, "status": ServiceRequest.status, "country": ServiceRequest.country_code}
+DEFAULT_SORT = ("-filed",)
+
+
 def requests_query(query: dict[str, Any]) -> Any:
-    """The requests a list shows for `query` (a `RequestQuerySchema` load), newest first: the
-    one statement behind `GET /api/v1/requests` and the requests page."""
-    return where_given(select(ServiceRequest).order_by(col(ServiceRequest.id).desc()), query, FILTERS)
+    """The requests a list shows for `query` (a `RequestQuerySchema` load), newest first unless
+    `sort` says otherwise: the one statement behind `GET /api/v1/requests` and the requests page."""
+    stmt = where_given(select(ServiceRequest), query, FILTERS)
+    return sorted_by(stmt, query.get("sort") or DEFAULT_SORT, SORTS, tie=col(ServiceRequest.id))
 
 
 def file_request(*, session: Session, data: dict[str, Any], actor: Principal) -> ServiceRequest:

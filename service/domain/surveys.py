@@ -30,7 +30,7 @@ from models import (
 )
 from service.domain import actions, outbox, periods
 from service.domain.errors import Conflict, Invalid, NotFound
-from service.domain.lists import where_given
+from service.domain.lists import sorted_by, where_given
 
 TEMPLATE_NAME = "standard"
 DIMENSIONS = ("instructors", "timeliness", "documentation", "equipment")
@@ -206,11 +206,16 @@ def by_token(*, session: Session, token: str, now: dt.datetime | None = None) ->
 FILTERS = (("country", Survey.country_code), ("event", Survey.event_id), ("status", Survey.status))
 
 
+SORTS = {"sent": Survey.sent_at, "expires": Survey.expires_at, "status": Survey.status,
+         "country": Survey.country_code, "kind": Survey.kind}
+DEFAULT_SORT = ("-sent",)
+
+
 def surveys_query(query: dict[str, Any]) -> Any:
-    """The surveys a list shows for `query` (a `SurveyQuerySchema` load), newest first: the
-    one statement behind `GET /api/v1/surveys` and the surveys page."""
-    return where_given(select(Survey).order_by(col(Survey.sent_at).desc(), col(Survey.id).desc()),
-                       query, FILTERS)
+    """The surveys a list shows for `query` (a `SurveyQuerySchema` load), newest first unless
+    `sort` says otherwise: the one statement behind `GET /api/v1/surveys` and the surveys page."""
+    stmt = where_given(select(Survey), query, FILTERS)
+    return sorted_by(stmt, query.get("sort") or DEFAULT_SORT, SORTS, tie=col(Survey.id))
 
 
 def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]:

@@ -82,3 +82,30 @@ def period_field(**kwargs: Any) -> fields.String:
     kwargs.setdefault("metadata", {"example": "2026-10"})
     return fields.String(validate=[validate.Length(min=7, max=7),
                                    validate.Regexp(PERIOD_RE, error="A YYYY-MM period.")], **kwargs)
+
+
+class SortField(fields.String):
+    """A list's order, as `?sort=due,-id`: its column names, comma-separated, each `-` for
+    descending; an unknown name is a 422 naming the field and the columns it offers. Loads as a
+    tuple of names (`("due", "-id")`), which `service.domain.lists.sorted_by` turns into SQL."""
+
+    def __init__(self, columns: tuple[str, ...] | list[str], default: str,
+                 one_way: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.columns, self.one_way = tuple(columns), one_way
+        description = (f"order: {', '.join(self.columns)}, comma-separated, '-' first for descending"
+                       + (f" (not {', '.join(one_way)})" if one_way else "")
+                       + f"; default {default}; ties always by id, so pages never repeat or skip a row")
+        super().__init__(validate=validate.Length(max=200),
+                         metadata={"description": description}, **kwargs)
+
+    def _deserialize(  # type: ignore[override]  # loads a tuple of column names, not the string
+            self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[str, ...]:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+        unknown = [k for k in keys if k.removeprefix("-") not in self.columns]
+        if not keys or unknown:
+            raise ValidationError(f"Unknown column {', '.join(repr(k) for k in unknown) or repr(raw)}; "
+                                  f"sort by one of: {', '.join(self.columns)}.")
+        if reversed_ := [k for k in keys if k.removeprefix("-") in self.one_way and k.startswith("-")]:
+            raise ValidationError(f"{', '.join(repr(k) for k in reversed_)} has one direction only.")
+        return keys

@@ -10,6 +10,7 @@ from service.schemas.common import (
     AwareDateTime,
     Base,
     CountryCode,
+    SortField,
     VersionedSchema,
     choice,
     period_field,
@@ -78,6 +79,7 @@ class DeficiencyQuerySchema(Base):
     overdue = fields.Boolean()
     from_ = DateOrDateTime(data_key="from", metadata={"description": "submitted at or after this"})
     to = DateOrDateTime(metadata={"description": "submitted before this"})
+    sort = SortField(("submitted", "number", "severity", "status", "title", "country"), default="-submitted")
 
 
 class DeficiencyTransitionSchema(Base):

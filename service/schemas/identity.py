@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import Role
 from service.core.i18n import LANGUAGES
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import AwareDateTime, Base, CountryCode, SortField, VersionedSchema, choice, text
 
 
 def language_field(**kwargs: Any) -> fields.String:
@@ -97,6 +97,12 @@ class UserUpdateSchema(Base):
 class UserQuerySchema(Base):
     role = choice(Role)
     country = CountryCode()
+    sort = SortField(("email", "name", "role", "country", "active", "created"), default="role,email")
+
+
+class PasswordResetSentSchema(Base):
+    sent_to = fields.String(metadata={"description": "the user's e-mail, where the link went"})
+    expires_at = AwareDateTime(metadata={"description": "the link works once, until then"})
 
 
 class AuditEntrySchema(Base):

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validates
 
 from models import ReportKind, ReportStatus
 from service.domain import periods
-from service.schemas.common import AwareDateTime, Base, CountryCode, choice, period_field
+from service.schemas.common import AwareDateTime, Base, CountryCode, SortField, choice, period_field
 
 
 class ReportSchema(Base):
@@ -52,3 +52,4 @@ class ReportQuerySchema(Base):
     country = CountryCode()
     period = period_field()
     kind = choice(ReportKind)
+    sort = SortField(("period", "kind", "country", "status", "generated"), default="-period,kind,country")

@@ -13,6 +13,7 @@ from service.schemas.common import (
     AwareDateTime,
     Base,
     CountryCode,
+    SortField,
     VersionedSchema,
     choice,
     text,
@@ -200,6 +201,8 @@ class EventQuerySchema(Base):
     to = DateOrDateTime(metadata={"description": "events starting before this"})
     series = fields.String(validate=validate.Length(max=36))
     request = fields.Integer()
+    sort = SortField(("upcoming", "start", "end", "title", "kind", "status", "country"), default="start",
+                     one_way=("upcoming",))  # upcoming: the next to start first, past ones after
 
 
 class TransitionSchema(Base):
@@ -248,6 +251,7 @@ class RequestEditSchema(RequestSchema):
 class RequestQuerySchema(Base):
     status = choice(RequestStatus)
     country = CountryCode()
+    sort = SortField(("filed", "wished", "kind", "status", "country"), default="-filed")
 
 
 class DeclineSchema(Base):

@@ -15,6 +15,7 @@ from service.schemas.common import (
     AwareDateTime,
     Base,
     CountryCode,
+    SortField,
     VersionedSchema,
     choice,
     period_field,
@@ -150,6 +151,7 @@ class SurveyQuerySchema(Base):
     country = CountryCode()
     event = fields.Integer(validate=validate.Range(min=1))
     status = choice(SurveyStatus)
+    sort = SortField(("sent", "expires", "status", "country", "kind"), default="-sent")
 
 
 # --- satisfaction ------------------------------------------------------------------------
@@ -221,6 +223,16 @@ class ActionSchema(VersionedSchema):
         return data
 
 
+class ActionCommentSchema(Base):
+    id = fields.Integer(dump_only=True)
+    action_id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"description": "comment, or status (a move of its state)"})
+    status = fields.String(dump_only=True, metadata={"description": "the action's state when written"})
+    body = text(4000)
+    author_name = fields.String(dump_only=True)
+    created_at = AwareDateTime(dump_only=True)
+
+
 class ActionUpdateSchema(Base):
     status = choice(ActionStatus)
     resolution = text(4000, required=False)
@@ -233,3 +245,5 @@ class ActionQuerySchema(Base):
     country = CountryCode()
     status = choice(ActionStatus)
     overdue = fields.Boolean(metadata={"description": "only actions past their due date, not closed"})
+    sort = SortField(("open", "due", "status", "title", "country", "opened"), default="open,due",
+                     one_way=("open",))  # open: the open and in-progress ones before the closed

@@ -16,16 +16,17 @@ from marshmallow import ValidationError
 from sqlmodel import select
 
 from models import ActionStatus, CorrectiveAction, Country, ServiceEvent, StaffMember
-from service.core.auth import STAFF, access, require_principal
+from service.core.auth import EVERYONE, STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.reads import get_or_404, paginate
 from service.domain import actions
 from service.domain.errors import DomainError
-from service.schemas.surveys import ActionQuerySchema, ActionSchema, ActionUpdateSchema
+from service.schemas.surveys import ActionCommentSchema, ActionQuerySchema, ActionSchema, ActionUpdateSchema
 from service.web import bp
 from service.web.forms import (
     Errors,
     given,
+    list_order,
     page_number,
     paging,
     refused,
@@ -37,23 +38,30 @@ from service.web.services import choices, load_query
 action_schema = ActionSchema()
 action_query = ActionQuerySchema()
 action_update = ActionUpdateSchema()
+comment_schema = ActionCommentSchema()
+comments_schema = ActionCommentSchema(many=True)
 PAGE_SIZE = 25
+SORT_LABELS = {"open": "open ones first", "due": "due date", "status": "state", "title": "title",
+               "country": "country", "opened": "date opened"}
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in ActionStatus]
 
 
 @bp.get("/actions")
 def actions_list() -> Any:
-    """Corrective actions, soonest due first; by state, overdue (staff: and country)."""
+    """Corrective actions, the open ones first by due date (or by a column); by state, overdue
+    (staff: and country)."""
     session = get_session()
-    query, raw, errors = load_query(action_query, ("country", "status", "overdue"))
+    query, raw, errors = load_query(action_query, ("country", "status", "overdue", "sort"))
+    order = list_order(query, actions.DEFAULT_SORT, SORT_LABELS)
     today = dt.datetime.now(dt.UTC).date()
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, actions.actions_query(query, today=today), page)
     return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
-                           statuses=STATUSES, today=today, **paging(page, PAGE_SIZE))
+                           statuses=STATUSES, today=today, **order, **paging(page, PAGE_SIZE))
 
 
-def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200) -> Any:
+def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200,
+            comment: str = "", comment_errors: Errors | None = None) -> Any:
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
     shown = action_schema.dump(row)  # the API's view: no internal notes for a liaison
@@ -77,7 +85,9 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
                            statuses=[s for s in STATUSES if s[0] in allowed],
                            overdue=row.status != ActionStatus.closed
                            and row.due_on < dt.datetime.now(dt.UTC).date(),
-                           version=row.version), status
+                           version=row.version, comment=comment, comment_errors=comment_errors or {},
+                           progress=comments_schema.dump(session.scalars(
+                               actions.comments(session=session, action=row)))), status
 
 
 @bp.get("/actions/<int:action_id>")
@@ -101,9 +111,27 @@ def action_update_form(action_id: int) -> Any:
     body["owner_staff_id"] = form["owner_staff_id"] or None
     body["internal_notes"] = form["internal_notes"] or None
     try:
-        actions.update_action(session=session, action=row, changes=action_update.load(body))
+        actions.update_action(session=session, action=row, changes=action_update.load(body),
+                              actor=require_principal())
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(action_id, form, no.errors, no.status)
     flash("The action is saved.", "success")
     return redirect(url_for("web.action_page", action_id=action_id))
+
+
+@bp.post("/actions/<int:action_id>/comments")
+@access(*EVERYONE)
+def action_comment_form(action_id: int) -> Any:
+    """A comment on the action, by staff or a liaison of its country (as `POST .../comments`)."""
+    session = get_session()
+    row = get_or_404(session, CorrectiveAction, action_id)
+    body = request.form.get("body", "").strip()
+    try:
+        data = comment_schema.load({"body": body})
+        actions.add_comment(session=session, action=row, actor=require_principal(), body=data["body"])
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return _render(action_id, None, {}, no.status, comment=body, comment_errors=no.errors)
+    flash("Your comment is added.", "success")
+    return redirect(url_for("web.action_page", action_id=action_id) + "#progress")

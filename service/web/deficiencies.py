@@ -31,18 +31,31 @@ from service.domain.deficiencies import attachments, conversation, filing, lifec
 from service.domain.errors import DomainError
 from service.schemas.deficiencies import (
     DeficiencyCreateSchema,
+    DeficiencyQuerySchema,
     DeficiencyTransitionSchema,
     MessageSchema,
 )
 from service.web import bp
 from service.web.filters import label
-from service.web.forms import given, local_to_iso, page_number, paging, refused, stale_version, text_fields
-from service.web.services import choices, system_codes
+from service.web.forms import (
+    given,
+    list_order,
+    local_to_iso,
+    page_number,
+    paging,
+    refused,
+    stale_version,
+    text_fields,
+)
+from service.web.services import choices, load_query, system_codes
 
 create_schema = DeficiencyCreateSchema()
 transition_schema = DeficiencyTransitionSchema()
 message_schema = MessageSchema()
 PAGE_SIZE = 25
+list_query = DeficiencyQuerySchema()
+SORT_LABELS = {"submitted": "date submitted", "number": "number", "severity": "severity",
+               "status": "state", "title": "title", "country": "country"}
 FORM_FIELDS = ("country", "system_id", "category", "severity", "title", "description", "occurred_at")
 PAGE_UPLOAD_LIMIT = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
@@ -68,7 +81,9 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
     principal = require_principal()
     page = PaginationParameters(page_number(), PAGE_SIZE)
     staff_view = not principal.is_liaison and request.args.get("all") != "1"
-    stmt = queries.queue_statement() if staff_view else queries.list_statement({})
+    query, raw, _errors = load_query(list_query, ("sort",))
+    order = list_order(query, queries.DEFAULT_SORT, SORT_LABELS)
+    stmt = queries.queue_statement() if staff_view else queries.list_statement(query)
     now = utcnow()
     rows = queries.with_units(session=session, reports=paginate(session, stmt, page), now=now)
     zones = dict(session.exec(select(Country.code, Country.timezone)).all())  # type: ignore[arg-type]
@@ -79,7 +94,8 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
         units=_fleet(session, systems),
         categories=[(c.value, label(c.value)) for c in DeficiencyCategory],
         severities=[(s.value, label(s.value)) for s in Severity],
-        next_due=queries.next_due, time_left=time_left, **paging(page, PAGE_SIZE)), status
+        next_due=queries.next_due, time_left=time_left, filters=raw, **order,
+        **paging(page, PAGE_SIZE)), status
 
 
 @bp.route("/deficiencies", methods=["GET", "POST"])

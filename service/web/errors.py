@@ -13,6 +13,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from service.core.auth import record_refusal
 from service.core.errors import database_failure
 from service.core.statuses import status_of
 from service.web import bp
@@ -68,6 +69,7 @@ def error_page(exc: Exception) -> Any:
         flash("Your sign-in form had expired; please sign in again.", "error")
         return redirect(url_for("web.login", next=safe_next(request.form.get("next"))))
     status = status_of(exc)  # the API's own map
+    record_refusal(exc)
     if isinstance(exc, OperationalError):
         status = database_failure(exc)[0]  # 503, or 507 for a full disk: one log line, no traceback
     elif status == 500:

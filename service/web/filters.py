@@ -25,12 +25,15 @@ LABELS = {
     "liaison": _l("Liaison"),
     "staff": _l("Staff"),
     "admin": _l("Admin"),
+    "country_admin": _l("Country administrator"),
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", _l("My country"))],
     "staff": [("web.countries", _l("Countries"))],
     "admin": [("web.countries", _l("Countries")), ("web.users", _l("Users")),
               ("web.audit_log", _l("Audit log"))],
+    "country_admin": [("web.home", _l("My country")), ("web.users", _l("Liaisons")),
+                      ("web.audit_log", _l("Audit log"))],
 }
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", _l("Services")), ("web.services_calendar", _l("Calendar")),

@@ -135,3 +135,14 @@ def paging(params: Any, size: int) -> dict[str, int]:
 
 def page_number() -> int:
     return max(1, min(whole(request.args.get("page", "1"), 6) or 1, 10_000))
+
+
+def list_order(query: dict[str, Any], default: tuple[str, ...], labels: dict[str, str]) -> dict[str, str]:
+    """The page's order: the `sort` it was asked for (already checked by the list's schema) or the
+    page's own default, put into `query` for the domain's list query; and, for the template, the
+    sort as a query value and in words ("Sorted by due date, then title.")."""
+    keys = query.get("sort") or default
+    query["sort"] = keys
+    from service.domain.lists import describe
+
+    return {"sort": ",".join(keys), "order": describe(keys, labels)}

@@ -20,6 +20,7 @@ from service.web.filters import label
 from service.web.forms import (
     Errors,
     given,
+    list_order,
     page_number,
     paging,
     refused,
@@ -30,17 +31,20 @@ from service.web.services import choices, load_query
 report_query = ReportQuerySchema()
 report_create = ReportCreateSchema()
 PAGE_SIZE = 25
+SORT_LABELS = {"period": "month", "kind": "kind", "country": "country", "status": "state",
+               "generated": "generation time"}
 
 
 def _render(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
     session = get_session()
-    query, raw, filter_errors = load_query(report_query, ("country", "period", "kind"))
+    query, raw, filter_errors = load_query(report_query, ("country", "period", "kind", "sort"))
+    order = list_order(query, reports.DEFAULT_SORT, SORT_LABELS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, reports.reports_query(query), page)
     return render_template(
         "reports.html", rows=rows, filters=raw, filter_errors=filter_errors, form=form, errors=errors,
         choices=choices(session), kinds=[(k.value, label(k.value)) for k in ReportKind],
-        last_month=periods.shift(periods.current(), -1), **paging(page, PAGE_SIZE)), status
+        last_month=periods.shift(periods.current(), -1), **order, **paging(page, PAGE_SIZE)), status
 
 
 @bp.get("/reports")

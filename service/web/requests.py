@@ -25,6 +25,7 @@ from service.web import bp
 from service.web.forms import (
     Errors,
     given,
+    list_order,
     page_number,
     paging,
     refused,
@@ -41,17 +42,20 @@ decline_schema = DeclineSchema()
 edit_schema = RequestEditSchema()
 PAGE_SIZE = 25
 FORM_FIELDS = ("country", "kind", "system_id", "wished_from", "wished_to", "description")
+SORT_LABELS = {"filed": "date filed", "wished": "wished start", "kind": "kind", "status": "state",
+               "country": "country"}
 
 
 def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
     session = get_session()
-    query, raw, filter_errors = load_query(request_query, ("status", "country"))
+    query, raw, filter_errors = load_query(request_query, ("status", "country", "sort"))
+    order = list_order(query, requests.DEFAULT_SORT, SORT_LABELS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, requests.requests_query(query), page)
     return render_template(
         "requests.html", rows=rows, form=form, errors=errors, filters=raw, filter_errors=filter_errors,
         choices=choices(session), systems=system_codes(session), offered=offered_systems(session),
-        statuses=[(s.value, s.value.capitalize()) for s in RequestStatus],
+        statuses=[(s.value, s.value.capitalize()) for s in RequestStatus], **order,
         **paging(page, PAGE_SIZE)), status
 
 

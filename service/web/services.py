@@ -33,6 +33,7 @@ from service.web.forms import (
     Errors,
     flat_errors,
     given,
+    list_order,
     page_number,
     paging,
     refused,
@@ -44,7 +45,10 @@ from service.web.forms import (
 event_query = EventQuerySchema()
 transition_schema = TransitionSchema()
 PAGE_SIZE = 25
-QUERY_FIELDS = ("country", "kind", "status", "system", "from", "to", "series", "request")
+QUERY_FIELDS = ("country", "kind", "status", "system", "from", "to", "series", "request", "sort")
+SORT_LABELS = {"upcoming": "upcoming first (the next to start), then past ones (the latest first)",
+               "start": "start", "end": "end", "title": "title", "kind": "kind", "status": "status",
+               "country": "country"}
 CALENDAR_LIMIT = 1000
 BUTTONS = {  # the label of the button that moves a service to each status
     "confirmed": "Confirm", "in_progress": "Start", "completed": "Complete",
@@ -106,15 +110,18 @@ def system_codes(session: Session) -> dict[int, str]:
 
 @bp.get("/services")
 def services_list() -> Any:
-    """Services by start time, filtered by kind, status, system, dates (staff: and country)."""
+    """Services, the next upcoming first (or by a column), filtered by kind, status, system, dates
+    (staff: and country)."""
     session = get_session()
     query, raw, errors = load_query(event_query, QUERY_FIELDS)
+    order = list_order(query, ("upcoming",), SORT_LABELS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
     events = services.with_assignments(
         session=session,
         events=paginate(session, services.events_query(query, columns=True), page, rows=True))
     return render_template("services.html", events=events, filters=raw, errors=errors,
-                           choices=choices(session), systems=system_codes(session), **paging(page, PAGE_SIZE))
+                           choices=choices(session), systems=system_codes(session), **order,
+                           **paging(page, PAGE_SIZE))
 
 
 def month_grid(month: str) -> list[list[dt.date]]:

@@ -15,20 +15,22 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
-from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from models import ServiceEvent, Survey, SurveyStatus, SurveyTemplate
 from service.core import i18n
-from service.core.auth import access, require_principal
+from service.core.auth import LIAISONS, access, require_principal
 from service.core.db import ACTOR_KEY, get_session
 from service.core.reads import get_or_404, paginate
 from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
-from service.web.forms import Errors, number, page_number, paging, refused
+from service.web.forms import Errors, list_order, number, page_number, paging, refused
 from service.web.services import choices, load_query
 
 answer_schema = AnswerSchema()
 survey_query = SurveyQuerySchema()
+SORT_LABELS = {"sent": "date sent", "expires": "link expiry", "status": "state", "country": "country",
+               "kind": "kind"}
 PAGE_SIZE = 25
 SCALES = {"rating": [(str(n), str(n)) for n in range(1, 6)], "scale": [(str(n), str(n)) for n in range(11)]}
 
@@ -127,12 +129,13 @@ def survey_thanks(token: str) -> Any:
 def surveys_list() -> Any:
     """Surveys, newest first, by state (staff: and country), with their links and answers."""
     session = get_session()
-    query, raw, errors = load_query(survey_query, ("country", "status"))
+    query, raw, errors = load_query(survey_query, ("country", "status", "sort"))
+    order = list_order(query, surveys.DEFAULT_SORT, SORT_LABELS)
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = surveys.describe(session=session, surveys=paginate(session, surveys.surveys_query(query), page))
     return render_template("surveys.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
                            statuses=[(s.value, s.value.capitalize()) for s in SurveyStatus],
-                           **paging(page, PAGE_SIZE))
+                           **order, **paging(page, PAGE_SIZE))
 
 
 def _render_survey(survey_id: int, form: dict[str, str], errors: Errors, status: int = 200) -> Any:
@@ -156,7 +159,7 @@ def survey_page(survey_id: int) -> Any:
 
 
 @bp.post("/surveys/<int:survey_id>")
-@access(Role.liaison)
+@access(*LIAISONS)
 def survey_answer(survey_id: int) -> Any:
     """A liaison answers one of their country's surveys while signed in (once)."""
     principal = require_principal()

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models import DeficiencyReport, DeficiencyUnit, Unit, utcnow
 from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.domain.deficiencies import sla
+from service.domain.lists import sorted_by
 
 FILTERS = (("country", DeficiencyReport.country_code), ("system", DeficiencyReport.system_id),
            ("status", DeficiencyReport.status), ("severity", DeficiencyReport.severity),
@@ -40,11 +41,17 @@ class ReportOut:
         return self.report.paused_since is not None
 
 
+SORTS = {"submitted": DeficiencyReport.submitted_at, "number": DeficiencyReport.number,
+         "severity": DeficiencyReport.severity, "status": DeficiencyReport.status,
+         "title": DeficiencyReport.title, "country": DeficiencyReport.country_code}
+DEFAULT_SORT = ("-submitted",)
+
+
 def list_statement(query: dict[str, Any], now: dt.datetime | None = None) -> Any:
-    """Reports matching the filters, newest first."""
+    """Reports matching the filters, newest first unless `sort` says otherwise."""
     now = now or utcnow()
-    stmt = select(DeficiencyReport).order_by(col(DeficiencyReport.submitted_at).desc(),
-                                             col(DeficiencyReport.id).desc())
+    stmt = sorted_by(select(DeficiencyReport), query.get("sort") or DEFAULT_SORT, SORTS,
+                     tie=col(DeficiencyReport.id))
     for key, column in FILTERS:
         if key in query:
             stmt = stmt.where(column == query[key])
