@@ -21,7 +21,8 @@ from tests import factories
 
 # Strings that appear only in Norway's records: none may reach the Polish liaison.
 NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@example.org",
-                  "Rena leir", "Vidar crew course", "Oslo range", "Oslo winter")
+                  "Rena leir", "Vidar crew course", "Oslo range", "Oslo winter", "Oslo Vidar",
+                  "Oslo spare", "KS-NO-")
 
 
 def _norway_params(world: Any) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "report_id": world.ids["report_NO"],
         **factories.norway_services(world),
         **factories.norway_deficiency(world),
+        **factories.norway_training(world),
     }
 
 
@@ -53,11 +55,17 @@ LIAISON_WRITES: dict[str, Any] = {
                                   "description": "d"},
     "deficiencies.DeficiencyTransition": {"status": "withdrawn"},
     "deficiencies.DeficiencyMessages": {"body": "hello"},
+    "trainees.Trainees": {"country": "NO", "name": "Ola Nordmann"},
+    "trainees.TraineeItem": {"name": "Ola Nordmann"},
+    "nominations.Nominations": {"trainee_id": 1},
+    "certificates.CertificateRefresher": {},
+    "deliveries.DeliveryDispute": {"reason": "Two kits were missing"},
 }
 # Routes a liaison may upload to (multipart), with a valid file.
 LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
     "file": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "scan.pdf")}}
-PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
+PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed",
+          "public_certificates.PublicCertificate"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate",  # act on the caller alone (tests/test_calendar.py,
                       "me.SignOutEverywhere"}  # tests/test_auth.py)
 
