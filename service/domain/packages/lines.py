@@ -48,14 +48,14 @@ LINE_ROWS = (select(PackageLine, sa.func.coalesce(_DELIVERED.c.counted, 0),
 
 
 def state_of(*, quantity: int, counted: int, accepted: int, scheduled: int, due_on: dt.date,
-             today: dt.date) -> str:
+             today: dt.date, disputed: int = 0) -> str:
     if accepted >= quantity:
         return LineState.accepted.value
     if counted >= quantity:
         return LineState.delivered.value
     if due_on < today:
         return LineState.overdue.value
-    if counted or scheduled:
+    if counted or scheduled or disputed:
         return LineState.in_progress.value
     return LineState.planned.value
 
@@ -77,7 +77,8 @@ def line_states(*, session: Session, today: dt.date, contract_id: int | None = N
                     disputed=int(disputed), scheduled_services=int(scheduled),
                     remaining=max(line.quantity - int(counted), 0),
                     state=state_of(quantity=line.quantity, counted=int(counted), accepted=int(accepted),
-                                   scheduled=int(scheduled), due_on=line.due_on, today=today))
+                                   scheduled=int(scheduled), due_on=line.due_on, today=today,
+                                   disputed=int(disputed)))
         out.append(item)
     return out
 
@@ -104,13 +105,13 @@ def summary(*, session: Session, today: dt.date, country: str | None = None) -> 
     if country is not None:
         stmt = stmt.where(PackageLine.country_code == country)
     contracts: dict[int, dict[str, Any]] = {}
-    for line, counted, accepted, _disputed, scheduled, number in session.execute(stmt):
+    for line, counted, accepted, disputed, scheduled, number in session.execute(stmt):
         c = contracts.setdefault(line.contract_id, {
             "contract_id": line.contract_id, "number": number,
             "country": line.country_code, "lines": 0, "promised": 0, "delivered": 0,
             "lines_delivered": 0, "overdue": 0})
         state = state_of(quantity=line.quantity, counted=int(counted), accepted=int(accepted),
-                         scheduled=int(scheduled), due_on=line.due_on, today=today)
+                         scheduled=int(scheduled), due_on=line.due_on, today=today, disputed=int(disputed))
         c["lines"] += 1
         c["promised"] += line.quantity
         c["delivered"] += min(int(counted), line.quantity)
