@@ -518,11 +518,13 @@ def add_nomination(engine: sa.Engine, world: World, *, event_id: int, trainee_id
 
 def add_certificate(engine: sa.Engine, world: World, *, country: str = "PL", valid_until: dt.date,
                     name: str | None = None, system: str = "k9", kind: str = "joint_training",
-                    number: str | None = None, code: str = "ABCD2345") -> dict[str, Any]:
-    """A certificate for a new trainee on a completed course of `country` (rows written directly)."""
+                    number: str | None = None, code: str = "ABCD2345",
+                    trainee_id: int | None = None) -> dict[str, Any]:
+    """A certificate for a new trainee (or `trainee_id`) on a completed course of `country`
+    (rows written directly)."""
     from models import Certificate
 
-    trainee_id = add_trainee(engine, world, country=country, name=name or f"Trainee {country}")
+    trainee_id = trainee_id or add_trainee(engine, world, country=country, name=name or f"Trainee {country}")
     event_id = add_completed_event(engine, world, country=country, system=system)
     nomination_id = add_nomination(engine, world, event_id=event_id, trainee_id=trainee_id, result="passed")
     with session_scope(engine) as s:

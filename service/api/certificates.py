@@ -13,13 +13,15 @@ from models import Certificate
 from service.api.common import PAGE
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
-from service.domain.training import certificates, refresher
+from service.domain.training import certificates, qualified, refresher
 from service.reads import get_or_404, paginate
 from service.schemas.services import RequestSchema
 from service.schemas.training import (
     CertificateQuerySchema,
     CertificateSchema,
     PublicCertificateSchema,
+    QualifiedQuerySchema,
+    QualifiedSchema,
     RefresherSchema,
     ValiditySchema,
     VerifyQuerySchema,
@@ -45,6 +47,17 @@ class Certificates(MethodView):
         session, today = get_session(), _today()
         rows = paginate(session, certificates.certificates_query(query, today), pagination_parameters)
         return certificates.described(session=session, certificates=rows, today=today)
+
+
+@blp.route("/qualified")
+class Qualified(MethodView):
+    @blp.arguments(QualifiedQuerySchema, location="query")
+    @blp.response(200, QualifiedSchema(many=True))
+    def get(self, query: dict[str, Any]) -> Any:
+        """Qualified people per country and system today: valid, expiring in 90 days, expired
+        this month (the figures of the dashboards and reports)."""
+        return qualified.qualified(session=get_session(), today=_today(), country=query.get("country"),
+                                   system=query.get("system"))
 
 
 @blp.route("/validity")

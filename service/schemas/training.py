@@ -112,3 +112,18 @@ class ValiditySchema(Base):
     system_id = fields.Integer(required=True, validate=validate.Range(min=1))
     kind = fields.String(required=True, validate=validate.OneOf(["joint_training", "tech_education"]))
     months = fields.Integer(required=True, validate=validate.Range(min=1, max=240))
+
+
+class QualifiedQuerySchema(Base):
+    country = CountryCode()
+    system = fields.Integer()
+
+
+class QualifiedSchema(Base):
+    country = fields.String()
+    system_id = fields.Integer()
+    system_code = fields.String()
+    qualified = fields.Integer(metadata={"description": "people whose latest certificate has not expired"})
+    expiring = fields.Integer(metadata={"description": "of them, running out within 90 days"})
+    expired_in_month = fields.Integer(metadata={"description": "people whose latest certificate ran out "
+                                                               "this month"})
