@@ -42,6 +42,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         **factories.norway_services(world),
         **factories.norway_deficiency(world),
         **factories.norway_training(world),
+        "move": "dispute",  # a delivery's page form: accept, dispute or answer
     }
 
 
@@ -108,6 +109,7 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
 PUBLIC |= {"web.login", "web.static", "web.favicon"}  # the sign-in page, its stylesheet, the icon
 PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
 PUBLIC |= {"web.password_reset"}  # the new-password form behind the e-mailed reset link
+PUBLIC |= {"web.certificate_verify"}  # a certificate's verification: number and check code
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):

@@ -29,7 +29,8 @@ NAV = {  # (endpoint, label) per role, in order
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),
                ("web.requests_list", "Requests"), ("web.deficiencies_list", "Deficiencies"),
-               ("web.surveys_list", "Surveys"),
+               ("web.surveys_list", "Surveys"), ("web.trainees_list", "Trainees"),
+               ("web.certificates_list", "Certificates"),
                ("web.actions_list", "Actions"), ("web.reports_list", "Reports")]
 
 

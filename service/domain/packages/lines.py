@@ -97,13 +97,16 @@ def add_line(*, session: Session, contract: Contract, data: dict[str, Any]) -> P
     return line
 
 
-def summary(*, session: Session, today: dt.date, country: str | None = None) -> list[dict[str, Any]]:
+def summary(*, session: Session, today: dt.date, country: str | None = None,
+            contract_id: int | None = None) -> list[dict[str, Any]]:
     """Per contract: quantity promised and delivered (each line counted up to its promise), the
     share delivered with its n (lines), and its overdue lines; one statement."""
     stmt = (LINE_ROWS.join(Contract, Contract.id == PackageLine.contract_id)  # type: ignore[arg-type]
             .add_columns(Contract.number))
     if country is not None:
         stmt = stmt.where(PackageLine.country_code == country)
+    if contract_id is not None:
+        stmt = stmt.where(PackageLine.contract_id == contract_id)
     contracts: dict[int, dict[str, Any]] = {}
     for line, counted, accepted, disputed, scheduled, number in session.execute(stmt):
         c = contracts.setdefault(line.contract_id, {

@@ -106,3 +106,13 @@ def withdraw(*, session: Session, event: ServiceEvent, nomination: Nomination,
     nomination.status, nomination.withdrawn_at = NominationStatus.withdrawn.value, now
     session.commit()
     return next(n for n in nominees(session=session, event=event) if n["id"] == nomination.id)
+
+
+def candidates(*, session: Session, event: ServiceEvent) -> list[tuple[int, str]]:
+    """The trainees of the event's country who could take a seat (not nominated, not
+    anonymised), as (id, "name, rank") for the page's select."""
+    taken = select(Nomination.trainee_id).where(Nomination.event_id == event.id, Nomination.status == ACTIVE)
+    rows = session.execute(select(Trainee.id, Trainee.name, Trainee.rank).where(
+        Trainee.country_code == event.country_code, Trainee.anonymised_at.is_(None),  # type: ignore[union-attr]
+        Trainee.id.not_in(taken)).order_by(Trainee.name).limit(500))  # type: ignore[union-attr]
+    return [(i, f"{name}, {rank}" if rank else name) for i, name, rank in rows]
