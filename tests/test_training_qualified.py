@@ -49,3 +49,36 @@ def test_the_country_status_shows_the_api_figures(client, world):
                                              query_string={"country": "PL"}).get_json()
     assert status["packages"] == client.get(f"{API}/packages", headers=h).get_json()
     assert status["packages"][0]["overdue"] == 1
+
+
+def _pdf_text(client, world, body):
+    import io
+
+    from pypdf import PdfReader
+
+    r = client.post(f"{API}/reports", headers=world.headers("staff"), json=body)
+    assert r.status_code == 201, r.get_json()
+    pdf = client.get(f"{API}/reports/{r.get_json()['id']}/pdf", headers=world.headers("staff"))
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+
+
+def test_the_monthly_pdfs_show_the_api_figures(client, world):
+    import re
+
+    _people(world)
+    factories.add_package_line(world.engine, world, quantity=3,
+                               due_on=TODAY - dt.timedelta(days=2), description="Spare kit")
+    period = TODAY.strftime("%Y-%m")
+    staff = world.headers("staff")
+    [pl] = client.get(f"{API}/certificates/qualified", headers=staff,
+                      query_string={"country": "PL"}).get_json()
+    [package] = client.get(f"{API}/packages", headers=staff).get_json()
+    text = " ".join(_pdf_text(client, world, {"period": period, "country": "PL"}).split())
+    assert f"K9A1 {pl['qualified']} {pl['expiring']} {pl['expired_in_month']}" in text, text[-1500:]
+    delivered = f"{package['delivered']} of {package['promised']}"
+    assert re.search(rf"PL-C-1 1 {delivered} .*? {package['overdue']}", text)
+    hq = " ".join(_pdf_text(client, world, {"period": period}).split())
+    assert f"PL K9A1 {pl['qualified']} {pl['expiring']} {pl['expired_in_month']}" in hq
+    assert "NO K9A1 1 1 0" in hq
+    # one contract, one line, overdue, nothing delivered
+    assert re.search(r"PL 1 1 1 0(\.0)?%", hq), hq[-800:]
