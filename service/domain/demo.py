@@ -142,6 +142,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
         progress(_seed_deficiencies(conn, rng, today))
+        progress(_seed_training(conn, rng, today, seats=4 if spec.name == "bench" else 8))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
         if years is not None and years < spec.event_years:
@@ -409,14 +410,32 @@ def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) 
     return f"unit status changes {changes}, deficiency reports {reports}"
 
 
+def _seed_training(conn: sa.Connection, rng: random.Random, today: dt.date, *, seats: int) -> str:
+    from service.domain.demo_training import seed_training
+
+    return seed_training(conn, rng=rng, today=today, seats=seats)
+
+
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
     """Delete services starting more than `years` years before `today`, with what hangs off them."""
-    from models import CorrectiveAction, EventStaff, EventUnit, ServiceEvent, Survey, SurveyResponse
+    from models import (
+        Certificate,
+        CorrectiveAction,
+        Delivery,
+        EventStaff,
+        EventUnit,
+        Nomination,
+        PackageEvent,
+        ServiceEvent,
+        Survey,
+        SurveyResponse,
+    )
 
     cutoff = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
     E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
     old = sa.select(E.id).where(E.starts_at < cutoff).scalar_subquery()
-    for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit):
+    for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit,
+                  Certificate, Delivery, PackageEvent, Nomination):  # the training rows (SPEC §11)
         table = model.__table__  # type: ignore[attr-defined]
         conn.execute(table.delete().where(table.c.event_id.in_(old)))
     return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]
