@@ -24,6 +24,7 @@ from service.schemas.packages import (
     DisputeSchema,
     LineCreateSchema,
     LineSchema,
+    PackageSummaryQuerySchema,
     PackageSummarySchema,
     PlanSchema,
     ProposalSchema,
@@ -158,7 +159,8 @@ class DeliveryAnswer(MethodView):
 
 @summary_blp.route("")
 class PackageSummary(MethodView):
+    @summary_blp.arguments(PackageSummaryQuerySchema, location="query")
     @summary_blp.response(200, PackageSummarySchema(many=True))
-    def get(self) -> Any:
+    def get(self, query: dict[str, Any]) -> Any:
         """Per contract: promised and delivered quantities, share delivered, overdue lines."""
-        return lines.summary(session=get_session(), today=_today())
+        return lines.summary(session=get_session(), today=_today(), country=query.get("country"))

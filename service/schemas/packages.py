@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from models import LineKind
-from service.schemas.common import AwareDateTime, Base, VersionedSchema, choice, text
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
 from service.schemas.services import AssignmentSchema
 
 
@@ -101,6 +101,10 @@ class ConfirmSchema(Base):
 
 class ConfirmedSchema(Base):
     event_ids = fields.List(fields.Integer())
+
+
+class PackageSummaryQuerySchema(Base):
+    country = CountryCode()
 
 
 class PackageSummarySchema(Base):
