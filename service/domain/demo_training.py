@@ -47,7 +47,9 @@ LINES = [  # kind, description, quantity range, months after signing it is due
     ("tech_education", "Fire-control maintenance course", (1, 3), (10, 24)),
     ("trial_run", "Acceptance live-fire trial", (1, 2), (6, 14)),
     ("spares", "Spare parts kits", (5, 40), (6, 30)),
+    ("spares", "Consumables and lubricants", (10, 60), (4, 18)),
     ("publication", "Operator and maintenance manuals", (2, 6), (3, 12)),
+    ("publication", "Technical orders, Korean original", (1, 3), (3, 12)),
     ("support_equipment", "Test and diagnostic sets", (1, 8), (9, 26)),
     ("technical_assistance", "Field service representative", (30, 240), (12, 36)),
 ]
@@ -159,7 +161,7 @@ def _packages(conn: sa.Connection, rng: random.Random, today: dt.date,
                 continue
             rows.append({"contract_id": c.id, "country_code": c.country_code, "kind": kind,
                          "system_id": first_system.get(c.id), "description": text,
-                         "language": "en" if kind == "publication" else None,
+                         "language": ("ko" if "Korean" in text else "en") if kind == "publication" else None,
                          "revision": "B" if kind == "publication" else None,
                          "quantity": rng.randint(low, high), "version": 1, "created_at": now,
                          "due_on": add_months(c.signed_on, rng.randint(m_low, m_high))})
