@@ -102,3 +102,21 @@ def test_the_package_page_for_staff_and_the_liaisons_dispute(app, world, engine)
     assert "One kit is the wrong model" in page and "Answer the dispute" in page
     home = liaison.get("/").get_data(as_text=True)
     assert "Support packages" in home and "PL-C-1" in home
+
+
+def test_staff_plan_a_packages_services_from_its_page(app, world, engine):
+    staff_id = factories.add_staff(engine, "Han Ji-woo")
+    factories.add_package_line(engine, world, kind="trial_run", quantity=2, description="Trials",
+                               due_on=dt.date.today() + dt.timedelta(days=80))
+    staff = _signed(app, "staff")
+    url = f"/contracts/{world.ids['contract_PL']}/package"
+    page = staff.post(f"/contracts/{world.ids['contract_PL']}/plan", data={
+        "csrf_token": csrf(staff, url), "staff": str(staff_id), "days": "2", "lead_days": "14",
+        "seats": "20"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and text.count('name="take"') == 2, text[-3000:]
+    r = staff.post(f"/contracts/{world.ids['contract_PL']}/plan/confirm", data={
+        **dict(re.findall(r'<input type="hidden" name="([\w-]+)" value="([^"]*)"', text)),
+        "csrf_token": csrf(staff, url), "take": ["0", "1"]})
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    assert "2 service(s) scheduled" in staff.get(url).get_data(as_text=True)

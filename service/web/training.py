@@ -23,14 +23,16 @@ from models import (
 from service.auth import EVERYONE, STAFF, access, require_principal
 from service.db import get_session
 from service.domain.errors import DomainError, NotFound
-from service.domain.packages import deliveries, lines
+from service.domain.packages import deliveries, lines, planning
 from service.domain.training import certificates, nominations, qualified, refresher, trainees
 from service.reads import get_or_404, paginate
 from service.schemas.packages import (
+    ConfirmSchema,
     DeliveryAnswerSchema,
     DeliveryCreateSchema,
     DisputeSchema,
     LineCreateSchema,
+    PlanSchema,
 )
 from service.schemas.training import (
     AnonymiseSchema,
@@ -50,6 +52,7 @@ anonymise_schema, nominate_schema = AnonymiseSchema(), NominateSchema()
 certificate_query, verify_query = CertificateQuerySchema(), VerifyQuerySchema()
 line_schema, delivery_schema = LineCreateSchema(), DeliveryCreateSchema()
 dispute_schema, answer_schema = DisputeSchema(), DeliveryAnswerSchema()
+plan_schema, confirm_schema = PlanSchema(), ConfirmSchema()
 TRAINEE_FIELDS = ("country", "name", "rank", "organisation", "service_number")
 
 
@@ -201,7 +204,7 @@ def certificate_verify(number: str) -> Any:
 
 
 def render_package(contract_id: int, errors: Errors | None = None, form: dict[str, str] | None = None,
-                   status: int = 200) -> Any:
+                   status: int = 200, proposals: list[dict[str, Any]] | None = None) -> Any:
     session = get_session()
     contract = get_or_404(session, Contract, contract_id)
     states = lines.line_states(session=session, today=_today(), contract_id=contract_id)
@@ -212,7 +215,8 @@ def render_package(contract_id: int, errors: Errors | None = None, form: dict[st
                                       contract_id=contract_id)), None)
     return render_template("package.html", contract=contract, lines=states, deliveries=by_line,
                            summary=summary, systems=system_codes(session), errors=errors or {},
-                           form=form or {}, kinds=[(k.value, k.value.replace("_", " ").capitalize())
+                           form=form or {}, proposals=proposals, staff_options=choices(session)["staff"],
+                           kinds=[(k.value, k.value.replace("_", " ").capitalize())
                                                    for k in LineKind]), status
 
 
@@ -295,3 +299,48 @@ def delivery_decide(delivery_id: int, move: str) -> Any:
     flash({"accept": "Delivery accepted.", "dispute": "Dispute sent to staff.",
            "answer": "Answer sent to the liaison."}[move], "success")
     return back
+
+
+PROPOSAL_FIELDS = ("line_id", "kind", "system_id", "title", "starts_at", "ends_at", "timezone", "capacity")
+
+
+@bp.post("/contracts/<int:contract_id>/plan")
+@access(*STAFF)
+def package_plan(contract_id: int) -> Any:
+    """Propose the services the remaining service lines need, where the chosen staff are free
+    (nothing is written)."""
+    session = get_session()
+    contract = get_or_404(session, Contract, contract_id)
+    form = text_fields("days", "lead_days", "seats")
+    try:
+        data = plan_schema.load({**given(form), "staff": request.form.getlist("staff")})
+        proposals = planning.propose(session=session, contract=contract, staff_ids=data["staff"],
+                                     days=data["days"], lead_days=data["lead_days"], seats=data["seats"])
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_package(contract_id, {f"plan-{k}": v for k, v in no.errors.items()}, form, no.status)
+    if not proposals:
+        flash("Every service line is delivered or scheduled: nothing to propose.", "success")
+    return render_package(contract_id, proposals=[
+        {**p, "staff_ids": ",".join(str(s["id"]) for s in p["staff"])} for p in proposals])
+
+
+@bp.post("/contracts/<int:contract_id>/plan/confirm")
+@access(*STAFF)
+def package_plan_confirm(contract_id: int) -> Any:
+    """Create the ticked proposals, all or none (bookings re-checked)."""
+    session = get_session()
+    contract = get_or_404(session, Contract, contract_id)
+    chosen = []
+    for index in request.form.getlist("take"):
+        item = {k: request.form.get(f"{k}-{index}", "") for k in PROPOSAL_FIELDS}
+        ids = [i for i in request.form.get(f"staff-{index}", "").split(",") if i]
+        chosen.append({**given(item), "staff": [{"id": i, "is_lead": n == 0} for n, i in enumerate(ids)]})
+    try:
+        data = confirm_schema.load({"services": chosen})
+        created = planning.confirm(session=session, contract=contract, chosen=data["services"])
+    except (ValidationError, DomainError) as err:
+        no = refused(err)
+        return render_package(contract_id, {f"plan-{k}": v for k, v in no.errors.items()}, {}, no.status)
+    flash(f"{len(created)} service(s) planned for the package.", "success")
+    return redirect(url_for("web.contract_package", contract_id=contract_id))
