@@ -203,3 +203,15 @@ def test_completing_without_nominees_keeps_the_given_participants(client, world)
     event = _event(world, capacity=3)
     r = _complete(client, world, event, [], participants_actual=7)
     assert r.status_code == 200 and r.get_json()["participants_actual"] == 7
+
+
+def test_capacity_cannot_drop_below_the_nominees(client, world):
+    event = _event(world, capacity=3)
+    for name in ("A", "B"):
+        t = _trainee(client, world, name=name)["id"]
+        client.post(f"{API}/events/{event}/nominations", headers=world.headers("pl"), json={"trainee_id": t})
+    url = f"{API}/events/{event}"
+    h = {**world.headers("staff"), "If-Match": "*"}
+    r = client.patch(url, headers=h, json={"capacity": 1})
+    assert r.status_code == 422 and "capacity" in r.get_json()["errors"]
+    assert client.patch(url, headers=h, json={"capacity": 2}).status_code == 200

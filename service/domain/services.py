@@ -230,6 +230,12 @@ def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, An
     planned = changes.get("participants_planned", event.participants_planned)
     if cap is not None and planned is not None and planned > cap:
         raise Invalid("More participants than places", {"participants_planned": ["cannot exceed capacity"]})
+    if "capacity" in changes and cap is not None:
+        from service.domain.training.nominations import seats_taken
+
+        if (taken := seats_taken(session, event.id or 0)) > cap:
+            raise Invalid("Fewer places than nominees",
+                          {"capacity": [f"{taken} trainees are nominated; withdraw some first"]})
     staff, unit_ids = changes.pop("staff", None), changes.pop("unit_ids", None)
     if staff is not None:
         _check_staff(session, staff)
