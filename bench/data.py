@@ -16,6 +16,7 @@ from service.core.config import engine_url
 
 COUNTED = ("country", "weapon_system", "contract", "unit", "staff_member", "service_event",
            "survey", "survey_response", "corrective_action")
+COUNTED += ("trainee", "nomination", "certificate", "package_line", "delivery")  # SPEC §11
 
 
 def flask(url: str, *args: str) -> str:

@@ -17,6 +17,15 @@ from models.deficiencies import (
 )
 from models.idempotency import IdempotencyKey
 from models.identity import COUNTRY_ROLES, ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
+from models.packages import (
+    SERVICE_LINES,
+    Delivery,
+    DeliveryStatus,
+    LineKind,
+    LineState,
+    PackageEvent,
+    PackageLine,
+)
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -48,8 +57,35 @@ from models.surveys import (
     SurveyStatus,
     SurveyTemplate,
 )
+from models.training import (
+    DEFAULT_VALIDITY_MONTHS,
+    EXPIRING_DAYS,
+    Certificate,
+    CertificateStatus,
+    CertificateValidity,
+    Nomination,
+    NominationStatus,
+    Trainee,
+    TrainingResult,
+)
 
 __all__ = [
+    "SERVICE_LINES",
+    "Delivery",
+    "DeliveryStatus",
+    "LineKind",
+    "LineState",
+    "PackageEvent",
+    "PackageLine",
+    "DEFAULT_VALIDITY_MONTHS",
+    "EXPIRING_DAYS",
+    "Certificate",
+    "CertificateStatus",
+    "CertificateValidity",
+    "Nomination",
+    "NominationStatus",
+    "Trainee",
+    "TrainingResult",
     "UnitStatusChange",
     "StaffOnlyRows",
     "Severity",

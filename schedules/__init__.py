@@ -54,6 +54,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-deficiencies", func="schedules.deficiencies:run",
             cron={"hour": "5", "minute": "45"},
             name="Deficiency reports past a due time; resolutions unanswered for 30 days closed"),
+    JobSpec(id="daily-certificates", func="schedules.certificates:run",
+            cron={"hour": "5", "minute": "50"}, catch_up=True,
+            name="Liaisons told of certificates expiring in 90 and in 30 days"),
 ]
 
 

@@ -487,3 +487,97 @@ def norway_deficiency(world: World) -> dict[str, Any]:
         world.ids.update(deficiency_NO=rid, deficiency_attachment_NO=attachment.id)
     return {"deficiency_id": world.ids["deficiency_NO"],
             "attachment_id": world.ids["deficiency_attachment_NO"]}
+
+
+# --- trainees, certificates, support packages (SPEC §11) -------------------------------------
+
+
+def add_trainee(engine: sa.Engine, world: World, *, country: str = "PL", name: str = "Jan Kowalski",
+                rank: str = "Sgt", organisation: str = "11th Artillery Regiment") -> int:
+    from models import Trainee
+
+    with session_scope(engine) as s:
+        trainee = Trainee(country_code=country, name=name, rank=rank, organisation=organisation)
+        s.add(trainee)
+        s.flush()
+        return trainee.id or 0
+
+
+def add_nomination(engine: sa.Engine, world: World, *, event_id: int, trainee_id: int,
+                   result: str | None = None) -> int:
+    from models import Nomination, ServiceEvent
+
+    with session_scope(engine) as s:
+        event = s.get(ServiceEvent, event_id)
+        assert event is not None
+        nomination = Nomination(event_id=event_id, trainee_id=trainee_id, country_code=event.country_code,
+                                result=result)
+        s.add(nomination)
+        s.flush()
+        return nomination.id or 0
+
+
+def add_certificate(engine: sa.Engine, world: World, *, country: str = "PL", valid_until: dt.date,
+                    name: str | None = None, system: str = "k9", kind: str = "joint_training",
+                    number: str | None = None, code: str = "ABCD2345",
+                    trainee_id: int | None = None) -> dict[str, Any]:
+    """A certificate for a new trainee (or `trainee_id`) on a completed course of `country`
+    (rows written directly)."""
+    from models import Certificate
+
+    trainee_id = trainee_id or add_trainee(engine, world, country=country, name=name or f"Trainee {country}")
+    event_id = add_completed_event(engine, world, country=country, system=system)
+    nomination_id = add_nomination(engine, world, event_id=event_id, trainee_id=trainee_id, result="passed")
+    with session_scope(engine) as s:
+        cert = Certificate(number=number or f"KS-T-{nomination_id:06d}", check_code=code,
+                           trainee_id=trainee_id, nomination_id=nomination_id, event_id=event_id,
+                           country_code=country, system_id=world.ids[system], kind=kind,
+                           course=f"K9A1 joint training {country}",
+                           issued_on=valid_until.replace(year=valid_until.year - 2),
+                           valid_until=valid_until)
+        s.add(cert)
+        s.flush()
+        return {"id": cert.id, "number": cert.number, "code": code, "trainee_id": trainee_id,
+                "event_id": event_id, "nomination_id": nomination_id}
+
+
+def add_package_line(engine: sa.Engine, world: World, *, country: str = "PL", kind: str = "spares",
+                     quantity: int = 4, due_on: dt.date | None = None, description: str = "Spare kit") -> int:
+    from models import PackageLine
+
+    with session_scope(engine) as s:
+        line = PackageLine(contract_id=world.ids[f"contract_{country}"], country_code=country, kind=kind,
+                           quantity=quantity, due_on=due_on or dt.date.today() + dt.timedelta(days=90),
+                           description=description, system_id=world.ids["k9"])
+        s.add(line)
+        s.flush()
+        return line.id or 0
+
+
+def add_delivery(engine: sa.Engine, world: World, *, line_id: int, quantity: int = 1,
+                 status: str = "pending") -> int:
+    from models import Delivery, PackageLine
+
+    with session_scope(engine) as s:
+        line = s.get(PackageLine, line_id)
+        assert line is not None
+        delivery = Delivery(line_id=line_id, country_code=line.country_code, quantity=quantity,
+                            delivered_on=dt.date.today(), status=status)
+        s.add(delivery)
+        s.flush()
+        return delivery.id or 0
+
+
+def norway_training(world: World) -> dict[str, Any]:
+    """Norway's trainee, nomination, certificate, package line and delivery (once per world)."""
+    if "trainee_NO" not in world.ids:
+        engine = world.engine
+        cert = add_certificate(engine, world, country="NO", name="Oslo Vidar Hansen",
+                               valid_until=dt.date.today() + dt.timedelta(days=60), number="KS-NO-000001")
+        world.ids.update(trainee_NO=cert["trainee_id"], certificate_NO=cert["id"],
+                         nomination_NO=cert["nomination_id"], cert_event_NO=cert["event_id"])
+        line = add_package_line(engine, world, country="NO", description="Oslo spare kit")
+        world.ids.update(line_NO=line, delivery_NO=add_delivery(engine, world, line_id=line))
+    return {"trainee_id": world.ids["trainee_NO"], "certificate_id": world.ids["certificate_NO"],
+            "nomination_id": world.ids["nomination_NO"], "line_id": world.ids["line_NO"],
+            "delivery_id": world.ids["delivery_NO"], "number": "KS-NO-000001"}

@@ -21,7 +21,8 @@ from tests import factories
 
 # Strings that appear only in Norway's records: none may reach the Polish liaison.
 NORWAY_MARKERS = ("Norway", "NO-C-1", "K9-NO-", '"NO"', "Europe/Oslo", "no@example.org",
-                  "Rena leir", "Vidar crew course", "Oslo range", "Oslo winter")
+                  "Rena leir", "Vidar crew course", "Oslo range", "Oslo winter", "Oslo Vidar",
+                  "Oslo spare", "KS-NO-")
 
 
 def _norway_params(world: Any) -> dict[str, Any]:
@@ -41,6 +42,8 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "report_id": world.ids["report_NO"],
         **factories.norway_services(world),
         **factories.norway_deficiency(world),
+        **factories.norway_training(world),
+        "move": "dispute",  # a delivery's page form: accept, dispute or answer
     }
 
 
@@ -60,11 +63,17 @@ LIAISON_WRITES: dict[str, Any] = {
                     "password": "amber quiet lantern orbit"},
     "users.UserItem": {"active": False},
     "users.UserTokens": {"name": "x"},
+    "trainees.Trainees": {"country": "NO", "name": "Ola Nordmann"},
+    "trainees.TraineeItem": {"name": "Ola Nordmann"},
+    "nominations.Nominations": {"trainee_id": 1},
+    "certificates.CertificateRefresher": {},
+    "deliveries.DeliveryDispute": {"reason": "Two kits were missing"},
 }
 # Routes a liaison may upload to (multipart), with a valid file.
 LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
     "file": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "scan.pdf")}}
-PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed"}
+PUBLIC = {"health.health", "auth.TokenIssue", "public_surveys.PublicSurvey", "calendar.CalendarFeed",
+          "public_certificates.PublicCertificate"}
 OWN_ACCOUNT_WRITES = {"me.CalendarFeedRotate",  # act on the caller alone (tests/test_calendar.py,
                       "me.SignOutEverywhere",  # tests/test_auth.py,
                       "me.Me"}  # PATCH /me: my language (tests/test_i18n.py)
@@ -109,6 +118,7 @@ PUBLIC |= {"web.login", "web.static", "web.favicon"}  # the sign-in page, its st
 PUBLIC |= {"web.survey_by_link", "web.survey_thanks"}  # the survey form behind the e-mailed link
 PUBLIC |= {"web.password_reset"}  # the new-password form behind the e-mailed reset link
 PUBLIC |= {"web.switch_language"}  # the language switch of the pages before sign-in
+PUBLIC |= {"web.certificate_verify"}  # a certificate's verification: number and check code
 
 
 def test_every_route_refuses_anonymous_callers(app, client, world):

@@ -58,7 +58,7 @@ def test_overview_costs_a_fixed_number_of_queries(world, engine):
 
     empty = count()
     add_overview_data(engine, world, now=now)
-    assert count() == empty == 8  # 7, and 1 for the deficiency figures; the caller read the country
+    assert count() == empty == 10  # 7, 1 for the deficiency figures, 2 for training and packages
 
 
 def _sections(statements: list[str]) -> list[str]:
@@ -72,7 +72,7 @@ def test_the_dashboard_takes_eight_statements_and_one_for_deficiencies(app, clie
         client.get(path, headers=world.headers(who))
         with QueryCounter(engine) as q:
             assert client.get(path, headers=world.headers(who)).status_code == 200
-        assert len(_sections(q.statements)) == 8 + 1, q.statements  # the country, 7 sections, deficiencies
+        assert len(_sections(q.statements)) == 8 + 1 + 2, q.statements  # +1 defects, +2 qualified, packages
 
 
 def test_a_liaisons_scope_reaches_every_statement_of_the_dashboard(world, engine):

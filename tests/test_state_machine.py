@@ -63,13 +63,15 @@ PAGE = {"page_size": 100}
 # A list route and the pool of ids its items belong to.
 LISTS = {"/api/v1/events": "event", "/api/v1/requests": "request", "/api/v1/surveys": "survey",
          "/api/v1/actions": "action", "/api/v1/reports": "report", "/api/v1/units": "unit",
-         "/api/v1/contracts": "contract", "/api/v1/deficiencies": "deficiency"}
+         "/api/v1/contracts": "contract", "/api/v1/deficiencies": "deficiency",
+         "/api/v1/trainees": "trainee", "/api/v1/certificates": "certificate"}
 # A path parameter and the pool it takes its value from (others: non-country records).
 POOLS = {"event_id": "event", "request_id": "request", "survey_id": "survey",
          "action_id": "action", "report_id": "report", "unit_id": "unit",
          "contract_id": "contract", "code": "country", "user_id": "user",
-         "deficiency_id": "deficiency"}
-PUBLIC_PARAMS = {"token", "feed_token", "filename"}  # routes opened by a secret, or assets
+         "deficiency_id": "deficiency", "trainee_id": "trainee", "certificate_id": "certificate",
+         "nomination_id": "nomination", "line_id": "line", "delivery_id": "delivery"}
+PUBLIC_PARAMS = {"token", "feed_token", "filename", "number"}  # routes opened by a secret, or assets
 # Free text around the markers: anything printable, markup and quotes included.
 FREE_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
                     max_size=12)
@@ -132,6 +134,7 @@ class AccessMachine(RuleBasedStateMachine):
             "event": [], "request": [], "survey": [], "action": [], "unit": list(ids[f"units_{code}"]),
             "contract": [ids[f"contract_{code}"]], "report": [], "country": [code],
             "user": [ids[f"user_{LIAISON[code]}"]], "deficiency": [],
+            "trainee": [], "certificate": [], "nomination": [], "line": [], "delivery": [],
         } for code in CODES}
         self.ids["NO"]["report"].append(ids["report_NO"])
         self.hq_reports = [ids["report_HQ"]]
@@ -250,6 +253,7 @@ class AccessMachine(RuleBasedStateMachine):
         for code in CODES:
             self.create_event(code=code, text=text, days=-3, hour=8, staff=(), unit=-1, series=False)
             self.complete(code, self.ids[code]["event"][-1], text)
+            self.add_trainee(code=code, text=text)  # and someone on each roster to nominate
 
     # --- staff update and move on ----------------------------------------------------------
 
@@ -284,7 +288,8 @@ class AccessMachine(RuleBasedStateMachine):
         url = f"/api/v1/events/{self.pick(code, 'event', n)}"
         body = {"status": status, "reason": f"{text} {self.marker(code)}"}
         if status == "completed":
-            body.update(participants_actual=10, outcome=self.marker(code))
+            body.update(participants_actual=10, outcome=self.marker(code),
+                        results=self.results_for(self.pick(code, "event", n)))
         r = self.call("staff", "POST", f"{url}/transition", json=body,
                       headers={"If-Match": self.etag(url)})
         assert r.status_code in (200, 409), r.get_json()  # 409: a move the lifecycle forbids
@@ -301,13 +306,85 @@ class AccessMachine(RuleBasedStateMachine):
     def complete(self, code: str, event_id: int, text: str) -> None:
         url = f"/api/v1/events/{event_id}"
         for status in ("confirmed", "in_progress", "completed"):
+            extra = {"results": self.results_for(event_id)} if status == "completed" else {}
             r = self.call("staff", "POST", f"{url}/transition", headers={"If-Match": self.etag(url)},
                           json={"status": status, "participants_actual": 11,
-                                "outcome": f"{text} {self.marker(code)}"})
+                                "outcome": f"{text} {self.marker(code)}", **extra})
             assert r.status_code in (200, 409), r.get_json()
         if self.call("staff", "GET", url).get_json()["status"] == "completed":
             STATS["completed"] += 1
             self.refresh(code, "survey", "/api/v1/surveys")
+            self.refresh(code, "certificate", "/api/v1/certificates")
+
+    def results_for(self, event_id: int) -> list[dict[str, Any]]:
+        """A result for each of the event's nominees (most pass: certificates are issued)."""
+        nominees = self.call("staff", "GET", f"/api/v1/events/{event_id}/nominations").get_json()
+        return [{"nomination_id": n["id"], "result": "failed" if n["id"] % 4 == 0 else "passed"}
+                for n in nominees if n["status"] == "nominated"]
+
+    # --- people trained and support packages (SPEC §11) ------------------------------------
+
+    @rule(code=st.sampled_from(CODES), text=FREE_TEXT)
+    def add_trainee(self, code: str, text: str) -> None:
+        """The liaison adds a trainee to their roster; the name is the country's."""
+        r = self.call(LIAISON[code], "POST", "/api/v1/trainees", json={
+            "name": f"{text[:40]} {self.marker(code)}", "organisation": self.marker(code)})
+        assert r.status_code == 201, r.get_json()
+        self.ids[code]["trainee"].append(r.get_json()["id"])
+        STATS["trainees"] += 1
+
+    @precondition(lambda self: self.has("trainee") and self.has("event"))
+    @rule(n=st.integers(0, 999), withdraw=st.booleans())
+    def nominate(self, n: int, withdraw: bool) -> None:
+        """The liaison nominates one of their trainees for one of their services (or withdraws)."""
+        code = self.code_with("trainee", n)
+        if not self.ids[code]["event"]:
+            return
+        event = self.pick(code, "event", n)
+        r = self.call(LIAISON[code], "POST", f"/api/v1/events/{event}/nominations",
+                      json={"trainee_id": self.pick(code, "trainee", n)})
+        assert r.status_code in (201, 409), r.get_json()  # 409: started, full or nominated already
+        if r.status_code == 201:
+            nomination = r.get_json()["id"]
+            self.ids[code]["nomination"].append(nomination)
+            STATS["nominations"] += 1
+            if withdraw:
+                w = self.call(LIAISON[code], "POST",
+                              f"/api/v1/events/{event}/nominations/{nomination}/withdraw")
+                assert w.status_code == 200, w.get_json()
+
+    @rule(code=st.sampled_from(CODES), text=FREE_TEXT, days=st.integers(-60, 200))
+    def add_package_line(self, code: str, text: str, days: int) -> None:
+        """Staff add a spares line to the country's contract and deliver part of it."""
+        contract = self.pick(code, "contract", 0)
+        due = (dt.date.today() + dt.timedelta(days=days)).isoformat()
+        r = self.call("staff", "POST", f"/api/v1/contracts/{contract}/package", json={
+            "kind": "spares", "quantity": 3, "due_on": due, "description": f"{text} {self.marker(code)}"})
+        assert r.status_code == 201, r.get_json()
+        line = r.get_json()["id"]
+        self.ids[code]["line"].append(line)
+        d = self.call("staff", "POST", f"/api/v1/contracts/{contract}/package/{line}/deliveries", json={
+            "quantity": 2, "delivered_on": dt.date.today().isoformat(), "note": self.marker(code)})
+        assert d.status_code == 201, d.get_json()
+        self.ids[code]["delivery"].append(d.get_json()["id"])
+        STATS["package lines"] += 1
+
+    @precondition(lambda self: self.has("delivery"))
+    @rule(n=st.integers(0, 999), dispute=st.booleans(), text=FREE_TEXT)
+    def decide_delivery(self, n: int, dispute: bool, text: str) -> None:
+        """The liaison accepts or disputes a delivery of their country (staff answer disputes)."""
+        code = self.code_with("delivery", n)
+        url = f"/api/v1/deliveries/{self.pick(code, 'delivery', n)}"
+        if dispute:
+            r = self.call(LIAISON[code], "POST", f"{url}/dispute", headers={"If-Match": "*"},
+                          json={"reason": f"{text} {self.marker(code)}"})
+        else:
+            r = self.call(LIAISON[code], "POST", f"{url}/accept", headers={"If-Match": "*"})
+        assert r.status_code in (200, 409), r.get_json()  # 409: decided already
+        if r.status_code == 200 and dispute:
+            a = self.call("staff", "POST", f"{url}/answer", headers={"If-Match": "*"},
+                          json={"answer": f"{text} {self.marker(code)}"})
+            assert a.status_code == 200, a.get_json()
 
     # --- requests: liaisons file, staff decide ---------------------------------------------
 
@@ -519,7 +596,10 @@ class AccessMachine(RuleBasedStateMachine):
                  (("/api/v1/satisfaction", {"country": OTHER[code]}),
                   ("/api/v1/satisfaction", {"country": code})),
                  ((f"/api/v1/countries/{code}/fleet", {}), (f"/api/v1/countries/{code}/fleet", {})),
-                 ((f"/api/v1/countries/{code}/status", {}), (f"/api/v1/countries/{code}/status", {}))]
+                 ((f"/api/v1/countries/{code}/status", {}), (f"/api/v1/countries/{code}/status", {})),
+                 (("/api/v1/certificates/qualified", {}),
+                  ("/api/v1/certificates/qualified", {"country": code})),
+                 (("/api/v1/packages", {}), ("/api/v1/packages", {"country": code}))]
         for (url, query), (staff_url, staff_query) in pairs:
             mine = self.call(who, "GET", url, query_string=query).get_json()
             staff = self.call("staff", "GET", staff_url, query_string=staff_query).get_json()

@@ -349,3 +349,34 @@ def test_a_liaison_comments_on_a_corrective_action_on_a_phone(browser, site):
         assert horizontal_overflow(page, PHONE["width"]) <= 0
     finally:
         context.close()
+def test_the_training_and_package_pages_fit_a_phone(browser, site):
+    """The roster, certificates, a service's nominees, a contract's package and the public
+    verification page at phone width (SPEC §11)."""
+    import datetime as dt
+
+    engine, world = site["engine"], site["world"]
+    trainee = factories.add_trainee(engine, world, name="Aleksandra Wisniewska-Kaczmarczyk")
+    event = factories.add_event(engine, world, capacity=4, title="Phone-width nominations course",
+                                starts_at=dt.datetime(2031, 5, 5, 8, tzinfo=dt.UTC))
+    factories.add_nomination(engine, world, event_id=event, trainee_id=trainee)
+    cert = factories.add_certificate(engine, world, name="Bartholomew Szczepanski",
+                                     valid_until=dt.date.today() + dt.timedelta(days=40))
+    overdue = dt.date.today() - dt.timedelta(days=5)
+    line = factories.add_package_line(engine, world, quantity=3, due_on=overdue,
+                                      description="Recoil system spare kits, lot 2")
+    factories.add_delivery(engine, world, line_id=line, quantity=2, status="disputed")
+    package = f"/contracts/{world.ids['contract_PL']}/package"
+    for who, paths in (("pl", ["/", "/trainees", "/certificates", f"/services/{event}", package]),
+                       ("staff", ["/trainees", "/certificates", f"/services/{event}", package]),
+                       (None, [f"/verify/{cert['number']}?code={cert['code']}",
+                               f"/verify/{cert['number']}"])):
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        try:
+            if who:
+                sign_in(page, site, who)
+            for path in paths:
+                page.goto(site["base"] + path)
+                assert horizontal_overflow(page, PHONE["width"]) <= 0, (who, path)
+        finally:
+            context.close()

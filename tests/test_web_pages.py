@@ -33,7 +33,8 @@ def sign_in(client: Any, who: str, password: str = PASSWORD) -> Any:
 
 PUBLIC_PAGES = {"web.login", "web.static", "web.favicon", "web.survey_by_link", "web.survey_thanks",
                 "web.switch_language",  # the language switch of the pages before sign-in
-                "web.password_reset"}  # the page behind an e-mailed reset link
+                "web.password_reset",  # the page behind an e-mailed reset link
+                "web.certificate_verify"}  # a certificate's public verification (number and code)
 
 
 def page_url(rule: str, world: Any) -> str:

@@ -9,6 +9,7 @@ from service.api import (
     audit,
     auth,
     calendar,
+    certificates,
     contracts,
     countries,
     deficiencies,
@@ -17,6 +18,7 @@ from service.api import (
     health,
     me,
     notifications,
+    packages,
     public_surveys,
     readiness,
     reports,
@@ -27,6 +29,7 @@ from service.api import (
     survey_templates,
     surveys,
     systems,
+    trainees,
     unit_history,
     units,
     users,
@@ -40,6 +43,8 @@ BLUEPRINTS = [
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
+BLUEPRINTS += [trainees.blp, trainees.nominations_blp, certificates.blp, certificates.public_blp,
+               packages.blp, packages.deliveries_blp, packages.summary_blp]
 
 api = KSustainApi()
 

@@ -110,8 +110,9 @@ def _with_total(rows: Any, *totals: str) -> tuple[list[dict[str, Any]], dict[str
 def country_overview(*, session: Session, country: Country, now: dt.datetime) -> dict[str, Any]:
     """A country's fleet, satisfaction, services, requests, actions, reports and waiting surveys.
 
-    Nine statements whatever the data (`country` was read by the caller, who answers 404):
-    seven for the sections of issue 13's count, two for the deficiency reports (SPEC §9).
+    Eleven statements whatever the data (`country` was read by the caller, who answers 404):
+    seven for the sections of issue 13's count, two for the deficiency reports (SPEC §9), two
+    for qualified people and support packages (SPEC §11).
     """
     code = country.code
     today = now.astimezone(dt.UTC).date()
@@ -133,6 +134,7 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
     from service.domain.deficiencies.summary import country_summary
 
     return {
+        **_training_sections(session=session, code=code, today=today),
         "deficiencies": country_summary(session=session, country_code=code, now=now),
         "country": {"code": code, "name": country.name, "timezone": country.timezone,
                     "active": country.active},
@@ -148,6 +150,16 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
         "surveys_waiting": {"total": surveys_total["total"], "items": surveys},
         "reports": [row._asdict() for row in session.execute(REPORTS, params)],
     }
+
+
+def _training_sections(*, session: Session, code: str, today: dt.date) -> dict[str, Any]:
+    """Qualified people per system and the support packages' progress (SPEC §11): one statement
+    each."""
+    from service.domain.packages.lines import summary
+    from service.domain.training.qualified import qualified
+
+    return {"qualified": qualified(session=session, today=today, country=code),
+            "packages": summary(session=session, today=today, country=code)}
 
 
 def countries_at_a_glance(*, session: Session, now: dt.datetime,

@@ -146,6 +146,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
         progress(_seed_deficiencies(conn, rng, today))
+        progress(_seed_training(conn, rng, today, seats=4 if spec.name == "bench" else 8))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
         if years is not None and years < spec.event_years:
@@ -478,13 +479,23 @@ def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) 
     return f"unit status changes {changes}, deficiency reports {reports}"
 
 
+def _seed_training(conn: sa.Connection, rng: random.Random, today: dt.date, *, seats: int) -> str:
+    from service.domain.demo_training import seed_training
+
+    return seed_training(conn, rng=rng, today=today, seats=seats)
+
+
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
     """Delete services starting more than `years` years before `today`, with what hangs off them."""
     from models import (
         ActionComment,
+        Certificate,
         CorrectiveAction,
+        Delivery,
         EventStaff,
         EventUnit,
+        Nomination,
+        PackageEvent,
         ServiceEvent,
         Survey,
         SurveyResponse,
@@ -496,7 +507,8 @@ def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
     A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]
     conn.execute(ActionComment.__table__.delete().where(  # type: ignore[attr-defined]
         ActionComment.__table__.c.action_id.in_(sa.select(A.id).where(A.event_id.in_(old)))))  # type: ignore[attr-defined]
-    for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit):
+    for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit,
+                  Certificate, Delivery, PackageEvent, Nomination):  # the training rows (SPEC §11)
         table = model.__table__  # type: ignore[attr-defined]
         conn.execute(table.delete().where(table.c.event_id.in_(old)))
     return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]

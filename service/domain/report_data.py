@@ -214,7 +214,14 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         "services_month": _services(session, country_code, start, end, tz, open_only=False),
         "services_next": upcoming,
         "actions": _actions(session, country_code, start, end, as_of),
+        "training": _training_country(session, country_code, _last_day(as_of)),
     }
+
+
+def _training_country(session: Session, country_code: str, as_of: dt.date) -> dict[str, Any]:
+    from service.domain.training import report
+
+    return report.country_section(session=session, country_code=country_code, as_of=as_of)
 
 
 def _attention(row: dict[str, Any]) -> list[str]:
@@ -287,4 +294,11 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                    "responses": total["responses"], "surveys_sent": total["surveys_sent"]},
         "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
                                      title=f"All countries: satisfaction, 12 months to {period}"),
+        "training": _training_hq(session, _last_day(as_of), codes),
     }
+
+
+def _training_hq(session: Session, as_of: dt.date, codes: list[str]) -> dict[str, Any]:
+    from service.domain.training import report
+
+    return report.hq_section(session=session, as_of=as_of, codes=codes)

@@ -253,6 +253,12 @@ def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, An
     planned = changes.get("participants_planned", event.participants_planned)
     if cap is not None and planned is not None and planned > cap:
         raise Invalid("More participants than places", {"participants_planned": ["cannot exceed capacity"]})
+    if "capacity" in changes and cap is not None:
+        from service.domain.training.nominations import seats_taken
+
+        if (taken := seats_taken(session, event.id or 0)) > cap:
+            raise Invalid("Fewer places than nominees",
+                          {"capacity": [f"{taken} trainees are nominated; withdraw some first"]})
     staff, unit_ids = changes.pop("staff", None), changes.pop("unit_ids", None)
     if staff is not None:
         _check_staff(session, staff)
@@ -292,8 +298,12 @@ def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, An
 
 
 def transition(*, session: Session, event: ServiceEvent, status: str, reason: str | None = None,
-               participants_actual: int | None = None, outcome: str | None = None) -> EventOut:
-    """Move an event along its lifecycle; illegal moves are 409 with the allowed ones; commits."""
+               participants_actual: int | None = None, outcome: str | None = None,
+               results: list[dict[str, Any]] | None = None) -> EventOut:
+    """Move an event along its lifecycle; illegal moves are 409 with the allowed ones; commits.
+
+    Completing a service with nominees records each one's result (`results`), and the
+    participants are then the nominees who attended."""
     allowed = [str(s) for s in ALLOWED[S(event.status)]]
     if status not in allowed:
         raise Conflict(f"A {event.status} service cannot become {status}",
@@ -302,8 +312,13 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
     if status == S.cancelled and not reason:
         raise Invalid("Cancelling needs a reason", {"reason": ["required to cancel"]})
     if status == S.completed:
+        from service.domain.training import results as training_results
+
         if participants_actual is not None:
             event.participants_actual = participants_actual
+        attended = training_results.record(session=session, event=event, results=results or [])
+        if attended is not None:
+            event.participants_actual = attended
         if outcome:
             event.outcome = outcome
         missing = {f: ["required to complete"] for f in ("participants_actual", "outcome")
@@ -329,9 +344,13 @@ def on_event_completed(*, session: Session, event: ServiceEvent) -> None:
     invitation goes out through the outbox in the same transaction).
     """
     from service.domain import surveys
+    from service.domain.packages import deliveries
+    from service.domain.training import results
 
     event.completed_at = utcnow()
     session.flush()
+    results.issue_certificates(session=session, event=event)
+    deliveries.on_service_completed(session=session, event=event)
     surveys.open_survey(session=session, event=event, now=event.completed_at)
     liaisons = outbox.liaisons_of(session=session, country_code=event.country_code)
     outbox.notify(session=session, messages=[{

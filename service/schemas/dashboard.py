@@ -6,8 +6,10 @@ from marshmallow import fields, validate
 
 from service.domain.dashboard import GLANCE_SORTS
 from service.schemas.common import AwareDateTime, Base
+from service.schemas.packages import PackageSummarySchema
 from service.schemas.registry import FleetLineSchema
 from service.schemas.surveys import SatisfactionSchema
+from service.schemas.training import QualifiedSchema
 
 
 class StatusCountrySchema(Base):
@@ -96,6 +98,8 @@ class StatusDeficienciesSchema(Base):
 
 class CountryStatusSchema(Base):
     country = fields.Nested(StatusCountrySchema)
+    qualified = fields.List(fields.Nested(QualifiedSchema))
+    packages = fields.List(fields.Nested(PackageSummarySchema))
     deficiencies = fields.Nested(StatusDeficienciesSchema)
     generated_at = AwareDateTime()
     fleet = fields.List(fields.Nested(FleetLineSchema))

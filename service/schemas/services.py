@@ -205,8 +205,18 @@ class EventQuerySchema(Base):
                      one_way=("upcoming",))  # upcoming: the next to start first, past ones after
 
 
+class ResultSchema(Base):
+    nomination_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    result = fields.String(required=True, validate=validate.OneOf(
+        ["passed", "failed", "attended", "absent"]))
+    score = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100))
+
+
 class TransitionSchema(Base):
     status = choice(EventStatus, required=True)
+    results = fields.List(fields.Nested(ResultSchema), validate=validate.Length(max=1000),
+                          metadata={"description": "when completing a service with nominees: "
+                                                   "each nominee's result"})
     reason = text(1000, required=False)
     participants_actual = fields.Integer(validate=validate.Range(min=0, max=100000),
                                          metadata={"description": "when completing"})

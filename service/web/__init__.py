@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
         service_forms,
         services,
         surveys,
+        training,
         users,
     )
 

@@ -175,7 +175,36 @@ def render_service(event_id: int, errors: Errors | None = None, form: dict[str, 
     allowed = [str(s) for s in services.ALLOWED[EventStatus(event.status)]]
     return render_template("service.html", e=out, system=system, country=country, survey=survey,
                            service_request=request_row, allowed=allowed, buttons=BUTTONS,
-                           errors=errors or {}, form=form or {}, opened=opened), status
+                           errors=errors or {}, form=form or {}, opened=opened,
+                           **training_context(session, event)), status
+
+
+def training_context(session: Session, event: ServiceEvent) -> dict[str, Any]:
+    """A training service's nominees and the trainees who could still take a seat (SPEC §11)."""
+    from service.domain.training import nominations
+
+    if event.kind not in nominations.TRAINING_KINDS:
+        return {"nominees": None, "candidates": []}
+    is_open = event.status in nominations.OPEN_STATES and event.starts_at > dt.datetime.now(dt.UTC)
+    return {"nominees": nominations.nominees(session=session, event=event),
+            "candidates": nominations.candidates(session=session, event=event) if is_open else [],
+            "nominations_open": is_open, "results_choices": RESULTS}
+
+
+RESULTS = [("passed", "Passed"), ("failed", "Failed"), ("attended", "Attended"), ("absent", "Absent")]
+
+
+def posted_results() -> list[dict[str, Any]]:
+    """The complete form's per-nominee result and score fields as the API's `results`."""
+    out: list[dict[str, Any]] = []
+    for key, value in request.form.items():
+        if key.startswith("result-") and (nid := key.removeprefix("result-")).isdigit():
+            item: dict[str, Any] = {"nomination_id": int(nid), "result": value}
+            score = request.form.get(f"score-{nid}", "").strip()
+            if score:
+                item["score"] = score
+            out.append(item)
+    return out
 
 
 @bp.get("/services/<int:event_id>")
@@ -195,10 +224,12 @@ def service_transition(event_id: int) -> Any:
         return stale
     form = text_fields("status", "reason", "participants_actual", "outcome")
     try:
-        data = transition_schema.load(given(form))
+        results = posted_results()
+        data = transition_schema.load({**given(form), **({"results": results} if results else {})})
         services.transition(session=session, event=event, **data)
     except (ValidationError, DomainError) as err:
         no = refused(err)
+        form.update({k: v.strip() for k, v in request.form.items() if k.startswith(("result-", "score-"))})
         return render_service(event_id, no.errors, form, no.status, form["status"])
     flash(f"The service is now {event.status.replace('_', ' ')}.", "success")
     return redirect(url_for("web.service_page", event_id=event_id))

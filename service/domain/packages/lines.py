@@ -1,0 +1,125 @@
+"""A contract's package lines and the state of each: delivered against promised, accepted, overdue.
+
+A delivery counts unless the buyer disputes it (until staff answer the dispute). A line is
+`accepted` when the accepted quantity covers it, `delivered` when the counted quantity does,
+`overdue` when past its due date and not delivered, `in_progress` when something was delivered
+or a service linked to it is scheduled, else `planned`. One grouped statement per list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import (
+    Contract,
+    Delivery,
+    DeliveryStatus,
+    EventStatus,
+    LineState,
+    PackageEvent,
+    PackageLine,
+    ServiceEvent,
+)
+from service.domain.errors import Invalid
+
+COUNTED = sa.case((Delivery.status != DeliveryStatus.disputed.value, Delivery.quantity), else_=0)
+ACCEPTED = sa.case((Delivery.status == DeliveryStatus.accepted.value, Delivery.quantity), else_=0)
+_DELIVERED = (select(Delivery.line_id, sa.func.sum(COUNTED).label("counted"),
+                     sa.func.sum(ACCEPTED).label("accepted"),
+                     sa.func.count().filter(Delivery.status == DeliveryStatus.disputed.value)
+                     .label("disputed"))
+              .group_by(Delivery.line_id).subquery())
+_SCHEDULED = (select(PackageEvent.line_id, sa.func.count().label("scheduled"))
+              .join(ServiceEvent, ServiceEvent.id == PackageEvent.event_id)  # type: ignore[arg-type]
+              .where(col(ServiceEvent.status).not_in([EventStatus.completed.value,
+                                                      EventStatus.cancelled.value]))
+              .group_by(PackageEvent.line_id).subquery())
+LINE_ROWS = (select(PackageLine, sa.func.coalesce(_DELIVERED.c.counted, 0),
+                    sa.func.coalesce(_DELIVERED.c.accepted, 0),
+                    sa.func.coalesce(_DELIVERED.c.disputed, 0),
+                    sa.func.coalesce(_SCHEDULED.c.scheduled, 0))
+             .outerjoin(_DELIVERED, _DELIVERED.c.line_id == PackageLine.id)
+             .outerjoin(_SCHEDULED, _SCHEDULED.c.line_id == PackageLine.id)
+             .order_by(PackageLine.due_on, PackageLine.id))
+
+
+def state_of(*, quantity: int, counted: int, accepted: int, scheduled: int, due_on: dt.date,
+             today: dt.date, disputed: int = 0) -> str:
+    if accepted >= quantity:
+        return LineState.accepted.value
+    if counted >= quantity:
+        return LineState.delivered.value
+    if due_on < today:
+        return LineState.overdue.value
+    if counted or scheduled or disputed:
+        return LineState.in_progress.value
+    return LineState.planned.value
+
+
+def line_states(*, session: Session, today: dt.date, contract_id: int | None = None,
+                line_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Lines (of one contract, or the given ones, or every visible one) with their figures."""
+    stmt = LINE_ROWS
+    if contract_id is not None:
+        stmt = stmt.where(PackageLine.contract_id == contract_id)
+    if line_ids is not None:
+        stmt = stmt.where(col(PackageLine.id).in_(line_ids))
+    out = []
+    for line, counted, accepted, disputed, scheduled in session.execute(stmt):
+        item = {k: getattr(line, k) for k in ("id", "contract_id", "kind", "system_id", "description",
+                                              "language", "revision", "quantity", "due_on",
+                                              "version")}
+        item.update(country=line.country_code, delivered=int(counted), accepted=int(accepted),
+                    disputed=int(disputed), scheduled_services=int(scheduled),
+                    remaining=max(line.quantity - int(counted), 0),
+                    state=state_of(quantity=line.quantity, counted=int(counted), accepted=int(accepted),
+                                   scheduled=int(scheduled), due_on=line.due_on, today=today,
+                                   disputed=int(disputed)))
+        out.append(item)
+    return out
+
+
+def add_line(*, session: Session, contract: Contract, data: dict[str, Any]) -> PackageLine:
+    """A new line of the contract's package; commits."""
+    if data.get("system_id") is not None and data["system_id"] not in {
+            line.system_id for line in contract.lines}:
+        raise Invalid("Not a system of this contract", {"system_id": ["the contract has no such system"]})
+    if data["kind"] != "publication" and (data.get("language") or data.get("revision")):
+        raise Invalid("Only publications have a language and revision",
+                      {"language": ["only for publication lines"]})
+    line = PackageLine(**data, contract_id=contract.id or 0, country_code=contract.country_code)
+    session.add(line)
+    session.commit()
+    return line
+
+
+def summary(*, session: Session, today: dt.date, country: str | None = None,
+            contract_id: int | None = None) -> list[dict[str, Any]]:
+    """Per contract: quantity promised and delivered (each line counted up to its promise), the
+    share delivered with its n (lines), and its overdue lines; one statement."""
+    stmt = (LINE_ROWS.join(Contract, Contract.id == PackageLine.contract_id)  # type: ignore[arg-type]
+            .add_columns(Contract.number))
+    if country is not None:
+        stmt = stmt.where(PackageLine.country_code == country)
+    if contract_id is not None:
+        stmt = stmt.where(PackageLine.contract_id == contract_id)
+    contracts: dict[int, dict[str, Any]] = {}
+    for line, counted, accepted, disputed, scheduled, number in session.execute(stmt):
+        c = contracts.setdefault(line.contract_id, {
+            "contract_id": line.contract_id, "number": number,
+            "country": line.country_code, "lines": 0, "promised": 0, "delivered": 0,
+            "lines_delivered": 0, "overdue": 0})
+        state = state_of(quantity=line.quantity, counted=int(counted), accepted=int(accepted),
+                         scheduled=int(scheduled), due_on=line.due_on, today=today, disputed=int(disputed))
+        c["lines"] += 1
+        c["promised"] += line.quantity
+        c["delivered"] += min(int(counted), line.quantity)
+        c["lines_delivered"] += state in (LineState.delivered.value, LineState.accepted.value)
+        c["overdue"] += state == LineState.overdue.value
+    for c in contracts.values():
+        c["share_delivered"] = round(100 * c["delivered"] / c["promised"], 1) if c["promised"] else None
+    return sorted(contracts.values(), key=lambda c: (c["country"], c["number"] or ""))

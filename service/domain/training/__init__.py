@@ -1,0 +1,1 @@
+"""People trained (SPEC §11): rosters, nominations, results, certificates, qualified people."""

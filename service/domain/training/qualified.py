@@ -1,0 +1,52 @@
+"""Qualified people per system: valid, expiring within 90 days, and expired in the month.
+
+A person is qualified on a system while their latest certificate for it has not expired;
+expiring when that latest one runs out within 90 days; expired in the month when it ran out
+between the month's first day and the day asked about. One grouped statement, the same for
+the liaison's home, `/countries/{code}/status`, the API list and the reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models import EXPIRING_DAYS, Certificate, WeaponSystem
+
+_LATEST = (select(Certificate.country_code, Certificate.system_id, Certificate.trainee_id,
+                  sa.func.max(Certificate.valid_until).label("until"))
+           .group_by(Certificate.country_code, Certificate.system_id, Certificate.trainee_id)
+           .subquery())
+_UNTIL = _LATEST.c.until
+QUALIFIED = (
+    select(_LATEST.c.country_code.label("country"), _LATEST.c.system_id,
+           WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
+           sa.func.count().filter(sa.bindparam("today") <= _UNTIL).label("qualified"),
+           sa.func.count().filter(sa.bindparam("today") <= _UNTIL,
+                                  sa.bindparam("horizon") >= _UNTIL).label("expiring"),
+           sa.func.count().filter(sa.bindparam("month_start") <= _UNTIL,
+                                  sa.bindparam("today") > _UNTIL).label("expired_in_month"))
+    .join(WeaponSystem, WeaponSystem.id == _LATEST.c.system_id)  # type: ignore[arg-type]
+    .where(sa.bindparam("month_start") <= _UNTIL)
+    .group_by(_LATEST.c.country_code, _LATEST.c.system_id, WeaponSystem.code)
+    .order_by(_LATEST.c.country_code, WeaponSystem.code)
+)
+
+
+def params(today: dt.date) -> dict[str, Any]:
+    return {"today": today, "horizon": today + dt.timedelta(days=EXPIRING_DAYS),
+            "month_start": today.replace(day=1)}
+
+
+def qualified(*, session: Session, today: dt.date, country: str | None = None,
+              system: int | None = None) -> list[dict[str, Any]]:
+    """Per country and system, as of `today` (a liaison's session sees their country only)."""
+    stmt = QUALIFIED
+    if country is not None:
+        stmt = stmt.where(_LATEST.c.country_code == country)
+    if system is not None:
+        stmt = stmt.where(_LATEST.c.system_id == system)
+    return [row._asdict() for row in session.execute(stmt, params(today))]

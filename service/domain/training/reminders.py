@@ -1,0 +1,44 @@
+"""Certificates running out: the country's liaisons are told at 90 and at 30 days, once each.
+
+Each message is keyed by certificate, threshold and liaison in the outbox, so a second run (or
+a run in two processes) tells nobody twice; a run missed on the day tells on the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models import Certificate, Role, Trainee, User
+from service.domain import outbox
+
+THRESHOLDS = (90, 30)
+
+
+def notify_expiring(*, session: Session, today: dt.date) -> int:
+    """Tell the liaisons about every certificate within a threshold and not yet expired; returns
+    how many messages were new. One statement per threshold, joined to the country's liaisons."""
+    made = 0
+    for n, days in enumerate(THRESHOLDS):
+        upper = today + dt.timedelta(days=days)
+        lower = today + dt.timedelta(days=THRESHOLDS[n + 1]) if n + 1 < len(THRESHOLDS) else today
+        rows = session.execute(
+            select(Certificate.id, Certificate.number, Certificate.course, Certificate.valid_until,
+                   Certificate.country_code, Trainee.name, User.id.label("user_id"), User.email)  # type: ignore[union-attr]
+            .join(Trainee, Trainee.id == Certificate.trainee_id)  # type: ignore[arg-type]
+            .join(User, sa.and_(User.country_code == Certificate.country_code,
+                                User.role == Role.liaison, User.active.is_(True)))  # type: ignore[attr-defined]
+            .where(Certificate.valid_until <= upper, Certificate.valid_until > lower)
+            .order_by(Certificate.id, User.id))
+        made += outbox.notify(session=session, messages=[{
+            "key": f"certificate-{days}d:cert:{r.id}:user:{r.user_id}", "kind": "certificate_expiring",
+            "user_id": r.user_id, "recipient": r.email, "country_code": r.country_code,
+            "subject": f"Certificate {r.number} expires on {r.valid_until.isoformat()}",
+            "body": (f"The certificate {r.number} of {r.name} ({r.course}) is valid until "
+                     f"{r.valid_until.isoformat()}, within {days} days. A refresher can be requested "
+                     f"from the certificate's page.\n"),
+            "data": {"certificate_id": r.id, "days": days},
+        } for r in rows])
+    return made

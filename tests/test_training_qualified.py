@@ -1,0 +1,84 @@
+"""Qualified people per system: the API's figures, the country status and the PDFs agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests import factories
+
+API = "/api/v1"
+TODAY = dt.date.today()
+
+
+def _people(world):
+    e = world.engine
+    days = {"Ada": 400, "Bo": 40, "Cy": 80}
+    for name, d in days.items():
+        factories.add_certificate(e, world, name=name, valid_until=TODAY + dt.timedelta(days=d))
+    # Renewed: the old certificate expired, the new one counts; the person is counted once.
+    renewed = factories.add_certificate(e, world, name="Di", valid_until=TODAY - dt.timedelta(days=200))
+    factories.add_certificate(e, world, trainee_id=renewed["trainee_id"],
+                              valid_until=TODAY + dt.timedelta(days=500))
+    # Expiring soon but already renewed: qualified, not expiring.
+    soon = factories.add_certificate(e, world, name="Gus", valid_until=TODAY + dt.timedelta(days=5))
+    factories.add_certificate(e, world, trainee_id=soon["trainee_id"],
+                              valid_until=TODAY + dt.timedelta(days=700))
+    if TODAY.day > 1:  # expired this month (before today)
+        factories.add_certificate(e, world, name="Ed", valid_until=TODAY - dt.timedelta(days=1))
+    factories.add_certificate(e, world, name="Fi", valid_until=TODAY - dt.timedelta(days=400))  # long ago
+    factories.add_certificate(e, world, country="NO", name="Ola", valid_until=TODAY + dt.timedelta(days=10))
+    return renewed
+
+
+def test_qualified_per_system_counts_people_by_their_latest_certificate(client, world):
+    _people(world)
+    rows = client.get(f"{API}/certificates/qualified", headers=world.headers("pl")).get_json()
+    assert rows == [{"country": "PL", "system_id": world.ids["k9"], "system_code": "K9A1",
+                     "qualified": 5, "expiring": 2, "expired_in_month": 1 if TODAY.day > 1 else 0}]
+    staff = client.get(f"{API}/certificates/qualified", headers=world.headers("staff")).get_json()
+    assert [(r["country"], r["qualified"], r["expiring"]) for r in staff] == [("NO", 1, 1), ("PL", 5, 2)]
+
+
+def test_the_country_status_shows_the_api_figures(client, world):
+    _people(world)
+    factories.add_package_line(world.engine, world, quantity=3,
+                               due_on=TODAY - dt.timedelta(days=2), description="Spare kit")
+    h = world.headers("pl")
+    status = client.get(f"{API}/countries/PL/status", headers=h).get_json()
+    assert status["qualified"] == client.get(f"{API}/certificates/qualified", headers=h,
+                                             query_string={"country": "PL"}).get_json()
+    assert status["packages"] == client.get(f"{API}/packages", headers=h).get_json()
+    assert status["packages"][0]["overdue"] == 1
+
+
+def _pdf_text(client, world, body):
+    import io
+
+    from pypdf import PdfReader
+
+    r = client.post(f"{API}/reports", headers=world.headers("staff"), json=body)
+    assert r.status_code == 201, r.get_json()
+    pdf = client.get(f"{API}/reports/{r.get_json()['id']}/pdf", headers=world.headers("staff"))
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+
+
+def test_the_monthly_pdfs_show_the_api_figures(client, world):
+    import re
+
+    _people(world)
+    factories.add_package_line(world.engine, world, quantity=3,
+                               due_on=TODAY - dt.timedelta(days=2), description="Spare kit")
+    period = TODAY.strftime("%Y-%m")
+    staff = world.headers("staff")
+    [pl] = client.get(f"{API}/certificates/qualified", headers=staff,
+                      query_string={"country": "PL"}).get_json()
+    [package] = client.get(f"{API}/packages", headers=staff).get_json()
+    text = " ".join(_pdf_text(client, world, {"period": period, "country": "PL"}).split())
+    assert f"K9A1 {pl['qualified']} {pl['expiring']} {pl['expired_in_month']}" in text, text[-1500:]
+    delivered = f"{package['delivered']} of {package['promised']}"
+    assert re.search(rf"PL-C-1 1 {delivered} .*? {package['overdue']}", text)
+    hq = " ".join(_pdf_text(client, world, {"period": period}).split())
+    assert f"PL K9A1 {pl['qualified']} {pl['expiring']} {pl['expired_in_month']}" in hq
+    assert "NO K9A1 1 1 0" in hq
+    # one contract, one line, overdue, nothing delivered
+    assert re.search(r"PL 1 1 1 0(\.0)?%", hq), hq[-800:]
