@@ -130,7 +130,7 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list
         sa.select(R.answered_at, R.kind, R.overall, R.recommend, R.comment, WeaponSystem.code)
         .join(WeaponSystem, WeaponSystem.id == R.system_id)
         .where(R.country_code == country, R.period == period, R.comment.is_not(None),
-               R.comment != "")
+               R.comment != "", col(R.deficiency_id).is_(None))  # the services' comments
         .order_by(col(R.answered_at).desc(), col(R.id).desc()).limit(COMMENTS)
     ).all()
     return [{"when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[1], r[1]),
@@ -221,6 +221,13 @@ def _readiness(session: Session, country: Country, period: str, as_of: dt.dateti
     }
 
 
+def _handling(year: dict[str, Any]) -> dict[str, Any]:
+    """The handling surveys' figures of the month (the last of `year`) and of the 12 months."""
+    keys = ("responses", "surveys_sent", "response_rate", "csat", "nps")
+    return {"month": {k: year["by_month"][-1][k] for k in keys}, "year": {k: year[k] for k in keys},
+            "from": year["from"], "to": year["to"]}
+
+
 def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"key": key, "label": label, "value": month[key], "previous": previous[key],
              "change": _diff(month[key], previous[key]), "unit": unit,
@@ -268,6 +275,10 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
                                          title=f"{country.name}: satisfaction, 12 months to {period}"),
             "by_month": trend["by_month"],
             "comments": _comments(session, country_code, period, tz),
+            # the surveys on closed deficiency reports, apart (GET /satisfaction's block)
+            "deficiency_handling": _handling(satisfaction.figures(
+                session=session, country=country_code, period_from=periods.shift(period, -11),
+                period_to=period, handling=True)),
         },
         "fleet": registry.fleet(session=session, country_code=country_code, today=_last_day(as_of),
                                 delivered_by=_last_day(as_of)),
@@ -319,6 +330,8 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     before = periods.shift(period, -1)
     previous = satisfaction.by_country(session=session, period_from=before, period_to=before,
                                        countries=codes)
+    handling = satisfaction.by_country(session=session, period_from=period, period_to=period,
+                                       countries=codes, handling=True)
     overdue = _overdue(session, as_of, None)
     ready = {r["country"]: r for r in readiness.figures(
         session=session, period_from=period, period_to=period, now=as_of)["countries"]}
@@ -338,7 +351,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                           for key in ("csat", "nps", "response_rate")},
                "readiness": _readiness_month(ready.get(code), period,
                                              float(targets.get(code, readiness.DEFAULT_TARGET))),
-               "critical_overdue": critical.get(code, 0)}
+               "critical_overdue": critical.get(code, 0), "deficiency_handling": handling[code]}
         row["reasons"] = _attention(row)
         row["attention"] = bool(row["reasons"])
         rows.append(row)

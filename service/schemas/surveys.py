@@ -104,8 +104,11 @@ class AnswerReceiptSchema(Base):
 
 class SurveySchema(Base):
     id = fields.Integer()
-    event_id = fields.Integer()
-    event_title = fields.String()
+    event_id = fields.Integer(allow_none=True, metadata={"description": "the service surveyed"})
+    deficiency_id = fields.Integer(allow_none=True, metadata={
+        "description": "or: the closed deficiency report whose handling is surveyed "
+                       "(kind `deficiency_handling`)"})
+    event_title = fields.String(metadata={"description": "what the survey is about"})
     country = fields.String(attribute="country_code")
     system_id = fields.Integer()
     kind = fields.String()
@@ -126,6 +129,8 @@ class SurveySchema(Base):
 class SurveyQuerySchema(Base):
     country = CountryCode()
     event = fields.Integer(validate=validate.Range(min=1))
+    deficiency = fields.Integer(validate=validate.Range(min=1))
+    kind = fields.String(validate=validate.OneOf([*(k.value for k in ServiceKind), "deficiency_handling"]))
     status = choice(SurveyStatus)
 
 
@@ -161,11 +166,21 @@ class MonthSchema(Base):
     nps = fields.Float(allow_none=True)
 
 
-class SatisfactionSchema(MonthSchema):
+class FiguresSchema(MonthSchema):
     period_from = fields.String(attribute="from", data_key="from")
     period_to = fields.String(attribute="to", data_key="to")
     dimensions = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
     by_month = fields.List(fields.Nested(MonthSchema))
+
+
+class SatisfactionSchema(FiguresSchema):
+    """The services' figures; beside them, never mixed in, the surveys on how closed
+    deficiency reports were handled (SPEC §9)."""
+
+    deficiency_handling = fields.Nested(FiguresSchema, metadata={
+        "description": "the surveys sent when a deficiency report is closed, for the same country, "
+                       "system and months (`kind` does not apply): reported apart, never counted "
+                       "in the services' figures"})
 
 
 # --- corrective actions ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
-from models import Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from models import Country, Role, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
 from service.auth import access, require_principal
 from service.db import ACTOR_KEY, get_session
 from service.domain import surveys
@@ -62,8 +62,16 @@ def _public(token: str) -> tuple[Survey | None, dict[str, Any] | None, str | Non
         survey = surveys.by_token(session=session, token=token[:100])
     except NotFound:
         return None, None, None
-    tz = session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
-    return survey, surveys.public_view(session=session, survey=survey), tz
+    return survey, surveys.public_view(session=session, survey=survey), _zone_of(survey)
+
+
+def _zone_of(survey: Survey) -> str | None:
+    """The time zone a survey's times are shown in: its event's, or (a deficiency report's
+    survey) the country's."""
+    session = get_session()
+    if survey.event_id is not None:
+        return session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
+    return session.scalar(select(Country.timezone).where(Country.code == survey.country_code))
 
 
 def _not_found() -> Any:
@@ -129,8 +137,7 @@ def _render_survey(survey_id: int, form: dict[str, str], errors: Errors, status:
     survey = get_or_404(session, Survey, survey_id)
     info = surveys.describe(session=session, surveys=[survey])[0]
     template = session.get(SurveyTemplate, survey.template_id)
-    event = session.get(ServiceEvent, survey.event_id)
-    return render_template("survey.html", s=info, event=event,
+    return render_template("survey.html", s=info, tz=_zone_of(survey),
                            questions=template.questions if template else [],
                            form=form, errors=errors, scales=SCALES), status
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models import AuditEntry, DeficiencyReport, DeficiencyUnit, Unit, User, utcnow
 from service.auth import Principal
 from service.db import ACTOR_KEY
-from service.domain import outbox
+from service.domain import outbox, surveys
 from service.domain.deficiencies import history, sla
 from service.domain.errors import Conflict, Invalid
 
@@ -88,6 +88,8 @@ def transition(*, session: Session, report: DeficiencyReport, actor: Principal, 
                    replacement_serial)
     _audit(session, report, before, status, reason)
     _tell(session, report, actor)
+    if status == "closed":  # the buyer accepted: how was it handled? (SPEC §9)
+        surveys.open_handling_survey(session=session, report=report, now=now)
     session.commit()
     return report
 
@@ -152,4 +154,5 @@ def auto_close(*, session: Session, now: dt.datetime | None = None) -> list[int]
         _apply(report, "resolved", "closed", now, None, None)
         _audit(session, report, "resolved", "closed", "no answer within 30 days of the resolution")
         _tell(session, report, None)
+        surveys.open_handling_survey(session=session, report=report, now=now)
     return [r.id or 0 for r in due]
