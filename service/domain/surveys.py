@@ -199,25 +199,28 @@ def invite(*, session: Session, survey: Survey, now: dt.datetime, event: Service
         return  # invited_at stays empty; the daily job invites once a liaison exists
     url = links(survey.token)
     expires = survey.expires_at.strftime("%d %B %Y")
-    about = subject_of(event=event, report=report)
-    if report is not None:
-        subject = f"How did we handle it? Deficiency report {report.number}"
-        opening = (f"Deficiency report {report.number} ({report.title}) is closed. Please tell us "
-                   f"how it was handled")
+    data = {"survey_id": survey.id, "event_id": survey.event_id, "deficiency_id": survey.deficiency_id, **url}
+    if report is not None:  # the deficiency notifications' texts are templates (mail/)
+        from service.domain.deficiencies import mail
+
+        session_messages = [{
+            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+            "country_code": survey.country_code, "data": data,
+            **mail.render("deficiency_survey", report=report, user=user, expires=expires, **url),
+        } for user in recipients]
     else:
-        subject = f"How did it go? {about}"
-        opening = f"{about} has been completed. Please tell us how it went"
-    session_messages = [{
-        "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
-        "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
-        "country_code": survey.country_code,
-        "subject": subject[:300],
-        "body": (f"Dear {user.name},\n\n{opening}:"
-                 f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
-                 f"The link works until {expires}. (API: {url['api_url']})\n"),
-        "data": {"survey_id": survey.id, "event_id": survey.event_id,
-                 "deficiency_id": survey.deficiency_id, **url},
-    } for user in recipients]
+        about = subject_of(event=event)
+        session_messages = [{
+            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+            "country_code": survey.country_code,
+            "subject": f"How did it go? {about}"[:300],
+            "body": (f"Dear {user.name},\n\n{about} has been completed. Please tell us how it went:"
+                     f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
+                     f"The link works until {expires}. (API: {url['api_url']})\n"),
+            "data": data,
+        } for user in recipients]
     outbox.notify(session=session, messages=session_messages)
     survey.invited_at = now
 

@@ -20,6 +20,7 @@ from models import CorrectiveAction, DeficiencyReport, utcnow
 from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.db import get_engine, session_scope
 from service.domain import outbox
+from service.domain.deficiencies import mail
 
 KINDS = (("acknowledge", "acknowledge_due_at", "acknowledge_breached_at"),
          ("resolve", "resolve_due_at", "resolve_breached_at"))
@@ -77,9 +78,7 @@ def notify_breaches(*, session: Session, now: dt.datetime | None = None,
             outbox.notify(session=session, messages=[{
                 "key": f"deficiency-breach:{report.id}:{kind}:user:{u.id}", "kind": "deficiency_overdue",
                 "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
-                "subject": f"Overdue: deficiency report {report.number} was not {kind}d on time",
-                "body": (f"Deficiency report {report.number} ({report.severity}: {report.title}) "
-                         f"was due to be {kind}d by {getattr(report, due).isoformat()}.\n"),
+                **mail.render("deficiency_overdue", report=report, kind=kind, due=getattr(report, due)),
                 "data": {"deficiency_id": report.id, "breach": kind},
             } for u in to])
         if report.severity == "critical":

@@ -17,7 +17,7 @@ from models import AuditEntry, DeficiencyReport, DeficiencyUnit, Unit, User, utc
 from service.auth import Principal
 from service.db import ACTOR_KEY
 from service.domain import outbox, surveys
-from service.domain.deficiencies import history, sla
+from service.domain.deficiencies import history, mail, sla
 from service.domain.errors import Conflict, Invalid
 
 Who = Literal["staff", "buyer", "filer", "anyone"]
@@ -138,8 +138,7 @@ def _tell(session: Session, report: DeficiencyReport, actor: Principal | None) -
         "key": f"deficiency-status:{report.id}:{report.version}:{report.status}:user:{u.id}",
         "kind": "deficiency_status", "user_id": u.id, "recipient": u.email,
         "country_code": report.country_code,
-        "subject": f"Deficiency report {report.number} is {report.status.replace('_', ' ')}",
-        "body": f"Deficiency report {report.number} ({report.title}) is now {report.status}.\n",
+        **mail.render("deficiency_status", report=report),
         "data": {"deficiency_id": report.id},
     } for u in to])
 
