@@ -15,7 +15,7 @@ from bench.harness import ROOT
 from service.config import engine_url
 
 COUNTED = ("country", "weapon_system", "contract", "unit", "staff_member", "service_event",
-           "survey", "survey_response", "corrective_action")
+           "survey", "survey_response", "corrective_action", "deficiency_report", "unit_status_change")
 
 
 def flask(url: str, *args: str) -> str:

@@ -41,7 +41,7 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date,
-                      report_share: float = 0.35) -> tuple[int, int]:
+                      report_share: float = 0.35, repair_gap_days: float = 220.0) -> tuple[int, int]:
     """History rows for every unit, and reports about some repair episodes; (changes, reports)."""
     U = Unit.__table__.c  # type: ignore[attr-defined]
     units = conn.execute(sa.select(U.id, U.country_code, U.system_id, U.delivered_on, U.status)
@@ -54,7 +54,8 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
     for unit in units:
         start = unit.delivered_on or today
         changes.append(_change(unit, None, "operational", _at(start, rng), "delivered"))
-        day, state = start + dt.timedelta(days=int(rng.expovariate(1 / 150))), "operational"
+        day = start + dt.timedelta(days=int(rng.expovariate(1 / (150 * repair_gap_days / 220))))
+        state = "operational"
         last_possible = today - dt.timedelta(days=25)
         while day < last_possible:
             length = rng.randint(2, 24)
@@ -62,7 +63,8 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
             changes.append(_change(unit, "operational", "under_repair", _at(day, rng), "fault found"))
             changes.append(_change(unit, "under_repair", "operational", _at(back, rng), "repaired"))
             episodes.append((unit, day, back))
-            day = back + dt.timedelta(days=int(rng.expovariate(wear[unit.country_code] / 220)) + 1)
+            gap = rng.expovariate(wear[unit.country_code] / repair_gap_days)
+            day = back + dt.timedelta(days=int(gap) + 1)
         if unit.status != "operational":  # its current state, since a few days
             since = max(start, today - dt.timedelta(days=rng.randint(1, 20)))
             changes.append(_change(unit, state, unit.status, _at(since, rng), "fault found"))
