@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 from sqlmodel import Session, select
 
@@ -91,3 +92,28 @@ def test_a_read_racing_the_job_tells_once(app, client, world, engine):
     reader.join(20)
     assert done.is_set() and result["told"] == 0
     assert len(_told(engine)) == 3 and rows(engine, "corrective_action") == 1
+
+
+def test_a_write_on_a_late_report_answers_at_once_and_tells_its_breach(client, world, engine):
+    rid = factories.add_deficiency(engine, world, category="safety", severity=None,
+                                   now=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
+    url = f"{API}/{rid}"
+    version = client.get(url, headers=world.headers("staff")).get_json()["version"]  # told here
+    told = _told(engine)
+    assert len(told) == 6  # acknowledgement and resolution, to admin, staff and the liaison
+    started = time.perf_counter()
+    r = client.post(f"{url}/transition", json={"status": "acknowledged"},
+                    headers=world.headers("staff", **{"If-Match": str(version)}))
+    assert r.status_code == 200, r.get_json()
+    assert time.perf_counter() - started < 5 and _told(engine) == told
+
+
+def test_the_read_that_tells_answers_the_new_version(client, world, engine):
+    rid = _late_critical(engine, world)
+    r = client.get(f"{API}/{rid}", headers=world.headers("staff"))  # stamps the breach: version 2
+    assert r.get_json()["version"] == 2 and r.headers["ETag"]
+    patched = client.patch(f"{API}/{rid}", json={"title": "Breech block fails to lock"},
+                           headers=world.headers("staff", **{"If-Match": r.headers["ETag"]}))
+    assert patched.status_code == 200, patched.get_json()
+    listed = client.get(API, headers=world.headers("staff")).get_json()
+    assert [x["version"] for x in listed] == [3]

@@ -67,7 +67,12 @@ def with_units(*, session: Session, reports: Sequence[DeficiencyReport],
     a due time not told yet has its breach told now (`breaches.tell_seen`), as the daily job
     would (SPEC §9: "the daily job, and the moment it is seen")."""
     now = now or utcnow()
-    breaches.tell_seen(reports=reports, now=now)
+    if breaches.tell_seen(reports=reports, now=now):
+        # stamped (a new version) in a transaction of its own: the answer shows what is stored,
+        # so its ETag is current (a new read transaction, or SQLite's snapshot is the old one)
+        session.commit()
+        for report in reports:
+            session.refresh(report)
     out = {r.id: ReportOut(r, now=now) for r in reports}
     for report_id, uid, serial in session.execute(
         select(DeficiencyUnit.report_id, Unit.id, Unit.serial)
