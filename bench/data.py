@@ -15,7 +15,7 @@ from bench.harness import ROOT
 from service.core.config import engine_url
 
 COUNTED = ("country", "weapon_system", "contract", "unit", "staff_member", "service_event",
-           "survey", "survey_response", "corrective_action")
+           "survey", "survey_response", "corrective_action", "deficiency_report", "unit_status_change")
 COUNTED += ("trainee", "nomination", "certificate", "package_line", "delivery")  # SPEC §11
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench import data, floor, harness, inproc, mixed, pool, start
+from bench import data, floor, harness, inproc, mixed, pool, readiness, start
 from bench.harness import ROOT, Figure, Results
 from service.core.config import engine_url
 
@@ -36,7 +36,8 @@ RESULTS = ROOT / "bench" / "results.json"
 LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
 DASHBOARD_STATEMENTS = 8 + 1 + 1
-STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql")
+STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql",
+         "readiness")
 
 
 def machine() -> dict[str, Any]:
@@ -113,6 +114,18 @@ def mixed_figures(results: Results, url: str, *, label: str, rounds: int, second
     slower = m["write_under_load_vs_alone"]["median"]
     results.add(Figure(f"median write under the read load vs no readers ({label})", slower, "x", "<= 3",
                        slower <= 3, m, _spread(m["write_under_load_vs_alone"])))
+
+
+def readiness_step(results: Results, meta: dict[str, Any], short: tuple[Any, str, str],
+                   long: tuple[Any, str, str], *, quick: bool) -> None:
+    """Issue 15's readiness figures: GET /readiness for one country and for all, 12 months,
+    on the 10-year set, and their ratio between the 1- and 10-year sets."""
+    print("readiness, 12 months, 1 and 10 years of history ...", flush=True)
+    (app1, token1, url1), (app10, token10, url10) = short, long
+    staff1, staff10 = data.token(url1, readiness.STAFF), data.token(url10, readiness.STAFF)
+    meta["readiness"] = readiness.readiness_figures(
+        results, short=(app1, token1, staff1), long=(app10, token10, staff10), country=CODE,
+        runs=5 if quick else 15)
 
 
 def _stop(signum: int, _frame: Any) -> None:
@@ -219,6 +232,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step 
                            "same for 1 y / 10 y", len(set(dash_.values())) == 1, counts))
         results.add(Figure("SQL statements: events list", lists[f"10y {paths[3]}"], "statements",
                            "same for page 1 / 100, 1 y / 10 y", same, counts))
+
+    if "readiness" in only:
+        readiness_step(results, meta, (app1, token1, url1), (app10, token10, url10), quick=quick)
 
     # Complete: every step, full length, fresh data sets, on both databases.
     complete = only == set(STEPS) and not quick and "data_set_10y" in meta and bool(pg)

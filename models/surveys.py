@@ -40,7 +40,8 @@ class SurveyTemplate(SQLModel, table=True):
 
 
 class Survey(CountryScoped, SQLModel, table=True):
-    """One invitation per completed event, answered through an unguessable token."""
+    """One invitation per completed event, or per closed deficiency report (SPEC §9: how the
+    report was handled; kind `deficiency_handling`), answered through an unguessable token."""
 
     __table_args__ = (
         sa.Index("ix_survey_country_period", "country_code", "period"),
@@ -49,7 +50,11 @@ class Survey(CountryScoped, SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="service_event.id", sa_column_kwargs={"unique": True})
+    # exactly one of the two: the event surveyed, or the deficiency report whose handling is
+    event_id: int | None = Field(default=None, foreign_key="service_event.id",
+                                 sa_column_kwargs={"unique": True})
+    deficiency_id: int | None = Field(default=None, foreign_key="deficiency_report.id",
+                                      sa_column_kwargs={"unique": True})
     country_code: str = Field(foreign_key="country.code", max_length=2)
     system_id: int = Field(foreign_key="weapon_system.id", index=True)
     kind: str = Field(max_length=20)
@@ -76,7 +81,8 @@ class SurveyResponse(CountryScoped, SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     survey_id: int = Field(foreign_key="survey.id", sa_column_kwargs={"unique": True})
-    event_id: int = Field(foreign_key="service_event.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="service_event.id", index=True)
+    deficiency_id: int | None = Field(default=None, foreign_key="deficiency_report.id", index=True)
     country_code: str = Field(foreign_key="country.code", max_length=2)
     system_id: int = Field(foreign_key="weapon_system.id", index=True)
     kind: str = Field(max_length=20)

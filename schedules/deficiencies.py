@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def run_deficiency_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[str, int]:
     """One daily pass; returns what it did."""
     now = now or utcnow()
-    with session_scope(get_engine(app), actor=(None, "scheduler")) as session:
+    with app.app_context(), session_scope(get_engine(app), actor=(None, "scheduler")) as session:
         outbox.job_lock(session, "deficiencies:daily")
         breached = breaches.notify_breaches(session=session, now=now)
         closed = lifecycle.auto_close(session=session, now=now)

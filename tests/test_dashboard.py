@@ -58,7 +58,8 @@ def test_overview_costs_a_fixed_number_of_queries(world, engine):
 
     empty = count()
     add_overview_data(engine, world, now=now)
-    assert count() == empty == 10  # 7, 1 for the deficiency figures, 2 for training and packages
+    assert count() == empty == 11  # 7, 1 for the deficiency figures, 1 for their handling surveys,
+    # 2 for training and packages
 
 
 def _sections(statements: list[str]) -> list[str]:
@@ -72,7 +73,7 @@ def test_the_dashboard_takes_eight_statements_and_one_for_deficiencies(app, clie
         client.get(path, headers=world.headers(who))
         with QueryCounter(engine) as q:
             assert client.get(path, headers=world.headers(who)).status_code == 200
-        assert len(_sections(q.statements)) == 8 + 1 + 2, q.statements  # +1 defects, +2 qualified, packages
+        assert len(_sections(q.statements)) == 8 + 1 + 1 + 2, q.statements  # defects, handling, training
 
 
 def test_a_liaisons_scope_reaches_every_statement_of_the_dashboard(world, engine):

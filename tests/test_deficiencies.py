@@ -249,7 +249,7 @@ def test_patch_severity_moves_due_times(client, world):
     assert r.status_code == 403
 
 
-def test_a_resolution_nobody_answers_closes_itself_after_30_days(client, world, engine):
+def test_a_resolution_nobody_answers_closes_itself_after_30_days(app, client, world, engine):
     rid = factories.add_deficiency(world.engine, world)
     for status in ("acknowledged", "investigating"):
         _move(client, world, rid, status)
@@ -257,7 +257,7 @@ def test_a_resolution_nobody_answers_closes_itself_after_30_days(client, world, 
     now = dt.datetime.now(dt.UTC)
     with session_scope(engine) as s:
         assert lifecycle.auto_close(session=s, now=now + dt.timedelta(days=29)) == []
-    with session_scope(engine) as s:
+    with app.app_context(), session_scope(engine) as s:  # the survey on its handling is sent
         assert lifecycle.auto_close(session=s, now=now + dt.timedelta(days=31)) == [rid]
     assert client.get(f"{API}/{rid}", headers=world.headers("pl")).get_json()["status"] == "closed"
 

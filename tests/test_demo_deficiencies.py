@@ -42,3 +42,24 @@ def test_demo_fleet_looks_real(engine):
             by_country.setdefault(r["country"], []).append(r["availability"])
     means = {c: sum(v) / len(v) for c, v in by_country.items()}
     assert len(means) >= 5 and all(72 <= m <= 98 for m in means.values()), means
+
+
+def test_demo_reports_closed_lately_were_surveyed_on_their_handling(engine):  # the last 120 days
+    from service.domain import satisfaction
+
+    demo.seed(engine, size="small", today=TODAY)
+    with engine.connect() as conn:
+        unsurveyed = conn.scalar(sa.text(
+            "SELECT count(*) FROM deficiency_report r WHERE r.status = 'closed' AND r.closed_at > :since "
+            "AND NOT EXISTS (SELECT 1 FROM survey s WHERE s.deficiency_id = r.id)"),
+            {"since": dt.datetime(2026, 2, 20) if engine.dialect.name == "sqlite"
+             else dt.datetime(2026, 2, 20, tzinfo=dt.UTC)})
+    assert unsurveyed == 0
+    with Session(engine) as s:
+        services = satisfaction.figures(session=s, period_from="2025-07", period_to="2026-06")
+        handling = satisfaction.figures(session=s, period_from="2025-07", period_to="2026-06",
+                                        handling=True)
+        total = s.execute(sa.text("SELECT count(*) FROM survey_response WHERE period BETWEEN "
+                                  "'2025-07' AND '2026-06'")).scalar_one()
+    assert handling["responses"] >= 10 and handling["csat"] is not None
+    assert services["responses"] + handling["responses"] == total  # apart, each counted once

@@ -42,6 +42,16 @@ def test_demo_year_of_services_without_overlaps(engine):
             "WHERE u.country_code != e.country_code OR u.system_id != e.system_id")).scalar() == 0
 
 
+def _readiness(engine, today: dt.date) -> list:
+    from sqlmodel import Session
+
+    from service.domain.deficiencies import readiness
+
+    now = dt.datetime.combine(today, dt.time(), dt.UTC)
+    with Session(engine) as s:
+        return readiness.figures(session=s, period_from="2025-07", period_to="2026-05", now=now)["rows"]
+
+
 def test_demo_years_keeps_exactly_the_last_years_of_the_full_history(engine, monkeypatch):
     from tests.conftest import clean
 
@@ -50,6 +60,7 @@ def test_demo_years_keeps_exactly_the_last_years_of_the_full_history(engine, mon
     recent = ("SELECT starts_at, country_code, title, status FROM service_event "
               "WHERE starts_at >= '2025-06-01' ORDER BY starts_at, id")
     demo.seed(engine, size="three", today=today)
+    full_readiness = _readiness(engine, today)
     with engine.connect() as conn:
         full = conn.execute(sa.text(recent)).all()
         assert conn.scalar(sa.text("SELECT count(*) FROM service_event")) > len(full)
@@ -61,5 +72,7 @@ def test_demo_years_keeps_exactly_the_last_years_of_the_full_history(engine, mon
         for table in ("survey", "survey_response", "corrective_action", "event_staff", "event_unit"):
             orphans = conn.scalar(sa.text(
                 f"SELECT count(*) FROM {table} t LEFT JOIN service_event e ON e.id = t.event_id "  # noqa: S608
-                "WHERE e.id IS NULL"))
+                "WHERE e.id IS NULL AND t.event_id IS NOT NULL"))  # none: a deficiency report's
             assert orphans == 0, table
+    # the fleet's history keeps each unit's status when the kept year begins: same readiness
+    assert _readiness(engine, today) == full_readiness

@@ -93,7 +93,9 @@ def test_data_values_are_escaped_and_cannot_reach_files_or_the_network(listener)
             "countries": [], "attention": [], "attention_rule": evil, "kinds": [evil],
             "generated_at": evil, "timezone": "UTC",
             "totals": {"by_kind": [], "trainees": 0, "csat": None, "nps": None,
-                       "response_rate": None, "overdue": 0, "responses": 0, "surveys_sent": 0},
+                       "response_rate": None, "overdue": 0, "responses": 0, "surveys_sent": 0,
+                       "critical_overdue": 0, "units_down": 0, "reports_opened": 0,
+                       "reports_resolved": 0, "reports_overdue": 0},
             "trend_svg": "", "previous_period": "2026-09", "as_of": "2026-10-31"}
     html = pdf.render_html("hq_monthly.html", data)
     assert "<img" not in html and "&lt;img src=&#34;file:///etc/hostname&#34;&gt;" in html

@@ -20,6 +20,7 @@ from service.schemas.registry import (
     CountrySchema,
     CountryUpdateSchema,
     FleetLineSchema,
+    FleetQuerySchema,
 )
 
 blp = Blueprint("countries", __name__, url_prefix="/countries", description="Buyer countries")
@@ -66,12 +67,15 @@ class CountryItem(MethodView):
 
 @blp.route("/<string:code>/fleet")
 class CountryFleet(MethodView):
+    @blp.arguments(FleetQuerySchema, location="query")
     @blp.response(200, FleetLineSchema(many=True))
-    def get(self, code: str) -> Any:
-        """The country's fleet per system: contracted, delivered, by status, warranty."""
+    def get(self, query: dict[str, Any], code: str) -> Any:
+        """The country's fleet per system: contracted, delivered, by status, warranty
+        (`as_of`: at the end of that day, as the monthly report shows it)."""
         session = get_session()
         country = get_or_404(session, Country, code.upper())
-        return registry.fleet(session=session, country_code=country.code)
+        day = query.get("as_of")
+        return registry.fleet(session=session, country_code=country.code, today=day, delivered_by=day)
 
 
 @blp.route("/<string:code>/status")

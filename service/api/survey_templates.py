@@ -26,10 +26,13 @@ class SurveyTemplates(MethodView):
     @blp.response(200, TemplateSchema(many=True))
     @blp.paginate(**PAGE)
     def get(self, pagination_parameters: Any) -> Any:
-        """Every revision of the survey template, the current one first."""
+        """Every revision of the survey templates (the services' `standard` and the closed
+        deficiency reports' `deficiency_handling`), the current ones first."""
         with session_scope(get_engine(current_app)) as writing:  # revision 1 on first use
-            surveys.current_template(session=writing)
-        stmt = select(SurveyTemplate).order_by(SurveyTemplate.revision.desc())  # type: ignore[attr-defined]
+            for name in surveys.DEFAULT_TEMPLATES:
+                surveys.current_template(session=writing, name=name)
+        stmt = select(SurveyTemplate).order_by(SurveyTemplate.revision.desc(),  # type: ignore[attr-defined]
+                                               SurveyTemplate.name.desc())  # type: ignore[attr-defined]
         return paginate(get_session(), stmt, pagination_parameters)
 
     @access(*STAFF)

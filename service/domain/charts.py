@@ -10,6 +10,7 @@ SERIES_STYLE = {
     "csat": ("CSAT %", "#1f6feb", (0.0, 100.0)),
     "nps": ("NPS", "#d97706", (-100.0, 100.0)),
     "response_rate": ("Response rate %", "#15803d", (0.0, 100.0)),
+    "availability": ("Availability %", "#7c3aed", (0.0, 100.0)),
 }
 
 
@@ -20,15 +21,20 @@ def trend_chart_svg(
     width: int = 640,
     height: int = 220,
     title: str = "Satisfaction, last 12 months",
+    scale: tuple[float, float] = (-100.0, 100.0),
+    ticks: Sequence[float] = (-100, -50, 0, 50, 100),
+    target: float | None = None,
+    note: str = "months without answers are left blank",
 ) -> str:
     """A line chart of `metrics` over `by_month` rows ({"period", metric: value | None}).
 
-    The vertical scale runs from -100 to 100 so CSAT and NPS share it; a month without a
-    figure leaves a gap in its line instead of dropping to zero.
+    The vertical scale runs from -100 to 100 so CSAT and NPS share it (`scale` and `ticks`
+    change it; `target` draws a dashed line at that value); a month without a figure leaves a
+    gap in its line instead of dropping to zero.
     """
     left, right, top, bottom = 40, 12, 28, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    lo, hi = -100.0, 100.0
+    lo, hi = scale
     n = max(len(by_month), 1)
 
     def x(i: int) -> float:
@@ -43,12 +49,18 @@ def trend_chart_svg(
         f'<title>{escape(title)}</title>',
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#ccc"/>',
     ]
-    for tick in (-100, -50, 0, 50, 100):
+    for tick in ticks:
         ty = y(tick)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" y2="{ty:.1f}" '
                      f'stroke="{"#999" if tick == 0 else "#eee"}"/>')
         parts.append(f'<text x="{left - 4}" y="{ty + 3:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="#555">{tick}</text>')
+                     f'fill="#555">{tick:g}</text>')
+    if target is not None and lo <= target <= hi:
+        ty = y(target)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" y2="{ty:.1f}" '
+                     f'stroke="#b91c1c" stroke-dasharray="4 3"/>')
+        parts.append(f'<text x="{left + plot_w - 2}" y="{ty - 3:.1f}" font-size="9" '
+                     f'text-anchor="end" fill="#b91c1c">target {target:g}%</text>')
     for i, row in enumerate(by_month):
         label = str(row.get("period", ""))[2:].replace("-", "/")
         parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 12}" font-size="9" '
@@ -76,6 +88,6 @@ def trend_chart_svg(
                      f'{escape(name)}</text>')
         legend_x += 14 + 7 * len(name) + 16
     parts.append(f'<text x="{left + plot_w}" y="{height - 4}" font-size="9" text-anchor="end" '
-                 f'fill="#777">months without answers are left blank</text>')
+                 f'fill="#777">{escape(note)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -111,8 +111,8 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
     """A country's fleet, satisfaction, services, requests, actions, reports and waiting surveys.
 
     Eleven statements whatever the data (`country` was read by the caller, who answers 404):
-    seven for the sections of issue 13's count, two for the deficiency reports (SPEC §9), two
-    for qualified people and support packages (SPEC §11).
+    seven for the sections of issue 13's count, one for the deficiency reports and one for the
+    surveys on their handling (SPEC §9), two for qualified people and support packages (SPEC §11).
     """
     code = country.code
     today = now.astimezone(dt.UTC).date()
@@ -140,8 +140,8 @@ def country_overview(*, session: Session, country: Country, now: dt.datetime) ->
                     "active": country.active},
         "generated_at": now,
         "fleet": registry.fleet(session=session, country_code=code, today=today),
-        "satisfaction": satisfaction.figures(session=session, country=code,
-                                             period_from=first, period_to=last),
+        "satisfaction": satisfaction.with_handling(session=session, country=code,
+                                                   period_from=first, period_to=last),
         "next_services": services["next"],
         "completed_services": services["completed"],
         "open_requests": {"total": requests_total["total"], "items": requests},

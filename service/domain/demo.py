@@ -87,13 +87,17 @@ class Size:
     units: int
     events: int = 400  # follow-up service events (with ~12 staff members and their bookings)
     event_years: int = 1  # the events' history reaches this many years back
+    repair_gap_days: float = 220.0  # mean days between a unit's repairs (divided by its country's wear)
+    report_share: float = 0.35  # the share of repairs a deficiency report is filed about
 
 
 SIZES = {
     "small": Size("small", 0, len(SYSTEMS), len(CONTRACTS), 0),
     "bench": Size("bench", 42, 40, 600, 20000),
 }
-SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years=10)
+# ~2 repairs per unit over its life: ~100,000 status changes and ~30,000 reports in ten years
+SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years=10,
+                                     repair_gap_days=1100.0, report_share=0.75)
 
 
 def has_data(engine: Engine) -> bool:
@@ -145,7 +149,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         events = _seed_services(conn, spec, rng, today)
         progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
-        progress(_seed_deficiencies(conn, rng, today))
+        progress(_seed_deficiencies(conn, spec, rng, today))
         progress(_seed_training(conn, rng, today, seats=4 if spec.name == "bench" else 8))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
@@ -472,10 +476,11 @@ def _seed_services(conn: sa.Connection, spec: Size, rng: random.Random, today: d
     return seed_services(conn, events=spec.events, years=spec.event_years, rng=rng, today=today)
 
 
-def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) -> str:
+def _seed_deficiencies(conn: sa.Connection, spec: Size, rng: random.Random, today: dt.date) -> str:
     from service.domain.demo_deficiencies import seed_deficiencies
 
-    changes, reports = seed_deficiencies(conn, rng=rng, today=today)
+    changes, reports = seed_deficiencies(conn, rng=rng, today=today, report_share=spec.report_share,
+                                         repair_gap_days=spec.repair_gap_days)
     return f"unit status changes {changes}, deficiency reports {reports}"
 
 
@@ -511,4 +516,39 @@ def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
                   Certificate, Delivery, PackageEvent, Nomination):  # the training rows (SPEC §11)
         table = model.__table__  # type: ignore[attr-defined]
         conn.execute(table.delete().where(table.c.event_id.in_(old)))
+    _keep_fleet_history(conn, cutoff)
     return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]
+
+
+def _keep_fleet_history(conn: sa.Connection, cutoff: dt.datetime) -> None:
+    """The fleet's history from `cutoff` on: reports filed before it go (with what hangs off
+    them), and of each unit's status changes before it only the last stays, its status when
+    the kept history begins, so the months kept give the same readiness as in the full set."""
+    from models import (
+        CorrectiveAction,
+        DeficiencyAttachment,
+        DeficiencyAttachmentFile,
+        DeficiencyMessage,
+        DeficiencyReport,
+        DeficiencyUnit,
+        Survey,
+        SurveyResponse,
+        UnitStatusChange,
+    )
+
+    R = DeficiencyReport.__table__.c  # type: ignore[attr-defined]
+    old = sa.select(R.id).where(R.submitted_at < cutoff).scalar_subquery()
+    changes = UnitStatusChange.__table__  # type: ignore[attr-defined]
+    conn.execute(changes.update().where(changes.c.report_id.in_(old)).values(report_id=None))
+    files = DeficiencyAttachmentFile.__table__  # type: ignore[attr-defined]
+    attachments = DeficiencyAttachment.__table__  # type: ignore[attr-defined]
+    conn.execute(files.delete().where(files.c.attachment_id.in_(
+        sa.select(attachments.c.id).where(attachments.c.report_id.in_(old)))))
+    for model, column in ((SurveyResponse, "deficiency_id"), (Survey, "deficiency_id"),
+                          (CorrectiveAction, "deficiency_id"), (DeficiencyAttachment, "report_id"),
+                          (DeficiencyMessage, "report_id"), (DeficiencyUnit, "report_id")):
+        table = model.__table__  # type: ignore[attr-defined]
+        conn.execute(table.delete().where(table.c[column].in_(old)))
+    conn.execute(DeficiencyReport.__table__.delete().where(R.submitted_at < cutoff))  # type: ignore[attr-defined]
+    before = sa.select(sa.func.max(changes.c.id)).where(changes.c.at < cutoff).group_by(changes.c.unit_id)
+    conn.execute(changes.delete().where(changes.c.at < cutoff, changes.c.id.not_in(before)))

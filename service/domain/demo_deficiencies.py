@@ -41,7 +41,7 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date,
-                      report_share: float = 0.35) -> tuple[int, int]:
+                      report_share: float = 0.35, repair_gap_days: float = 220.0) -> tuple[int, int]:
     """History rows for every unit, and reports about some repair episodes; (changes, reports)."""
     U = Unit.__table__.c  # type: ignore[attr-defined]
     units = conn.execute(sa.select(U.id, U.country_code, U.system_id, U.delivered_on, U.status)
@@ -54,7 +54,8 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
     for unit in units:
         start = unit.delivered_on or today
         changes.append(_change(unit, None, "operational", _at(start, rng), "delivered"))
-        day, state = start + dt.timedelta(days=int(rng.expovariate(1 / 150))), "operational"
+        day = start + dt.timedelta(days=int(rng.expovariate(1 / (150 * repair_gap_days / 220))))
+        state = "operational"
         last_possible = today - dt.timedelta(days=25)
         while day < last_possible:
             length = rng.randint(2, 24)
@@ -62,7 +63,8 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
             changes.append(_change(unit, "operational", "under_repair", _at(day, rng), "fault found"))
             changes.append(_change(unit, "under_repair", "operational", _at(back, rng), "repaired"))
             episodes.append((unit, day, back))
-            day = back + dt.timedelta(days=int(rng.expovariate(wear[unit.country_code] / 220)) + 1)
+            gap = rng.expovariate(wear[unit.country_code] / repair_gap_days)
+            day = back + dt.timedelta(days=int(gap) + 1)
         if unit.status != "operational":  # its current state, since a few days
             since = max(start, today - dt.timedelta(days=rng.randint(1, 20)))
             changes.append(_change(unit, state, unit.status, _at(since, rng), "fault found"))
@@ -143,4 +145,63 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
                 for rid, row in recent[-400:] for internal, body, author, hours in talk]
     if messages:
         conn.execute(sa.insert(DeficiencyMessage.__table__), messages)  # type: ignore[attr-defined]
+    _handling_surveys(conn, rng, now, [(rid, row) for rid, row in zip(ids, rows, strict=True)
+                                       if row["status"] == "closed"
+                                       and row["closed_at"] > now - dt.timedelta(days=120)])
     return len(rows)
+
+
+def _handling_surveys(conn: sa.Connection, rng: random.Random, now: dt.datetime,
+                      closed: list[tuple[int, dict[str, Any]]]) -> None:
+    """The survey each report closed in the last four months sent on its handling, about three
+    in four answered (mostly content: a quick repair is what buyers praise)."""
+    import secrets
+
+    from models import Survey, SurveyResponse, SurveyTemplate
+    from service.domain import periods, surveys
+
+    if not closed:
+        return
+    t = SurveyTemplate.__table__  # type: ignore[attr-defined]
+    template_id = conn.scalar(sa.select(t.c.id).where(t.c.name == surveys.HANDLING_TEMPLATE,
+                                                      t.c.active.is_(True)))
+    if template_id is None:
+        template_id = conn.execute(sa.insert(t).returning(t.c.id), {
+            "name": surveys.HANDLING_TEMPLATE, "revision": 1, "active": True, "created_at": now,
+            "questions": surveys.build_questions(surveys.HANDLING_QUESTIONS)}).scalar_one()
+    survey_rows, answers = [], []
+    for rid, row in closed:
+        sent = row["closed_at"]
+        answered = sent + dt.timedelta(days=min(rng.expovariate(1 / 3), 29))
+        done = rng.random() < 0.75 and answered <= now
+        expires = sent + dt.timedelta(days=30)
+        survey_rows.append({
+            "event_id": None, "deficiency_id": rid, "country_code": row["country_code"],
+            "system_id": row["system_id"], "kind": surveys.HANDLING_KIND, "template_id": template_id,
+            "token": secrets.token_urlsafe(32), "period": periods.of(sent), "sent_at": sent,
+            "invited_at": sent, "reminded_at": None, "expires_at": expires,
+            "status": "answered" if done else ("expired" if expires <= now else "sent"),
+            "answered_at": answered if done else None})
+        late = row["acknowledged_at"] and row["acknowledged_at"] > row["acknowledge_due_at"]
+        mood = 3.4 if late else 4.3
+        answers.append(None if not done else {
+            "overall": _score(rng, mood), "timeliness": _score(rng, mood - 0.2),
+            "documentation": _score(rng, mood + 0.1),
+            "recommend": max(0, min(10, round(rng.gauss((mood - 1) * 2.6, 1.3)))),
+            "comment": rng.choice(["Fixed quickly, thank you.", "Clear answers from the team.",
+                                   "Took too long to get a technician."]) if rng.random() < 0.3 else None,
+            "answered_at": answered})
+    table = Survey.__table__  # type: ignore[attr-defined]
+    sids = conn.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                        survey_rows).scalars().all()
+    responses = [{"survey_id": sid, "event_id": None, "deficiency_id": srow["deficiency_id"],
+                  "country_code": srow["country_code"], "system_id": srow["system_id"],
+                  "kind": srow["kind"], "template_id": template_id, "period": srow["period"],
+                  "instructors": None, "equipment": None, "answered_by": None, **a}
+                 for sid, srow, a in zip(sids, survey_rows, answers, strict=True) if a]
+    if responses:
+        conn.execute(sa.insert(SurveyResponse.__table__), responses)  # type: ignore[attr-defined]
+
+
+def _score(rng: random.Random, mood: float) -> int:
+    return max(1, min(5, round(rng.gauss(mood, 0.8))))

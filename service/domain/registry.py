@@ -9,7 +9,7 @@ import pycountry
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models import Contract, ContractLine, Country, Unit, UnitStatus, WeaponSystem
+from models import Contract, ContractLine, Country, Unit, UnitStatus, UnitStatusChange, WeaponSystem
 from service.domain.deficiencies import history
 from service.domain.errors import Conflict, Invalid
 
@@ -232,16 +232,46 @@ def _fleet(units: Any) -> Any:
     )
 
 
-# Built once, only the parameters change per request: today's fleet, and a past month's (the
-# units delivered by its end; their status is still today's, since no status history is kept).
+def _status_at() -> Any:
+    """A unit's status at `:as_of` from its history (the last change before that moment, an
+    index seek on `unit_id, at`); its current status when no change is recorded before it."""
+    usc = UnitStatusChange
+    last = (sa.select(usc.to_status)
+            .where(usc.unit_id == Unit.id, usc.at < sa.bindparam("as_of"))  # type: ignore[arg-type]
+            .order_by(sa.desc(usc.at), sa.desc(usc.id)).limit(1)  # type: ignore[arg-type]
+            .correlate(Unit).scalar_subquery())
+    return sa.func.coalesce(last, Unit.status)
+
+
+def _delivered_as_of() -> Any:
+    status = _status_at()
+    return (
+        sa.select(
+            Unit.system_id,
+            sa.func.count().label("delivered"),
+            _count_if(status == UnitStatus.operational.value).label("operational"),
+            _count_if(status == UnitStatus.under_repair.value).label("under_repair"),
+            _count_if(status == UnitStatus.non_operational.value).label("non_operational"),
+            _count_if(Unit.warranty_ends_on >= _TODAY).label("in_warranty"),  # type: ignore[operator]
+            _count_if(sa.and_(Unit.warranty_ends_on >= _TODAY,  # type: ignore[operator]
+                              Unit.warranty_ends_on <= _SOON)).label("warranty_ending_90d"),  # type: ignore[operator]
+        )
+        .where(Unit.country_code == _COUNTRY, Unit.delivered_on <= sa.bindparam("delivered_by"))  # type: ignore[operator]
+        .group_by(Unit.system_id)
+    )
+
+
+# Built once, only the parameters change per request: today's fleet, and a past day's (the
+# units delivered by that day, each in the status its history gives at the day's end).
 FLEET = _fleet(_DELIVERED)
-FLEET_DELIVERED_BY = _fleet(_DELIVERED.where(Unit.delivered_on <= sa.bindparam("delivered_by")))  # type: ignore[operator]
+FLEET_DELIVERED_BY = _fleet(_delivered_as_of())
 
 
 def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
           delivered_by: dt.date | None = None) -> list[dict[str, Any]]:
     """Per system: contracted, delivered, by status, in warranty, warranty ending in 90 days;
-    with `delivered_by`, only the units delivered by that day count.
+    with `delivered_by`, only the units delivered by that day count, each in its status at the
+    end of that day (from the unit status history), so a past month's fleet stays the same.
 
     One statement (two grouped subqueries joined to the catalogue), whatever the fleet's size.
     """
@@ -249,6 +279,7 @@ def fleet(*, session: Session, country_code: str, today: dt.date | None = None,
     params: dict[str, Any] = {"country": country_code, "today": today, "soon": today + dt.timedelta(days=90)}
     if delivered_by is not None:
         params["delivered_by"] = delivered_by
+        params["as_of"] = dt.datetime.combine(delivered_by + dt.timedelta(days=1), dt.time(), dt.UTC)
     rows = session.execute(FLEET if delivered_by is None else FLEET_DELIVERED_BY, params)
     return [{key: (int(value) if key not in ("system_code", "system_name") else value)
              for key, value in row._mapping.items()} for row in rows]

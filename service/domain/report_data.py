@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 from models import (
     CorrectiveAction,
     Country,
+    CountrySla,
+    DeficiencyReport,
     EventStatus,
     ServiceEvent,
     ServiceKind,
@@ -26,6 +28,8 @@ from models import (
 )
 from service.domain import periods, registry, satisfaction
 from service.domain.charts import trend_chart_svg
+from service.domain.deficiencies import readiness
+from service.domain.deficiencies import sla as deficiency_sla
 
 UPCOMING_DAYS = 60
 LIST_LIMIT = 60  # services listed per section; the count says how many more there are
@@ -126,7 +130,7 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list
         sa.select(R.answered_at, R.kind, R.overall, R.recommend, R.comment, WeaponSystem.code)
         .join(WeaponSystem, WeaponSystem.id == R.system_id)
         .where(R.country_code == country, R.period == period, R.comment.is_not(None),
-               R.comment != "")
+               R.comment != "", col(R.deficiency_id).is_(None))  # the services' comments
         .order_by(col(R.answered_at).desc(), col(R.id).desc()).limit(COMMENTS)
     ).all()
     return [{"when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[1], r[1]),
@@ -157,6 +161,71 @@ def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetim
             "open": int(still_open),
             "overdue_items": [{"title": t, "due_on": d.isoformat(), "days_late": (today - d).days}
                               for t, d in rows]}
+
+
+READINESS_FIGURES = ("availability", "unit_days", "units_down", "mttr_hours", "repairs",
+                     "reports_opened", "reports_resolved", "reports_overdue", "reports_acknowledged",
+                     "acknowledged_on_time", "resolved_on_time", "under_target")
+
+
+def _readiness_month(row: dict[str, Any] | None, period: str, target: float) -> dict[str, Any]:
+    """A country's readiness month as `GET /readiness` answers it in `countries` (a month
+    without a delivered unit or a report has no row there: nothing to count)."""
+    empty = {"availability": None, "unit_days": 0.0, "units_down": 0, "mttr_hours": None,
+             "repairs": 0, "reports_opened": 0, "reports_resolved": 0, "reports_overdue": 0,
+             "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None,
+             "under_target": False}
+    values = {k: row[k] for k in READINESS_FIGURES} if row else empty
+    return {"period": period, "availability_target": target, **values}
+
+
+def critical_overdue_at(moment: dt.datetime) -> Any:
+    """A critical report overdue at `moment`: filed before it, not withdrawn, not resolved by
+    then, its clock running (not paused at that moment), and past a due time it had not met.
+    For `moment` = now this is `GET /deficiencies?severity=critical&overdue=true`."""
+    r = DeficiencyReport
+    acked, resolved, paused = col(r.acknowledged_at), col(r.resolved_at), col(r.paused_since)
+    return sa.and_(
+        r.severity == "critical", r.status != "withdrawn", r.submitted_at < moment,
+        sa.or_(resolved.is_(None), resolved >= moment),
+        sa.or_(paused.is_(None), paused >= moment),
+        sa.or_(r.resolve_due_at < moment,
+               sa.and_(r.acknowledge_due_at < moment, sa.or_(acked.is_(None), acked >= moment))))
+
+
+def _critical_overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[str, int]:
+    r = DeficiencyReport
+    stmt = (sa.select(r.country_code, sa.func.count()).where(critical_overdue_at(as_of))
+            .group_by(r.country_code))
+    if country:
+        stmt = stmt.where(r.country_code == country)
+    return {code: int(n) for code, n in session.execute(stmt)}
+
+
+def _readiness(session: Session, country: Country, period: str, as_of: dt.datetime) -> dict[str, Any]:
+    """The readiness section: the 12 months to the period's end from `readiness.figures` (the
+    `countries` rows of `GET /readiness?country=&from=&to=`), computed as of the period's end."""
+    first = periods.shift(period, -11)
+    target = float(deficiency_sla.targets(session=session, country_code=country.code).availability_target)
+    fig = readiness.figures(session=session, country=country.code, period_from=first,
+                            period_to=period, now=as_of)
+    by_period = {r["period"]: r for r in fig["countries"]}
+    months = [_readiness_month(by_period.get(p), p, target) for p in periods.between(first, period)]
+    return {
+        "from": first, "to": period, "target": target, "month": months[-1], "by_month": months,
+        "critical_overdue": _critical_overdue(session, as_of, country.code).get(country.code, 0),
+        "trend_svg": trend_chart_svg(
+            months, metrics=("availability",), scale=(0.0, 100.0), ticks=(0, 25, 50, 75, 100),
+            target=target, note="months without a delivered unit are left blank",
+            title=f"{country.name}: fleet availability, 12 months to {period}"),
+    }
+
+
+def _handling(year: dict[str, Any]) -> dict[str, Any]:
+    """The handling surveys' figures of the month (the last of `year`) and of the 12 months."""
+    keys = ("responses", "surveys_sent", "response_rate", "csat", "nps")
+    return {"month": {k: year["by_month"][-1][k] for k in keys}, "year": {k: year[k] for k in keys},
+            "from": year["from"], "to": year["to"]}
 
 
 def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
@@ -206,15 +275,19 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
                                          title=f"{country.name}: satisfaction, 12 months to {period}"),
             "by_month": trend["by_month"],
             "comments": _comments(session, country_code, period, tz),
+            # the surveys on closed deficiency reports, apart (GET /satisfaction's block)
+            "deficiency_handling": _handling(satisfaction.figures(
+                session=session, country=country_code, period_from=periods.shift(period, -11),
+                period_to=period, handling=True)),
         },
         "fleet": registry.fleet(session=session, country_code=country_code, today=_last_day(as_of),
                                 delivered_by=_last_day(as_of)),
         "as_of": _last_day(as_of).isoformat(),
-        "status_recorded": now.astimezone(dt.UTC).date().isoformat(),
         "services_month": _services(session, country_code, start, end, tz, open_only=False),
         "services_next": upcoming,
         "actions": _actions(session, country_code, start, end, as_of),
         "training": _training_country(session, country_code, _last_day(as_of)),
+        "readiness": _readiness(session, country, period, as_of),
     }
 
 
@@ -232,13 +305,20 @@ def _attention(row: dict[str, Any]) -> list[str]:
         reasons.append(f"CSAT {row['csat']:.1f}% below {ATTENTION_CSAT:.0f}%")
     if row["nps"] is not None and row["nps"] < 0:
         reasons.append(f"NPS {row['nps']:.1f} below 0")
+    ready = row["readiness"]
+    if ready["under_target"]:
+        reasons.append(f"availability {ready['availability']:.1f}% below its "
+                       f"{ready['availability_target']:g}% target")
+    if row["critical_overdue"]:
+        n = row["critical_overdue"]
+        reasons.append(f"{n} overdue critical deficiency report{'s' if n > 1 else ''}")
     return reasons
 
 
 def attention_order(row: dict[str, Any]) -> tuple[Any, ...]:
     """Countries needing attention first: most overdue actions, then lowest CSAT, then code."""
     csat = row["csat"] if row["csat"] is not None else 101.0  # no answers: no signal, last
-    return (not row["attention"], -row["overdue"], csat, row["code"])
+    return (not row["attention"], -row["overdue"], -row.get("critical_overdue", 0), csat, row["code"])
 
 
 def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int, marking: str,
@@ -257,7 +337,14 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     before = periods.shift(period, -1)
     previous = satisfaction.by_country(session=session, period_from=before, period_to=before,
                                        countries=codes)
+    handling = satisfaction.by_country(session=session, period_from=period, period_to=period,
+                                       countries=codes, handling=True)
     overdue = _overdue(session, as_of, None)
+    ready = {r["country"]: r for r in readiness.figures(
+        session=session, period_from=period, period_to=period, now=as_of)["countries"]}
+    targets: dict[str, float] = dict(session.execute(sa.select(CountrySla.country_code,
+                                             CountrySla.availability_target)).tuples().all())
+    critical = _critical_overdue(session, as_of, None)
     rows = []
     for code, name in countries:
         c = counts.get(code, {})
@@ -268,7 +355,10 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                "csat": figures[code]["csat"], "nps": figures[code]["nps"],
                "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0),
                "change": {key: _diff(figures[code][key], previous[code][key])
-                          for key in ("csat", "nps", "response_rate")}}
+                          for key in ("csat", "nps", "response_rate")},
+               "readiness": _readiness_month(ready.get(code), period,
+                                             float(targets.get(code, readiness.DEFAULT_TARGET))),
+               "critical_overdue": critical.get(code, 0), "deficiency_handling": handling[code]}
         row["reasons"] = _attention(row)
         row["attention"] = bool(row["reasons"])
         rows.append(row)
@@ -284,12 +374,18 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
         "kinds": ["Joint training", "Tech. education", "Trial runs"], "countries": rows,
         "attention": [r for r in rows if r["attention"]],
         "attention_rule": (f"a country needs attention when it has an overdue corrective action, "
-                           f"a CSAT below {ATTENTION_CSAT:.0f}% or a negative NPS; countries are "
-                           f"ordered by overdue actions (most first), then CSAT (lowest first)"),
+                           f"a CSAT below {ATTENTION_CSAT:.0f}%, a negative NPS, a fleet "
+                           f"availability below its target in the month, or a critical deficiency "
+                           f"report overdue at the month's end; countries are ordered by overdue "
+                           f"actions (most first), then overdue critical reports, then CSAT "
+                           f"(lowest first)"),
         "totals": {"completed": sum(r["completed"] for r in rows),
                    "trainees": sum(r["trainees"] for r in rows),
                    "by_kind": [sum(r["by_kind"][i] for r in rows) for i in range(len(KIND_LABELS))],
                    "overdue": sum(r["overdue"] for r in rows),
+                   "critical_overdue": sum(r["critical_overdue"] for r in rows),
+                   **{k: sum(r["readiness"][k] for r in rows)
+                      for k in ("units_down", "reports_opened", "reports_resolved", "reports_overdue")},
                    "csat": total["csat"], "nps": total["nps"], "response_rate": total["response_rate"],
                    "responses": total["responses"], "surveys_sent": total["surveys_sent"]},
         "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),

@@ -65,8 +65,15 @@ def _month_figures(*, period: str | None, sent: int, responses: int, satisfied: 
     return out
 
 
-def _where(model: Any, *, country: bool, system_id: bool, kind: bool) -> list[Any]:
-    clauses = [model.period >= sa.bindparam("period_from"), model.period <= sa.bindparam("period_to")]
+def _source(model: Any, handling: bool) -> Any:
+    """The services' surveys, or (`handling`) those on how closed deficiency reports were
+    handled (SPEC §9): the two are never counted together."""
+    return model.deficiency_id.is_not(None) if handling else model.deficiency_id.is_(None)
+
+
+def _where(model: Any, *, country: bool, system_id: bool, kind: bool, handling: bool = False) -> list[Any]:
+    clauses = [model.period >= sa.bindparam("period_from"), model.period <= sa.bindparam("period_to"),
+               _source(model, handling)]
     for given, column in ((country, model.country_code), (system_id, model.system_id),
                           (kind, model.kind)):
         if given:
@@ -75,7 +82,8 @@ def _where(model: Any, *, country: bool, system_id: bool, kind: bool) -> list[An
 
 
 @functools.cache
-def _by_period(country: bool, system_id: bool, kind: bool) -> sa.CompoundSelect[Any]:
+def _by_period(country: bool, system_id: bool, kind: bool,
+               handling: bool = False) -> sa.CompoundSelect[Any]:
     """Per period: surveys sent, then answers, satisfied, promoters, detractors and each
     dimension's sum and count; one statement per combination of filters, built once.
 
@@ -83,7 +91,7 @@ def _by_period(country: bool, system_id: bool, kind: bool) -> sa.CompoundSelect[
     have surveys without answers): the caller adds a period's rows up.
     """
     R = SurveyResponse
-    filters = {"country": country, "system_id": system_id, "kind": kind}
+    filters = {"country": country, "system_id": system_id, "kind": kind, "handling": handling}
     zero = sa.literal_column("0", sa.Integer)
     dims: list[Any] = []
     for dim in DIMENSIONS:
@@ -99,16 +107,17 @@ def _by_period(country: bool, system_id: bool, kind: bool) -> sa.CompoundSelect[
 
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
             kind: str | None = None, period_from: str | None = None,
-            period_to: str | None = None) -> dict[str, Any]:
-    """Figures for the filters, in total and `by_month` (every month of the range)."""
+            period_to: str | None = None, handling: bool = False) -> dict[str, Any]:
+    """Figures for the filters, in total and `by_month` (every month of the range): of the
+    services' surveys, or with `handling` of the surveys on closed deficiency reports."""
     period_to = period_to or periods.current()
     period_from = period_from or periods.shift(period_to, -11)
     filters = {"country_code": country, "system_id": system_id, "kind": kind,
                "period_from": period_from, "period_to": period_to}
 
     by_period: dict[str, list[int]] = {}
-    for period, *values in session.execute(_by_period(bool(country), bool(system_id), bool(kind)),
-                                           filters):
+    for period, *values in session.execute(_by_period(bool(country), bool(system_id), bool(kind),
+                                                      handling), filters):
         sums = by_period.setdefault(period, [0] * len(values))
         for i, value in enumerate(values):  # a period's sent surveys and its answers, summed
             sums[i] += int(value)
@@ -139,17 +148,18 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
 
 
 def by_country(*, session: Session, period_from: str, period_to: str,
-               countries: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-    """CSAT, NPS and response rate for every country side by side, in two queries."""
+               countries: Iterable[str] | None = None, handling: bool = False) -> dict[str, dict[str, Any]]:
+    """CSAT, NPS and response rate for every country side by side, in two queries (of the
+    services' surveys, or with `handling` of those on closed deficiency reports)."""
     R = SurveyResponse
     sent: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
         sa.select(Survey.country_code, sa.func.count())
-        .where(Survey.period >= period_from, Survey.period <= period_to)
+        .where(Survey.period >= period_from, Survey.period <= period_to, _source(Survey, handling))
         .group_by(Survey.country_code)).all())
     rows = session.execute(
         sa.select(R.country_code, sa.func.count(), _count_if(R.overall >= 4),
                   _count_if(R.recommend >= 9), _count_if(R.recommend <= 6))
-        .where(R.period >= period_from, R.period <= period_to)
+        .where(R.period >= period_from, R.period <= period_to, _source(R, handling))
         .group_by(R.country_code)).all()
     answered = {row[0]: row for row in rows}
     out = {}
@@ -160,4 +170,16 @@ def by_country(*, session: Session, period_from: str, period_to: str,
             satisfied=int(row[2]) if row else 0, promoters=int(row[3]) if row else 0,
             detractors=int(row[4]) if row else 0,
         )
+    return out
+
+
+def with_handling(*, session: Session, country: str | None = None, system_id: int | None = None,
+                  kind: str | None = None, period_from: str | None = None,
+                  period_to: str | None = None) -> dict[str, Any]:
+    """The services' figures with, apart, `deficiency_handling`: the same months' figures of
+    the surveys on closed deficiency reports (one statement more; `kind` does not apply)."""
+    out = figures(session=session, country=country, system_id=system_id, kind=kind,
+                  period_from=period_from, period_to=period_to)
+    out["deficiency_handling"] = figures(session=session, country=country, system_id=system_id,
+                                         period_from=out["from"], period_to=out["to"], handling=True)
     return out

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from models import (
     Country,
+    DeficiencyReport,
     EventStatus,
     ServiceEvent,
     Survey,
@@ -66,6 +67,27 @@ DEFAULT_TEXTS = {"ko": {
     "comment": "전하고 싶은 말씀이나 개선했으면 하는 점이 있습니까?",
 }}
 
+# The survey a buyer gets when a deficiency report is closed (SPEC §9): how it was handled.
+# Its answers are reported apart from the services' (`satisfaction.figures(handling=True)`).
+HANDLING_TEMPLATE = "deficiency_handling"
+HANDLING_KIND = "deficiency_handling"
+HANDLING_QUESTIONS = [
+    ("overall", "Overall, how satisfied are you with how this deficiency report was handled?", True),
+    ("timeliness", "How would you rate the speed of our answers and of the resolution?", True),
+    ("documentation", "How clear were our messages and the explanation of the resolution?", True),
+    ("recommend", "How likely are you to recommend our after-sales support to another unit (0-10)?", True),
+    ("comment", "Anything you would like us to know or to do differently?", False),
+]
+HANDLING_TEXTS = {"ko": {
+    "overall": "이번 결함 보고의 처리에 전반적으로 얼마나 만족하셨습니까?",
+    "timeliness": "답변과 해결의 신속성을 어떻게 평가하십니까?",
+    "documentation": "안내 메시지와 해결 내용 설명은 얼마나 명확했습니까?",
+    "recommend": "저희 후속 지원을 다른 부대에 추천할 의향은 어느 정도입니까(0-10)?",
+    "comment": "전하고 싶은 말씀이나 개선했으면 하는 점이 있습니까?",
+}}
+DEFAULT_TEMPLATES = {TEMPLATE_NAME: DEFAULT_QUESTIONS, HANDLING_TEMPLATE: HANDLING_QUESTIONS}
+TEMPLATE_TEXTS = {TEMPLATE_NAME: DEFAULT_TEXTS, HANDLING_TEMPLATE: HANDLING_TEXTS}
+
 NOT_FOUND = "No open survey at this link"  # unknown and expired tokens answer alike
 
 
@@ -100,9 +122,10 @@ def in_language(questions: list[dict[str, Any]], language: str) -> list[dict[str
              "text": (q.get("texts") or {}).get(language, q.get("text", ""))} for q in questions]
 
 
-def current_template(*, session: Session) -> SurveyTemplate:
-    """The active revision of the standard template, created (revision 1) on first use."""
-    stmt = (select(SurveyTemplate).where(SurveyTemplate.name == TEMPLATE_NAME,
+def current_template(*, session: Session, name: str = TEMPLATE_NAME) -> SurveyTemplate:
+    """The active revision of the standard (or `name`d) template, created (revision 1) on
+    first use."""
+    stmt = (select(SurveyTemplate).where(SurveyTemplate.name == name,
                                          SurveyTemplate.active.is_(True))  # type: ignore[attr-defined]
             .order_by(SurveyTemplate.revision.desc()))  # type: ignore[attr-defined]
     template = session.exec(stmt).first()
@@ -110,7 +133,8 @@ def current_template(*, session: Session) -> SurveyTemplate:
         return template
     try:
         with session.begin_nested():
-            template = SurveyTemplate(name=TEMPLATE_NAME, revision=1, questions=default_questions())
+            questions = build_questions(DEFAULT_TEMPLATES[name], TEMPLATE_TEXTS[name])
+            template = SurveyTemplate(name=name, revision=1, questions=questions)
             session.add(template)
     except IntegrityError:  # another process created it first
         template = session.exec(stmt).first()
@@ -173,23 +197,70 @@ def open_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | Non
     return survey
 
 
-def invite(*, session: Session, survey: Survey, event: ServiceEvent, now: dt.datetime) -> None:
+def open_handling_survey(*, session: Session, report: DeficiencyReport,
+                         now: dt.datetime | None = None) -> Survey:
+    """The closed report's survey on how it was handled (once per report, unique
+    `deficiency_id`), its invitation written to the buyer's liaisons; inside the caller's
+    transaction (closing the report)."""
+    existing = session.exec(select(Survey).where(Survey.deficiency_id == report.id)).first()
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    survey = Survey(
+        deficiency_id=report.id, country_code=report.country_code, system_id=report.system_id,
+        kind=HANDLING_KIND, template_id=current_template(session=session, name=HANDLING_TEMPLATE).id or 0,
+        token=secrets.token_urlsafe(32), status=SurveyStatus.sent.value, period=periods.of(now),
+        sent_at=now,
+        expires_at=now + dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"]),
+    )
+    try:
+        with session.begin_nested():
+            session.add(survey)
+    except IntegrityError:  # created meanwhile by the daily job or another process
+        found = session.exec(select(Survey).where(Survey.deficiency_id == report.id)).first()
+        assert found is not None
+        return found
+    invite(session=session, survey=survey, report=report, now=now)
+    return survey
+
+
+def subject_of(*, event: ServiceEvent | None = None, report: DeficiencyReport | None = None) -> str:
+    """What a survey is about, in words: the event's title or the deficiency report."""
+    if report is not None:
+        return f"deficiency report {report.number} ({report.title})"
+    return event.title if event is not None else "a service"
+
+
+def invite(*, session: Session, survey: Survey, now: dt.datetime, event: ServiceEvent | None = None,
+           report: DeficiencyReport | None = None) -> None:
     """Write the invitation to each active liaison of the country (once per person)."""
     recipients = outbox.liaisons_of(session=session, country_code=survey.country_code)
     if not recipients:
         return  # invited_at stays empty; the daily job invites once a liaison exists
     url = links(survey.token)
     expires = survey.expires_at.strftime("%d %B %Y")
-    session_messages = [{
-        "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
-        "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
-        "country_code": survey.country_code,
-        "subject": f"How did it go? {event.title}"[:300],
-        "body": (f"Dear {user.name},\n\n{event.title} has been completed. Please tell us how it went:"
-                 f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
-                 f"The link works until {expires}. (API: {url['api_url']})\n"),
-        "data": {"survey_id": survey.id, "event_id": event.id, **url},
-    } for user in recipients]
+    data = {"survey_id": survey.id, "event_id": survey.event_id, "deficiency_id": survey.deficiency_id, **url}
+    if report is not None:  # the deficiency notifications' texts are templates (mail/)
+        from service.domain.deficiencies import mail
+
+        session_messages = [{
+            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+            "country_code": survey.country_code, "data": data,
+            **mail.render("deficiency_survey", report=report, user=user, expires=expires, **url),
+        } for user in recipients]
+    else:
+        about = subject_of(event=event)
+        session_messages = [{
+            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+            "country_code": survey.country_code,
+            "subject": f"How did it go? {about}"[:300],
+            "body": (f"Dear {user.name},\n\n{about} has been completed. Please tell us how it went:"
+                     f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
+                     f"The link works until {expires}. (API: {url['api_url']})\n"),
+            "data": data,
+        } for user in recipients]
     outbox.notify(session=session, messages=session_messages)
     survey.invited_at = now
 
@@ -203,7 +274,8 @@ def by_token(*, session: Session, token: str, now: dt.datetime | None = None) ->
     return survey
 
 
-FILTERS = (("country", Survey.country_code), ("event", Survey.event_id), ("status", Survey.status))
+FILTERS = (("country", Survey.country_code), ("event", Survey.event_id), ("status", Survey.status),
+           ("deficiency", Survey.deficiency_id), ("kind", Survey.kind))
 
 
 SORTS = {"sent": Survey.sent_at, "expires": Survey.expires_at, "status": Survey.status,
@@ -224,8 +296,10 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
     if not ids:
         return []
     rows = session.execute(
-        select(Survey.id, ServiceEvent.title, SurveyTemplate.revision, SurveyResponse)
-        .join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        select(Survey.id, ServiceEvent.title, DeficiencyReport.number, DeficiencyReport.title,
+               SurveyTemplate.revision, SurveyResponse)
+        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
         .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
         .outerjoin(SurveyResponse, SurveyResponse.survey_id == Survey.id)
         .where(Survey.id.in_(ids))  # type: ignore[union-attr]
@@ -233,7 +307,9 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
     extra = {row[0]: row[1:] for row in rows}
     out = []
     for survey in surveys:
-        title, revision, response = extra[survey.id]
+        title, number, report_title, revision, response = extra[survey.id]
+        if number is not None:
+            title = f"Deficiency report {number}: {report_title}"
         out.append({**survey.model_dump(), "event_title": title, "template_revision": revision,
                     "response": response, **links(survey.token)})
     return out
@@ -242,7 +318,29 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
 def public_view(*, session: Session, survey: Survey,
                 choose: Callable[[list[str]], str] = lambda _offered: "en") -> dict[str, Any]:
     """What a token holder may see: the questions, in the language `choose` picks from the
-    template's, and the event's public description."""
+    template's, and the event's (or the deficiency report's) public description."""
+    template = session.get(SurveyTemplate, survey.template_id)
+    assert template is not None
+    offered = languages_of(template.questions)
+    language = choose(offered)
+    language = language if language in offered else "en"
+    worded = {"questions": in_language(template.questions, language), "languages": offered,
+              "language": language, "template_revision": template.revision,
+              "expires_at": survey.expires_at}
+    if survey.deficiency_id is not None:
+        r = DeficiencyReport
+        about = session.execute(
+            select(r.number, r.title, r.submitted_at, r.closed_at,
+                   WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
+                   Country.name.label("country"))  # type: ignore[attr-defined]
+            .join(WeaponSystem, WeaponSystem.id == r.system_id)
+            .join(Country, Country.code == r.country_code)
+            .where(r.id == survey.deficiency_id)
+        ).one()
+        return {"event": {"title": f"Deficiency report {about.number}: {about.title}",
+                          "kind": HANDLING_KIND, "system": about.system, "country": about.country,
+                          "starts_at": about.submitted_at, "ends_at": about.closed_at or survey.sent_at,
+                          "location": None}, **worded}
     event = session.execute(
         select(ServiceEvent.title, ServiceEvent.kind, WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
                Country.name.label("country"),  # type: ignore[attr-defined]
@@ -252,14 +350,7 @@ def public_view(*, session: Session, survey: Survey,
         .join(Country, Country.code == ServiceEvent.country_code)
         .where(ServiceEvent.id == survey.event_id)
     ).one()
-    template = session.get(SurveyTemplate, survey.template_id)
-    assert template is not None
-    offered = languages_of(template.questions)
-    language = choose(offered)
-    language = language if language in offered else "en"
-    return {"event": dict(event._mapping), "questions": in_language(template.questions, language),
-            "languages": offered, "language": language,
-            "template_revision": template.revision, "expires_at": survey.expires_at}
+    return {"event": dict(event._mapping), **worded}
 
 
 def _check_answers(template: SurveyTemplate, data: dict[str, Any]) -> None:
@@ -290,8 +381,10 @@ def answer(*, session: Session, survey: Survey, data: dict[str, Any], answered_b
     if language not in languages_of(template.questions):
         raise Invalid("This survey is not offered in that language",
                       {"language": [f"one of {', '.join(languages_of(template.questions))}"]})
-    response = SurveyResponse(language=language,
-        survey_id=survey.id or 0, event_id=survey.event_id, country_code=survey.country_code,
+    response = SurveyResponse(
+        language=language,
+        survey_id=survey.id or 0, event_id=survey.event_id, deficiency_id=survey.deficiency_id,
+        country_code=survey.country_code,
         system_id=survey.system_id, kind=survey.kind, template_id=survey.template_id,
         period=survey.period, answered_at=now, answered_by=answered_by,
         **{k: data.get(k) for k in ("overall", *DIMENSIONS, "recommend", "comment")},
@@ -301,7 +394,8 @@ def answer(*, session: Session, survey: Survey, data: dict[str, Any], answered_b
         session.flush()  # a concurrent answer fails here, on the unique survey_id
         survey.status = SurveyStatus.answered.value
         survey.answered_at = now
-        actions.open_if_poor(session=session, response=response, now=now)
+        if survey.event_id is not None:  # a handling survey's answer is reported, opens no action
+            actions.open_if_poor(session=session, response=response, now=now)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -322,16 +416,30 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
     ))
     for event in events:
         ensure_survey(session=session, event=event, now=now)
+    # reports closed lately (within a survey's lifetime) and not surveyed: a crash, or before
+    recent = now - dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"])
+    reports = list(session.exec(
+        select(DeficiencyReport)
+        .outerjoin(Survey, Survey.deficiency_id == DeficiencyReport.id)
+        .where(DeficiencyReport.status == "closed", col(DeficiencyReport.closed_at) > recent,
+               col(Survey.id).is_(None))
+        .order_by(col(DeficiencyReport.id))
+    ))
+    for report in reports:
+        open_handling_survey(session=session, report=report, now=now)
+        session.commit()
     outbox.job_lock(session, "surveys:invite")
     pending = session.exec(
-        select(Survey, ServiceEvent).join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        select(Survey, ServiceEvent, DeficiencyReport)
+        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
         .where(Survey.invited_at.is_(None), Survey.status == SurveyStatus.sent,  # type: ignore[union-attr]
                Survey.expires_at > now)
     ).all()
-    for survey, event in pending:
-        invite(session=session, survey=survey, event=event, now=now)
+    for survey, event, report in pending:
+        invite(session=session, survey=survey, event=event, report=report, now=now)
     session.commit()
-    return len(events)
+    return len(events) + len(reports)
 
 
 def send_reminders(*, session: Session, now: dt.datetime) -> int:
@@ -339,21 +447,25 @@ def send_reminders(*, session: Session, now: dt.datetime) -> int:
     outbox.job_lock(session, "surveys:remind")
     due = now - dt.timedelta(days=current_app.config["SURVEY_REMINDER_DAYS"])
     rows = session.exec(
-        select(Survey, ServiceEvent).join(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        select(Survey, ServiceEvent, DeficiencyReport)
+        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
+        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
         .where(Survey.status == SurveyStatus.sent, Survey.reminded_at.is_(None),  # type: ignore[union-attr]
                Survey.sent_at <= due, Survey.expires_at > now)
     ).all()
-    for survey, event in rows:
+    for survey, event, report in rows:
+        about = subject_of(event=event, report=report)
         url = links(survey.token)
         outbox.notify(session=session, messages=[{
             "key": f"survey-reminder:survey:{survey.id}:user:{user.id}",
             "kind": "survey_reminder", "user_id": user.id, "recipient": user.email,
             "country_code": survey.country_code,
-            "subject": f"Reminder: your opinion on {event.title}"[:300],
-            "body": (f"Dear {user.name},\n\nWe have not yet heard how {event.title} went. "
+            "subject": f"Reminder: your opinion on {about}"[:300],
+            "body": (f"Dear {user.name},\n\nWe have not yet heard how {about} went. "
                      f"The survey takes two minutes:\n\n{url['answer_url']}\n\n"
                      f"The link works until {survey.expires_at.strftime('%d %B %Y')}.\n"),
-            "data": {"survey_id": survey.id, "event_id": event.id, **url},
+            "data": {"survey_id": survey.id, "event_id": survey.event_id,
+                     "deficiency_id": survey.deficiency_id, **url},
         } for user in outbox.liaisons_of(session=session, country_code=survey.country_code)])
         survey.reminded_at = now
     session.commit()

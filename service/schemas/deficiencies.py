@@ -208,7 +208,17 @@ class ReadinessRowSchema(Base):
     resolved_on_time = fields.Float(allow_none=True, metadata={"description": "percent of reports_resolved"})
 
 
+class ReadinessCountrySchema(ReadinessRowSchema):
+    """A country's month over all its systems (summed before rounding)."""
+
+    class Meta:
+        exclude = ("system_id", "system_code")
+
+
 class ReadinessSchema(Base):
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
     rows = fields.List(fields.Nested(ReadinessRowSchema))
+    countries = fields.List(fields.Nested(ReadinessCountrySchema), metadata={
+        "description": "per country and month over all its systems (with `system`, that one); "
+                       "what the dashboard and the monthly reports show"})

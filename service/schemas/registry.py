@@ -131,6 +131,12 @@ class UnitQuerySchema(Base):
     serial = fields.String(validate=validate.Length(max=64))
 
 
+class FleetQuerySchema(Base):
+    as_of = fields.Date(metadata={"description": "the fleet at the end of this day: units delivered "
+                                                "by it, in their status then (from the status "
+                                                "history); default: now"})
+
+
 class FleetLineSchema(Base):
     system_id = fields.Integer()
     system_code = fields.String()

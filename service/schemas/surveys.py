@@ -74,7 +74,7 @@ class AnswerSchema(Base):
     equipment = _rating(1, 5, allow_none=True)
     recommend = _rating(0, 10, required=True)
     comment = text(4000, required=False, min_length=0, allow_none=True)
-    language = fields.String(load_default="en", validate=language_code,
+    language = fields.String(load_default="en", validate=[validate.Length(min=2, max=2), language_code],
                              metadata={"description": "the language the questions were read in"})
 
 
@@ -128,8 +128,11 @@ class AnswerReceiptSchema(Base):
 
 class SurveySchema(Base):
     id = fields.Integer()
-    event_id = fields.Integer()
-    event_title = fields.String()
+    event_id = fields.Integer(allow_none=True, metadata={"description": "the service surveyed"})
+    deficiency_id = fields.Integer(allow_none=True, metadata={
+        "description": "or: the closed deficiency report whose handling is surveyed "
+                       "(kind `deficiency_handling`)"})
+    event_title = fields.String(metadata={"description": "what the survey is about"})
     country = fields.String(attribute="country_code")
     system_id = fields.Integer()
     kind = fields.String()
@@ -150,6 +153,8 @@ class SurveySchema(Base):
 class SurveyQuerySchema(Base):
     country = CountryCode()
     event = fields.Integer(validate=validate.Range(min=1))
+    deficiency = fields.Integer(validate=validate.Range(min=1))
+    kind = fields.String(validate=validate.OneOf([*(k.value for k in ServiceKind), "deficiency_handling"]))
     status = choice(SurveyStatus)
     sort = SortField(("sent", "expires", "status", "country", "kind"), default="-sent")
 
@@ -186,11 +191,21 @@ class MonthSchema(Base):
     nps = fields.Float(allow_none=True)
 
 
-class SatisfactionSchema(MonthSchema):
+class FiguresSchema(MonthSchema):
     period_from = fields.String(attribute="from", data_key="from")
     period_to = fields.String(attribute="to", data_key="to")
     dimensions = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
     by_month = fields.List(fields.Nested(MonthSchema))
+
+
+class SatisfactionSchema(FiguresSchema):
+    """The services' figures; beside them, never mixed in, the surveys on how closed
+    deficiency reports were handled (SPEC §9)."""
+
+    deficiency_handling = fields.Nested(FiguresSchema, metadata={
+        "description": "the surveys sent when a deficiency report is closed, for the same country, "
+                       "system and months (`kind` does not apply): reported apart, never counted "
+                       "in the services' figures"})
 
 
 # --- corrective actions ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from models import utcnow
 from service.core.auth import STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.reads import country_or_404
-from service.domain import dashboard
+from service.domain import dashboard, periods
 from service.domain.charts import trend_chart_svg
 from service.schemas.dashboard import GlanceQuerySchema
 from service.web import bp
@@ -30,7 +30,17 @@ def _render_overview(code: str) -> str:
     overview = dashboard.country_overview(session=session, country=country, now=utcnow())
     # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
     chart = Markup(trend_chart_svg(overview["satisfaction"]["by_month"]))  # noqa: S704
-    return render_template("overview.html", o=overview, chart=chart)
+    ready = overview["deficiencies"]
+    known = {m["period"]: m for m in ready["availability_trend"]}
+    sat = overview["satisfaction"]  # the same twelve months; a month without a unit is a gap
+    months = [known.get(p, {"period": p, "availability": None})
+              for p in periods.between(sat["from"], sat["to"])]
+    availability_chart = Markup(trend_chart_svg(  # noqa: S704
+        months, metrics=("availability",), scale=(0.0, 100.0), ticks=(0, 25, 50, 75, 100),
+        target=ready["availability_target"], title="Fleet availability, last 12 months",
+        note="months without a delivered unit are left blank"))
+    return render_template("overview.html", o=overview, chart=chart,
+                           availability_chart=availability_chart)
 
 
 @bp.get("/")

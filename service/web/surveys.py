@@ -15,7 +15,7 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
 
-from models import ServiceEvent, Survey, SurveyStatus, SurveyTemplate
+from models import Country, ServiceEvent, Survey, SurveyStatus, SurveyTemplate
 from service.core import i18n
 from service.core.auth import LIAISONS, access, require_principal
 from service.core.db import ACTOR_KEY, get_session
@@ -68,9 +68,18 @@ def _public(token: str) -> tuple[Survey | None, dict[str, Any] | None, str | Non
         survey = surveys.by_token(session=session, token=token[:100])
     except NotFound:
         return None, None, None
-    tz = session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
     asked = request.form.get("language") or request.args.get("lang")
-    return survey, surveys.public_view(session=session, survey=survey, choose=i18n.chooser(asked)), tz
+    view = surveys.public_view(session=session, survey=survey, choose=i18n.chooser(asked))
+    return survey, view, _zone_of(survey)
+
+
+def _zone_of(survey: Survey) -> str | None:
+    """The time zone a survey's times are shown in: its event's, or (a deficiency report's
+    survey) the country's."""
+    session = get_session()
+    if survey.event_id is not None:
+        return session.scalar(select(ServiceEvent.timezone).where(ServiceEvent.id == survey.event_id))
+    return session.scalar(select(Country.timezone).where(Country.code == survey.country_code))
 
 
 def _render(template: str, view: dict[str, Any], **context: Any) -> str:
@@ -143,11 +152,10 @@ def _render_survey(survey_id: int, form: dict[str, str], errors: Errors, status:
     survey = get_or_404(session, Survey, survey_id)
     info = surveys.describe(session=session, surveys=[survey])[0]
     template = session.get(SurveyTemplate, survey.template_id)
-    event = session.get(ServiceEvent, survey.event_id)
     questions = template.questions if template else []
     language = str(get_locale() or "en")  # the page's language, when the survey has it
     language = language if language in surveys.languages_of(questions) else "en"
-    return render_template("survey.html", s=info, event=event, language=language,
+    return render_template("survey.html", s=info, tz=_zone_of(survey), language=language,
                            questions=surveys.in_language(questions, language),
                            form=form, errors=errors, scales=SCALES), status
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from models import DeficiencyMessage, DeficiencyReport
 from service.core.auth import Principal
 from service.domain import outbox
+from service.domain.deficiencies import mail
 from service.domain.errors import Forbidden, Invalid
 
 
@@ -37,8 +38,7 @@ def post(*, session: Session, report: DeficiencyReport, actor: Principal, body: 
         outbox.notify(session=session, messages=[{
             "key": f"deficiency-message:{message.id}:user:{u.id}", "kind": "deficiency_message",
             "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
-            "subject": f"New message on deficiency report {report.number}",
-            "body": f"{actor.name} wrote on {report.number} ({report.title}):\n\n{body}\n",
+            **mail.render("deficiency_message", report=report, author=actor.name, text=body),
             "data": {"deficiency_id": report.id, "message_id": message.id},
         } for u in to if u.id != actor.user_id])
     session.commit()

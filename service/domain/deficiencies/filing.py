@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import Country, DeficiencyReport, DeficiencyUnit, Unit, WeaponSystem, utcnow
 from service.core.auth import Principal
 from service.domain import outbox
-from service.domain.deficiencies import numbering, sla
+from service.domain.deficiencies import mail, numbering, sla
 from service.domain.errors import Conflict, Invalid, NotFound
 
 
@@ -83,9 +83,8 @@ def file_report(*, session: Session, data: dict[str, Any], actor: Principal,
     outbox.notify(session=session, messages=[{
         "key": f"deficiency-filed:{report.id}:user:{u.id}", "kind": "deficiency_filed",
         "user_id": u.id, "recipient": u.email, "country_code": country.code,
-        "subject": f"Deficiency report {report.number} ({report.severity}): {report.title}",
-        "body": (f"{country.name} reported a {report.severity} {report.category} deficiency "
-                 f"on {len(units)} unit(s).\n\nAcknowledge by {ack_due.isoformat()}.\n"),
+        **mail.render("deficiency_filed", report=report, country=country, units=len(units),
+                      ack_due=ack_due),
         "data": {"deficiency_id": report.id},
     } for u in outbox.staff_and_admins(session=session)])
     session.commit()

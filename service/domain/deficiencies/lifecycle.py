@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from models import AuditEntry, DeficiencyReport, DeficiencyUnit, Unit, User, utcnow
 from service.core.auth import Principal
 from service.core.db import ACTOR_KEY
-from service.domain import outbox
-from service.domain.deficiencies import history, sla
+from service.domain import outbox, surveys
+from service.domain.deficiencies import history, mail, sla
 from service.domain.errors import Conflict, Invalid
 
 Who = Literal["staff", "buyer", "filer", "anyone"]
@@ -88,6 +88,8 @@ def transition(*, session: Session, report: DeficiencyReport, actor: Principal, 
                    replacement_serial)
     _audit(session, report, before, status, reason)
     _tell(session, report, actor)
+    if status == "closed":  # the buyer accepted: how was it handled? (SPEC §9)
+        surveys.open_handling_survey(session=session, report=report, now=now)
     session.commit()
     return report
 
@@ -136,8 +138,7 @@ def _tell(session: Session, report: DeficiencyReport, actor: Principal | None) -
         "key": f"deficiency-status:{report.id}:{report.version}:{report.status}:user:{u.id}",
         "kind": "deficiency_status", "user_id": u.id, "recipient": u.email,
         "country_code": report.country_code,
-        "subject": f"Deficiency report {report.number} is {report.status.replace('_', ' ')}",
-        "body": f"Deficiency report {report.number} ({report.title}) is now {report.status}.\n",
+        **mail.render("deficiency_status", report=report),
         "data": {"deficiency_id": report.id},
     } for u in to])
 
@@ -152,4 +153,5 @@ def auto_close(*, session: Session, now: dt.datetime | None = None) -> list[int]
         _apply(report, "resolved", "closed", now, None, None)
         _audit(session, report, "resolved", "closed", "no answer within 30 days of the resolution")
         _tell(session, report, None)
+        surveys.open_handling_survey(session=session, report=report, now=now)
     return [r.id or 0 for r in due]

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import DeficiencyReport, DeficiencyUnit, Unit, utcnow
 from models.deficiencies import OPEN_DEFICIENCY_STATES
-from service.domain.deficiencies import sla
+from service.domain.deficiencies import breaches, sla
 from service.domain.lists import sorted_by
 
 FILTERS = (("country", DeficiencyReport.country_code), ("system", DeficiencyReport.system_id),
@@ -70,8 +70,16 @@ def list_statement(query: dict[str, Any], now: dt.datetime | None = None) -> Any
 
 def with_units(*, session: Session, reports: Sequence[DeficiencyReport],
                now: dt.datetime | None = None) -> list[ReportOut]:
-    """The reports with their units' serials: one query for the whole page."""
+    """The reports with their units' serials: one query for the whole page. A report seen past
+    a due time not told yet has its breach told now (`breaches.tell_seen`), as the daily job
+    would (SPEC §9: "the daily job, and the moment it is seen")."""
     now = now or utcnow()
+    if breaches.tell_seen(reports=reports, now=now):
+        # stamped (a new version) in a transaction of its own: the answer shows what is stored,
+        # so its ETag is current (a new read transaction, or SQLite's snapshot is the old one)
+        session.commit()
+        for report in reports:
+            session.refresh(report)
     out = {r.id: ReportOut(r, now=now) for r in reports}
     for report_id, uid, serial in session.execute(
         select(DeficiencyUnit.report_id, Unit.id, Unit.serial)

@@ -176,6 +176,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     bind_now = sa.literal(now, UTCDateTime())
     months = _months(sql, _literal_months(first, last), bind_now)
     rows: dict[tuple[str, int, str], dict[str, Any]] = {}
+    raw: dict[tuple[str, int, str], dict[str, float]] = {}  # the unrounded sums, for `countries`
 
     def row(code: str, system: int, period: str) -> dict[str, Any]:
         return rows.setdefault((code, system, period), {
@@ -192,6 +193,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         _availability(sql, spans, months, spans.c.country_code, spans.c.system_id)
     ):
         r = row(code, system, period)
+        raw.setdefault((code, system, period), {}).update(total=float(total or 0), up=float(up or 0))
         r["unit_days"] = round(float(total or 0) / 86400, 2)
         r["availability"] = round(100.0 * float(up or 0) / float(total), 1) if total else None
         r["units_down"] = int(down or 0)
@@ -215,6 +217,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         .group_by(returns.c.country_code, returns.c.system_id, months.c.period)
     ):
         r = row(code, system, period)
+        raw.setdefault((code, system, period), {})["repair_seconds"] = float(seconds) * int(count)
         r["mttr_hours"], r["repairs"] = round(float(seconds) / 3600, 1), int(count)
 
     # 3. reports opened, resolved, overdue (their resolution due in the month and missed), on time
@@ -241,6 +244,8 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         .group_by(d.country_code, d.system_id, months.c.period)
     ):
         r = row(code, system, period)
+        raw.setdefault((code, system, period), {}).update(acked_ok=int(acked_ok),
+                                                          resolved_ok=int(resolved_ok))
         # each share with its n beside it (reports_acknowledged, reports_resolved), rounded once
         r.update(reports_opened=int(opened), reports_resolved=int(resolved),
                  reports_overdue=int(overdue), reports_acknowledged=int(acked),
@@ -260,4 +265,41 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         r["availability_target"] = target
         r["under_target"] = r["availability"] is not None and r["availability"] < target
         out.append(r)
-    return {"from": first, "to": last, "rows": out}
+    return {"from": first, "to": last, "rows": out, "countries": _per_country(out, raw)}
+
+
+def _per_country(rows: list[dict[str, Any]],
+                 raw: dict[tuple[str, int, str], dict[str, float]]) -> list[dict[str, Any]]:
+    """The rows summed over the systems, per country and month, from the unrounded sums (no
+    statement more): what the monthly reports and the dashboard show for a country."""
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        k = raw.get((r["country"], r["system_id"], r["period"]), {})
+        s = sums.setdefault((r["country"], r["period"]), {
+            "country": r["country"], "period": r["period"],
+            "availability_target": r["availability_target"], "total": 0.0, "up": 0.0,
+            "repair_seconds": 0.0, "repairs": 0, "units_down": 0, "reports_opened": 0,
+            "reports_resolved": 0, "reports_overdue": 0, "reports_acknowledged": 0,
+            "acked_ok": 0, "resolved_ok": 0})
+        s["total"] += k.get("total", 0.0)
+        s["up"] += k.get("up", 0.0)
+        s["repair_seconds"] += k.get("repair_seconds", 0.0)
+        s["acked_ok"] += int(k.get("acked_ok", 0))
+        s["resolved_ok"] += int(k.get("resolved_ok", 0))
+        for name in ("repairs", "units_down", "reports_opened", "reports_resolved",
+                     "reports_overdue", "reports_acknowledged"):
+            s[name] += r[name]
+    out = []
+    for key in sorted(sums):
+        s = sums[key]
+        total, up = s.pop("total"), s.pop("up")
+        repair_seconds = s.pop("repair_seconds")
+        acked_ok, resolved_ok = s.pop("acked_ok"), s.pop("resolved_ok")
+        s["unit_days"] = round(total / 86400, 2)
+        s["availability"] = round(100.0 * up / total, 1) if total else None
+        s["under_target"] = s["availability"] is not None and s["availability"] < s["availability_target"]
+        s["mttr_hours"] = round(repair_seconds / s["repairs"] / 3600, 1) if s["repairs"] else None
+        s["acknowledged_on_time"] = rounded(100 * acked_ok, s["reports_acknowledged"])
+        s["resolved_on_time"] = rounded(100 * resolved_ok, s["reports_resolved"])
+        out.append(s)
+    return out
