@@ -17,6 +17,7 @@ from models.deficiencies import (
 )
 from models.idempotency import IdempotencyKey
 from models.identity import ApiToken, ApiTokenUse, AuditEntry, Role, User, UserSession
+from models.planning import StaffUnavailability
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -49,6 +50,7 @@ from models.surveys import (
 )
 
 __all__ = [
+    "StaffUnavailability",
     "UnitStatusChange",
     "StaffOnlyRows",
     "Severity",

@@ -40,6 +40,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         "report_id": world.ids["report_NO"],
         **factories.norway_services(world),
         **factories.norway_deficiency(world),
+        **factories.norway_planning(world),
     }
 
 

@@ -28,7 +28,7 @@ def _body(world, **over):
 
 def test_staff_schedule_an_event_with_staff_units_and_local_times(client, world, engine):
     lead = factories.add_staff(engine, "Park Ji-hoon")
-    other = factories.add_staff(engine, "Choi Eun-ji", skills=["interpreter Polish"])
+    other = factories.add_staff(engine, "Choi Eun-ji", skills=["interpreter:pl"])
     r = client.post("/api/v1/events", headers=world.headers("staff"), json=_body(
         world, staff=[{"id": other}, {"id": lead, "is_lead": True}], unit_ids=world.ids["units_PL"][:2]))
     assert r.status_code == 201, r.get_json()
@@ -205,7 +205,7 @@ def test_completing_needs_participants_and_outcome_then_notifies(client, world, 
 def test_staff_endpoints_are_for_staff_and_admins(client, world):
     h = world.headers("staff")
     r = client.post("/api/v1/staff", headers=h, json={"name": "Jung Woo-sung", "email": "jung@example.kr",
-                                                      "skills": ["technician FA-50 avionics"]})
+                                                      "skills": ["technician:FA-50"]})
     assert r.status_code == 201
     staff_id = r.get_json()["id"]
     r = client.patch(f"/api/v1/staff/{staff_id}", headers={**h, "If-Match": '"1"'}, json={"active": False})

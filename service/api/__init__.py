@@ -17,6 +17,7 @@ from service.api import (
     health,
     me,
     notifications,
+    planning,
     public_surveys,
     readiness,
     reports,
@@ -40,6 +41,7 @@ BLUEPRINTS = [
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
+BLUEPRINTS += [planning.blp]
 
 api = KSustainApi()
 
