@@ -122,7 +122,8 @@ def test_the_suggester_agrees_with_the_brute_force_oracle(world, engine, cal):
         proposals = answer["proposals"]
         assert bool(proposals) == bool(slots), (answer, slots)
         if slots:
-            assert proposals[0]["starts_at"].astimezone(WARSAW).date() == slots[0][0].astimezone(WARSAW).date()
+            first_day = slots[0][0].astimezone(WARSAW).date()
+            assert proposals[0]["starts_at"].astimezone(WARSAW).date() == first_day
         else:
             assert answer["unmet"]
         for p in proposals:
