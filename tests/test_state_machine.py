@@ -274,11 +274,13 @@ class AccessMachine(RuleBasedStateMachine):
         STATS["registry updates"] += 1
 
     @precondition(lambda self: self.has("event"))
-    @rule(n=st.integers(0, 999), status=st.sampled_from(EVENT_STATUSES), text=FREE_TEXT)
-    def transition_event(self, n: int, status: str, text: str) -> None:
+    @rule(n=st.integers(0, 999), status=st.sampled_from(EVENT_STATUSES), text=FREE_TEXT,
+          early=st.booleans())
+    def transition_event(self, n: int, status: str, text: str, early: bool) -> None:
+        """Staff move an event; starting or completing before its time needs `early` (else 409)."""
         code = self.code_with("event", n)
         url = f"/api/v1/events/{self.pick(code, 'event', n)}"
-        body = {"status": status, "reason": f"{text} {self.marker(code)}"}
+        body: dict[str, Any] = {"status": status, "reason": f"{text} {self.marker(code)}", "early": early}
         if status == "completed":
             body.update(participants_actual=10, outcome=self.marker(code))
         r = self.call("staff", "POST", f"{url}/transition", json=body,
@@ -298,7 +300,8 @@ class AccessMachine(RuleBasedStateMachine):
         url = f"/api/v1/events/{event_id}"
         for status in ("confirmed", "in_progress", "completed"):
             r = self.call("staff", "POST", f"{url}/transition", headers={"If-Match": self.etag(url)},
-                          json={"status": status, "participants_actual": 11,
+                          json={"status": status, "participants_actual": 11, "early": True,
+                                "reason": f"early {self.marker(code)}",
                                 "outcome": f"{text} {self.marker(code)}"})
             assert r.status_code in (200, 409), r.get_json()
         if self.call("staff", "GET", url).get_json()["status"] == "completed":

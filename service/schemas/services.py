@@ -196,6 +196,8 @@ class TransitionSchema(Base):
     participants_actual = fields.Integer(validate=validate.Range(min=0, max=100000),
                                          metadata={"description": "when completing"})
     outcome = text(4000, required=False, metadata={"description": "when completing"})
+    early = fields.Boolean(metadata={"description": "start before starts_at or complete before "
+                                                    "ends_at (needs a reason; audited)"})
 
 
 class RequestSchema(VersionedSchema):
