@@ -207,3 +207,21 @@ class SuggestionsSchema(Base):
     timezone = fields.String()
     proposals = fields.List(fields.Nested(ProposalSchema))
     unmet = fields.List(fields.Nested(MissSchema))
+
+
+class BoardQuerySchema(Base):
+    """The planning board's filters (the page reads them from its query string)."""
+
+    country = CountryCode(required=True)
+    system = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    skill = fields.List(skill_field(), validate=validate.Length(max=10))
+    staff_page = fields.Integer(validate=validate.Range(min=1, max=10000))
+    unit_page = fields.Integer(validate=validate.Range(min=1, max=10000))
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **_: Any) -> None:
+        first, last = data.get("from_"), data.get("to")
+        if first and last and last < first:
+            raise ValidationError("Cannot be before from.", "to")

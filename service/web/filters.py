@@ -23,8 +23,9 @@ LABELS = {
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", "My country")],
-    "staff": [("web.countries", "Countries")],
-    "admin": [("web.countries", "Countries"), ("web.users", "Users"), ("web.audit_log", "Audit log")],
+    "staff": [("web.countries", "Countries"), ("web.planning_board", "Planning")],
+    "admin": [("web.countries", "Countries"), ("web.planning_board", "Planning"), ("web.users", "Users"),
+              ("web.audit_log", "Audit log")],
 }
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),
