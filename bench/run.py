@@ -35,7 +35,7 @@ OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
 LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
-STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql")
+STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql", "planning")
 
 
 def machine() -> dict[str, Any]:
@@ -108,6 +108,49 @@ def mixed_figures(results: Results, url: str, *, label: str, rounds: int, second
     slower = m["write_under_load_vs_alone"]["median"]
     results.add(Figure(f"median write under the read load vs no readers ({label})", slower, "x", "<= 3",
                        slower <= 3, m, _spread(m["write_under_load_vs_alone"])))
+
+
+def planning_figures(results: Results, app: Any, *, runs: int) -> None:
+    """`POST /events/suggest` over a 90-day window (SPEC §10: under a second): the busiest
+    country's busiest system, two of its instructors, an English interpreter and two units; and
+    the same asking for more units than it has (nothing fits: the nearest-miss search runs on
+    180 days past the window)."""
+    from sqlmodel import Session
+
+    from models import ServiceEvent, WeaponSystem
+    from service.db import get_engine
+    from service.domain.planning.suggest import suggest
+    from service.schemas.planning import SuggestSchema
+
+    engine = get_engine(app)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    with Session(engine) as session:
+        country, code, system = session.execute(
+            sa.select(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
+            .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+            .where(ServiceEvent.starts_at >= start, ServiceEvent.starts_at < start + dt.timedelta(days=90))
+            .group_by(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
+            .order_by(sa.func.count().desc(), ServiceEvent.country_code).limit(1)).one()
+    asks = {"fits": 2, "nothing fits": 50}
+    detail: dict[str, Any] = {"country": country, "system": code, "window_days": 90, "median_of": runs}
+    for label, units in asks.items():
+        body = SuggestSchema().load({
+            "kind": "joint_training", "country": country, "system": system, "duration_days": 2,
+            "earliest_start": start.isoformat(), "latest_end": (start + dt.timedelta(days=90)).isoformat(),
+            "requirements": [{"skill": f"instructor:{code}", "count": 2},
+                             {"skill": "interpreter:en", "count": 1}], "units": {"count": units}})
+        answer: dict[str, Any] = {}
+
+        def run(body: dict[str, Any] = body) -> None:
+            nonlocal answer
+            with Session(engine) as session:
+                answer = suggest(session=session, data=body)
+
+        seconds = inproc.interleaved({"suggest": run}, runs=runs)["suggest"]
+        detail[label] = {"proposals": len(answer["proposals"]),
+                         "unmet": [m["message"] for m in answer["unmet"]]}
+        results.add(Figure(f"suggest a slot, 90-day window ({label})", seconds * 1000, "ms", "< 1000",
+                           seconds < 1, detail))
 
 
 def _stop(signum: int, _frame: Any) -> None:
@@ -214,6 +257,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step 
                            "same for 1 y / 10 y", len(set(dash_.values())) == 1, counts))
         results.add(Figure("SQL statements: events list", lists[f"10y {paths[3]}"], "statements",
                            "same for page 1 / 100, 1 y / 10 y", same, counts))
+
+    if "planning" in only:
+        planning_figures(results, app10, runs=3 if quick else 9)
 
     # Complete: every step, full length, fresh data sets, on both databases.
     complete = only == set(STEPS) and not quick and "data_set_10y" in meta and bool(pg)
