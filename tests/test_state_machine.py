@@ -308,6 +308,31 @@ class AccessMachine(RuleBasedStateMachine):
             STATS["completed"] += 1
             self.refresh(code, "survey", "/api/v1/surveys")
 
+    @rule(n=st.integers(0, 1), days=st.integers(-5, 40), length=st.integers(1, 96), text=FREE_TEXT,
+          code=st.sampled_from(CODES))
+    def plan(self, n: int, days: int, length: int, text: str, code: str) -> None:
+        """Staff record an absence (its reason for no liaison's eyes) and ask for busy windows
+        and suggestions; a liaison asking for any of it is refused and learns nothing."""
+        staff = self.staff[n]
+        start = self.when(days, 8)
+        r = self.call("staff", "POST", f"/api/v1/staff/{staff}/unavailability", json={
+            "starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=length)).isoformat(),
+            "reason": f"{text[:100]} {self.marker(None)}"})
+        assert r.status_code == 201, r.get_json()
+        window = {"from": start.date().isoformat(), "to": (start + dt.timedelta(days=30)).date().isoformat()}
+        assert self.call("staff", "GET", "/api/v1/availability", query_string=window).status_code == 200
+        ask = {"kind": "trial_run", "country": code, "system": self.world.ids["k9"], "duration_days": 1,
+               "earliest_start": window["from"], "latest_end": window["to"],
+               "requirements": [{"skill": "instructor:K9A1", "count": 1}], "units": {"count": 1}}
+        assert self.call("staff", "POST", "/api/v1/events/suggest", json=ask).status_code in (200, 422)
+        who = LIAISON[code]
+        for method, url, body in (("GET", "/api/v1/availability", None),
+                                  ("GET", f"/api/v1/staff/{staff}/unavailability", None),
+                                  ("POST", "/api/v1/events/suggest", ask)):
+            r = self.call(who, method, url, query_string=window, json=body)
+            assert r.status_code == 403, (url, r.status_code)
+        STATS["planning"] += 1
+
     # --- requests: liaisons file, staff decide ---------------------------------------------
 
     @rule(code=st.sampled_from(CODES), text=FREE_TEXT, days=st.integers(10, 90))
@@ -602,5 +627,5 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
-                 "aggregates", "foreign probes"):
+                 "aggregates", "foreign probes", "planning"):
         assert STATS[kind] > 0, (kind, STATS)
