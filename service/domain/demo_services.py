@@ -165,12 +165,24 @@ def _status(starts: dt.datetime, ends: dt.datetime, now: dt.datetime, rng: rando
     return "planned", None, False
 
 
+LANGUAGES = ["en", "pl", "no", "ar", "ro", "en", "en"]
+
+
+def _skills_for(n: int, systems: list[str]) -> list[str]:
+    """A generated staff member's skills: an instructor and a technician of the catalogue's
+    systems and an interpreter, spread evenly (a larger roster covers every system)."""
+    pick = random.Random(n)  # noqa: S311 - demo data, not secrets
+    instructor, technician = pick.choice(systems), pick.choice(systems)
+    return [f"instructor:{instructor}", f"technician:{technician}", f"interpreter:{pick.choice(LANGUAGES)}"]
+
+
 def _seed_staff(conn: sa.Connection, count: int, rng: random.Random) -> list[int]:
     people = list(STAFF)
-    skills = sorted({s for _name, ss in STAFF for s in ss})
+    systems = sorted(conn.scalars(sa.select(WeaponSystem.code)))
     while len(people) < count:
-        people.append((f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} ({len(people) + 1})",
-                       rng.sample(skills, k=2)))
+        name = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} ({len(people) + 1})"
+        rng.sample(range(24), k=2)  # the draws the former free-text skills took: the rest stays as it was
+        people.append((name, _skills_for(len(people), systems)))
     now = utcnow()
     conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]
         {"name": name, "email": f"staff{n + 1:04d}@k-sustain.example", "skills": skills_,
