@@ -117,17 +117,21 @@ def planning_figures(results: Results, app: Any, *, runs: int) -> None:
     180 days past the window)."""
     from sqlmodel import Session
 
-    from models import ServiceEvent, WeaponSystem
+    from models import ServiceEvent, Unit, WeaponSystem
     from service.db import get_engine
     from service.domain.planning.suggest import suggest
     from service.schemas.planning import SuggestSchema
 
     engine = get_engine(app)
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    with Session(engine) as session:
+    fleet = (sa.select(Unit.country_code, Unit.system_id).where(Unit.status == "operational")
+             .group_by(Unit.country_code, Unit.system_id).having(sa.func.count() >= 2).subquery())
+    with Session(engine) as session:  # the busiest country and system with a fleet to use
         country, code, system = session.execute(
             sa.select(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
             .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+            .join(fleet, sa.and_(fleet.c.country_code == ServiceEvent.country_code,
+                                 fleet.c.system_id == ServiceEvent.system_id))
             .where(ServiceEvent.starts_at >= start, ServiceEvent.starts_at < start + dt.timedelta(days=90))
             .group_by(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
             .order_by(sa.func.count().desc(), ServiceEvent.country_code).limit(1)).one()

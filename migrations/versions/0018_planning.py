@@ -1,4 +1,4 @@
-"""planning: staff unavailability windows
+"""planning: staff unavailability windows; service events by end
 
 Revision ID: 0018
 Revises: 0015
@@ -34,9 +34,13 @@ def upgrade() -> None:
     with op.batch_alter_table('staff_unavailability', schema=None) as batch_op:
         batch_op.create_index('ix_staff_unavailability_staff_window',
                               ['staff_id', 'starts_at', 'ends_at'], unique=False)
+    with op.batch_alter_table('service_event', schema=None) as batch_op:
+        batch_op.create_index('ix_service_event_ends', ['ends_at', 'starts_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('service_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_event_ends')
     with op.batch_alter_table('staff_unavailability', schema=None) as batch_op:
         batch_op.drop_index('ix_staff_unavailability_staff_window')
     op.drop_table('staff_unavailability')

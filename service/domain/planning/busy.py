@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -40,6 +40,13 @@ class Busy:
     reason: str | None = None
 
 
+def _among(column: Any, ids: list[int]) -> Any:
+    """`column IN ids`, written `column + 0 IN ids` so that SQLite drives the query from the
+    range's few events (ix_service_event_ends) and checks each link's id, instead of probing
+    the link table's index once per id and event (ten times slower on the bench data set)."""
+    return (column + 0).in_(ids)
+
+
 def _events(start: dt.datetime, end: dt.datetime) -> list[Any]:
     return [ServiceEvent.status != EventStatus.cancelled.value,
             ServiceEvent.starts_at < end, ServiceEvent.ends_at > start]
@@ -56,7 +63,7 @@ def staff_busy(session: Session, *, staff_ids: Iterable[int], start: dt.datetime
         select(EventStaff.staff_id, ServiceEvent.id, ServiceEvent.title, ServiceEvent.status,
                ServiceEvent.starts_at, ServiceEvent.ends_at)
         .join(ServiceEvent, ServiceEvent.id == EventStaff.event_id)  # type: ignore[arg-type]
-        .where(col(EventStaff.staff_id).in_(ids), *_events(start, end)))
+        .where(_among(EventStaff.staff_id, ids), *_events(start, end)))
     for sid, eid, title, status, starts, ends in rows:
         out[sid].append(Busy(starts, ends, "service", event_id=eid, title=title, status=status))
     away = session.execute(
@@ -82,24 +89,33 @@ def unit_busy(session: Session, *, unit_ids: Iterable[int], start: dt.datetime,
         select(EventUnit.unit_id, ServiceEvent.id, ServiceEvent.title, ServiceEvent.status,
                ServiceEvent.starts_at, ServiceEvent.ends_at)
         .join(ServiceEvent, ServiceEvent.id == EventUnit.event_id)  # type: ignore[arg-type]
-        .where(col(EventUnit.unit_id).in_(ids), *_events(start, end))
+        .where(_among(EventUnit.unit_id, ids), *_events(start, end))
         .order_by(ServiceEvent.starts_at, ServiceEvent.id))
     for uid, eid, title, status, starts, ends in rows:
         out[uid].append(Busy(starts, ends, "service", event_id=eid, title=title, status=status))
     return out
 
 
+class Person(NamedTuple):
+    """A staff member as planning reads them: a plain row, cheap for a roster of hundreds."""
+
+    id: int
+    name: str
+    skills: list[str]
+
+
 def active_staff(session: Session, *, staff_ids: Iterable[int] | None = None,
-                 skill: str | None = None) -> list[StaffMember]:
+                 skill: str | None = None) -> list[Person]:
     """Active staff members by name: those of `staff_ids` if given, with `skill` if given.
 
     Skills are a short JSON list per person; the filter runs here over one read of the roster
     (a few hundred rows) rather than in two dialects of JSON SQL."""
-    stmt = select(StaffMember).where(col(StaffMember.active).is_(True))
+    stmt = (select(StaffMember.id, StaffMember.name, StaffMember.skills)
+            .where(col(StaffMember.active).is_(True)))
     if staff_ids is not None:
         stmt = stmt.where(col(StaffMember.id).in_(sorted(set(staff_ids))))
-    people = session.exec(stmt.order_by(StaffMember.name, StaffMember.id)).all()
-    return [p for p in people if skill is None or skill in (p.skills or [])]
+    rows = session.execute(stmt.order_by(StaffMember.name, StaffMember.id)).all()
+    return [Person(i, n, list(k or [])) for i, n, k in rows if skill is None or skill in (k or [])]
 
 
 def units_of(session: Session, *, unit_ids: Iterable[int] | None = None,

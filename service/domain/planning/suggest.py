@@ -108,21 +108,23 @@ def _slots(data: dict[str, Any], tz: ZoneInfo, start: dt.datetime,
                 s += HOUR
 
 
-def _match(search: _Search, requirements: list[dict[str, Any]], s: dt.datetime,
-           e: dt.datetime) -> tuple[list[tuple[Any, str]] | None, dict[str, int]]:
-    """Distinct free people meeting every requirement (augmenting paths, least idle first),
-    and how many of each skill are free."""
-    free: dict[str, list[Any]] = {}
-    for req in requirements:
-        people = [p for p in search.pools[req["skill"]] if search.staff_cal[p.id].free(s, e)]
-        people.sort(key=lambda p: (search.staff_cal[p.id].idle(s, e), p.id))
-        free[req["skill"]] = people
-    counts = {k: len(v) for k, v in free.items()}
+def _free(search: _Search, requirements: list[dict[str, Any]], s: dt.datetime,
+          e: dt.datetime) -> dict[str, list[Any]]:
+    """Who of each requirement's pool is free in [s, e)."""
+    return {req["skill"]: [p for p in search.pools[req["skill"]] if search.staff_cal[p.id].free(s, e)]
+            for req in requirements}
+
+
+def _match(search: _Search, requirements: list[dict[str, Any]], free: dict[str, list[Any]],
+           s: dt.datetime, e: dt.datetime) -> list[tuple[Any, str]] | None:
+    """Distinct free people meeting every requirement (augmenting paths, least idle first)."""
+    ranked = {skill: sorted(people, key=lambda p: (search.staff_cal[p.id].idle(s, e), p.id))
+              for skill, people in free.items()}
     seats = [req["skill"] for req in requirements for _ in range(req["count"])]
     taken: dict[int, int] = {}  # person id -> seat
 
     def place(seat: int, seen: set[int]) -> bool:
-        for p in free[seats[seat]]:
+        for p in ranked[seats[seat]]:
             if p.id in seen:
                 continue
             seen.add(p.id)
@@ -132,10 +134,10 @@ def _match(search: _Search, requirements: list[dict[str, Any]], s: dt.datetime,
         return False
 
     if not all(place(seat, set()) for seat in range(len(seats))):
-        return None, counts
-    by_id = {p.id: p for people in free.values() for p in people}
+        return None
+    by_id = {p.id: p for people in ranked.values() for p in people}
     return sorted(((by_id[pid], seats[seat]) for pid, seat in taken.items()),
-                  key=lambda x: (x[1], x[0].name)), counts
+                  key=lambda x: (x[1], x[0].name))
 
 
 def _fmt_day(when: dt.datetime, tz: ZoneInfo) -> str:
@@ -157,7 +159,8 @@ def suggest(*, session: Session, data: dict[str, Any], now: dt.datetime | None =
     if hi <= lo:
         raise Invalid("The window is over", {"latest_end": ["must be in the future"]})
     requirements = data["requirements"]
-    pools = {r["skill"]: active_staff(session, skill=r["skill"]) for r in requirements}
+    roster = active_staff(session)
+    pools = {r["skill"]: [p for p in roster if r["skill"] in p.skills] for r in requirements}
     units = _units(session, data, country.code, system)
     horizon = hi + MISS_HORIZON
     people = {p.id or 0: p for pool in pools.values() for p in pool}
@@ -184,15 +187,17 @@ def suggest(*, session: Session, data: dict[str, Any], now: dt.datetime | None =
         if not inside and found:
             break
         seen_slot |= inside
-        chosen, counts = _match(search, requirements, s, e)
+        free = _free(search, requirements, s, e)
         free_units = [u for u in units if search.unit_cal[u.id].free(s, e)]
-        counts["units"] = len(free_units)
+        counts = {skill: len(people) for skill, people in free.items()} | {"units": len(free_units)}
         for need in search.needs:
             if inside:
                 need.best = max(need.best, counts[need.label])
             elif need.first_fit is None and counts[need.label] >= need.count:
                 need.first_fit = s
-        ok = chosen is not None and len(free_units) >= wanted_units
+        enough = all(counts[n.label] >= n.count for n in search.needs)  # else no matching can help
+        chosen = _match(search, requirements, free, s, e) if enough else None
+        ok = chosen is not None
         if ok and not inside:
             joint_first = joint_first or s
             if all(n.first_fit or n.best >= n.count for n in search.needs):
