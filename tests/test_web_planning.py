@@ -138,3 +138,23 @@ def test_the_schedule_form_shows_who_is_free_for_the_window(client, world, engin
     assert "K9-PL-002" in searched and "K9-PL-001" not in searched
     saved = client.post(url, data={k: v for k, v in form.items() if k != "action"} | {"staff": str(c)})
     assert saved.status_code == 302
+
+
+def test_accepting_a_request_uses_the_same_pickers_and_a_liaison_sees_none(app, client, world, engine):
+    a, b = _people(engine)
+    factories.add_event(engine, world, staff=[a], starts_at=dt.datetime(2030, 5, 6, 7, tzinfo=dt.UTC),
+                        title="Gunnery week Orzysz")
+    request_id = factories.add_request(engine, world)  # wished for May 2030
+    sign_in(client, "staff")
+    token = csrf(client, f"/requests/{request_id}")
+    page = client.post(f"/requests/{request_id}/accept", data={
+        "csrf_token": token, "version": "1", "title": "Refresher", "starts_at": "2030-05-06T09:00",
+        "ends_at": "2030-05-06T16:00", "action": "check"}).get_data(as_text=True)
+    flat = re.sub(r"\s+", " ", page)
+    assert 'Park Ji-hoon</label></th> <td><span class="state-booked">booked</span>' in flat
+    assert 'Kang Min-seo</label></th> <td><span class="state-free">free</span>' in flat
+    assert 'value="Refresher"' in page and "Pending" in page  # nothing was accepted
+    liaison = app.test_client()
+    sign_in(liaison, "pl")
+    mine = liaison.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Park Ji-hoon" not in mine and "instructor:K9A1" not in mine and "staff-picker" not in mine

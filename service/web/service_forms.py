@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlmodel import Session, select
 
-from models import Country, EventStaff, EventUnit, ServiceEvent, Unit, WeaponSystem
+from models import Country, EventStaff, EventUnit, ServiceEvent, WeaponSystem
 from service.auth import STAFF, access
 from service.db import get_session
 from service.domain import registry, services
@@ -38,16 +38,6 @@ event_create = EventCreateSchema()
 event_update = EventUpdateSchema()
 DETAILS = ("title", "starts_at", "ends_at", "timezone", "location", "capacity", "participants_planned",
            "objectives")
-
-
-UNITS_SHOWN = 300
-
-
-def units_of(session: Session, country: str, system_id: int) -> list[tuple[int, str]]:
-    """The request page's unit checkboxes (the schedule form uses the searchable picker)."""
-    return [(u.id or 0, u.serial) for u in session.exec(
-        select(Unit).where(Unit.country_code == country, Unit.system_id == system_id)
-        .order_by(Unit.serial).limit(UNITS_SHOWN))]
 
 
 def posted_event(names: tuple[str, ...], tz: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
