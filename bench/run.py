@@ -37,7 +37,7 @@ LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
 DASHBOARD_STATEMENTS = 8 + 1 + 1
 STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql",
-         "readiness")
+         "readiness", "planning")
 
 
 def machine() -> dict[str, Any]:
@@ -126,6 +126,51 @@ def readiness_step(results: Results, meta: dict[str, Any], short: tuple[Any, str
     meta["readiness"] = readiness.readiness_figures(
         results, short=(app1, token1, staff1), long=(app10, token10, staff10), country=CODE,
         runs=5 if quick else 15)
+def planning_figures(results: Results, app: Any, *, runs: int) -> None:
+    """`POST /events/suggest` over a 90-day window (SPEC §10: under a second): the busiest
+    country's busiest system, two of its instructors, an English interpreter and two units; and
+    the same asking for more units than it has (nothing fits: the nearest-miss search runs on
+    180 days past the window)."""
+    from sqlmodel import Session
+
+    from models import ServiceEvent, Unit, WeaponSystem
+    from service.core.db import get_engine
+    from service.domain.planning.suggest import suggest
+    from service.schemas.planning import SuggestSchema
+
+    engine = get_engine(app)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    fleet = (sa.select(Unit.country_code, Unit.system_id).where(Unit.status == "operational")
+             .group_by(Unit.country_code, Unit.system_id).having(sa.func.count() >= 2).subquery())
+    with Session(engine) as session:  # the busiest country and system with a fleet to use
+        country, code, system = session.execute(
+            sa.select(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
+            .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+            .join(fleet, sa.and_(fleet.c.country_code == ServiceEvent.country_code,
+                                 fleet.c.system_id == ServiceEvent.system_id))
+            .where(ServiceEvent.starts_at >= start, ServiceEvent.starts_at < start + dt.timedelta(days=90))
+            .group_by(ServiceEvent.country_code, WeaponSystem.code, WeaponSystem.id)
+            .order_by(sa.func.count().desc(), ServiceEvent.country_code).limit(1)).one()
+    asks = {"fits": 2, "nothing fits": 50}
+    detail: dict[str, Any] = {"country": country, "system": code, "window_days": 90, "median_of": runs}
+    for label, units in asks.items():
+        body = SuggestSchema().load({
+            "kind": "joint_training", "country": country, "system": system, "duration_days": 2,
+            "earliest_start": start.isoformat(), "latest_end": (start + dt.timedelta(days=90)).isoformat(),
+            "requirements": [{"skill": f"instructor:{code}", "count": 2},
+                             {"skill": "interpreter:en", "count": 1}], "units": {"count": units}})
+        answer: dict[str, Any] = {}
+
+        def run(body: dict[str, Any] = body) -> None:
+            nonlocal answer
+            with Session(engine) as session:
+                answer = suggest(session=session, data=body)
+
+        seconds = inproc.interleaved({"suggest": run}, runs=runs)["suggest"]
+        detail[label] = {"proposals": len(answer["proposals"]),
+                         "unmet": [m["message"] for m in answer["unmet"]]}
+        results.add(Figure(f"suggest a slot, 90-day window ({label})", seconds * 1000, "ms", "< 1000",
+                           seconds < 1, detail))
 
 
 def _stop(signum: int, _frame: Any) -> None:
@@ -235,6 +280,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step 
 
     if "readiness" in only:
         readiness_step(results, meta, (app1, token1, url1), (app10, token10, url10), quick=quick)
+    if "planning" in only:
+        planning_figures(results, app10, runs=3 if quick else 9)
 
     # Complete: every step, full length, fresh data sets, on both databases.
     complete = only == set(STEPS) and not quick and "data_set_10y" in meta and bool(pg)

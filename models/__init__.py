@@ -26,6 +26,7 @@ from models.packages import (
     PackageEvent,
     PackageLine,
 )
+from models.planning import StaffUnavailability
 from models.ratelimit import RateLimit
 from models.registry import (
     Contract,
@@ -86,6 +87,7 @@ __all__ = [
     "NominationStatus",
     "Trainee",
     "TrainingResult",
+    "StaffUnavailability",
     "UnitStatusChange",
     "StaffOnlyRows",
     "Severity",

@@ -54,6 +54,8 @@ class ServiceEvent(Versioned, CountryScoped, SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_service_event_country_starts", "country_code", "starts_at"),
         sa.Index("ix_service_event_window", "starts_at", "ends_at"),
+        # What is still running or to come (planning's busy windows) without reading the history.
+        sa.Index("ix_service_event_ends", "ends_at", "starts_at"),
         # A country's latest completed services, newest first, without reading its history.
         sa.Index("ix_service_event_country_status_ends", "country_code", "status", "ends_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ck_service_event_window"),

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from models import Role
+from models import Role, StaffMember
 from service.core.db import session_scope
 from service.domain import identity, registry
 
@@ -382,7 +382,7 @@ def add_staff(engine: sa.Engine, name: str = "Park Ji-hoon", *, email: str | Non
         email = f"{name.split()[0].lower()}@k-sustain.example"
     with session_scope(engine) as s:
         staff = services.create_staff(session=s, data={
-            "name": name, "email": email, "skills": skills or ["instructor K9"], "active": active})
+            "name": name, "email": email, "skills": skills or ["instructor:K9A1"], "active": active})
         return staff.id or 0
 
 
@@ -409,7 +409,7 @@ def add_event(engine: sa.Engine, world: World, *, country: str = "PL", kind: str
         assert row is not None
         for step in path:
             services.transition(session=s, event=row, status=step, reason="test",
-                                participants_actual=12, outcome="Crews certified")
+                                participants_actual=12, outcome="Crews certified", early=True)
         return row.id or 0
 
 
@@ -446,6 +446,22 @@ def norway_services(world: World) -> dict[str, Any]:
         world.ids["feed_NO"] = feed_token_for(engine, world.ids["user_no"])
     return {"event_id": world.ids["event_NO"], "request_id": world.ids["request_NO"],
             "staff_id": world.ids["staff_1"], "feed_token": world.ids["feed_NO"]}
+
+
+def norway_planning(world: World) -> dict[str, Any]:
+    """An absence of the Norway services' staff member (once per world), for the access matrix:
+    staff planning data, which no liaison may read or write."""
+    from service.domain.planning import unavailability
+
+    norway_services(world)
+    if "unavailability_NO" not in world.ids:
+        with session_scope(world.engine) as s:
+            staff = s.get(StaffMember, world.ids["staff_1"])
+            window = unavailability.add_window(session=s, staff=staff, data={
+                "starts_at": WHEN + dt.timedelta(days=30), "ends_at": WHEN + dt.timedelta(days=32),
+                "reason": "Oslo range travel"})
+            world.ids["unavailability_NO"] = window.id
+    return {"unavailability_id": world.ids["unavailability_NO"]}
 
 
 def add_deficiency(engine: sa.Engine, world: World, *, who: str = "pl", country: str | None = None,

@@ -44,6 +44,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         **factories.norway_deficiency(world),
         **factories.norway_training(world),
         "move": "dispute",  # a delivery's page form: accept, dispute or answer
+        **factories.norway_planning(world),
     }
 
 

@@ -28,7 +28,7 @@ def _body(world, **over):
 
 def test_staff_schedule_an_event_with_staff_units_and_local_times(client, world, engine):
     lead = factories.add_staff(engine, "Park Ji-hoon")
-    other = factories.add_staff(engine, "Choi Eun-ji", skills=["interpreter Polish"])
+    other = factories.add_staff(engine, "Choi Eun-ji", skills=["interpreter:pl"])
     r = client.post("/api/v1/events", headers=world.headers("staff"), json=_body(
         world, staff=[{"id": other}, {"id": lead, "is_lead": True}], unit_ids=world.ids["units_PL"][:2]))
     assert r.status_code == 201, r.get_json()
@@ -149,7 +149,7 @@ def test_lifecycle_table(client, world, engine, before):
         r = client.post(f"/api/v1/events/{event_id}/transition",
                         headers=world.headers("staff", **{"If-Match": str(version)}),
                         json={"status": after, "reason": "weather", "participants_actual": 20,
-                              "outcome": "All crews certified"})
+                              "outcome": "All crews certified", "early": True})
         if (before, after) in LEGAL:
             assert r.status_code == 200, (before, after, r.get_json())
             assert r.get_json()["status"] == after
@@ -185,10 +185,12 @@ def test_cancel_needs_a_reason_and_is_audited_with_it(client, world, engine):
 def test_completing_needs_participants_and_outcome_then_notifies(client, world, engine):
     event_id = factories.add_event(engine, world, status="in_progress")
     h = world.headers("staff", **{"If-Match": "3"})
-    r = client.post(f"/api/v1/events/{event_id}/transition", headers=h, json={"status": "completed"})
+    r = client.post(f"/api/v1/events/{event_id}/transition", headers=h,
+                    json={"status": "completed", "early": True, "reason": "finished early"})
     assert r.status_code == 422 and set(r.get_json()["errors"]) == {"participants_actual", "outcome"}
     r = client.post(f"/api/v1/events/{event_id}/transition", headers=h,
-                    json={"status": "completed", "participants_actual": 18, "outcome": "Certified"})
+                    json={"status": "completed", "participants_actual": 18, "outcome": "Certified",
+                          "early": True, "reason": "the crews finished a day ahead"})
     assert r.status_code == 200
     event = r.get_json()
     assert event["participants_actual"] == 18 and event["completed_at"] is not None
@@ -205,7 +207,7 @@ def test_completing_needs_participants_and_outcome_then_notifies(client, world, 
 def test_staff_endpoints_are_for_staff_and_admins(client, world):
     h = world.headers("staff")
     r = client.post("/api/v1/staff", headers=h, json={"name": "Jung Woo-sung", "email": "jung@example.kr",
-                                                      "skills": ["technician FA-50 avionics"]})
+                                                      "skills": ["technician:FA-50"]})
     assert r.status_code == 201
     staff_id = r.get_json()["id"]
     r = client.patch(f"/api/v1/staff/{staff_id}", headers={**h, "If-Match": '"1"'}, json={"active": False})

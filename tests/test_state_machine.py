@@ -282,11 +282,13 @@ class AccessMachine(RuleBasedStateMachine):
         STATS["registry updates"] += 1
 
     @precondition(lambda self: self.has("event"))
-    @rule(n=st.integers(0, 999), status=st.sampled_from(EVENT_STATUSES), text=FREE_TEXT)
-    def transition_event(self, n: int, status: str, text: str) -> None:
+    @rule(n=st.integers(0, 999), status=st.sampled_from(EVENT_STATUSES), text=FREE_TEXT,
+          early=st.booleans())
+    def transition_event(self, n: int, status: str, text: str, early: bool) -> None:
+        """Staff move an event; starting or completing before its time needs `early` (else 409)."""
         code = self.code_with("event", n)
         url = f"/api/v1/events/{self.pick(code, 'event', n)}"
-        body = {"status": status, "reason": f"{text} {self.marker(code)}"}
+        body: dict[str, Any] = {"status": status, "reason": f"{text} {self.marker(code)}", "early": early}
         if status == "completed":
             body.update(participants_actual=10, outcome=self.marker(code),
                         results=self.results_for(self.pick(code, "event", n)))
@@ -308,7 +310,8 @@ class AccessMachine(RuleBasedStateMachine):
         for status in ("confirmed", "in_progress", "completed"):
             extra = {"results": self.results_for(event_id)} if status == "completed" else {}
             r = self.call("staff", "POST", f"{url}/transition", headers={"If-Match": self.etag(url)},
-                          json={"status": status, "participants_actual": 11,
+                          json={"status": status, "participants_actual": 11, "early": True,
+                                "reason": f"early {self.marker(code)}",
                                 "outcome": f"{text} {self.marker(code)}", **extra})
             assert r.status_code in (200, 409), r.get_json()
         if self.call("staff", "GET", url).get_json()["status"] == "completed":
@@ -385,6 +388,31 @@ class AccessMachine(RuleBasedStateMachine):
             a = self.call("staff", "POST", f"{url}/answer", headers={"If-Match": "*"},
                           json={"answer": f"{text} {self.marker(code)}"})
             assert a.status_code == 200, a.get_json()
+
+    @rule(n=st.integers(0, 1), days=st.integers(-5, 40), length=st.integers(1, 96), text=FREE_TEXT,
+          code=st.sampled_from(CODES))
+    def plan(self, n: int, days: int, length: int, text: str, code: str) -> None:
+        """Staff record an absence (its reason for no liaison's eyes) and ask for busy windows
+        and suggestions; a liaison asking for any of it is refused and learns nothing."""
+        staff = self.staff[n]
+        start = self.when(days, 8)
+        r = self.call("staff", "POST", f"/api/v1/staff/{staff}/unavailability", json={
+            "starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=length)).isoformat(),
+            "reason": f"{text[:100]} {self.marker(None)}"})
+        assert r.status_code == 201, r.get_json()
+        window = {"from": start.date().isoformat(), "to": (start + dt.timedelta(days=30)).date().isoformat()}
+        assert self.call("staff", "GET", "/api/v1/availability", query_string=window).status_code == 200
+        ask = {"kind": "trial_run", "country": code, "system": self.world.ids["k9"], "duration_days": 1,
+               "earliest_start": window["from"], "latest_end": window["to"],
+               "requirements": [{"skill": "instructor:K9A1", "count": 1}], "units": {"count": 1}}
+        assert self.call("staff", "POST", "/api/v1/events/suggest", json=ask).status_code in (200, 422)
+        who = LIAISON[code]
+        for method, url, body in (("GET", "/api/v1/availability", None),
+                                  ("GET", f"/api/v1/staff/{staff}/unavailability", None),
+                                  ("POST", "/api/v1/events/suggest", ask)):
+            r = self.call(who, method, url, query_string=window, json=body)
+            assert r.status_code == 403, (url, r.status_code)
+        STATS["planning"] += 1
 
     # --- requests: liaisons file, staff decide ---------------------------------------------
 
@@ -734,5 +762,5 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
-                 "aggregates", "foreign probes", "account changes"):
+                 "aggregates", "foreign probes", "account changes", "planning"):
         assert STATS[kind] > 0, (kind, STATS)

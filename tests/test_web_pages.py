@@ -331,7 +331,9 @@ NEW_PAGES = ["/services", "/services/calendar", "/services/1", "/requests", "/re
                                         ("pl", ["/", "/countries/NO", *NEW_PAGES]),
                                         ("admin", ["/countries", "/countries/PL", "/users"]),
                                         ("staff", [*NEW_PAGES, "/services/new", "/services/1/edit",
-                                                   "/services/new?country=PL&system_id=1"])])
+                                                   "/services/new?country=PL&system_id=1",
+                                                   "/planning?country=PL&system=1&suggest=1",
+                                                   "/planning/staff"])])
 def test_pages_need_no_inline_script_or_style(client, world, engine, who, paths):
     """The CSP allows scripts and styles only from our own files."""
     add_overview_data(engine, world)

@@ -53,19 +53,32 @@ def test_staff_schedule_a_service_hit_a_conflict_fix_it_and_complete_it(client, 
         starts = conn.scalar(sa.select(ServiceEvent.starts_at).where(ServiceEvent.id == event_id))
     assert starts.hour == 8  # stored in UTC
     version = 1
-    for status in ("confirmed", "in_progress"):
-        r = client.post(f"/services/{event_id}/transition",
-                        data={"csrf_token": form["csrf_token"], "status": status, "version": str(version)})
-        assert r.status_code == 302, r.get_data(as_text=True)
-        version += 1
+    page = client.get(f"/services/{event_id}").get_data(as_text=True)
+    assert "Start the service early" not in page  # planned: not startable yet
+    r = client.post(f"/services/{event_id}/transition",
+                    data={"csrf_token": form["csrf_token"], "status": "confirmed", "version": str(version)})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    version += 1
+    page = client.get(f"/services/{event_id}").get_data(as_text=True)
+    assert "Start the service early…" in page and ">Start</button>" in page  # asks why
+    early = {"early": "true", "reason": "The range opened a day ahead"}
+    r = client.post(f"/services/{event_id}/transition",
+                    data={"csrf_token": form["csrf_token"], "status": "in_progress", "version": str(version)})
+    assert r.status_code == 409 and "cannot start before starts_at 2030-03-05T09:00:00+01:00" in r.get_data(
+        as_text=True)
     r = client.post(f"/services/{event_id}/transition", data={
-        "csrf_token": form["csrf_token"], "status": "completed", "version": str(version), "outcome": ""})
+        "csrf_token": form["csrf_token"], "status": "in_progress", "version": str(version), **early})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    version += 1
+    r = client.post(f"/services/{event_id}/transition", data={
+        "csrf_token": form["csrf_token"], "status": "completed", "version": str(version), "outcome": "",
+        **early})
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and 'id="participants_actual-error">required to complete' in page
     assert 'id="outcome-error">required to complete' in page and "<details class=\"step\" open>" in page
     r = client.post(f"/services/{event_id}/transition", data={
         "csrf_token": form["csrf_token"], "status": "completed", "version": str(version),
-        "participants_actual": "11", "outcome": "All crews certified"})
+        "participants_actual": "11", "outcome": "All crews certified", **early})
     assert r.status_code == 302
     page = client.get(r.location).get_data(as_text=True)
     assert "The service is now completed." in page and "All crews certified" in page

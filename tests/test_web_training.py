@@ -50,7 +50,8 @@ def test_staff_complete_a_training_with_each_nominees_result(app, world, engine)
     assert f'name="result-{na}"' in page and f'name="result-{nb}"' in page
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     form = {"csrf_token": csrf(staff, f"/services/{event}"), "version": version, "status": "completed",
-            "outcome": "Both trained", f"result-{na}": "passed", f"score-{na}": "88"}
+            "outcome": "Both trained", f"result-{na}": "passed", f"score-{na}": "88",
+            "early": "true", "reason": "ahead of its dates in the test"}
     r = staff.post(f"/services/{event}/transition", data=form)
     assert r.status_code == 422 and "every nominee needs a result" in r.get_data(as_text=True)
     r = staff.post(f"/services/{event}/transition", data={**form, f"result-{nb}": "failed"})

@@ -1,7 +1,7 @@
 """training certificates packages
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 00:47:05.256837
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import models.base
 
 
 revision: str = '0019'
-down_revision: str | None = '0017'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from service.api import (
     me,
     notifications,
     packages,
+    planning,
     public_surveys,
     readiness,
     reports,
@@ -44,7 +45,7 @@ BLUEPRINTS = [
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
 BLUEPRINTS += [trainees.blp, trainees.nominations_blp, certificates.blp, certificates.public_blp,
-               packages.blp, packages.deliveries_blp, packages.summary_blp]
+               packages.blp, packages.deliveries_blp, packages.summary_blp, planning.blp]
 
 api = KSustainApi()
 

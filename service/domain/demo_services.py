@@ -30,19 +30,19 @@ from models import (
     utcnow,
 )
 
-STAFF = [
-    ("Park Ji-hoon", ["instructor K9 gunnery", "interpreter English"]),
-    ("Choi Eun-ji", ["interpreter Polish", "interpreter English"]),
-    ("Jung Woo-sung", ["technician FA-50 avionics"]),
-    ("Kang Min-seo", ["instructor K2 driver training", "instructor K2 gunnery"]),
-    ("Yoon Seo-jun", ["technician KM-SAM radar", "technician fire control"]),
-    ("Lim Ha-eun", ["interpreter Norwegian", "interpreter English"]),
-    ("Han Do-yoon", ["instructor K239 fire control"]),
-    ("Oh Ji-woo", ["technician K9 powerpack", "technician K10 loader"]),
-    ("Seo Yeon-woo", ["interpreter Arabic", "interpreter English"]),
-    ("Shin Ye-jin", ["instructor FA-50 flight operations"]),
-    ("Kwon Hyun-woo", ["technician TMMR radio", "instructor C4I networks"]),
-    ("Hwang Soo-ah", ["interpreter Romanian", "interpreter English"]),
+STAFF = [  # instructors for every system, interpreters for every buyer language, technicians
+    ("Park Ji-hoon", ["instructor:K9A1", "instructor:K10", "interpreter:en"]),
+    ("Choi Eun-ji", ["interpreter:pl", "interpreter:en"]),
+    ("Jung Woo-sung", ["technician:FA-50", "instructor:FA-50", "instructor:KT-1"]),
+    ("Kang Min-seo", ["instructor:K2", "instructor:K21", "instructor:AS21"]),
+    ("Yoon Seo-jun", ["technician:KM-SAM", "instructor:KM-SAM", "technician:TMMR"]),
+    ("Lim Ha-eun", ["interpreter:no", "interpreter:en"]),
+    ("Han Do-yoon", ["instructor:K239", "instructor:K9A1"]),
+    ("Oh Ji-woo", ["technician:K9A1", "technician:K10", "technician:K2"]),
+    ("Seo Yeon-woo", ["interpreter:ar", "interpreter:en"]),
+    ("Shin Ye-jin", ["instructor:FA-50", "instructor:HDF-3500"]),
+    ("Kwon Hyun-woo", ["technician:TMMR", "instructor:TMMR", "technician:HDF-3500"]),
+    ("Hwang Soo-ah", ["interpreter:ro", "interpreter:en"]),
 ]
 SURNAMES = ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Oh"]
 GIVEN = ["Min-jun", "Seo-yeon", "Ji-ho", "Ha-eun", "Do-hyun", "Soo-bin", "Ye-jun", "Ji-woo", "Eun-seo"]
@@ -167,12 +167,24 @@ def _status(starts: dt.datetime, ends: dt.datetime, now: dt.datetime, rng: rando
     return "planned", None, False
 
 
+LANGUAGES = ["en", "pl", "no", "ar", "ro", "en", "en"]
+
+
+def _skills_for(n: int, systems: list[str]) -> list[str]:
+    """A generated staff member's skills: an instructor and a technician of the catalogue's
+    systems and an interpreter, spread evenly (a larger roster covers every system)."""
+    pick = random.Random(n)  # noqa: S311 - demo data, not secrets
+    instructor, technician = pick.choice(systems), pick.choice(systems)
+    return [f"instructor:{instructor}", f"technician:{technician}", f"interpreter:{pick.choice(LANGUAGES)}"]
+
+
 def _seed_staff(conn: sa.Connection, count: int, rng: random.Random) -> list[int]:
     people = list(STAFF)
-    skills = [s for _name, ss in STAFF for s in ss]
+    systems = sorted(conn.scalars(sa.select(WeaponSystem.code)))
     while len(people) < count:
-        people.append((f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} ({len(people) + 1})",
-                       rng.sample(skills, k=2)))
+        name = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} ({len(people) + 1})"
+        rng.sample(range(24), k=2)  # the draws the former free-text skills took: the rest stays as it was
+        people.append((name, _skills_for(len(people), systems)))
     now = utcnow()
     conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]
         {"name": name, "email": f"staff{n + 1:04d}@k-sustain.example", "skills": skills_,

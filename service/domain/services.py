@@ -8,9 +8,11 @@ not cancelled), so bringing it back to planned can never create a double booking
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -299,16 +301,20 @@ def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, An
 
 def transition(*, session: Session, event: ServiceEvent, status: str, reason: str | None = None,
                participants_actual: int | None = None, outcome: str | None = None,
-               results: list[dict[str, Any]] | None = None) -> EventOut:
+               results: list[dict[str, Any]] | None = None,
+               early: bool = False, now: dt.datetime | None = None) -> EventOut:
     """Move an event along its lifecycle; illegal moves are 409 with the allowed ones; commits.
 
     Completing a service with nominees records each one's result (`results`), and the
-    participants are then the nominees who attended."""
+    participants are then the nominees who attended. Starting before `starts_at` or completing
+    before `ends_at` is a 409 naming the time, unless `early` is given with a reason (kept in
+    the audit entry)."""
     allowed = [str(s) for s in ALLOWED[S(event.status)]]
     if status not in allowed:
         raise Conflict(f"A {event.status} service cannot become {status}",
                        {"status": [f"allowed from {event.status}: {', '.join(allowed) or 'none'}"]},
                        allowed=allowed)
+    went_early = _time_guard(event, status, early=early, reason=reason, now=now or utcnow())
     if status == S.cancelled and not reason:
         raise Invalid("Cancelling needs a reason", {"reason": ["required to cancel"]})
     if status == S.completed:
@@ -331,10 +337,36 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
         event.cancel_reason = reason
     if reason:  # kept on the row only when cancelling: the audit entry says it every time
         audit_note(session, event, reason=reason)
+    if went_early:
+        audit_note(session, event, early=True)
     if status == S.completed:
         on_event_completed(session=session, event=event)
     session.commit()
     return with_assignments(session=session, events=[event])[0]
+
+
+GUARDED = {S.in_progress.value: ("starts_at", "start"), S.completed.value: ("ends_at", "complete")}
+
+
+def _time_guard(event: ServiceEvent, status: str, *, early: bool, reason: str | None,
+                now: dt.datetime) -> bool:
+    """Refuse to start a service before it starts or complete it before it ends, unless asked
+    to with a reason; whether this move goes early."""
+    if status not in GUARDED:
+        return False
+    field, verb = GUARDED[status]
+    due: dt.datetime = getattr(event, field)
+    if now >= due:
+        return False
+    local = due.astimezone(ZoneInfo(event.timezone)).isoformat()
+    if not early:
+        raise Conflict(f"The service {'starts' if field == 'starts_at' else 'ends'} at {local}: to "
+                       f"{verb} it before then, send \"early\": true with a reason",
+                       {"status": [f"cannot {verb} before {field} {local} without \"early\" and a reason"]},
+                       **{field: due.isoformat()})
+    if not reason:
+        raise Invalid("Going early needs a reason", {"reason": [f"required to {verb} before {local}"]})
+    return True
 
 
 def on_event_completed(*, session: Session, event: ServiceEvent) -> None:

@@ -42,6 +42,18 @@ class CountryCode(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).upper()
 
 
+class DateOrDateTime(fields.Field):
+    """A date (midnight UTC) or an aware ISO 8601 datetime; a naive datetime is refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
+            except ValueError as exc:
+                raise ValidationError("Not a valid date.") from exc
+        return fields.AwareDateTime(format="iso")._deserialize(value, attr, data, **kwargs)
+
+
 class AwareDateTime(fields.AwareDateTime):
     """ISO 8601 with an offset; a naive value is refused, output is UTC."""
 

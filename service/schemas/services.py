@@ -13,12 +13,14 @@ from service.schemas.common import (
     AwareDateTime,
     Base,
     CountryCode,
+    DateOrDateTime,
     SortField,
     VersionedSchema,
     choice,
     text,
     validate_timezone,
 )
+from service.schemas.planning import skills_field
 
 MAX_OCCURRENCES = 100
 
@@ -27,16 +29,14 @@ class StaffSchema(VersionedSchema):
     id = fields.Integer(dump_only=True)
     name = text(120)
     email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
-    skills = fields.List(fields.String(validate=validate.Length(min=1, max=80)),
-                         load_default=list, validate=validate.Length(max=30))
+    skills = skills_field(load_default=list)
     active = fields.Boolean(load_default=True)
 
 
 class StaffUpdateSchema(Base):
     name = text(120, required=False)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    skills = fields.List(fields.String(validate=validate.Length(min=1, max=80)),
-                         validate=validate.Length(max=30))
+    skills = skills_field()
     active = fields.Boolean()
 
 
@@ -180,18 +180,6 @@ class EventSchema(VersionedSchema):
     updated_at = AwareDateTime()
 
 
-class DateOrDateTime(fields.Field):
-    """A date (midnight UTC) or an aware ISO 8601 datetime; a naive datetime is refused."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
-        if isinstance(value, str) and len(value) == 10:
-            try:
-                return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
-            except ValueError as exc:
-                raise ValidationError("Not a valid date.") from exc
-        return fields.AwareDateTime(format="iso")._deserialize(value, attr, data, **kwargs)
-
-
 class EventQuerySchema(Base):
     country = CountryCode()
     kind = choice(ServiceKind)
@@ -221,6 +209,8 @@ class TransitionSchema(Base):
     participants_actual = fields.Integer(validate=validate.Range(min=0, max=100000),
                                          metadata={"description": "when completing"})
     outcome = text(4000, required=False, metadata={"description": "when completing"})
+    early = fields.Boolean(metadata={"description": "start before starts_at or complete before "
+                                                    "ends_at (needs a reason; audited)"})
 
 
 class RequestSchema(VersionedSchema):

@@ -28,6 +28,8 @@ def register_web(app: Flask) -> None:
         filters,
         me,
         pages,
+        planning,
+        planning_staff,
         reports,
         requests,
         service_forms,

@@ -29,9 +29,9 @@ LABELS = {
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", _l("My country"))],
-    "staff": [("web.countries", _l("Countries"))],
-    "admin": [("web.countries", _l("Countries")), ("web.users", _l("Users")),
-              ("web.audit_log", _l("Audit log"))],
+    "staff": [("web.countries", _l("Countries")), ("web.planning_board", _l("Planning"))],
+    "admin": [("web.countries", _l("Countries")), ("web.planning_board", _l("Planning")),
+              ("web.users", _l("Users")), ("web.audit_log", _l("Audit log"))],
     "country_admin": [("web.home", _l("My country")), ("web.users", _l("Liaisons")),
                       ("web.audit_log", _l("Audit log"))],
 }

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
-from models import Country, RequestStatus, ServiceRequest
+from models import Country, RequestStatus, ServiceRequest, WeaponSystem
 from service.core.auth import EVERYONE, STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.reads import get_or_404, paginate
@@ -32,7 +32,7 @@ from service.web.forms import (
     stale_version,
     text_fields,
 )
-from service.web.service_forms import DETAILS, posted_event, units_of
+from service.web.service_forms import DETAILS, pickers, posted_event
 from service.web.services import choices, load_query, offered_systems, system_codes
 
 request_schema = RequestSchema()
@@ -88,11 +88,14 @@ def render_request(request_id: int, errors: Errors | None = None,
                 "starts_at": f"{row.wished_from.isoformat()}T09:00",
                 "ends_at": f"{row.wished_to.isoformat()}T17:00",
                 "title": f"{row.kind.replace('_', ' ').capitalize()} requested by {country.name}"}
+    planning: dict[str, Any] = {}
+    system = session.get(WeaponSystem, row.system_id)
+    if not require_principal().is_liaison and row.status == RequestStatus.pending and system is not None:
+        planning = pickers(session, country, system, form)  # staff planning data: staff only
     return render_template("request.html", r=row, country=country, systems=system_codes(session),
                            choices=choices(session), form=form, errors=errors or {}, opened=opened,
-                           offered=offered_systems(session),
-                           conflicts=conflicts or [], units=units_of(session, row.country_code, row.system_id)
-                           ), status
+                           offered=offered_systems(session), system=system,
+                           conflicts=conflicts or [], **planning), status
 
 
 @bp.get("/requests/<int:request_id>")
@@ -112,6 +115,8 @@ def request_accept(request_id: int) -> Any:
         return stale
     country = session.get(Country, row.country_code)
     form, body = posted_event(DETAILS, country.timezone if country else None)
+    if request.form.get("action"):  # "who is free then", or "the first N operational": no save
+        return render_request(request_id, None, form, 200, "accept")
     try:
         data = accept_schema.load(body)
         _row, event = requests.accept_request(session=session, request=row, data=data,

@@ -7,18 +7,20 @@ wall-clock time in the service's time zone (the country's unless another is chos
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlmodel import Session, select
 
-from models import Country, EventStaff, EventUnit, ServiceEvent, Unit, WeaponSystem
+from models import Country, EventStaff, EventUnit, ServiceEvent, WeaponSystem
 from service.core.auth import STAFF, access
 from service.core.db import get_session
 from service.core.reads import get_or_404
 from service.domain import registry, services
 from service.domain.errors import DomainError
+from service.domain.planning import pickers as planning_pickers
 from service.schemas.services import EventCreateSchema, EventUpdateSchema
 from service.web import bp
 from service.web.forms import (
@@ -36,13 +38,6 @@ event_create = EventCreateSchema()
 event_update = EventUpdateSchema()
 DETAILS = ("title", "starts_at", "ends_at", "timezone", "location", "capacity", "participants_planned",
            "objectives")
-UNITS_SHOWN = 300
-
-
-def units_of(session: Session, country: str, system_id: int) -> list[tuple[int, str]]:
-    return [(u.id or 0, u.serial) for u in session.exec(
-        select(Unit).where(Unit.country_code == country, Unit.system_id == system_id)
-        .order_by(Unit.serial).limit(UNITS_SHOWN))]
 
 
 def posted_event(names: tuple[str, ...], tz: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -93,11 +88,15 @@ def service_new() -> Any:
                                form={k: request.values.get(k, "") for k in ("country", "system_id", "kind")},
                                ), 422 if errors and request.method == "POST" else 200
     names = ("kind", "recurrence", *DETAILS)
-    if request.method == "GET":
-        form: dict[str, Any] = {"kind": request.args.get("kind", ""), "timezone": country.timezone,
-                                "staff": [], "unit_ids": []}
+    if request.method == "GET":  # the planning board's proposals arrive with these filled in
+        form: dict[str, Any] = {k: request.args.get(k, "").strip()[:200]
+                                for k in ("kind", "title", "starts_at", "ends_at", "lead")}
+        form.update(timezone=country.timezone, staff=request.args.getlist("staff")[:50],
+                    unit_ids=request.args.getlist("unit_ids")[:200])
         return _render_new(session, country, system, form, {})
     form, body = posted_event(names, country.timezone)
+    if request.form.get("action"):  # "who is free then", or "the first N operational": no save
+        return _render_new(session, country, system, form, {})
     body.update(country=country.code, system_id=system.id)
     try:
         data = event_create.load(body)
@@ -110,11 +109,54 @@ def service_new() -> Any:
     return redirect(url_for("web.service_page", event_id=event.id))
 
 
+def _window(form: dict[str, Any], tz: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The window typed in the form, if it is one (the pickers show who is free in it)."""
+    try:
+        start = dt.datetime.fromisoformat(local_to_iso(form.get("starts_at", ""), tz))
+        end = dt.datetime.fromisoformat(local_to_iso(form.get("ends_at", ""), tz))
+    except ValueError:
+        return None
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        return None
+    return start, end
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [i for v in values if (i := whole(v)) is not None]
+
+
+def pickers(session: Session, country: Country, system: WeaponSystem, form: dict[str, Any],
+            event: ServiceEvent | None = None) -> dict[str, Any]:
+    """The staff and unit pickers for the window in `form` (and "first N operational")."""
+    tz = form.get("timezone") or country.timezone
+    window = _window(form, tz)
+    exclude = event.id if event is not None else None
+    wanted = whole(request.values.get("first_n", "")) if request.form.get("action") == "first_n" else None
+    picked = {"staff": _ids(form.get("staff", [])), "units": _ids(form.get("unit_ids", []))}
+    if form.get("lead") and (lead := whole(form["lead"])) is not None and lead not in picked["staff"]:
+        picked["staff"].append(lead)
+    if wanted is not None and window is not None:
+        picked["units"] = planning_pickers.first_operational(
+            session=session, country_code=country.code, system_id=system.id or 0, window=window,
+            count=min(wanted, 200), exclude_event=exclude)
+        form["unit_ids"] = [str(u) for u in picked["units"]]
+    q = {k: request.values.get(k, "").strip()[:80] for k in ("staff_q", "unit_q", "first_n")}
+    staff = planning_pickers.staff_picker(session=session, window=window, q=q["staff_q"],
+                                          chosen=picked["staff"], exclude_event=exclude)
+    return {
+        "window": window, "q": q, "staff_picker": staff,
+        "lead_options": [(str(r.id), r.label) for r in staff.rows],
+        "unit_picker": planning_pickers.unit_picker(
+            session=session, country_code=country.code, system_id=system.id or 0, window=window,
+            q=q["unit_q"], chosen=picked["units"], exclude_event=exclude),
+    }
+
+
 def _render_new(session: Session, country: Country, system: WeaponSystem, form: dict[str, Any],
                 errors: dict[str, list[str]], status: int = 200, conflicts: list[Any] | None = None) -> Any:
     return render_template("service_form.html", mode="new", country=country, system=system, form=form,
                            errors=errors, conflicts=conflicts or [], choices=choices(session),
-                           units=units_of(session, country.code, system.id or 0), event=None), status
+                           event=None, **pickers(session, country, system, form)), status
 
 
 def _current(session: Session, event: ServiceEvent) -> dict[str, Any]:
@@ -160,6 +202,8 @@ def service_edit(event_id: int) -> Any:
     if stale:
         return stale
     form, body = posted_event(("kind", "participants_actual", "outcome", *DETAILS), event.timezone)
+    if request.form.get("action"):  # "who is free then", or "the first N operational": no save
+        return _render_edit(session, event, form, {})
     for key in ("location", "objectives"):  # these may be emptied on purpose
         body.setdefault(key, form[key])
     if event.status in services.FROZEN:  # the form has no times or people to change
@@ -180,8 +224,9 @@ def _render_edit(session: Session, event: ServiceEvent, form: dict[str, Any], er
                  status: int = 200, conflicts: list[Any] | None = None) -> Any:
     country = session.get(Country, event.country_code)
     system = session.get(WeaponSystem, event.system_id)
+    assert country is not None and system is not None
     return render_template("service_form.html", mode="edit", country=country, system=system, form=form,
-                           errors=errors, conflicts=conflicts or [], choices=choices(session),
-                           units=units_of(session, event.country_code, event.system_id), event=event,
-                           frozen=event.status in services.FROZEN), status
+                           errors=errors, conflicts=conflicts or [], choices=choices(session), event=event,
+                           frozen=event.status in services.FROZEN,
+                           **pickers(session, country, system, form, event)), status
 

@@ -173,9 +173,11 @@ def render_service(event_id: int, errors: Errors | None = None, form: dict[str, 
     survey = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
     request_row = session.get(ServiceRequest, event.request_id) if event.request_id else None
     allowed = [str(s) for s in services.ALLOWED[EventStatus(event.status)]]
+    now = dt.datetime.now(dt.UTC)  # which moves would go early, so their forms ask for a reason
+    early = {status: now < getattr(event, field) for status, (field, _verb) in services.GUARDED.items()}
     return render_template("service.html", e=out, system=system, country=country, survey=survey,
                            service_request=request_row, allowed=allowed, buttons=BUTTONS,
-                           errors=errors or {}, form=form or {}, opened=opened,
+                           early=early, errors=errors or {}, form=form or {}, opened=opened,
                            **training_context(session, event)), status
 
 
@@ -222,7 +224,7 @@ def service_transition(event_id: int) -> Any:
     stale = stale_version(event, "This service", "web.service_page", event_id=event_id)
     if stale:
         return stale
-    form = text_fields("status", "reason", "participants_actual", "outcome")
+    form = text_fields("status", "reason", "participants_actual", "outcome", "early")
     try:
         results = posted_results()
         data = transition_schema.load({**given(form), **({"results": results} if results else {})})

@@ -1,0 +1,45 @@
+"""Demo planning data: a few leaves and trips of the staff in the coming weeks.
+
+The staff's skills (instructors per system, interpreters per buyer language, technicians) are
+seeded with them (`demo_services.STAFF`); here each absence is placed where its person has no
+booking, so the board shows a plausible mix of booked, away and free days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+
+from models import EventStaff, EventStatus, ServiceEvent, StaffMember, StaffUnavailability, utcnow
+
+REASONS = ["annual leave", "travel to the factory in Changwon", "instructor recertification course",
+           "family leave", "trade fair duty", "annual leave"]
+LEAVES = 6  # at least; one staff member in eight on a larger roster (the bench data set's 400)
+
+
+def _busy(conn: sa.Connection, staff_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+    return bool(conn.scalar(
+        sa.select(sa.func.count()).select_from(EventStaff)
+        .join(ServiceEvent, ServiceEvent.id == EventStaff.event_id)  # type: ignore[arg-type]
+        .where(EventStaff.staff_id == staff_id, ServiceEvent.status != EventStatus.cancelled.value,
+               ServiceEvent.starts_at < end, ServiceEvent.ends_at > start)))
+
+
+def seed_planning(conn: sa.Connection, *, rng: random.Random, today: dt.date) -> str:
+    """Absences of a few days each in the next eight weeks, clear of bookings."""
+    staff = list(conn.scalars(sa.select(StaffMember.id).order_by(StaffMember.id)))
+    rows = []
+    for sid in rng.sample(staff, k=min(max(LEAVES, len(staff) // 8), len(staff))):
+        for _try in range(8):
+            day = today + dt.timedelta(days=rng.randint(3, 50))
+            start = dt.datetime.combine(day, dt.time(), dt.UTC)
+            end = start + dt.timedelta(days=rng.randint(2, 7))
+            if not _busy(conn, sid, start, end):
+                rows.append({"staff_id": sid, "starts_at": start, "ends_at": end,
+                             "reason": rng.choice(REASONS), "created_at": utcnow()})
+                break
+    if rows:
+        conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]
+    return f"staff absences {len(rows)}"
