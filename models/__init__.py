@@ -1,6 +1,17 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
-from models.base import CountryScoped, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.base import CountryScoped, ReleasedToCountries, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.bulletins import (
+    BulletinAcknowledgement,
+    BulletinAttachment,
+    BulletinAttachmentFile,
+    BulletinCompliance,
+    BulletinKind,
+    BulletinRelease,
+    BulletinSerialRange,
+    ComplianceStatus,
+    ServiceBulletin,
+)
 from models.deficiencies import (
     CountrySla,
     DeficiencyAttachment,
@@ -49,6 +60,16 @@ from models.surveys import (
 )
 
 __all__ = [
+    "BulletinAcknowledgement",
+    "BulletinAttachment",
+    "BulletinAttachmentFile",
+    "BulletinCompliance",
+    "BulletinKind",
+    "BulletinRelease",
+    "BulletinSerialRange",
+    "ComplianceStatus",
+    "ReleasedToCountries",
+    "ServiceBulletin",
     "UnitStatusChange",
     "StaffOnlyRows",
     "Severity",

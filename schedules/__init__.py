@@ -54,6 +54,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-deficiencies", func="schedules.deficiencies:run",
             cron={"hour": "5", "minute": "45"},
             name="Deficiency reports past a due time; resolutions unanswered for 30 days closed"),
+    JobSpec(id="daily-bulletins", func="schedules.bulletins:run",
+            cron={"hour": "5", "minute": "50"},
+            name="Service bulletins whose compliance falls due within 7 days"),
 ]
 
 

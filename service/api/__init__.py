@@ -8,6 +8,7 @@ from service.api import (
     actions,
     audit,
     auth,
+    bulletins,
     calendar,
     contracts,
     countries,
@@ -40,6 +41,7 @@ BLUEPRINTS = [
 ]
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
+BLUEPRINTS += [bulletins.blp]
 
 api = KSustainApi()
 
