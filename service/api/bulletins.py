@@ -79,7 +79,7 @@ class BulletinFigures(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Acknowledgement and compliance per country (staff: every country; a liaison: theirs)."""
         return compliance.figures(session=get_session(), bulletin_id=query.get("bulletin"),
-                                  system_id=query.get("system"))
+                                  system_id=query.get("system"), country=query.get("country"))
 
 
 @blp.route("/<int:bulletin_id>")

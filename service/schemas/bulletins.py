@@ -127,6 +127,7 @@ class ComplianceRowSchema(VersionedSchema):
 class FiguresQuerySchema(Base):
     bulletin = fields.Integer()
     system = fields.Integer()
+    country = CountryCode(metadata={"description": "one country's figures (a liaison: always theirs)"})
 
 
 class CountryFiguresSchema(Base):

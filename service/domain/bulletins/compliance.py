@@ -144,7 +144,7 @@ def _released() -> Any:
 
 
 def figures(*, session: Session, bulletin_id: int | None = None, system_id: int | None = None,
-            now: dt.datetime | None = None) -> list[dict[str, Any]]:
+            country: str | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Per country: bulletins released and acknowledged (current revision), and the units of its
     safety and mandatory bulletins: concerned, done, not applicable, pending, overdue; shares with
     their n. Two statements."""
@@ -155,6 +155,8 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
         where.append(sb.id == bulletin_id)
     if system_id is not None:
         where.append(sb.system_id == system_id)
+    if country is not None:
+        where.append(rel.country_code == country)
     rows: dict[str, dict[str, Any]] = {}
 
     def row(code: str) -> dict[str, Any]:
