@@ -29,7 +29,7 @@ NAV = {  # (endpoint, label) per role, in order
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", "Services"), ("web.services_calendar", "Calendar"),
                ("web.requests_list", "Requests"), ("web.deficiencies_list", "Deficiencies"),
-               ("web.surveys_list", "Surveys"),
+               ("web.bulletins_list", "Bulletins"), ("web.surveys_list", "Surveys"),
                ("web.actions_list", "Actions"), ("web.reports_list", "Reports")]
 
 
