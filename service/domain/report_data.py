@@ -214,6 +214,7 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         "services_month": _services(session, country_code, start, end, tz, open_only=False),
         "services_next": upcoming,
         "actions": _actions(session, country_code, start, end, as_of),
+        "bulletins": bulletin_figures(session, country_code, now),
     }
 
 
@@ -287,4 +288,19 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                    "responses": total["responses"], "surveys_sent": total["surveys_sent"]},
         "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
                                      title=f"All countries: satisfaction, 12 months to {period}"),
+        "bulletins": bulletin_figures(session, None, now),
     }
+
+
+def bulletin_figures(session: Session, country_code: str | None, now: dt.datetime) -> dict[str, Any]:
+    """Service bulletins' acknowledgement and compliance per country when the report is made:
+    the rows `GET /bulletins/figures?country=` answers at that moment, and their total."""
+    from service.domain.bulletins import compliance
+
+    rows = compliance.figures(session=session, country=country_code, now=now)
+    keys = ("released", "acknowledged", "units", "done", "not_applicable", "pending", "overdue")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    total["complied_share"] = satisfaction.rounded(100 * (total["done"] + total["not_applicable"]),
+                                                   total["units"])
+    total["acknowledged_share"] = satisfaction.rounded(100 * total["acknowledged"], total["released"])
+    return {"rows": rows, "total": total, "as_of": _local(now, ZoneInfo("UTC"))}
