@@ -142,6 +142,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         progress(f"service events {events}")
         progress(_seed_surveys(conn, spec, rng, today))
         progress(_seed_deficiencies(conn, rng, today))
+        progress(_seed_bulletins(conn, rng, today))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
         if years is not None and years < spec.event_years:
@@ -407,6 +408,13 @@ def _seed_deficiencies(conn: sa.Connection, rng: random.Random, today: dt.date) 
 
     changes, reports = seed_deficiencies(conn, rng=rng, today=today)
     return f"unit status changes {changes}, deficiency reports {reports}"
+
+
+def _seed_bulletins(conn: sa.Connection, rng: random.Random, today: dt.date) -> str:
+    from service.domain.demo_bulletins import seed_bulletins
+
+    bulletins, recorded = seed_bulletins(conn, rng=rng, today=today)
+    return f"service bulletins {bulletins}, unit compliance records {recorded}"
 
 
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
