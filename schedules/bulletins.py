@@ -24,7 +24,7 @@ DUE_SOON_DAYS = 7
 def run_bulletin_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[str, int]:
     """One daily pass; returns how many messages were new."""
     now = now or utcnow()
-    days = int(app.config.get("BULLETIN_DUE_SOON_DAYS", DUE_SOON_DAYS))
+    days = int(app.config.get("BULLETIN_DUE_SOON_DAYS", DUE_SOON_DAYS))  # service.config
     with session_scope(get_engine(app), actor=(None, "scheduler")) as session:
         outbox.job_lock(session, "bulletins:daily")
         messages = []
