@@ -207,6 +207,11 @@ def _hidden_and_missing(world: Any) -> list[tuple[str, str]]:
         (f"/api/v1/surveys/{world.ids['survey_NO']}", f"/api/v1/surveys/{MISSING}"),
         ("/api/v1/countries/NO", "/api/v1/countries/RO"),  # RO: a valid code, not a buyer
         ("/api/v1/countries/NO/status", "/api/v1/countries/RO/status"),
+        # a bulletin released to Norway alone, and one withdrawn from Poland
+        (f"/api/v1/bulletins/{factories.norway_bulletin(world)['bulletin_id']}",
+         f"/api/v1/bulletins/{MISSING}"),
+        (f"/api/v1/bulletins/{world.ids['bulletin_withdrawn_PL']}/compliance",
+         f"/api/v1/bulletins/{MISSING}/compliance"),
     ]
 
 
