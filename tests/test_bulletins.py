@@ -121,6 +121,9 @@ def test_acknowledgement_per_revision_keeps_history(client, world, engine):
     assert mine[0]["acknowledged_by"] == "pl"
     etag = client.get(f"{API}/{bid}", headers=world.headers("staff")).headers["ETag"]
     assert client.patch(f"{API}/{bid}", json={"body": "x"}, headers=world.headers("staff")).status_code == 428
+    r = client.patch(f"{API}/{bid}", json={"revision_note": "nothing"},
+                     headers={**world.headers("staff"), "If-Match": etag})
+    assert r.status_code == 422 and "body" in r.get_json()["errors"]
     r = client.patch(f"{API}/{bid}", json={"body": "Replace the pin and the spring.",
                                            "revision_note": "spring added"},
                      headers={**world.headers("staff"), "If-Match": etag})

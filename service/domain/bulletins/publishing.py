@@ -78,6 +78,10 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
     it again (their earlier acknowledgements are kept); a new due time follows a new number of
     days; commits."""
     changes = dict(changes)
+    if not set(changes) - {"revision_note"}:
+        raise Invalid("A revision changes the kind, title, body, serial ranges or due days",
+                      {"body": ["nothing to revise"]})
+    changes.setdefault("revision_note", None)  # a note belongs to its own revision alone
     now = utcnow()
     if "serial_ranges" in changes:
         ranges = _ranges(changes.pop("serial_ranges"))
