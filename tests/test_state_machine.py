@@ -380,9 +380,10 @@ class AccessMachine(RuleBasedStateMachine):
     # --- service bulletins: released to one country or both, withdrawn, acknowledged, complied --
 
     @rule(code=st.sampled_from(CODES), shared=st.booleans(), text=FREE_TEXT,
-          kind=st.sampled_from(["safety", "mandatory", "information"]))
-    def publish_bulletin(self, code: str, shared: bool, text: str, kind: str) -> None:
-        """Released to `code` alone (its text then carries `code`'s markers) or to both."""
+          kind=st.sampled_from(["safety", "mandatory", "information"]), then_withdraw=st.booleans())
+    def publish_bulletin(self, code: str, shared: bool, text: str, kind: str, then_withdraw: bool) -> None:
+        """Released to `code` alone (its text then carries `code`'s markers) or to both (and
+        perhaps, once both countries answered, withdrawn from `code`)."""
         mark = "" if shared else f" {self.marker(code)}"
         r = self.call("staff", "POST", "/api/v1/bulletins", json={
             "system_id": self.world.ids["k9"], "kind": kind, "title": f"{text}{mark}",
@@ -394,12 +395,19 @@ class AccessMachine(RuleBasedStateMachine):
         assert r.status_code == 200, r.get_json()
         (self.shared_bulletins if shared else self.ids[code]["bulletin"]).append(bid)
         STATS["bulletins"] += 1
+        for who_code in (CODES if shared else (code,)):  # the countries answer straight away
+            self.comply(who_code, bid, len(text), text, done=kind == "mandatory")
+        if shared and then_withdraw:
+            self.withdraw(bid, code)
 
     @precondition(lambda self: self.shared_bulletins)
     @rule(n=st.integers(0, 999), code=st.sampled_from(CODES))
     def withdraw_bulletin(self, n: int, code: str) -> None:
         """Withdrawn from `code`: from the next request on, the other country's alone."""
-        bid = self.shared_bulletins.pop(n % len(self.shared_bulletins))
+        self.withdraw(self.shared_bulletins[n % len(self.shared_bulletins)], code)
+
+    def withdraw(self, bid: int, code: str) -> None:
+        self.shared_bulletins.remove(bid)
         r = self.call("staff", "DELETE", f"/api/v1/bulletins/{bid}/releases/{code}")
         assert r.status_code == 200, r.get_json()
         self.ids[OTHER[code]]["bulletin"].append(bid)
@@ -416,9 +424,10 @@ class AccessMachine(RuleBasedStateMachine):
         """The liaison acknowledges and records one of their units; the other country's unit is
         refused like a missing one."""
         mine = self.visible_bulletins(code)
-        if not mine:
-            return
-        bid = mine[n % len(mine)]
+        if mine:
+            self.comply(code, mine[n % len(mine)], n, text, done)
+
+    def comply(self, code: str, bid: int, n: int, text: str, done: bool) -> None:
         who = LIAISON[code]
         r = self.call(who, "POST", f"/api/v1/bulletins/{bid}/acknowledgements")
         assert r.status_code in (201, 409), r.get_json()
@@ -661,5 +670,5 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
-                 "aggregates", "foreign probes"):
+                 "aggregates", "foreign probes", "bulletins", "withdrawals", "compliance"):
         assert STATS[kind] > 0, (kind, STATS)
