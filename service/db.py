@@ -221,9 +221,11 @@ def _refuse_foreign_writes(session: OrmSession, _ctx: Any, _instances: Any) -> N
 
 def _refuse_unreleased_writes(session: OrmSession, code: str) -> None:
     """A scoped session writes a child of a released record only while that record is
-    released to its country, and never the released record itself."""
+    released to its country, and never the released record itself nor a release."""
     keys: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, BulletinRelease):  # who sees a record is decided by staff alone
+            raise ScopeViolation("a release is written by staff only")
         if not isinstance(obj, ReleasedToCountries):
             continue
         if obj.__released_key__ == "id":

@@ -228,3 +228,31 @@ def test_attachments_go_through_the_checked_upload(client, world, kind, engine):
     got = client.get(f"{API}/{bid}/attachments/{fid}", headers=world.headers("pl"))
     assert got.status_code == 200 and got.data == png
     assert client.get(f"{API}/{bid}/attachments/{fid}", headers=world.headers("no")).status_code == 404
+
+
+def test_the_scoping_point_refuses_a_liaisons_writes_outside_the_release(world, engine):
+    """Below the API: a Polish session cannot acknowledge a bulletin not released to Poland,
+    release one to itself, or change a bulletin, whatever code asks."""
+    from models import BulletinAcknowledgement, BulletinRelease, ServiceBulletin
+    from service.db import SCOPE_KEY, ScopeViolation, session_scope
+    from tests import factories
+
+    only_no = factories.add_bulletin(engine, world, countries=["NO"], title="Norway only")
+    shared = factories.add_bulletin(engine, world, countries=["PL", "NO"], title="Both")
+    attempts = [
+        lambda s: s.add(BulletinAcknowledgement(bulletin_id=only_no, country_code="PL", revision=1,
+                                                user_name="pl")),
+        lambda s: s.add(BulletinRelease(bulletin_id=only_no, country_code="PL",
+                                        due_at=dt.datetime.now(dt.UTC))),
+        lambda s: setattr(s.get(ServiceBulletin, shared), "title", "changed by a liaison"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ScopeViolation), session_scope(engine) as s:
+            s.info[SCOPE_KEY] = "PL"
+            attempt(s)
+            s.flush()
+    assert rows(engine, "bulletin_acknowledgement") == 0
+    with session_scope(engine) as s:  # the shared one: Poland may acknowledge it
+        s.info[SCOPE_KEY] = "PL"
+        s.add(BulletinAcknowledgement(bulletin_id=shared, country_code="PL", revision=1, user_name="pl"))
+    assert rows(engine, "bulletin_acknowledgement") == 1
