@@ -256,3 +256,31 @@ def test_the_scoping_point_refuses_a_liaisons_writes_outside_the_release(world, 
         s.info[SCOPE_KEY] = "PL"
         s.add(BulletinAcknowledgement(bulletin_id=shared, country_code="PL", revision=1, user_name="pl"))
     assert rows(engine, "bulletin_acknowledgement") == 1
+
+
+def test_bulletins_published_at_once_take_distinct_numbers(world, engine):
+    """The system's row is locked while a number is taken: concurrent publishers queue."""
+    import threading
+
+    from models import ServiceBulletin
+    from tests import factories
+
+    errors: list[BaseException] = []
+
+    def publish(n: int) -> None:
+        try:
+            factories.add_bulletin(engine, world, countries=None, title=f"Concurrent {n}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        numbers = sorted(conn.scalars(sa.select(ServiceBulletin.number)))
+    assert numbers == [f"K9A1-SB-{n:04d}" for n in range(1, 7)]
