@@ -43,6 +43,7 @@ def test_staff_publish_release_and_revise_through_the_pages(app, world, engine):
     page = staff.get(url).get_data(as_text=True)
     assert re.search(r"<th scope=\"row\">PL</th>", page) and "<th scope=\"row\">NO</th>" not in page
     assert "0.0 % of 2" in page  # two Polish units concerned, none recorded yet
+    assert "Withdraw PL" in page
     pl = _signed(app, "pl")
     assert pl.get(url).status_code == 200
     no = _signed(app, "no")
