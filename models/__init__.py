@@ -1,6 +1,17 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
-from models.base import CountryScoped, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.base import CountryScoped, ReleasedToCountries, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.bulletins import (
+    BulletinAcknowledgement,
+    BulletinAttachment,
+    BulletinAttachmentFile,
+    BulletinCompliance,
+    BulletinKind,
+    BulletinRelease,
+    BulletinSerialRange,
+    ComplianceStatus,
+    ServiceBulletin,
+)
 from models.deficiencies import (
     CountrySla,
     DeficiencyAttachment,
@@ -88,6 +99,16 @@ __all__ = [
     "Trainee",
     "TrainingResult",
     "StaffUnavailability",
+    "BulletinAcknowledgement",
+    "BulletinAttachment",
+    "BulletinAttachmentFile",
+    "BulletinCompliance",
+    "BulletinKind",
+    "BulletinRelease",
+    "BulletinSerialRange",
+    "ComplianceStatus",
+    "ReleasedToCountries",
+    "ServiceBulletin",
     "UnitStatusChange",
     "StaffOnlyRows",
     "Severity",

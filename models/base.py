@@ -71,3 +71,16 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class ReleasedToCountries:
+    """Marker for tables whose rows are seen by the set of countries a record is released to
+    (a service bulletin, and its attachments, acknowledgements and compliance).
+
+    `__released_key__` names the column holding the released record's id (`id` on the record
+    itself, `bulletin_id` on its children). The session scoping in `service.core.db` lets a
+    country-scoped session see such a row only while an active release of that record to its
+    country exists, and refuses to let it write a row of a record not released to it.
+    """
+
+    __released_key__: str = "bulletin_id"

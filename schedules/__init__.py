@@ -57,6 +57,9 @@ JOBS: list[JobSpec] = [
     JobSpec(id="daily-certificates", func="schedules.certificates:run",
             cron={"hour": "5", "minute": "50"}, catch_up=True,
             name="Liaisons told of certificates expiring in 90 and in 30 days"),
+    JobSpec(id="daily-bulletins", func="schedules.bulletins:run",
+            cron={"hour": "5", "minute": "55"},
+            name="Service bulletins whose compliance falls due within 7 days"),
 ]
 
 

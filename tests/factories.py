@@ -597,3 +597,55 @@ def norway_training(world: World) -> dict[str, Any]:
     return {"trainee_id": world.ids["trainee_NO"], "certificate_id": world.ids["certificate_NO"],
             "nomination_id": world.ids["nomination_NO"], "line_id": world.ids["line_NO"],
             "delivery_id": world.ids["delivery_NO"], "number": "KS-NO-000001"}
+def add_bulletin(engine: sa.Engine, world: World, *, countries: list[str] | None, kind: str = "safety",
+                 title: str = "Breech block pin", system: str = "k9", due_days: int = 30,
+                 ranges: list[dict[str, str]] | None = None) -> int:
+    """A bulletin published by staff and released to `countries` (None: released to no one)."""
+    from models import User
+    from service.core.auth import principal_for_user
+    from service.domain.bulletins import publishing, releases
+
+    with session_scope(engine) as s:
+        staff = principal_for_user(s.get(User, world.ids["user_staff"]))
+        bulletin = publishing.create_bulletin(session=s, actor=staff, data={
+            "system_id": world.ids[system], "kind": kind, "title": title,
+            "body": f"{title}: inspect and replace.", "compliance_due_days": due_days,
+            "serial_ranges": ranges or []})
+        if countries is not None:
+            releases.release(session=s, bulletin=bulletin, countries=countries, actor=staff)
+        return bulletin.id or 0
+
+
+def norway_bulletin(world: World) -> dict[str, Any]:
+    """Bulletins for the access matrix (once per world): one released to Norway only, with an
+    attachment, Norway's acknowledgement and a unit's compliance; one released to Poland and
+    Norway; one released to both and withdrawn from Poland."""
+    from models import ServiceBulletin, User
+    from service.core.auth import principal_for_user
+    from service.domain.bulletins import attachments, compliance, releases
+
+    if "bulletin_NO" not in world.ids:
+        engine = world.engine
+        bid = add_bulletin(engine, world, countries=["NO"], title="Oslo range breech pin")
+        shared = add_bulletin(engine, world, countries=["PL", "NO"], title="Common recoil check")
+        gone = add_bulletin(engine, world, countries=["PL", "NO"], title="Sight mount torque")
+        with session_scope(engine) as s:
+            staff = principal_for_user(s.get(User, world.ids["user_staff"]))
+            no = principal_for_user(s.get(User, world.ids["user_no"]))
+            bulletin = s.get(ServiceBulletin, bid)
+            attachment = attachments.attach(session=s, bulletin=bulletin, actor=staff,
+                                            filename="Oslo-range-pin.pdf", data=b"%PDF-1.7 Norway pin\n")
+            releases.withdraw(session=s, bulletin=s.get(ServiceBulletin, gone), country_code="PL",
+                              actor=staff)
+        for b in (bid, gone):
+            with session_scope(engine) as s:
+                from service.core.db import SCOPE_KEY
+
+                s.info[SCOPE_KEY] = "NO"
+                bulletin = s.get(ServiceBulletin, b)
+                compliance.acknowledge(session=s, bulletin=bulletin, actor=no)
+                compliance.record(session=s, bulletin=bulletin, unit_id=world.ids["unit_NO"], actor=no,
+                                  data={"status": "not_applicable", "reason": "Oslo winter storage"})
+        world.ids.update(bulletin_NO=bid, bulletin_shared=shared, bulletin_withdrawn_PL=gone,
+                         bulletin_file_NO=attachment.id)
+    return {"bulletin_id": world.ids["bulletin_NO"], "file_id": world.ids["bulletin_file_NO"]}

@@ -45,6 +45,7 @@ def _norway_params(world: Any) -> dict[str, Any]:
         **factories.norway_training(world),
         "move": "dispute",  # a delivery's page form: accept, dispute or answer
         **factories.norway_planning(world),
+        **factories.norway_bulletin(world),
     }
 
 
@@ -69,6 +70,7 @@ LIAISON_WRITES: dict[str, Any] = {
     "nominations.Nominations": {"trainee_id": 1},
     "certificates.CertificateRefresher": {},
     "deliveries.DeliveryDispute": {"reason": "Two kits were missing"},
+    "bulletins.BulletinComplianceItem": {"status": "done", "done_on": "2026-11-30"},
 }
 # Routes a liaison may upload to (multipart), with a valid file.
 LIAISON_UPLOADS = {"deficiencies.DeficiencyAttachments": lambda: {
@@ -236,6 +238,11 @@ def _hidden_and_missing(world: Any) -> list[tuple[str, str]]:
         (f"/api/v1/surveys/{world.ids['survey_NO']}", f"/api/v1/surveys/{MISSING}"),
         ("/api/v1/countries/NO", "/api/v1/countries/RO"),  # RO: a valid code, not a buyer
         ("/api/v1/countries/NO/status", "/api/v1/countries/RO/status"),
+        # a bulletin released to Norway alone, and one withdrawn from Poland
+        (f"/api/v1/bulletins/{factories.norway_bulletin(world)['bulletin_id']}",
+         f"/api/v1/bulletins/{MISSING}"),
+        (f"/api/v1/bulletins/{world.ids['bulletin_withdrawn_PL']}/compliance",
+         f"/api/v1/bulletins/{MISSING}/compliance"),
     ]
 
 
@@ -335,3 +342,40 @@ def test_nothing_a_liaison_receives_changes_with_another_countrys_writes(client,
         "ends_at": "2030-07-03T17:00:00+02:00", "location": "Rena", "objectives": "Drills"})
     assert r.status_code == 201
     assert _what_pl_receives(client, world) == before
+
+
+# --- a record released to a set of countries ------------------------------------------------------
+
+BULLETIN_PATHS = ("", "/attachments", "/acknowledgements", "/compliance")
+
+
+def test_a_bulletin_is_seen_by_exactly_the_countries_it_is_released_to(client, world, engine):
+    """Norway only, Poland and Norway, and both but withdrawn from Poland: through every route,
+    the figures, and any ORM statement of a Polish session (lists, counts, joins)."""
+    import sqlalchemy as sa
+
+    from models import BulletinAcknowledgement, BulletinAttachment, BulletinCompliance, ServiceBulletin
+    from service.core.db import SCOPE_KEY, session_scope
+
+    factories.norway_bulletin(world)
+    only_no, shared, gone = (world.ids[k] for k in ("bulletin_NO", "bulletin_shared",
+                                                    "bulletin_withdrawn_PL"))
+    every = {only_no, shared, gone}
+    for who, visible in (("pl", {shared}), ("no", every), ("staff", every)):
+        listed = {b["id"] for b in client.get("/api/v1/bulletins", headers=world.headers(who)).get_json()}
+        assert listed == visible, who
+        for bid in (only_no, shared, gone):
+            for path in BULLETIN_PATHS:
+                r = client.get(f"/api/v1/bulletins/{bid}{path}", headers=world.headers(who))
+                assert r.status_code == (200 if bid in visible else 404), (who, bid, path)
+    figures = client.get("/api/v1/bulletins/figures", headers=world.headers("pl")).get_json()
+    assert [(f["country"], f["released"]) for f in figures] == [("PL", 1)]
+    with session_scope(engine) as s:
+        s.info[SCOPE_KEY] = "PL"
+        assert set(s.scalars(sa.select(ServiceBulletin.id))) == {shared}
+        for model in (BulletinAcknowledgement, BulletinCompliance, BulletinAttachment):
+            assert s.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
+        joined = s.execute(sa.select(ServiceBulletin.id, BulletinAcknowledgement.id)
+                           .join(BulletinAcknowledgement,
+                                 BulletinAcknowledgement.bulletin_id == ServiceBulletin.id)).all()
+        assert joined == []

@@ -64,13 +64,15 @@ PAGE = {"page_size": 100}
 LISTS = {"/api/v1/events": "event", "/api/v1/requests": "request", "/api/v1/surveys": "survey",
          "/api/v1/actions": "action", "/api/v1/reports": "report", "/api/v1/units": "unit",
          "/api/v1/contracts": "contract", "/api/v1/deficiencies": "deficiency",
-         "/api/v1/trainees": "trainee", "/api/v1/certificates": "certificate"}
+         "/api/v1/trainees": "trainee", "/api/v1/certificates": "certificate",
+         "/api/v1/bulletins": "bulletin"}
 # A path parameter and the pool it takes its value from (others: non-country records).
 POOLS = {"event_id": "event", "request_id": "request", "survey_id": "survey",
          "action_id": "action", "report_id": "report", "unit_id": "unit",
          "contract_id": "contract", "code": "country", "user_id": "user",
          "deficiency_id": "deficiency", "trainee_id": "trainee", "certificate_id": "certificate",
-         "nomination_id": "nomination", "line_id": "line", "delivery_id": "delivery"}
+         "nomination_id": "nomination", "line_id": "line", "delivery_id": "delivery",
+         "bulletin_id": "bulletin"}
 PUBLIC_PARAMS = {"token", "feed_token", "filename", "number"}  # routes opened by a secret, or assets
 # Free text around the markers: anything printable, markup and quotes included.
 FREE_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
@@ -133,9 +135,12 @@ class AccessMachine(RuleBasedStateMachine):
         self.ids: dict[str, dict[str, list[Any]]] = {code: {
             "event": [], "request": [], "survey": [], "action": [], "unit": list(ids[f"units_{code}"]),
             "contract": [ids[f"contract_{code}"]], "report": [], "country": [code],
-            "user": [ids[f"user_{LIAISON[code]}"]], "deficiency": [],
+            "user": [ids[f"user_{LIAISON[code]}"]], "deficiency": [], "bulletin": [],
             "trainee": [], "certificate": [], "nomination": [], "line": [], "delivery": [],
         } for code in CODES}
+        # A bulletin is seen by the countries it is released to: the pools above hold those
+        # seen by one country alone; these, released to both, belong to neither pool.
+        self.shared_bulletins: list[int] = []
         self.ids["NO"]["report"].append(ids["report_NO"])
         self.hq_reports = [ids["report_HQ"]]
         self.tokens: dict[str, dict[int, str]] = {code: {} for code in CODES}  # survey id -> token
@@ -482,6 +487,72 @@ class AccessMachine(RuleBasedStateMachine):
                       headers={"If-Match": self.etag(url)})
         assert r.status_code in (200, 409), r.get_json()  # 409: not allowed now, or not for them
 
+    # --- service bulletins: released to one country or both, withdrawn, acknowledged, complied --
+
+    @rule(code=st.sampled_from(CODES), shared=st.booleans(), text=FREE_TEXT,
+          kind=st.sampled_from(["safety", "mandatory", "information"]), then_withdraw=st.booleans())
+    def publish_bulletin(self, code: str, shared: bool, text: str, kind: str, then_withdraw: bool) -> None:
+        """Released to `code` alone (its text then carries `code`'s markers) or to both (and
+        perhaps, once both countries answered, withdrawn from `code`)."""
+        mark = "" if shared else f" {self.marker(code)}"
+        r = self.call("staff", "POST", "/api/v1/bulletins", json={
+            "system_id": self.world.ids["k9"], "kind": kind, "title": f"{text}{mark}",
+            "body": f"Inspect{mark} {text}", "compliance_due_days": 10})
+        assert r.status_code == 201, r.get_json()
+        bid = r.get_json()["id"]
+        r = self.call("staff", "POST", f"/api/v1/bulletins/{bid}/releases",
+                      json={"countries": list(CODES) if shared else [code]})
+        assert r.status_code == 200, r.get_json()
+        (self.shared_bulletins if shared else self.ids[code]["bulletin"]).append(bid)
+        STATS["bulletins"] += 1
+        for who_code in (CODES if shared else (code,)):  # the countries answer straight away
+            self.comply(who_code, bid, len(text), text, done=kind == "mandatory")
+        if shared and then_withdraw:
+            self.withdraw(bid, code)
+
+    @precondition(lambda self: self.shared_bulletins)
+    @rule(n=st.integers(0, 999), code=st.sampled_from(CODES))
+    def withdraw_bulletin(self, n: int, code: str) -> None:
+        """Withdrawn from `code`: from the next request on, the other country's alone."""
+        self.withdraw(self.shared_bulletins[n % len(self.shared_bulletins)], code)
+
+    def withdraw(self, bid: int, code: str) -> None:
+        self.shared_bulletins.remove(bid)
+        r = self.call("staff", "DELETE", f"/api/v1/bulletins/{bid}/releases/{code}")
+        assert r.status_code == 200, r.get_json()
+        self.ids[OTHER[code]]["bulletin"].append(bid)
+        r = self.call(LIAISON[code], "GET", f"/api/v1/bulletins/{bid}")
+        assert r.status_code == 404
+        STATS["withdrawals"] += 1
+
+    def visible_bulletins(self, code: str) -> list[int]:
+        return self.ids[code]["bulletin"] + self.shared_bulletins
+
+    @precondition(lambda self: self.has("bulletin") or self.shared_bulletins)
+    @rule(n=st.integers(0, 999), code=st.sampled_from(CODES), text=FREE_TEXT, done=st.booleans())
+    def comply_with_bulletin(self, n: int, code: str, text: str, done: bool) -> None:
+        """The liaison acknowledges and records one of their units; the other country's unit is
+        refused like a missing one."""
+        mine = self.visible_bulletins(code)
+        if mine:
+            self.comply(code, mine[n % len(mine)], n, text, done)
+
+    def comply(self, code: str, bid: int, n: int, text: str, done: bool) -> None:
+        who = LIAISON[code]
+        r = self.call(who, "POST", f"/api/v1/bulletins/{bid}/acknowledgements")
+        assert r.status_code in (201, 409), r.get_json()
+        unit = self.pick(code, "unit", n)
+        url = f"/api/v1/bulletins/{bid}/compliance/{unit}"
+        body = ({"status": "done", "done_on": "2026-11-01"} if done
+                else {"status": "not_applicable", "reason": f"{text} {self.marker(code)}"})
+        r = self.call(who, "PUT", url, json=body, headers={"If-Match": "*"})
+        assert r.status_code in (200, 409), r.get_json()  # 409: an information bulletin
+        other_unit = self.pick(OTHER[code], "unit", n)
+        foreign = self.call(who, "PUT", f"/api/v1/bulletins/{bid}/compliance/{other_unit}",
+                            json=body, headers={"If-Match": "*"})
+        assert foreign.status_code in (404, 409), foreign.get_json()
+        STATS["compliance"] += 1
+
     # --- surveys and corrective actions ----------------------------------------------------
 
     @precondition(lambda self: self.has("survey"))
@@ -627,7 +698,8 @@ class AccessMachine(RuleBasedStateMachine):
                  ((f"/api/v1/countries/{code}/status", {}), (f"/api/v1/countries/{code}/status", {})),
                  (("/api/v1/certificates/qualified", {}),
                   ("/api/v1/certificates/qualified", {"country": code})),
-                 (("/api/v1/packages", {}), ("/api/v1/packages", {"country": code}))]
+                 (("/api/v1/packages", {}), ("/api/v1/packages", {"country": code})),
+                 (("/api/v1/bulletins/figures", {}), ("/api/v1/bulletins/figures", {"country": code}))]
         for (url, query), (staff_url, staff_query) in pairs:
             mine = self.call(who, "GET", url, query_string=query).get_json()
             staff = self.call("staff", "GET", staff_url, query_string=staff_query).get_json()
@@ -762,5 +834,6 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
-                 "aggregates", "foreign probes", "account changes", "planning"):
+                 "aggregates", "foreign probes", "account changes", "planning", "bulletins",
+                 "withdrawals", "compliance"):
         assert STATS[kind] > 0, (kind, STATS)

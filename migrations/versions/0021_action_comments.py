@@ -1,7 +1,7 @@
 """corrective actions' comments and progress (issue 20 item 10)
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 01:00:00.000000
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import models.base
 
 
 revision: str = '0021'
-down_revision: str | None = '0019'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

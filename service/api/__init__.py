@@ -8,6 +8,7 @@ from service.api import (
     actions,
     audit,
     auth,
+    bulletins,
     calendar,
     certificates,
     contracts,
@@ -45,7 +46,7 @@ BLUEPRINTS = [
 BLUEPRINTS += [staff.blp, events.blp, requests.blp, calendar.blp, notifications.blp]
 BLUEPRINTS += [deficiencies.blp, sla.blp, unit_history.blp, readiness.blp]
 BLUEPRINTS += [trainees.blp, trainees.nominations_blp, certificates.blp, certificates.public_blp,
-               packages.blp, packages.deliveries_blp, packages.summary_blp, planning.blp]
+               packages.blp, packages.deliveries_blp, packages.summary_blp, planning.blp, bulletins.blp]
 
 api = KSustainApi()
 

@@ -50,6 +50,7 @@ class Settings:
     survey_reminder_days: int = 7  # remind an unanswered survey once after this many days
     survey_expiry_days: int = 30  # a survey link stops working after this many days
     action_due_days: int = 14  # a corrective action is due this many days after the answer
+    bulletin_due_soon_days: int = 7  # liaisons are told once when bulletin compliance is this near
     default_action_owner_staff_id: int | None = None  # owner when the event has no lead
     report_marking: str = "UNCLASSIFIED"  # printed in every report page's header and footer
     # The monthly job runs at 02:00 on the 1st, here. Periods are UTC months: a zone east of
@@ -131,6 +132,7 @@ class Settings:
             "SURVEY_REMINDER_DAYS": self.survey_reminder_days,
             "SURVEY_EXPIRY_DAYS": self.survey_expiry_days,
             "ACTION_DUE_DAYS": self.action_due_days,
+            "BULLETIN_DUE_SOON_DAYS": self.bulletin_due_soon_days,
             "DEFAULT_ACTION_OWNER_STAFF_ID": self.default_action_owner_staff_id,
             "REPORT_MARKING": self.report_marking,
             "SCHEDULER_TIMEZONE": self.scheduler_timezone,

@@ -5,7 +5,9 @@
    aggregate, relationship load, UPDATE and DELETE, and cannot flush a row of another
    country. `service.core.auth` sets the scope for a liaison; nothing else needs to remember it.
    Such a session sees no staff-only row either (`StaffOnlyRows`: internal notes), and
-   cannot write one.
+   cannot write one. A record released to a set of countries (`ReleasedToCountries`: a
+   service bulletin and its children) is seen only while an active release of it to the
+   session's country exists, read afresh by every statement (no cache).
 2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
    audit trail in the same transaction, with the actor kept in `info["actor"]`; an update of
    a model's `__audit_transition__` column is a "transition", and `audit_note` adds what the
@@ -30,7 +32,7 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from models import AuditEntry, Country, CountryScoped, StaffOnlyRows
+from models import AuditEntry, BulletinRelease, Country, CountryScoped, ReleasedToCountries, StaffOnlyRows
 
 SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
@@ -165,7 +167,29 @@ def _scope_options(code: str) -> tuple[Any, ...]:
             with_loader_criteria(model, lambda cls: cls.internal.is_(False), include_aliases=True)
             for model in _scoped_models(StaffOnlyRows)
         ),
+        *(_released_criteria(model, code) for model in _scoped_models(ReleasedToCountries)),
     )
+
+
+def _released_to(code: str) -> Any:
+    """The ids of the records released to `code` now (a release not withdrawn)."""
+    return sa.select(BulletinRelease.bulletin_id).where(
+        BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))  # type: ignore[union-attr]
+
+
+def _released_criteria(model: type, code: str) -> Any:
+    """`model`'s rows whose released record (`__released_key__`) is released to `code`."""
+    if model.__released_key__ == "id":  # type: ignore[attr-defined]
+        return with_loader_criteria(
+            model, lambda cls: cls.id.in_(
+                sa.select(BulletinRelease.bulletin_id).where(
+                    BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))),
+            include_aliases=True)
+    return with_loader_criteria(
+        model, lambda cls: cls.bulletin_id.in_(
+            sa.select(BulletinRelease.bulletin_id).where(
+                BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))),
+        include_aliases=True)
 
 
 def _scoped_models(marker: type = CountryScoped) -> list[type]:
@@ -192,6 +216,27 @@ def _refuse_foreign_writes(session: OrmSession, _ctx: Any, _instances: Any) -> N
             raise ScopeViolation(f"{type(obj).__name__} of country {obj.country_code}")
         if isinstance(obj, StaffOnlyRows) and obj.internal:
             raise ScopeViolation(f"a staff-only {type(obj).__name__}")
+    _refuse_unreleased_writes(session, code)
+
+
+def _refuse_unreleased_writes(session: OrmSession, code: str) -> None:
+    """A scoped session writes a child of a released record only while that record is
+    released to its country, and never the released record itself nor a release."""
+    keys: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, BulletinRelease):  # who sees a record is decided by staff alone
+            raise ScopeViolation("a release is written by staff only")
+        if not isinstance(obj, ReleasedToCountries):
+            continue
+        if obj.__released_key__ == "id":
+            raise ScopeViolation(f"{type(obj).__name__} is written by staff only")
+        keys.add(getattr(obj, obj.__released_key__))
+    if keys:
+        with session.no_autoflush:
+            released = set(session.scalars(_released_to(code).where(
+                BulletinRelease.bulletin_id.in_(keys))))  # type: ignore[attr-defined]
+        if keys - released:
+            raise ScopeViolation(f"a record not released to {code}")
 
 
 # --- audit of every change ------------------------------------------------------------------

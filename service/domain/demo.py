@@ -152,6 +152,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         progress(_seed_deficiencies(conn, spec, rng, today))
         progress(_seed_training(conn, rng, today, seats=4 if spec.name == "bench" else 8))
         progress(_seed_planning(conn, rng, today))
+        progress(_seed_bulletins(conn, rng, today))
         summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
                    f"{spec.contracts} contracts, {units} units")
         if years is not None and years < spec.event_years:
@@ -489,10 +490,19 @@ def _seed_training(conn: sa.Connection, rng: random.Random, today: dt.date, *, s
     from service.domain.demo_training import seed_training
 
     return seed_training(conn, rng=rng, today=today, seats=seats)
+
+
 def _seed_planning(conn: sa.Connection, rng: random.Random, today: dt.date) -> str:
     from service.domain.demo_planning import seed_planning
 
     return seed_planning(conn, rng=random.Random(rng.random()), today=today)
+
+
+def _seed_bulletins(conn: sa.Connection, rng: random.Random, today: dt.date) -> str:
+    from service.domain.demo_bulletins import seed_bulletins
+
+    bulletins, recorded = seed_bulletins(conn, rng=rng, today=today)
+    return f"service bulletins {bulletins}, unit compliance records {recorded}"
 
 
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:

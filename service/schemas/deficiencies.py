@@ -206,6 +206,8 @@ class ReadinessRowSchema(Base):
     acknowledged_on_time = fields.Float(allow_none=True, metadata={
         "description": "percent of reports_acknowledged"})
     resolved_on_time = fields.Float(allow_none=True, metadata={"description": "percent of reports_resolved"})
+    bulletin_units_overdue = fields.Integer(metadata={
+        "description": "units whose service-bulletin compliance fell due in the month and is still pending"})
 
 
 class ReadinessCountrySchema(ReadinessRowSchema):

@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         account,
         actions,
         assets,
+        bulletins,
         csrf,
         deficiencies,
         errors,

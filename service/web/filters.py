@@ -38,8 +38,8 @@ NAV = {  # (endpoint, label) per role, in order
 for _items in NAV.values():  # the pages every role shares, after its own
     _items += [("web.services_list", _l("Services")), ("web.services_calendar", _l("Calendar")),
                ("web.requests_list", _l("Requests")), ("web.deficiencies_list", _l("Deficiencies")),
-               ("web.surveys_list", _l("Surveys")), ("web.trainees_list", _l("Trainees")),
-               ("web.certificates_list", _l("Certificates")),
+               ("web.bulletins_list", _l("Bulletins")), ("web.surveys_list", _l("Surveys")),
+               ("web.trainees_list", _l("Trainees")), ("web.certificates_list", _l("Certificates")),
                ("web.actions_list", _l("Actions")), ("web.reports_list", _l("Reports"))]
 LANGUAGE_NAMES = (("en", "English"), ("ko", "한국어"))  # each in its own language
 

@@ -1,4 +1,4 @@
-"""Fleet readiness per country, system and month (SPEC §9), in five statements whatever the
+"""Fleet readiness per country, system and month (SPEC §9), in six statements whatever the
 period's length or the history's: availability (operational unit-days / delivered unit-days,
 from the status history), MTTR, units down at month end, reports opened / resolved / overdue,
 and the on-time shares of acknowledgements and resolutions; flagged under the country's target.
@@ -183,7 +183,8 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
             "country": code, "system_id": system, "period": period, "availability": None,
             "unit_days": 0.0, "mttr_hours": None, "repairs": 0, "units_down": 0,
             "reports_opened": 0, "reports_resolved": 0, "reports_overdue": 0,
-            "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None})
+            "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None,
+            "bulletin_units_overdue": 0})
 
     # 1. availability and units down at month end, from the status spans inside the period
     usc = UnitStatusChange
@@ -251,6 +252,13 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
                  reports_overdue=int(overdue), reports_acknowledged=int(acked),
                  acknowledged_on_time=rounded(100 * int(acked_ok), int(acked)),
                  resolved_on_time=rounded(100 * int(resolved_ok), int(resolved)))
+
+    # 3b. service bulletins: concerned units whose compliance fell due in the month, still pending
+    from service.domain.bulletins.compliance import overdue_by_month
+
+    for code, system, period, units in session.execute(
+            overdue_by_month(months, bind_now, country, system_id)):
+        row(code, system, period)["bulletin_units_overdue"] = int(units)
 
     # 4. the countries' targets, 5. the systems' codes
     targets: dict[str, float] = dict(session.execute(  # type: ignore[arg-type]

@@ -1,0 +1,234 @@
+"""A country's acknowledgement of each revision, and its units' compliance with a `safety` or
+`mandatory` bulletin, recorded by the unit's own country; the figures per country drawn from
+them (staff: every country; a liaison's session holds their own alone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import (
+    BulletinAcknowledgement,
+    BulletinCompliance,
+    BulletinRelease,
+    ServiceBulletin,
+    Unit,
+    UTCDateTime,
+    utcnow,
+)
+from models.bulletins import COMPLIANCE_KINDS
+from service.core.auth import Principal
+from service.domain.bulletins.publishing import applies_to
+from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from service.domain.satisfaction import rounded
+
+PENDING = ("pending",)
+
+
+def acknowledgements(*, session: Session, bulletin: ServiceBulletin) -> list[BulletinAcknowledgement]:
+    """Every revision's acknowledgements, oldest first."""
+    a = BulletinAcknowledgement
+    return list(session.exec(select(a).where(a.bulletin_id == bulletin.id)
+                             .order_by(col(a.revision), col(a.at))))
+
+
+def acknowledge(*, session: Session, bulletin: ServiceBulletin, actor: Principal) -> BulletinAcknowledgement:
+    """The liaison's country acknowledges the bulletin's current revision; commits."""
+    if not actor.is_liaison or actor.country_code is None:
+        raise Forbidden("A bulletin is acknowledged by a liaison of a country it is released to")
+    done = session.exec(select(BulletinAcknowledgement).where(
+        BulletinAcknowledgement.bulletin_id == bulletin.id,
+        BulletinAcknowledgement.country_code == actor.country_code,
+        BulletinAcknowledgement.revision == bulletin.revision)).first()
+    if done is not None:
+        raise Conflict(f"Revision {bulletin.revision} was acknowledged already",
+                       {"revision": [f"acknowledged by {done.user_name} at {done.at.isoformat()}"]})
+    ack = BulletinAcknowledgement(bulletin_id=bulletin.id or 0, country_code=actor.country_code,
+                                  revision=bulletin.revision, user_id=actor.user_id,
+                                  user_name=actor.name or actor.email, at=utcnow())
+    session.add(ack)
+    session.commit()
+    return ack
+
+
+@dataclass
+class UnitCompliance:
+    """One applicable unit of a released country and what its country recorded."""
+
+    unit_id: int
+    serial: str
+    country_code: str
+    due_at: dt.datetime
+    status: str
+    done_on: dt.date | None
+    reason: str | None
+    recorded_at: dt.datetime | None
+    version: int | None
+    overdue: bool
+
+
+def units(*, session: Session, bulletin: ServiceBulletin,
+          now: dt.datetime | None = None) -> list[UnitCompliance]:
+    """The units the bulletin concerns in the countries it is released to, with their compliance."""
+    now = now or utcnow()
+    c, rel = BulletinCompliance, BulletinRelease
+    rows = session.execute(
+        sa.select(Unit.id, Unit.serial, Unit.country_code, rel.due_at, c.status, c.done_on, c.reason,
+                  c.recorded_at, c.version)
+        .join(rel, sa.and_(rel.bulletin_id == bulletin.id, rel.country_code == Unit.country_code,
+                           col(rel.withdrawn_at).is_(None)))
+        .outerjoin(c, sa.and_(c.bulletin_id == bulletin.id, c.unit_id == Unit.id))
+        .where(applies_to(bulletin.id, bulletin.system_id))
+        .order_by(Unit.country_code, Unit.serial))
+    out = []
+    for uid, serial, code, due, status, done_on, reason, at, version in rows:
+        status = status or "pending"
+        out.append(UnitCompliance(uid, serial, code, due, status, done_on, reason, at, version,
+                                  status == "pending" and due < now))
+    return out
+
+
+def current(*, session: Session, bulletin: ServiceBulletin, unit_id: int) -> BulletinCompliance | None:
+    return session.get(BulletinCompliance, (bulletin.id, unit_id))
+
+
+def record(*, session: Session, bulletin: ServiceBulletin, unit_id: int, data: dict[str, Any],
+           actor: Principal) -> BulletinCompliance:
+    """What the unit's own country records for it (`done` with a date, `not_applicable` with a
+    reason, or `pending` again); a unit of another country is not found; commits."""
+    if not actor.is_liaison:
+        raise Forbidden("Compliance is recorded by the unit's own country")
+    if bulletin.kind not in COMPLIANCE_KINDS:
+        raise Conflict("Only safety and mandatory bulletins track compliance per unit",
+                       {"kind": [f"this bulletin is {bulletin.kind}"]})
+    unit = session.exec(select(Unit).where(Unit.id == unit_id)).first()
+    if unit is None:
+        raise NotFound(f"Unit {unit_id} not found")
+    concerned = session.scalar(sa.select(Unit.id).where(Unit.id == unit_id,
+                                                        applies_to(bulletin.id, bulletin.system_id)))
+    if concerned is None:
+        raise Invalid("This bulletin does not concern that unit",
+                      {"unit_id": [f"{unit.serial} is outside the bulletin's system or serial ranges"]})
+    status, done_on, reason = data["status"], data.get("done_on"), data.get("reason")
+    if status == "done":
+        if done_on is None:
+            raise Invalid("Give the date the bulletin was applied", {"done_on": ["required when done"]})
+        if done_on > utcnow().date() + dt.timedelta(days=1):
+            raise Invalid("The date is in the future", {"done_on": ["not after today"]})
+        reason = None
+    elif status == "not_applicable":
+        if not reason:
+            raise Invalid("Say why the bulletin does not apply", {"reason": ["required when not applicable"]})
+        done_on = None
+    else:
+        done_on = reason = None
+    row = current(session=session, bulletin=bulletin, unit_id=unit_id)
+    if row is None:
+        row = BulletinCompliance(bulletin_id=bulletin.id or 0, unit_id=unit_id,
+                                 country_code=unit.country_code)
+        session.add(row)
+    row.status, row.done_on, row.reason = status, done_on, reason
+    row.recorded_by, row.recorded_at = actor.user_id, utcnow()
+    session.commit()
+    return row
+
+
+def _released() -> Any:
+    return (sa.select(ServiceBulletin, BulletinRelease)
+            .join(BulletinRelease, sa.and_(BulletinRelease.bulletin_id == ServiceBulletin.id,
+                                           col(BulletinRelease.withdrawn_at).is_(None))))
+
+
+def figures(*, session: Session, bulletin_id: int | None = None, system_id: int | None = None,
+            country: str | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Per country: bulletins released and acknowledged (current revision), and the units of its
+    safety and mandatory bulletins: concerned, done, not applicable, pending, overdue; shares with
+    their n. Two statements."""
+    now = now or utcnow()
+    sb, rel, ack, c = ServiceBulletin, BulletinRelease, BulletinAcknowledgement, BulletinCompliance
+    where = [col(rel.withdrawn_at).is_(None)]
+    if bulletin_id is not None:
+        where.append(sb.id == bulletin_id)
+    if system_id is not None:
+        where.append(sb.system_id == system_id)
+    if country is not None:
+        where.append(rel.country_code == country)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(code: str) -> dict[str, Any]:
+        return rows.setdefault(code, {"country": code, "released": 0, "acknowledged": 0,
+                                      "units": 0, "done": 0, "not_applicable": 0, "pending": 0,
+                                      "overdue": 0})
+
+    for code, released, acked in session.execute(
+        sa.select(rel.country_code, sa.func.count(), sa.func.count(ack.id))
+        .select_from(sb).join(rel, rel.bulletin_id == sb.id)
+        .outerjoin(ack, sa.and_(ack.bulletin_id == sb.id, ack.country_code == rel.country_code,
+                                ack.revision == sb.revision))
+        .where(*where).group_by(rel.country_code)
+    ):
+        row(code).update(released=int(released), acknowledged=int(acked))
+    status = sa.func.coalesce(c.status, "pending")
+
+    def count_if(*conds: Any) -> Any:
+        return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
+
+    for code, total, done, na, pending, overdue in session.execute(
+        sa.select(rel.country_code, sa.func.count(), count_if(status == "done"),
+                  count_if(status == "not_applicable"), count_if(status == "pending"),
+                  count_if(status == "pending", rel.due_at < sa.literal(now, UTCDateTime())))
+        .select_from(sb).join(rel, rel.bulletin_id == sb.id)
+        .join(Unit, sa.and_(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id)))
+        .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
+        .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code)
+    ):
+        row(code).update(units=int(total), done=int(done or 0), not_applicable=int(na or 0),
+                         pending=int(pending or 0), overdue=int(overdue or 0))
+    out = []
+    for code in sorted(rows):
+        r = rows[code]
+        r["acknowledged_share"] = rounded(100 * r["acknowledged"], r["released"])
+        r["complied_share"] = rounded(100 * (r["done"] + r["not_applicable"]), r["units"])
+        out.append(r)
+    return out
+
+
+def overdue_by_month(months: Any, now: Any, country: str | None, system_id: int | None) -> Any:
+    """SQL for readiness: (country, system, period, units) — applicable units of released safety
+    and mandatory bulletins whose compliance fell due in the month, before now, and is still
+    pending."""
+    sb, rel, c = ServiceBulletin, BulletinRelease, BulletinCompliance
+    where = [col(rel.withdrawn_at).is_(None), col(sb.kind).in_(COMPLIANCE_KINDS), rel.due_at < now,
+             rel.due_at >= months.c.ms, rel.due_at < months.c.me,
+             sa.func.coalesce(c.status, "pending") == "pending"]
+    if country:
+        where.append(rel.country_code == country)
+    if system_id:
+        where.append(sb.system_id == system_id)
+    return (sa.select(rel.country_code, sb.system_id, months.c.period, sa.func.count())
+            .select_from(sb).join(rel, rel.bulletin_id == sb.id)
+            .join(months, sa.true())
+            .join(Unit, sa.and_(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id)))
+            .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
+            .where(*where).group_by(rel.country_code, sb.system_id, months.c.period))
+
+
+def due_soon(*, session: Session, now: dt.datetime,
+             within: dt.timedelta) -> list[tuple[ServiceBulletin, BulletinRelease, int]]:
+    """Releases of safety and mandatory bulletins due within `within` from now whose country
+    still has pending units, with how many."""
+    sb, rel, c = ServiceBulletin, BulletinRelease, BulletinCompliance
+    pending = (sa.select(sa.func.count()).select_from(Unit)
+               .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
+               .where(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id),
+                      sa.func.coalesce(c.status, "pending") == "pending")
+               .correlate(sb, rel).scalar_subquery())
+    stmt = (_released().add_columns(pending.label("pending"))
+            .where(col(sb.kind).in_(COMPLIANCE_KINDS), rel.due_at >= now, rel.due_at < now + within,
+                   pending > 0)
+            .order_by(sb.id, rel.country_code))
+    return [(b, r, int(n)) for b, r, n in session.execute(stmt)]

@@ -1,0 +1,117 @@
+"""Publishing a bulletin and revising it: its number per system, its applicability (the whole
+system or serial ranges), and a revision that asks every released country to acknowledge again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import BulletinRelease, BulletinSerialRange, ServiceBulletin, Unit, WeaponSystem, utcnow
+from service.core.auth import Principal
+from service.domain import outbox
+from service.domain.errors import Invalid
+
+DETAIL_FIELDS = ("kind", "title", "body", "compliance_due_days")
+
+
+def format_number(system_code: str, seq: int) -> str:
+    return f"{system_code}-SB-{seq:04d}"
+
+
+def _ranges(ranges: list[dict[str, str]]) -> list[dict[str, str]]:
+    bad = [f"range {n + 1}: {r['from']} is after {r['to']}"
+           for n, r in enumerate(ranges) if r["from"] > r["to"]]
+    if bad:
+        raise Invalid("A serial range runs from its first serial to its last", {"serial_ranges": bad})
+    return ranges
+
+
+def applies_to(bulletin_id: Any, system_id: Any) -> Any:
+    """SQL: the `Unit` rows a bulletin concerns (its system; within a range, if it has any).
+    Works for one bulletin (values) or across bulletins (columns)."""
+    r = BulletinSerialRange
+    has_ranges = sa.exists().where(r.bulletin_id == bulletin_id)
+    in_range = sa.exists().where(r.bulletin_id == bulletin_id, r.serial_from <= Unit.serial,
+                                 r.serial_to >= Unit.serial)
+    return sa.and_(Unit.system_id == system_id, sa.or_(sa.not_(has_ranges), in_range))
+
+
+def serial_ranges(*, session: Session, bulletin_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """The ranges of each bulletin, in one statement."""
+    out: dict[int, list[dict[str, str]]] = {i: [] for i in bulletin_ids}
+    r = BulletinSerialRange
+    for bid, lo, hi in session.execute(
+        select(r.bulletin_id, r.serial_from, r.serial_to)
+        .where(col(r.bulletin_id).in_(bulletin_ids)).order_by(col(r.id))
+    ):
+        out[bid].append({"from": lo, "to": hi})
+    return out
+
+
+def create_bulletin(*, session: Session, data: dict[str, Any], actor: Principal) -> ServiceBulletin:
+    """A new bulletin, numbered within its system, released to no one yet; commits."""
+    data = dict(data)
+    ranges = _ranges(data.pop("serial_ranges", []))
+    # The system's row is locked first, so two bulletins at once cannot take the same number.
+    system = session.exec(select(WeaponSystem).where(WeaponSystem.id == data["system_id"])
+                          .with_for_update()).first()
+    if system is None:
+        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    seq = (session.scalar(sa.select(sa.func.max(ServiceBulletin.seq))
+                          .where(ServiceBulletin.system_id == system.id)) or 0) + 1
+    now = utcnow()
+    bulletin = ServiceBulletin(**data, seq=seq, number=format_number(system.code, seq),
+                               created_by=actor.user_id, created_at=now, updated_at=now)
+    session.add(bulletin)
+    session.flush()
+    session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],
+                                         serial_to=r["to"]) for r in ranges])
+    session.commit()
+    return bulletin
+
+
+def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dict[str, Any],
+                    actor: Principal) -> ServiceBulletin:
+    """A new revision: the changes, `revision` + 1, every released country asked to acknowledge
+    it again (their earlier acknowledgements are kept); a new due time follows a new number of
+    days; commits."""
+    changes = dict(changes)
+    if not set(changes) - {"revision_note"}:
+        raise Invalid("A revision changes the kind, title, body, serial ranges or due days",
+                      {"body": ["nothing to revise"]})
+    changes.setdefault("revision_note", None)  # a note belongs to its own revision alone
+    now = utcnow()
+    if "serial_ranges" in changes:
+        ranges = _ranges(changes.pop("serial_ranges"))
+        session.execute(sa.delete(BulletinSerialRange).where(BulletinSerialRange.bulletin_id == bulletin.id))
+        session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],
+                                             serial_to=r["to"]) for r in ranges])
+    for key, value in changes.items():
+        setattr(bulletin, key, value)
+    bulletin.revision += 1
+    bulletin.revised_at = bulletin.updated_at = now
+    releases = list(session.exec(select(BulletinRelease).where(
+        BulletinRelease.bulletin_id == bulletin.id, col(BulletinRelease.withdrawn_at).is_(None))))
+    if "compliance_due_days" in changes:
+        from service.domain.bulletins.releases import due_after
+
+        for release in releases:
+            release.due_at = due_after(release.released_at, bulletin.compliance_due_days)
+    messages = []
+    for release in releases:
+        for user in outbox.liaisons_of(session=session, country_code=release.country_code):
+            messages.append({
+                "key": f"bulletin-revised:{bulletin.id}:r{bulletin.revision}:user:{user.id}",
+                "kind": "bulletin_revised", "user_id": user.id, "recipient": user.email,
+                "country_code": release.country_code,
+                "subject": (f"Service bulletin {bulletin.number} revision {bulletin.revision}: "
+                            f"{bulletin.title}"),
+                "body": (f"Service bulletin {bulletin.number} ({bulletin.kind}) was revised"
+                         f"{': ' + bulletin.revision_note if bulletin.revision_note else ''}.\n\n"
+                         "Please read it and acknowledge this revision.\n"),
+                "data": {"bulletin_id": bulletin.id, "revision": bulletin.revision}})
+    outbox.notify(session=session, messages=messages)
+    session.commit()
+    return bulletin

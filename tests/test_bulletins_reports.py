@@ -1,0 +1,81 @@
+"""Service bulletins in the readiness figures and the monthly PDFs: the figures the API answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from service.core.db import session_scope
+from tests import factories
+from tests.conftest import QueryCounter
+
+API = "/api/v1/bulletins"
+
+
+def _text(data: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(data)).pages)
+
+
+def _released_long_ago(engine, world, days_ago: int) -> int:
+    """A safety bulletin released to both countries `days_ago` days ago, due 10 days later."""
+    from sqlmodel import select
+
+    from models import BulletinRelease
+
+    bid = factories.add_bulletin(engine, world, countries=["PL", "NO"], due_days=10)
+    with session_scope(engine) as s:
+        for row in s.exec(select(BulletinRelease).where(BulletinRelease.bulletin_id == bid)):
+            row.released_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+            row.due_at = row.released_at + dt.timedelta(days=10)
+    return bid
+
+
+def test_overdue_compliance_counts_in_readiness_in_one_more_statement(client, world, engine):
+    before_rows = client.get("/api/v1/readiness", headers=world.headers("staff")).get_json()["rows"]
+    assert all(r["bulletin_units_overdue"] == 0 for r in before_rows)
+    with QueryCounter(engine) as q0:
+        client.get("/api/v1/readiness", headers=world.headers("staff"))
+    bid = _released_long_ago(engine, world, days_ago=12)  # due two days ago
+    client.put(f"{API}/{bid}/compliance/{world.ids['units_PL'][0]}",
+               json={"status": "done", "done_on": dt.date.today().isoformat()}, headers=world.headers("pl"))
+    with QueryCounter(engine) as q1:
+        rows = client.get("/api/v1/readiness", headers=world.headers("staff")).get_json()["rows"]
+    assert q1.count == q0.count  # the sixth statement was there before, with nothing to count
+    due_month = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).strftime("%Y-%m")
+    overdue = {(r["country"], r["period"]): r["bulletin_units_overdue"]
+               for r in rows if r["bulletin_units_overdue"]}
+    assert overdue == {("PL", due_month): 2, ("NO", due_month): 3}
+    answer = client.get(f"{API}/figures", headers=world.headers("staff")).get_json()
+    figures = {f["country"]: f["overdue"] for f in answer}
+    assert figures == {"PL": 2, "NO": 3}
+    mine = client.get("/api/v1/readiness", headers=world.headers("pl")).get_json()["rows"]
+    assert {r["country"] for r in mine} == {"PL"}
+    assert sum(r["bulletin_units_overdue"] for r in mine) == 2
+
+
+def test_monthly_pdfs_show_the_bulletin_figures_of_the_api(client, world, engine):
+    bid = _released_long_ago(engine, world, days_ago=12)
+    client.put(f"{API}/{bid}/compliance/{world.ids['units_PL'][0]}",
+               json={"status": "not_applicable", "reason": "in depot"}, headers=world.headers("pl"))
+    client.post(f"{API}/{bid}/acknowledgements", headers=world.headers("pl"))
+    period = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    api = {f["country"]: f for f in client.get(f"{API}/figures", headers=world.headers("staff")).get_json()}
+    pl = api["PL"]
+    assert (pl["units"], pl["not_applicable"], pl["overdue"], pl["acknowledged"]) == (3, 1, 2, 1)
+    r = client.post("/api/v1/reports", json={"period": period, "country": "PL"},
+                    headers=world.headers("staff"))
+    assert r.status_code == 201, r.get_json()
+    text = _text(client.get(r.get_json()["pdf_url"], headers=world.headers("pl")).data)
+    assert "8. Service bulletins" in text
+    section = text[text.find("8. Service bulletins"):]
+    assert "UNITS DONE OR N/A 1 of 3 concerned (33.3%)" in section, section[:400]
+    assert "OVERDUE UNITS 2" in section and "ACKNOWLEDGED 1 in their current revision, of 1" in section
+    r = client.post("/api/v1/reports", json={"period": period}, headers=world.headers("staff"))
+    assert r.status_code == 201, r.get_json()
+    text = _text(client.get(r.get_json()["pdf_url"], headers=world.headers("staff")).data)
+    section = text[text.find("6. Service bulletins"):]
+    assert "PL 1 1 3 0 1 2 2 33.3% of 3" in section, section[:400]
+    assert "NO 1 0 3 0 0 3 3 0.0% of 3" in section
+    assert "All countries 2 1 6 0 1 5 5 16.7% of 6" in section
