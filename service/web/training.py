@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -343,6 +343,5 @@ def package_plan_confirm(contract_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_package(contract_id, {f"plan-{k}": v for k, v in no.errors.items()}, {}, no.status)
-    flash(ngettext("%(num)d service planned for the package.", "%(num)d services planned for the package.",
-                   len(created)), "success")
+    flash(gettext("%(num)s service(s) planned for the package.", num=len(created)), "success")
     return redirect(url_for("web.contract_package", contract_id=contract_id))
