@@ -28,6 +28,7 @@ from service.schemas.identity import (
     UserUpdateSchema,
 )
 from service.web import bp
+from service.web.filters import label
 from service.web.forms import page_number, paging
 from service.web.services import load_query
 
@@ -48,8 +49,9 @@ def _choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     countries = [(c.code, f"{c.name} ({c.code})")
                  for c in get_session().exec(select(Country).order_by(Country.name))]
     if principal.is_country_admin:
-        return [(Role.liaison.value, "Liaison")], [c for c in countries if c[0] == principal.country_code]
-    return [(r.value, r.value.replace("_", " ").capitalize()) for r in Role], countries
+        return [(Role.liaison.value, label(Role.liaison.value))], [
+            c for c in countries if c[0] == principal.country_code]
+    return [(r.value, label(r.value)) for r in Role], countries
 
 
 def _managed(user_id: int) -> User:
