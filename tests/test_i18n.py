@@ -247,3 +247,21 @@ def test_flash_messages_follow_the_language(app, client, world, engine):
         "description": "Refresher"})
     page = r.get_data(as_text=True)
     assert "접수했습니다" in page and "staff will accept or decline it" not in page
+
+
+def test_the_nominees_panel_and_the_public_verification_are_korean(app, world, engine):
+    event = factories.add_event(engine, world, capacity=3)
+    factories.add_trainee(engine, world, name="Ada Lis")
+    staff = app.test_client()
+    assert sign_in(staff, "staff").status_code in (302, 303)
+    main = _main(staff.get(f"/services/{event}", headers=KO).get_data(as_text=True))
+    assert "추천 교육생" in main and "정원 3명 중 0명 추천" in main
+    english = ("Nominees", "nominated of", "Nominate a trainee", "Choose a trainee")
+    assert [t for t in english if t in main] == []
+    cert = factories.add_certificate(engine, world, valid_until=dt.date.today() + dt.timedelta(days=30))
+    anon = app.test_client()
+    main = _main(anon.get(f"/verify/{cert['number']}?code={cert['code']}", headers=KO).get_data(as_text=True))
+    assert "유효한 정품 수료증입니다." in main
+    assert [t for t in ("Certificate verification", "genuine", "Holder", "Valid until") if t in main] == []
+    main = _main(anon.get(f"/verify/{cert['number']}", headers=KO).get_data(as_text=True))
+    assert "확인 코드" in main and "Check code" not in main and "Verify" not in main
