@@ -5,6 +5,8 @@ The Korean pages need the compiled catalogue, which `make install` (and so `make
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from tests import factories
 from tests.conftest import rows
 from tests.factories import GOOD_ANSWERS, add_survey
 from tests.test_web_pages import csrf, sign_in
@@ -158,3 +161,107 @@ def test_an_answer_in_a_language_the_survey_does_not_offer_is_refused(app, clien
     r = client.post(PUBLIC + token, json={**GOOD_ANSWERS, "language": "pl"})
     assert r.status_code == 422 and "language" in r.get_json()["errors"]
     assert rows(engine, "survey_response") == 0
+
+
+# --- the staff pages in Korean (issue 18 item 6) ---------------------------------------------
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _main(page: str) -> str:
+    assert "<main" in page, page[:300]
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def _staff_pages(app, world, engine) -> dict[str, tuple[str, str, list[str]]]:
+    """Each page: (who signs in, path, English texts the Korean page must not show)."""
+    event = factories.add_completed_event(engine, world)
+    response = factories.add_response_row(engine, event_id=event, period="2026-05", overall=2,
+                                          comment="Late start")
+    action = factories.add_action_row(engine, response_id=response, due_on=dt.date(2026, 6, 30))
+    request = factories.add_request(engine, world)
+    survey, _ = add_survey(app, world)
+    factories.add_report_row(engine, country="PL", period="2026-05")
+    trainee = factories.add_trainee(engine, world, name="Ada Lis")
+    factories.add_certificate(engine, world, valid_until=dt.date.today() + dt.timedelta(days=30))
+    factories.add_package_line(engine, world, quantity=2, description="Recoil kits")
+    user = world.ids["user_pl"]
+    assert trainee
+    return {
+        "users": ("admin", "/users", ["Deactivating a user", "Create a user", "Accounts", "Password",
+                                       "Create user", "Choose a role", "Deactivate"]),
+        "user": ("admin", f"/users/{user}/edit", ["API tokens", "Send a password reset link", "Issue a token",
+                                              "Name, role and country", "Token name"]),
+        "audit": ("admin", "/audit", ["Audit log", "newest first", "Filter", "Entity", "When (UTC)"]),
+        "actions": ("staff", "/actions", ["Corrective actions", "A poor survey answer", "Any state",
+                                          "Overdue only", "due 2026"]),
+        "action": ("staff", f"/actions/{action}", ["Why and who", "Opened because",
+                                                   "The answer that opened it", "Would recommend",
+                                                   "Add a comment", "Work on it",
+                                                   "Internal notes", " of 5"]),
+        "requests": ("staff", "/requests", ["Service requests", "Wished dates", "Ask for a service",
+                                            "File the request", "Kind of service"]),
+        "request": ("staff", f"/requests/{request}", ["What was asked", "Wished dates", "Accept and schedule",
+                                                      "Decline the request", "Participants planned"]),
+        "surveys": ("staff", "/surveys", ["one per completed service", "Any state", "open until"]),
+        "survey": ("staff", f"/surveys/{survey}", ["Survey:", "Answer link", "of the standard survey",
+                                                   "Waiting for the country"]),
+        "reports": ("staff", "/reports", ["Monthly reports", "Generate a report now", "Revision",
+                                          "Download", "the HQ report"]),
+        "calendar": ("staff", "/services/calendar", ["Each service on the days it runs", ">Mon<", ">List<"]),
+        "countries": ("staff", "/countries", ["All countries at a glance", "Next service", "Overdue actions",
+                                              "Fleet"]),
+        "trainees": ("staff", "/trainees", ["on the roster", "Add a trainee", "Organisation", "Anonymise",
+                                            "Add to the roster"]),
+        "certificates": ("staff", "/certificates", ["Qualified people per system", "soonest expiry first",
+                                                    "Ask for a refresher", "Valid until", "Holder"]),
+        "package": ("staff", f"/contracts/{world.ids['contract_PL']}/package",
+                    ["Support package of", "Record a delivery", "Add a line", "Plan the remaining services",
+                     "Propose services", " delivered"]),
+    }
+
+
+def test_the_staff_pages_are_korean_in_their_main_content(app, world, engine):
+    clients = {}
+    for name, (who, path, english) in _staff_pages(app, world, engine).items():
+        if who not in clients:
+            clients[who] = app.test_client()
+            assert sign_in(clients[who], who).status_code in (302, 303)
+        r = clients[who].get(path, headers=KO)
+        assert r.status_code == 200, (name, r.status_code)
+        page = r.get_data(as_text=True)
+        assert _language_of(page) == "ko", name
+        main = _main(page)
+        assert HANGUL.search(main), name
+        left = [text for text in english if text in main]
+        assert left == [], (name, left)
+        english_page = _main(clients[who].get(path, headers=EN).get_data(as_text=True))
+        assert not HANGUL.search(english_page.replace("한국어", "")), name  # English stays English
+
+
+def test_flash_messages_follow_the_language(app, client, world, engine):
+    assert sign_in(client, "staff").status_code in (302, 303)  # staff: no country, the browser's language
+    r = client.post("/requests", headers=KO, follow_redirects=True, data={
+        "csrf_token": csrf(client, "/requests"), "country": "PL", "kind": "tech_education",
+        "system_id": world.ids["k9"], "wished_from": "2030-05-01", "wished_to": "2030-05-31",
+        "description": "Refresher"})
+    page = r.get_data(as_text=True)
+    assert "접수했습니다" in page and "staff will accept or decline it" not in page
+
+
+def test_the_nominees_panel_and_the_public_verification_are_korean(app, world, engine):
+    event = factories.add_event(engine, world, capacity=3)
+    factories.add_trainee(engine, world, name="Ada Lis")
+    staff = app.test_client()
+    assert sign_in(staff, "staff").status_code in (302, 303)
+    main = _main(staff.get(f"/services/{event}", headers=KO).get_data(as_text=True))
+    assert "추천 교육생" in main and "정원 3명 중 0명 추천" in main
+    english = ("Nominees", "nominated of", "Nominate a trainee", "Choose a trainee")
+    assert [t for t in english if t in main] == []
+    cert = factories.add_certificate(engine, world, valid_until=dt.date.today() + dt.timedelta(days=30))
+    anon = app.test_client()
+    main = _main(anon.get(f"/verify/{cert['number']}?code={cert['code']}", headers=KO).get_data(as_text=True))
+    assert "유효한 정품 수료증입니다." in main
+    assert [t for t in ("Certificate verification", "genuine", "Holder", "Valid until") if t in main] == []
+    main = _main(anon.get(f"/verify/{cert['number']}", headers=KO).get_data(as_text=True))
+    assert "확인 코드" in main and "Check code" not in main and "Verify" not in main

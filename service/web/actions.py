@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -116,7 +117,7 @@ def action_update_form(action_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(action_id, form, no.errors, no.status)
-    flash("The action is saved.", "success")
+    flash(gettext("The action is saved."), "success")
     return redirect(url_for("web.action_page", action_id=action_id))
 
 
@@ -133,5 +134,5 @@ def action_comment_form(action_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(action_id, None, {}, no.status, comment=body, comment_errors=no.errors)
-    flash("Your comment is added.", "success")
+    flash(gettext("Your comment is added."), "success")
     return redirect(url_for("web.action_page", action_id=action_id) + "#progress")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -71,6 +72,7 @@ def reports_generate() -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(form, no.errors, no.status)
-    flash(f"Report {report.scope_key} {report.period} generated (revision {report.revision}, "
-          f"{report.pages} pages).", "success")
+    flash(gettext("Report %(scope)s %(period)s generated (revision %(revision)s, %(pages)s pages).",
+                  scope=report.scope_key, period=report.period, revision=report.revision,
+                  pages=report.pages), "success")
     return redirect(url_for("web.reports_list"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -72,7 +73,7 @@ def requests_list() -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_list(form, no.errors, no.status)
-    flash(f"Request {filed.id} filed; staff will accept or decline it.", "success")
+    flash(gettext("Request %(id)s filed; staff will accept or decline it.", id=filed.id), "success")
     return redirect(url_for("web.request_page", request_id=filed.id))
 
 
@@ -124,7 +125,7 @@ def request_accept(request_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_request(request_id, no.errors, form, no.status, "accept", no.conflicts)
-    flash(f"Request accepted: service {event.id} is planned.", "success")
+    flash(gettext("Request accepted: service %(id)s is planned.", id=event.id), "success")
     return redirect(url_for("web.service_page", event_id=event.id))
 
 
@@ -145,7 +146,7 @@ def request_decline(request_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_request(request_id, no.errors, form, no.status, "decline")
-    flash("Request declined; the liaison sees the reason.", "success")
+    flash(gettext("Request declined; the liaison sees the reason."), "success")
     return redirect(url_for("web.request_page", request_id=request_id))
 
 
@@ -165,7 +166,7 @@ def request_edit(request_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_request(request_id, no.errors, form, no.status, "edit")
-    flash("Request changed; staff see the new version.", "success")
+    flash(gettext("Request changed; staff see the new version."), "success")
     return redirect(url_for("web.request_page", request_id=request_id))
 
 
@@ -183,5 +184,5 @@ def request_withdraw(request_id: int) -> Any:
     except DomainError as err:
         no = refused(err)
         return render_request(request_id, no.errors, None, no.status, "withdraw")
-    flash(f"Request {request_id} withdrawn.", "success")
+    flash(gettext("Request %(id)s withdrawn.", id=request_id), "success")
     return redirect(url_for("web.request_page", request_id=request_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -177,5 +177,5 @@ def survey_answer(survey_id: int) -> Any:
     form, errors, status = _answer(survey, template.questions if template else [], principal.user_id)
     if status != 201:
         return _render_survey(survey_id, form, errors, status)
-    flash("Thank you: your answer is recorded.", "success")
+    flash(gettext("Thank you: your answer is recorded."), "success")
     return redirect(url_for("web.survey_page", survey_id=survey_id))

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -86,7 +87,7 @@ def trainees_list() -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_trainees(form, no.errors, no.status)
-    flash(f"{added.name} is on the roster.", "success")
+    flash(gettext("%(name)s is on the roster.", name=added.name), "success")
     return redirect(url_for("web.trainees_list"))
 
 
@@ -105,7 +106,7 @@ def trainee_anonymise(trainee_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         flash(" ".join(m for msgs in refused(err).errors.values() for m in msgs), "error")
         return redirect(url_for("web.trainees_list"))
-    flash("The trainee was anonymised; their results and certificates are kept.", "success")
+    flash(gettext("The trainee was anonymised; their results and certificates are kept."), "success")
     return redirect(url_for("web.trainees_list"))
 
 
@@ -127,7 +128,7 @@ def nominate(event_id: int) -> Any:
 
         no = refused(err)
         return render_service(event_id, no.errors, {}, no.status)
-    flash(f"{taken['name']} is nominated.", "success")
+    flash(gettext("%(name)s is nominated.", name=taken["name"]), "success")
     return redirect(url_for("web.service_page", event_id=event_id))
 
 
@@ -143,7 +144,7 @@ def nomination_withdraw(event_id: int, nomination_id: int) -> Any:
     except DomainError as err:
         flash(" ".join(m for msgs in refused(err).errors.values() for m in msgs), "error")
     else:
-        flash("The nomination was withdrawn.", "success")
+        flash(gettext("The nomination was withdrawn."), "success")
     return redirect(url_for("web.service_page", event_id=event_id))
 
 
@@ -179,7 +180,7 @@ def certificate_refresher(certificate_id: int) -> Any:
     except DomainError as err:
         flash(" ".join(m for msgs in refused(err).errors.values() for m in msgs), "error")
         return redirect(url_for("web.certificates_list"))
-    flash(f"Request {filed.id} filed for a refresher.", "success")
+    flash(gettext("Request %(id)s filed for a refresher.", id=filed.id), "success")
     return redirect(url_for("web.request_page", request_id=filed.id))
 
 
@@ -238,7 +239,7 @@ def package_line_add(contract_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_package(contract_id, no.errors, form, no.status)
-    flash("Line added.", "success")
+    flash(gettext("Line added."), "success")
     return redirect(url_for("web.contract_package", contract_id=contract_id))
 
 
@@ -261,7 +262,7 @@ def delivery_add(contract_id: int, line_id: int) -> Any:
         no = refused(err)
         return render_package(contract_id, {f"line-{line_id}": [m for ms in no.errors.values() for m in ms]},
                               form, no.status)
-    flash("Delivery recorded; the liaison is asked to accept it.", "success")
+    flash(gettext("Delivery recorded; the liaison is asked to accept it."), "success")
     return redirect(url_for("web.contract_package", contract_id=contract_id))
 
 
@@ -296,8 +297,8 @@ def delivery_decide(delivery_id: int, move: str) -> Any:
         no = refused(err)
         return render_package(line.contract_id, {f"delivery-{delivery_id}": [
             m for ms in no.errors.values() for m in ms]}, {}, no.status)
-    flash({"accept": "Delivery accepted.", "dispute": "Dispute sent to staff.",
-           "answer": "Answer sent to the liaison."}[move], "success")
+    flash({"accept": gettext("Delivery accepted."), "dispute": gettext("Dispute sent to staff."),
+           "answer": gettext("Answer sent to the liaison.")}[move], "success")
     return back
 
 
@@ -320,7 +321,7 @@ def package_plan(contract_id: int) -> Any:
         no = refused(err)
         return render_package(contract_id, {f"plan-{k}": v for k, v in no.errors.items()}, form, no.status)
     if not proposals:
-        flash("Every service line is delivered or scheduled: nothing to propose.", "success")
+        flash(gettext("Every service line is delivered or scheduled: nothing to propose."), "success")
     return render_package(contract_id, proposals=[
         {**p, "staff_ids": ",".join(str(s["id"]) for s in p["staff"])} for p in proposals])
 
@@ -342,5 +343,5 @@ def package_plan_confirm(contract_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return render_package(contract_id, {f"plan-{k}": v for k, v in no.errors.items()}, {}, no.status)
-    flash(f"{len(created)} service(s) planned for the package.", "success")
+    flash(gettext("%(num)s service(s) planned for the package.", num=len(created)), "success")
     return redirect(url_for("web.contract_package", contract_id=contract_id))

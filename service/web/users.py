@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -27,6 +28,7 @@ from service.schemas.identity import (
     UserUpdateSchema,
 )
 from service.web import bp
+from service.web.filters import label
 from service.web.forms import page_number, paging
 from service.web.services import load_query
 
@@ -47,8 +49,9 @@ def _choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     countries = [(c.code, f"{c.name} ({c.code})")
                  for c in get_session().exec(select(Country).order_by(Country.name))]
     if principal.is_country_admin:
-        return [(Role.liaison.value, "Liaison")], [c for c in countries if c[0] == principal.country_code]
-    return [(r.value, r.value.replace("_", " ").capitalize()) for r in Role], countries
+        return [(Role.liaison.value, label(Role.liaison.value))], [
+            c for c in countries if c[0] == principal.country_code]
+    return [(r.value, label(r.value)) for r in Role], countries
 
 
 def _managed(user_id: int) -> User:
@@ -92,7 +95,7 @@ def users() -> Any:
         return _render(form, err.messages_dict, 422)  # type: ignore[arg-type]
     except DomainError as err:
         return _render(form, _refused(err), status_of(err))
-    flash(f"User {user.email} created.", "success")
+    flash(gettext("User %(email)s created.", email=user.email), "success")
     return redirect(url_for("web.users"))
 
 
@@ -103,16 +106,18 @@ def user_active(user_id: int) -> Any:
     session = get_session()
     user = _managed(user_id)
     if request.form.get("version") != str(user.version):
-        flash(f"{user.email} was changed by someone else; check the list and try again.", "error")
+        flash(gettext("%(email)s was changed by someone else; check the list and try again.",
+                      email=user.email), "error")
         return redirect(url_for("web.users"))
     try:
         changes = user_update_schema.load({"active": request.form.get("active", "")})
     except ValidationError:
-        flash("Choose whether the user is active.", "error")
+        flash(gettext("Choose whether the user is active."), "error")
         return redirect(url_for("web.users"))
     changes = accounts.check_changes(principal=require_principal(), user=user, changes=changes)
     identity.update_user(session=session, user=user, changes=changes)
-    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    flash(gettext("%(email)s is now active.", email=user.email) if user.active
+          else gettext("%(email)s is now deactivated.", email=user.email), "success")
     return redirect(url_for("web.users"))
 
 
@@ -134,7 +139,8 @@ def user_edit(user_id: int) -> Any:
     if request.method == "GET":
         return _render_edit(user, {}, {})
     if request.form.get("version") != str(user.version):
-        flash(f"{user.email} was changed by someone else meanwhile; nothing was saved.", "error")
+        flash(gettext("%(email)s was changed by someone else meanwhile; nothing was saved.",
+                      email=user.email), "error")
         return redirect(url_for("web.user_edit", user_id=user_id))
     names = ("name",) if require_principal().is_country_admin else ("name", "role", "country")
     form = {key: request.form.get(key, "").strip() for key in names}
@@ -147,7 +153,7 @@ def user_edit(user_id: int) -> Any:
         return _render_edit(user, form, err.messages_dict, 422)  # type: ignore[arg-type]
     except DomainError as err:
         return _render_edit(user, form, _refused(err), status_of(err))
-    flash(f"{user.email} saved.", "success")
+    flash(gettext("%(email)s saved.", email=user.email), "success")
     return redirect(url_for("web.users"))
 
 
@@ -159,7 +165,8 @@ def user_reset(user_id: int) -> Any:
     identity.send_password_reset(
         session=get_session(), user=user, secret=current_app.config["SECRET_KEY"],
         link_for=lambda token: url_for("web.password_reset", token=token, _external=True))
-    flash(f"A password reset link was sent to {user.email}; it works once, for 24 hours.", "success")
+    flash(gettext("A password reset link was sent to %(email)s; it works once, for 24 hours.",
+                  email=user.email), "success")
     return redirect(url_for("web.user_edit", user_id=user_id))
 
 
@@ -192,7 +199,7 @@ def user_token_revoke(user_id: int, token_id: int) -> Any:
     """Revoke one of the user's tokens; it stops working at once."""
     _managed(user_id)
     identity.revoke_own_token(session=get_session(), user_id=user_id, token_id=token_id)
-    flash("The token is revoked.", "success")
+    flash(gettext("The token is revoked."), "success")
     return redirect(url_for("web.user_edit", user_id=user_id))
 
 
