@@ -5,8 +5,10 @@
 Builds a throw-away SQLite database with the demo data (plus a year of illustrative
 services and answers while the demo set has none of its own), serves it on a free port and
 saves PNGs of the sign-in page, a liaison's home, the staff countries table, the users page,
-the services list, the month calendar and a service's page at 1280 px, and a liaison's home
-and the survey form behind an e-mailed link on a 390-px phone.
+the services list, the month calendar, a service's page, the planning board, the deficiency
+reports, the bulletins and the trainees at 1280 px, a liaison's home and the survey form behind
+an e-mailed link on a 390-px phone, and the sign-in, countries, users, calendar and reports
+pages in Korean (the browser asking for Korean, as a Korean staff officer's does).
 """
 
 from __future__ import annotations
@@ -140,18 +142,27 @@ def main() -> None:
         event_id, token, month = service_pages(engine)
         with serve(app) as base, chromium() as browser:
             shots = [
-                (None, "/login", DESKTOP, "login.png", False),
-                ("liaison.pl", "/", DESKTOP, "liaison-home.png", True),
-                ("liaison.pl", "/", PHONE, "liaison-home-phone.png", True),
-                ("staff", "/countries?sort=-csat", DESKTOP, "countries.png", False),
-                ("admin", "/users", DESKTOP, "users.png", False),
-                ("staff", "/services?country=PL", DESKTOP, "services.png", False),
-                ("staff", f"/services/calendar?month={month}", DESKTOP, "calendar.png", False),
-                ("staff", f"/services/{event_id}", DESKTOP, "service.png", True),
-                (None, f"/surveys/{token}", PHONE, "survey-phone.png", True),
+                (None, "/login", DESKTOP, "login.png", False, "en-GB"),
+                ("liaison.pl", "/", DESKTOP, "liaison-home.png", True, "en-GB"),
+                ("liaison.pl", "/", PHONE, "liaison-home-phone.png", True, "en-GB"),
+                ("staff", "/countries?sort=-csat", DESKTOP, "countries.png", False, "en-GB"),
+                ("admin", "/users", DESKTOP, "users.png", False, "en-GB"),
+                ("staff", "/services?country=PL", DESKTOP, "services.png", False, "en-GB"),
+                ("staff", f"/services/calendar?month={month}", DESKTOP, "calendar.png", False, "en-GB"),
+                ("staff", f"/services/{event_id}", DESKTOP, "service.png", True, "en-GB"),
+                ("staff", "/planning?country=PL", DESKTOP, "planning.png", False, "en-GB"),
+                ("staff", "/deficiencies", DESKTOP, "deficiencies.png", False, "en-GB"),
+                ("liaison.pl", "/bulletins", DESKTOP, "bulletins.png", False, "en-GB"),
+                ("liaison.pl", "/trainees", DESKTOP, "trainees.png", False, "en-GB"),
+                (None, f"/surveys/{token}", PHONE, "survey-phone.png", True, "en-GB"),
+                (None, "/login", DESKTOP, "login-ko.png", False, "ko-KR"),
+                ("staff", "/countries?sort=-csat", DESKTOP, "countries-ko.png", False, "ko-KR"),
+                ("admin", "/users", DESKTOP, "users-ko.png", False, "ko-KR"),
+                ("staff", f"/services/calendar?month={month}", DESKTOP, "calendar-ko.png", False, "ko-KR"),
+                ("staff", "/reports", DESKTOP, "reports-ko.png", False, "ko-KR"),
             ]
-            for who, path, viewport, name, full in shots:
-                context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            for who, path, viewport, name, full, locale in shots:
+                context = browser.new_context(viewport=viewport, device_scale_factor=1, locale=locale)
                 page = context.new_page()
                 if who:
                     sign_in(page, base, f"{who}@k-sustain.example", demo.DEMO_PASSWORD)

@@ -64,9 +64,9 @@ def chromium() -> Iterator[Any]:
 
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#email").fill(email)  # by id: the page may be in Korean
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
 
 

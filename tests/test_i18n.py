@@ -265,3 +265,23 @@ def test_the_nominees_panel_and_the_public_verification_are_korean(app, world, e
     assert [t for t in ("Certificate verification", "genuine", "Holder", "Valid until") if t in main] == []
     main = _main(anon.get(f"/verify/{cert['number']}", headers=KO).get_data(as_text=True))
     assert "확인 코드" in main and "Check code" not in main and "Verify" not in main
+
+
+def test_an_admin_sets_a_users_language_on_the_edit_page(client, world, engine):
+    """Issue 20.12: admins edit a user's language too (empty: follow the country or browser)."""
+    uid = world.ids["user_pl"]
+    sign_in(client, "admin")
+    page = client.get(f"/users/{uid}/edit").get_data(as_text=True)
+    assert 'name="language"' in page and ">한국어<" in page
+    version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": csrf(client, f"/users/{uid}/edit"), "version": version, "name": "pl",
+            "role": "liaison", "country": "PL", "language": "ko"}
+    assert client.post(f"/users/{uid}/edit", data=form).status_code in (302, 303)
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT language FROM app_user WHERE id = :i"), {"i": uid}) == "ko"
+    page = client.get(f"/users/{uid}/edit").get_data(as_text=True)
+    version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
+    r = client.post(f"/users/{uid}/edit", data={**form, "version": version, "language": "xx"})
+    assert r.status_code == 422 and "Must be one of: en, ko" in r.get_data(as_text=True)
+    with engine.connect() as conn:  # nothing written by the refused form
+        assert conn.scalar(sa.text("SELECT language FROM app_user WHERE id = :i"), {"i": uid}) == "ko"

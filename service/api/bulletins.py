@@ -120,7 +120,7 @@ class BulletinReleases(MethodView):
                                 countries=data.get("countries"), actor=require_principal())
 
 
-@blp.route("/<int:bulletin_id>/releases/<code>")
+@blp.route("/<int:bulletin_id>/releases/<string:code>")
 class BulletinReleaseItem(MethodView):
     @access(*STAFF)
     @blp.response(200, ReleaseRowSchema)

@@ -26,7 +26,7 @@ def validate_skill(value: str) -> None:
 
 def skill_field(**kwargs: Any) -> fields.String:
     kwargs.setdefault("metadata", {"example": "instructor:K9A1"})
-    return fields.String(validate=validate_skill, **kwargs)
+    return fields.String(validate=[validate.Length(max=52), validate_skill], **kwargs)
 
 
 def skills_field(**kwargs: Any) -> fields.List:

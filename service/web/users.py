@@ -142,10 +142,12 @@ def user_edit(user_id: int) -> Any:
         flash(gettext("%(email)s was changed by someone else meanwhile; nothing was saved.",
                       email=user.email), "error")
         return redirect(url_for("web.user_edit", user_id=user_id))
-    names = ("name",) if require_principal().is_country_admin else ("name", "role", "country")
+    names = ("name",) if require_principal().is_country_admin else ("name", "role", "country", "language")
     form = {key: request.form.get(key, "").strip() for key in names}
-    try:
-        raw = {**form, "country": form["country"] or None} if "country" in form else form
+    try:  # an empty country or language is "none" (a language then follows the country or browser)
+        empty_is_none: dict[str, str | None] = {
+            k: form[k] or None for k in ("country", "language") if k in form}
+        raw = {**form, **empty_is_none}
         changes = user_update_schema.load(raw)
         changes = accounts.check_changes(principal=require_principal(), user=user, changes=changes)
         identity.update_user(session=session, user=user, changes=changes)
