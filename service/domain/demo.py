@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -176,10 +177,13 @@ def seed_reports(engine: Engine, *, options: Any, months: int = 3,
 
     last = periods.shift(periods.of(today or dt.date.today()), -1)
     made = 0
+    clock = [time.perf_counter()]
     for period in periods.between(periods.shift(last, 1 - months), last):
 
         def said(scope: str, outcome: Any, period: str = period) -> None:
-            progress(f"report {period} {scope}: {outcome.action} ({outcome.seconds:.1f} s)")
+            now = time.perf_counter()
+            progress(f"report {period} {scope}: {outcome.action} ({now - clock[0]:.1f} s)")
+            clock[0] = now
 
         outcomes = generate_period(engine=engine, period=period, actor=(None, SCHEDULER),
                                    options=options, scheduled=True, progress=said)
