@@ -35,7 +35,10 @@ OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
 LIAISON = "liaison.pl@k-sustain.example"
 CODE = "PL"
-DASHBOARD_STATEMENTS = 8 + 1 + 1
+# Issue 13: 8 for the sections it counted, at most one per section added since (deficiency
+# reports, their handling surveys, qualified people, support packages), and the caller's look-up.
+ADDED_SECTIONS = 4
+DASHBOARD_STATEMENTS = 8 + ADDED_SECTIONS + 1
 STEPS = ("floor", "mixed", "start", "satisfaction", "report", "all_reports", "history", "sql",
          "readiness", "planning")
 
@@ -92,7 +95,8 @@ def floor_figures(results: Results, url: str, token: str, *, label: str, rounds:
     # added since (the deficiencies: one), and the caller's own look-up, which runs before the
     # view (its policy and scope need it) and so cannot be folded into the view's statements.
     results.add(Figure(f"SQL statements: computed dashboard ({label})", dash["statements_max"],
-                       "statements", "<= 8 + 1 + the caller", dash["statements_max"] <= DASHBOARD_STATEMENTS,
+                       "statements", f"<= 8 + {ADDED_SECTIONS} added sections + the caller",
+                       dash["statements_max"] <= DASHBOARD_STATEMENTS,
                        dash["statements"]))
     lists = floor.computed_vs_floor(app, [(p, auth) for p in list_paths(url)], rounds=rounds, repeat=2)
     results.add(Figure(f"computed 50-row event list vs its own SQL ({label})", lists["ratio"]["median"],
