@@ -175,26 +175,10 @@ def ensure_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | N
 
 def open_survey(*, session: Session, event: ServiceEvent, now: dt.datetime | None = None) -> Survey:
     """Like `ensure_survey`, inside the caller's transaction (completing an event uses this)."""
-    existing = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
-    if existing is not None:
-        return existing
-    now = now or utcnow()
-    survey = Survey(
-        event_id=event.id or 0, country_code=event.country_code, system_id=event.system_id,
-        kind=event.kind, template_id=current_template(session=session).id or 0,
-        token=secrets.token_urlsafe(32), status=SurveyStatus.sent.value, period=periods.of(now),
-        sent_at=now,
-        expires_at=now + dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"]),
-    )
-    try:
-        with session.begin_nested():
-            session.add(survey)
-    except IntegrityError:  # created meanwhile by the daily job or another process
-        found = session.exec(select(Survey).where(Survey.event_id == event.id)).first()
-        assert found is not None
-        return found
-    invite(session=session, survey=survey, event=event, now=now)
-    return survey
+    return _open(session=session, about=Survey.event_id, key=event.id, now=now,
+                 template=TEMPLATE_NAME, fields={"event_id": event.id or 0, "kind": event.kind},
+                 country_code=event.country_code, system_id=event.system_id,
+                 invitation={"event": event})
 
 
 def open_handling_survey(*, session: Session, report: DeficiencyReport,
@@ -202,13 +186,24 @@ def open_handling_survey(*, session: Session, report: DeficiencyReport,
     """The closed report's survey on how it was handled (once per report, unique
     `deficiency_id`), its invitation written to the buyer's liaisons; inside the caller's
     transaction (closing the report)."""
-    existing = session.exec(select(Survey).where(Survey.deficiency_id == report.id)).first()
+    return _open(session=session, about=Survey.deficiency_id, key=report.id, now=now,
+                 template=HANDLING_TEMPLATE, fields={"deficiency_id": report.id, "kind": HANDLING_KIND},
+                 country_code=report.country_code, system_id=report.system_id,
+                 invitation={"report": report})
+
+
+def _open(*, session: Session, about: Any, key: int | None, now: dt.datetime | None, template: str,
+          fields: dict[str, Any], country_code: str, system_id: int,
+          invitation: dict[str, Any]) -> Survey:
+    """The one survey about a service or a report (`about` = `key`, unique), created with its
+    invitation on the first call; a concurrent creator's survey otherwise."""
+    existing = session.exec(select(Survey).where(about == key)).first()
     if existing is not None:
         return existing
     now = now or utcnow()
     survey = Survey(
-        deficiency_id=report.id, country_code=report.country_code, system_id=report.system_id,
-        kind=HANDLING_KIND, template_id=current_template(session=session, name=HANDLING_TEMPLATE).id or 0,
+        **fields, country_code=country_code, system_id=system_id,
+        template_id=current_template(session=session, name=template).id or 0,
         token=secrets.token_urlsafe(32), status=SurveyStatus.sent.value, period=periods.of(now),
         sent_at=now,
         expires_at=now + dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"]),
@@ -217,10 +212,10 @@ def open_handling_survey(*, session: Session, report: DeficiencyReport,
         with session.begin_nested():
             session.add(survey)
     except IntegrityError:  # created meanwhile by the daily job or another process
-        found = session.exec(select(Survey).where(Survey.deficiency_id == report.id)).first()
+        found = session.exec(select(Survey).where(about == key)).first()
         assert found is not None
         return found
-    invite(session=session, survey=survey, report=report, now=now)
+    invite(session=session, survey=survey, now=now, **invitation)
     return survey
 
 
