@@ -40,9 +40,3 @@ def sorted_by(stmt: Any, keys: Sequence[str], columns: Mapping[str, Any], *, tie
     order.append(tie.desc() if descending else tie.asc())
     return stmt.order_by(None).order_by(*order)
 
-
-def describe(keys: Sequence[str], labels: Mapping[str, str]) -> str:
-    """`("-due", "title")` as "due date (descending), then title": what a page says its order is."""
-    parts = [labels.get(k.removeprefix("-"), k.removeprefix("-"))
-             + (" (descending)" if k.startswith("-") else "") for k in keys]
-    return ", then ".join(parts)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -24,6 +25,7 @@ from service.domain import actions
 from service.domain.errors import DomainError
 from service.schemas.surveys import ActionCommentSchema, ActionQuerySchema, ActionSchema, ActionUpdateSchema
 from service.web import bp
+from service.web.filters import labelled
 from service.web.forms import (
     Errors,
     given,
@@ -42,9 +44,8 @@ action_update = ActionUpdateSchema()
 comment_schema = ActionCommentSchema()
 comments_schema = ActionCommentSchema(many=True)
 PAGE_SIZE = 25
-SORT_LABELS = {"open": "open ones first", "due": "due date", "status": "state", "title": "title",
-               "country": "country", "opened": "date opened"}
-STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in ActionStatus]
+SORT_LABELS = {"open": _l("open ones first"), "due": _l("due date"), "status": _l("state"),
+               "title": _l("title"), "country": _l("country"), "opened": _l("date opened")}
 
 
 @bp.get("/actions")
@@ -58,7 +59,7 @@ def actions_list() -> Any:
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, actions.actions_query(query, today=today), page)
     return render_template("actions.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
-                           statuses=STATUSES, today=today, **order, **paging(page, PAGE_SIZE))
+                           statuses=labelled(ActionStatus), today=today, **order, **paging(page, PAGE_SIZE))
 
 
 def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200,
@@ -83,7 +84,7 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
                            event=event, owner=owner.name if owner else None,
                            answer=actions.opening_answer(session=session, action=row),
                            form=form, errors=errors, owners=owners,
-                           statuses=[s for s in STATUSES if s[0] in allowed],
+                           statuses=[s for s in labelled(ActionStatus) if s[0] in allowed],
                            overdue=row.status != ActionStatus.closed
                            and row.due_on < dt.datetime.now(dt.UTC).date(),
                            version=row.version, comment=comment, comment_errors=comment_errors or {},
@@ -103,7 +104,7 @@ def action_update_form(action_id: int) -> Any:
     """Staff move an action on or change its owner, due date, resolution or notes (stale forms refused)."""
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
-    stale = stale_version(row, "This action", "web.action_page", action_id=action_id)
+    stale = stale_version(row, gettext("This action"), "web.action_page", action_id=action_id)
     if stale:
         return stale
     form = text_fields("status", "resolution", "owner_staff_id", "due_on")

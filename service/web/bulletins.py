@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -22,7 +23,7 @@ from service.domain.errors import DomainError
 from service.domain.uploads import MAX_BYTES
 from service.schemas.bulletins import BulletinCreateSchema, BulletinUpdateSchema, ComplianceInSchema
 from service.web import bp
-from service.web.filters import label
+from service.web.filters import labelled
 from service.web.forms import given, page_number, paging, refused, stale_version, text_fields, whole
 from service.web.services import choices, system_codes
 
@@ -32,7 +33,6 @@ compliance_schema = ComplianceInSchema()
 PAGE_SIZE = 25
 FORM_FIELDS = ("system_id", "kind", "title", "body", "compliance_due_days")
 PAGE_UPLOAD_LIMIT = attachments.MAX_FILES * MAX_BYTES + 1024 * 1024
-KINDS = [(k.value, label(k.value)) for k in BulletinKind]
 
 
 def _ranges(text: str) -> list[dict[str, str]]:
@@ -68,14 +68,14 @@ def bulletins_list() -> Any:
         query["kind"] = kind if kind in BulletinKind.__members__ else "-"
     found = paginate(session, queries.list_statement(query), page)
     rows = queries.with_details(session=session, bulletins=found)
-    return render_template("bulletins.html", rows=rows, systems=system_codes(session), kinds=KINDS,
-                           kind=kind, now=utcnow(), **paging(page, PAGE_SIZE))
+    return render_template("bulletins.html", rows=rows, systems=system_codes(session),
+                           kinds=labelled(BulletinKind), kind=kind, now=utcnow(), **paging(page, PAGE_SIZE))
 
 
 def _render_form(form: dict[str, Any], errors: dict[str, list[str]],
                  bulletin: ServiceBulletin | None = None, status: int = 200) -> Any:
-    return render_template("bulletin_form.html", form=form, errors=errors, bulletin=bulletin, kinds=KINDS,
-                           choices=choices(get_session())), status
+    return render_template("bulletin_form.html", form=form, errors=errors, bulletin=bulletin,
+                           kinds=labelled(BulletinKind), choices=choices(get_session())), status
 
 
 @bp.route("/bulletins/new", methods=["GET", "POST"])
@@ -91,7 +91,8 @@ def bulletin_new() -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_form(form, no.errors, status=no.status)
-    flash(f"Bulletin {bulletin.number} published; release it to the countries it concerns.", "success")
+    flash(_("Bulletin %(number)s published; release it to the countries it concerns.",
+            number=bulletin.number), "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin.id))
 
 
@@ -105,7 +106,7 @@ def bulletin_edit(bulletin_id: int) -> Any:
         ranges = publishing.serial_ranges(session=session, bulletin_ids=[bulletin_id])[bulletin_id]
         form = {k: str(getattr(bulletin, k)) for k in FORM_FIELDS} | {"serial_ranges": _ranges_text(ranges)}
         return _render_form(form, {}, bulletin)
-    stale = stale_version(bulletin, "This bulletin", "web.bulletin_edit", bulletin_id=bulletin_id)
+    stale = stale_version(bulletin, _("This bulletin"), "web.bulletin_edit", bulletin_id=bulletin_id)
     if stale:
         return stale
     form = text_fields(*FORM_FIELDS[1:], "serial_ranges", "revision_note")
@@ -116,8 +117,8 @@ def bulletin_edit(bulletin_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_form(form, no.errors, bulletin, no.status)
-    flash(f"Bulletin {bulletin.number} is now revision {bulletin.revision}; the countries are asked to "
-          "acknowledge it again.", "success")
+    flash(_("Bulletin %(number)s is now revision %(revision)s; the countries are asked to acknowledge it "
+            "again.", number=bulletin.number, revision=bulletin.revision), "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id))
 
 
@@ -138,7 +139,7 @@ def _render(bulletin_id: int, errors: dict[str, list[str]] | None = None,
         acks=compliance.acknowledgements(session=session, bulletin=bulletin),
         figures=compliance.figures(session=session, bulletin_id=bulletin_id, now=now),
         countries=choices(session)["countries"],
-        statuses=[(s.value, label(s.value)) for s in ComplianceStatus],
+        statuses=labelled(ComplianceStatus),
         tracks=bulletin.kind in ("safety", "mandatory")), status
 
 
@@ -156,13 +157,13 @@ def bulletin_release(bulletin_id: int) -> Any:
     bulletin = get_or_404(session, ServiceBulletin, bulletin_id)
     countries = None if request.form.get("default") else [c for c in request.form.getlist("countries") if c]
     if countries == []:
-        return _render(bulletin_id, {"countries": ["tick at least one country"]}, status=422)
+        return _render(bulletin_id, {"countries": [_("Tick at least one country.")]}, status=422)
     try:
         releases.release(session=session, bulletin=bulletin, countries=countries, actor=require_principal())
     except DomainError as err:
         no = refused(err)
         return _render(bulletin_id, no.errors, status=no.status)
-    flash(f"Bulletin {bulletin.number} released.", "success")
+    flash(_("Bulletin %(number)s released.", number=bulletin.number), "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#releases")
 
 
@@ -178,7 +179,8 @@ def bulletin_withdraw(bulletin_id: int) -> Any:
     except DomainError as err:
         no = refused(err)
         return _render(bulletin_id, no.errors, status=no.status)
-    flash(f"Bulletin {bulletin.number} withdrawn from {code}.", "success")
+    flash(_("Bulletin %(number)s withdrawn from %(country)s.", number=bulletin.number, country=code),
+          "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#releases")
 
 
@@ -193,7 +195,8 @@ def bulletin_acknowledge(bulletin_id: int) -> Any:
     except DomainError as err:
         no = refused(err)
         return _render(bulletin_id, no.errors, status=no.status)
-    flash(f"Revision {bulletin.revision} of {bulletin.number} acknowledged.", "success")
+    flash(_("Revision %(revision)s of %(number)s acknowledged.", revision=bulletin.revision,
+            number=bulletin.number), "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id))
 
 
@@ -205,7 +208,7 @@ def bulletin_comply(bulletin_id: int, unit_id: int) -> Any:
     bulletin = get_or_404(session, ServiceBulletin, bulletin_id)
     row = compliance.current(session=session, bulletin=bulletin, unit_id=unit_id)
     if row is not None and request.form.get("version") != str(row.version):
-        flash("This unit's compliance was changed meanwhile; nothing was saved. Check it below.", "error")
+        flash(_("This unit's compliance was changed meanwhile; nothing was saved. Check it below."), "error")
         return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#compliance")
     try:
         data = compliance_schema.load(given(text_fields("status", "done_on", "reason")))
@@ -214,7 +217,7 @@ def bulletin_comply(bulletin_id: int, unit_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(bulletin_id, unit_errors={unit_id: no.errors}, status=no.status)
-    flash("Compliance recorded.", "success")
+    flash(_("Compliance recorded."), "success")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#compliance")
 
 
@@ -233,5 +236,6 @@ def bulletin_upload(bulletin_id: int) -> Any:
                                filename=upload.filename, data=upload.read())
         except DomainError as err:
             session.rollback()
-            flash(f"{upload.filename} was not attached: {err.message}", "error")
+            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename, reason=err.message),
+                  "error")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#attachments")

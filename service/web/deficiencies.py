@@ -9,6 +9,8 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -36,7 +38,7 @@ from service.schemas.deficiencies import (
     MessageSchema,
 )
 from service.web import bp
-from service.web.filters import label
+from service.web.filters import label, labelled
 from service.web.forms import (
     given,
     list_order,
@@ -54,20 +56,25 @@ transition_schema = DeficiencyTransitionSchema()
 message_schema = MessageSchema()
 PAGE_SIZE = 25
 list_query = DeficiencyQuerySchema()
-SORT_LABELS = {"submitted": "date submitted", "number": "number", "severity": "severity",
-               "status": "state", "title": "title", "country": "country"}
+SORT_LABELS = {"submitted": _l("date submitted"), "number": _l("number"), "severity": _l("severity"),
+               "status": _l("state"), "title": _l("title"), "country": _l("country")}
 FORM_FIELDS = ("country", "system_id", "category", "severity", "title", "description", "occurred_at")
 PAGE_UPLOAD_LIMIT = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
 
 def time_left(due: dt.datetime | None, now: dt.datetime) -> str:
-    """`3 d 4 h left`, `overdue by 5 h`, or a dash when the clock does not run."""
+    """`3 d 4 h left`, `overdue by 5 h` (in the page's language), or a dash when the clock does
+    not run."""
     if due is None:
         return "—"
     delta = due - now
     hours = int(abs(delta).total_seconds() // 3600)
-    words = f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
-    return f"{words} left" if delta.total_seconds() >= 0 else f"overdue by {words}"
+    days, hours_left = divmod(hours, 24)
+    if delta.total_seconds() >= 0:
+        return (_("%(days)s d %(hours)s h left", days=days, hours=hours_left) if days
+                else _("%(hours)s h left", hours=hours))
+    return (_("overdue by %(days)s d %(hours)s h", days=days, hours=hours_left) if days
+            else _("overdue by %(hours)s h", hours=hours))
 
 
 def _fleet(session: Any, systems: dict[int, str]) -> list[tuple[int, str]]:
@@ -92,8 +99,7 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
         "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,
         zones=zones, systems=systems, choices=choices(session),
         units=_fleet(session, systems),
-        categories=[(c.value, label(c.value)) for c in DeficiencyCategory],
-        severities=[(s.value, label(s.value)) for s in Severity],
+        categories=labelled(DeficiencyCategory), severities=labelled(Severity),
         next_due=queries.next_due, time_left=time_left, filters=raw, **order,
         **paging(page, PAGE_SIZE)), status
 
@@ -117,7 +123,7 @@ def deficiencies_list() -> Any:
         no = refused(err)
         return _render_list(form, no.errors, no.status)
     _attach_uploads(report)
-    flash(f"Deficiency report {report.number} filed; staff are told.", "success")
+    flash(_("Deficiency report %(number)s filed; staff are told.", number=report.number), "success")
     return redirect(url_for("web.deficiency_page", deficiency_id=report.id))
 
 
@@ -131,7 +137,8 @@ def _attach_uploads(report: DeficiencyReport) -> None:
                                filename=upload.filename, data=upload.read())
         except DomainError as err:
             get_session().rollback()
-            flash(f"{upload.filename} was not attached: {err.message}", "error")
+            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename, reason=err.message),
+                  "error")
 
 
 def _render(deficiency_id: int, errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
@@ -146,8 +153,7 @@ def _render(deficiency_id: int, errors: dict[str, list[str]] | None = None, stat
         allowed=lifecycle.allowed(report, current_principal(), now),
         messages=conversation.messages(session=session, report=report),
         files=attachments.listing(session=session, report=report),
-        dispositions=[(d.value, label(d.value)) for d in Disposition],
-        unit_statuses=[(s.value, label(s.value)) for s in UnitStatus]), status
+        dispositions=labelled(Disposition), unit_statuses=labelled(UnitStatus)), status
 
 
 @bp.get("/deficiencies/<int:deficiency_id>")
@@ -162,7 +168,7 @@ def deficiency_transition(deficiency_id: int) -> Any:
     """One move of the lifecycle, from its button."""
     session = get_session()
     report = get_or_404(session, DeficiencyReport, deficiency_id)
-    stale = stale_version(report, "This report", "web.deficiency_page", deficiency_id=deficiency_id)
+    stale = stale_version(report, _("This report"), "web.deficiency_page", deficiency_id=deficiency_id)
     if stale:
         return stale
     try:
@@ -172,7 +178,8 @@ def deficiency_transition(deficiency_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(deficiency_id, no.errors, no.status)
-    flash(f"Report {report.number} is now {label(report.status).lower()}.", "success")
+    flash(_("Report %(number)s is now %(state)s.", number=report.number, state=label(report.status).lower()),
+          "success")
     return redirect(url_for("web.deficiency_page", deficiency_id=deficiency_id))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,16 +17,111 @@ from service.core.auth import current_principal
 from service.domain import satisfaction
 from service.web import bp
 
+# A stored code as the words a page shows (`| label`), in the page's language. Each wording has the
+# context "label": a state is not the column of the same English name ("Closed" the state, 종결;
+# "Closed" the date column, 종결 일시). Every value of the enums pages show is here (tests check it).
 LABELS = {
-    "joint_training": _l("Joint training"),
-    "tech_education": _l("Technological education"),
-    "trial_run": _l("Trial run"),
-    "country_monthly": _l("Country monthly"),
-    "hq_monthly": _l("HQ monthly"),
-    "liaison": _l("Liaison"),
-    "staff": _l("Staff"),
-    "admin": _l("Admin"),
-    "country_admin": _l("Country administrator"),
+    # roles
+    "liaison": lazy_pgettext("label", "Liaison"),
+    "staff": lazy_pgettext("label", "Staff"),
+    "admin": lazy_pgettext("label", "Admin"),
+    "country_admin": lazy_pgettext("label", "Country administrator"),
+    # kinds of service (and of survey, of package line)
+    "joint_training": lazy_pgettext("label", "Joint training"),
+    "tech_education": lazy_pgettext("label", "Technological education"),
+    "trial_run": lazy_pgettext("label", "Trial run"),
+    "deficiency_handling": lazy_pgettext("label", "Deficiency handling"),
+    "training": lazy_pgettext("label", "Training"),
+    "spares": lazy_pgettext("label", "Spares"),
+    "publication": lazy_pgettext("label", "Publication"),
+    "support_equipment": lazy_pgettext("label", "Support equipment"),
+    "technical_assistance": lazy_pgettext("label", "Technical assistance"),
+    # states of services, requests, surveys, actions, nominations, deliveries, reports
+    "planned": lazy_pgettext("label", "Planned"),
+    "confirmed": lazy_pgettext("label", "Confirmed"),
+    "in_progress": lazy_pgettext("label", "In progress"),
+    "completed": lazy_pgettext("label", "Completed"),
+    "postponed": lazy_pgettext("label", "Postponed"),
+    "cancelled": lazy_pgettext("label", "Cancelled"),
+    "pending": lazy_pgettext("label", "Pending"),
+    "accepted": lazy_pgettext("label", "Accepted"),
+    "declined": lazy_pgettext("label", "Declined"),
+    "withdrawn": lazy_pgettext("label", "Withdrawn"),
+    "sent": lazy_pgettext("label", "Sent"),
+    "answered": lazy_pgettext("label", "Answered"),
+    "expired": lazy_pgettext("label", "Expired"),
+    "open": lazy_pgettext("label", "Open"),
+    "closed": lazy_pgettext("label", "Closed"),
+    "nominated": lazy_pgettext("label", "Nominated"),
+    "delivered": lazy_pgettext("label", "Delivered"),
+    "overdue": lazy_pgettext("label", "Overdue"),
+    "disputed": lazy_pgettext("label", "Disputed"),
+    "ready": lazy_pgettext("label", "Ready"),
+    "failed": lazy_pgettext("label", "Failed"),
+    # training results, certificates
+    "passed": lazy_pgettext("label", "Passed"),
+    "attended": lazy_pgettext("label", "Attended"),
+    "absent": lazy_pgettext("label", "Absent"),
+    "valid": lazy_pgettext("label", "Valid"),
+    "expiring": lazy_pgettext("label", "Expiring"),
+    # systems and units
+    "land": lazy_pgettext("label", "Land"),
+    "sea": lazy_pgettext("label", "Sea"),
+    "air": lazy_pgettext("label", "Air"),
+    "missile": lazy_pgettext("label", "Missile"),
+    "C4I": lazy_pgettext("label", "C4I"),
+    "operational": lazy_pgettext("label", "Operational"),
+    "under_repair": lazy_pgettext("label", "Under repair"),
+    "non_operational": lazy_pgettext("label", "Not operational"),
+    # reports
+    "country_monthly": lazy_pgettext("label", "Country monthly"),
+    "hq_monthly": lazy_pgettext("label", "HQ monthly"),
+    # deficiency reports: categories, severities, states, dispositions
+    "quality": lazy_pgettext("label", "Quality"),
+    "safety": lazy_pgettext("label", "Safety"),
+    "shipping": lazy_pgettext("label", "Shipping"),
+    "documentation": lazy_pgettext("label", "Documentation"),
+    "critical": lazy_pgettext("label", "Critical"),
+    "major": lazy_pgettext("label", "Major"),
+    "minor": lazy_pgettext("label", "Minor"),
+    "submitted": lazy_pgettext("label", "Submitted"),
+    "acknowledged": lazy_pgettext("label", "Acknowledged"),
+    "investigating": lazy_pgettext("label", "Investigating"),
+    "awaiting_buyer": lazy_pgettext("label", "Awaiting buyer"),
+    "resolved": lazy_pgettext("label", "Resolved"),
+    "repaired": lazy_pgettext("label", "Repaired"),
+    "replaced": lazy_pgettext("label", "Replaced"),
+    "credited": lazy_pgettext("label", "Credited"),
+    "no_fault_found": lazy_pgettext("label", "No fault found"),
+    "rejected": lazy_pgettext("label", "Rejected"),
+    # service bulletins: kinds, compliance
+    "mandatory": lazy_pgettext("label", "Mandatory"),
+    "recommended": lazy_pgettext("label", "Recommended"),
+    "information": lazy_pgettext("label", "Information"),
+    "done": lazy_pgettext("label", "Done"),
+    "not_applicable": lazy_pgettext("label", "Not applicable"),
+    # the ratings of a survey answer
+    "overall": lazy_pgettext("label", "Overall"),
+    "instructors": lazy_pgettext("label", "Instructors"),
+    "timeliness": lazy_pgettext("label", "Timeliness"),
+    "equipment": lazy_pgettext("label", "Equipment"),
+    # kinds of notification
+    "action_comment": lazy_pgettext("label", "Comment on an action"),
+    "action_overdue": lazy_pgettext("label", "Action overdue"),
+    "bulletin_released": lazy_pgettext("label", "Bulletin released"),
+    "bulletin_revised": lazy_pgettext("label", "Bulletin revised"),
+    "certificate_expiring": lazy_pgettext("label", "Certificate expiring"),
+    "deficiency_filed": lazy_pgettext("label", "Deficiency filed"),
+    "deficiency_message": lazy_pgettext("label", "Deficiency message"),
+    "deficiency_overdue": lazy_pgettext("label", "Deficiency overdue"),
+    "deficiency_status": lazy_pgettext("label", "Deficiency state changed"),
+    "delivery_answered": lazy_pgettext("label", "Dispute answered"),
+    "delivery_disputed": lazy_pgettext("label", "Delivery disputed"),
+    "event_completed": lazy_pgettext("label", "Service completed"),
+    "package_delivery": lazy_pgettext("label", "Package delivery"),
+    "password_reset": lazy_pgettext("label", "Password reset"),
+    "survey_invitation": lazy_pgettext("label", "Survey invitation"),
+    "survey_reminder": lazy_pgettext("label", "Survey reminder"),
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", _l("My country"))],
@@ -83,10 +179,17 @@ def language_name(code: str) -> str:
 
 @bp.app_template_filter("label")
 def label(value: str | None) -> str:
-    """A stored code (`joint_training`, `under_repair`) as words."""
+    """A stored code (`joint_training`, `under_repair`) as words in the page's language; a code
+    with no wording yet reads as English words ("some_state": "Some state")."""
     if not value:
         return "—"
     return str(LABELS.get(value, value.replace("_", " ").capitalize()))
+
+
+def labelled(values: Iterable[str]) -> list[tuple[str, str]]:
+    """Options of a select: each code with its words (call it per request: the words follow the
+    page's language)."""
+    return [(str(v), label(v)) for v in values]
 
 
 @bp.app_template_filter("period")

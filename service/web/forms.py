@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -120,11 +122,12 @@ def refused(err: ValidationError | DomainError) -> Refusal:
 
 
 def stale_version(obj: Any, what: str, endpoint: str, **values: Any) -> Response | None:
-    """Like If-Match: a form sent from an older version is refused, nothing written."""
+    """Like If-Match: a form sent from an older version is refused, nothing written. `what` names
+    the record in the page's language (`_("This report")`)."""
     if request.form.get("version") == str(obj.version):
         return None
-    flash(f"{what} was changed by someone else meanwhile; nothing was saved. "
-          "Check the current version below and try again.", "error")
+    flash(_("%(what)s was changed by someone else meanwhile; nothing was saved. "
+            "Check the current version below and try again.", what=what), "error")
     return redirect(url_for(endpoint, **values))
 
 
@@ -137,12 +140,23 @@ def page_number() -> int:
     return max(1, min(whole(request.args.get("page", "1"), 6) or 1, 10_000))
 
 
-def list_order(query: dict[str, Any], default: tuple[str, ...], labels: dict[str, str]) -> dict[str, str]:
+def describe(keys: Sequence[str], labels: Mapping[str, str]) -> str:
+    """`("-due", "title")` as "due date (descending), then title", in the page's language: what a
+    page says its order is (`labels`: the list's columns in words, lazy strings)."""
+    parts = [str(labels.get(k.removeprefix("-"), k.removeprefix("-"))) for k in keys]
+    parts = [_("%(column)s (descending)", column=part) if key.startswith("-") else part
+             for key, part in zip(keys, parts, strict=True)]
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("%(first)s, then %(next)s", first=text, next=part)
+    return text
+
+
+def list_order(query: dict[str, Any], default: tuple[str, ...], labels: Mapping[str, str]) -> dict[str, str]:
     """The page's order: the `sort` it was asked for (already checked by the list's schema) or the
     page's own default, put into `query` for the domain's list query; and, for the template, the
-    sort as a query value and in words ("Sorted by due date, then title.")."""
+    sort as a query value and in words ("due date, then title", which `order_note` makes
+    "Sorted by due date, then title.")."""
     keys = query.get("sort") or default
     query["sort"] = keys
-    from service.domain.lists import describe
-
     return {"sort": ",".join(keys), "order": describe(keys, labels)}

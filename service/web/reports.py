@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -32,8 +33,8 @@ from service.web.services import choices, load_query
 report_query = ReportQuerySchema()
 report_create = ReportCreateSchema()
 PAGE_SIZE = 25
-SORT_LABELS = {"period": "month", "kind": "kind", "country": "country", "status": "state",
-               "generated": "generation time"}
+SORT_LABELS = {"period": _l("month"), "kind": _l("kind"), "country": _l("country"),
+               "status": _l("state"), "generated": _l("generation time")}
 
 
 def _render(form: dict[str, str], errors: Errors, status: int = 200) -> Any:

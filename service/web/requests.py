@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 
@@ -43,8 +44,8 @@ decline_schema = DeclineSchema()
 edit_schema = RequestEditSchema()
 PAGE_SIZE = 25
 FORM_FIELDS = ("country", "kind", "system_id", "wished_from", "wished_to", "description")
-SORT_LABELS = {"filed": "date filed", "wished": "wished start", "kind": "kind", "status": "state",
-               "country": "country"}
+SORT_LABELS = {"filed": _l("date filed"), "wished": _l("wished start"), "kind": _l("kind"),
+               "status": _l("state"), "country": _l("country")}
 
 
 def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
@@ -111,7 +112,7 @@ def request_accept(request_id: int) -> Any:
     """Accept: schedule the service as a planned event linked to the request."""
     session = get_session()
     row = get_or_404(session, ServiceRequest, request_id)
-    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    stale = stale_version(row, gettext("This request"), "web.request_page", request_id=request_id)
     if stale:
         return stale
     country = session.get(Country, row.country_code)
@@ -135,7 +136,7 @@ def request_decline(request_id: int) -> Any:
     """Decline with a reason the liaison will see."""
     session = get_session()
     row = get_or_404(session, ServiceRequest, request_id)
-    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    stale = stale_version(row, gettext("This request"), "web.request_page", request_id=request_id)
     if stale:
         return stale
     form = text_fields("reason")
@@ -156,7 +157,7 @@ def request_edit(request_id: int) -> Any:
     """Change a pending request until staff decide (the asking side)."""
     session = get_session()
     row = get_or_404(session, ServiceRequest, request_id)
-    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    stale = stale_version(row, gettext("This request"), "web.request_page", request_id=request_id)
     if stale:
         return stale
     form = text_fields(*FORM_FIELDS[1:])
@@ -176,7 +177,7 @@ def request_withdraw(request_id: int) -> Any:
     """Withdraw a pending request (the asking side)."""
     session = get_session()
     row = get_or_404(session, ServiceRequest, request_id)
-    stale = stale_version(row, "This request", "web.request_page", request_id=request_id)
+    stale = stale_version(row, gettext("This request"), "web.request_page", request_id=request_id)
     if stale:
         return stale
     try:

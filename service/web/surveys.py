@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -29,8 +30,8 @@ from service.web.services import choices, load_query
 
 answer_schema = AnswerSchema()
 survey_query = SurveyQuerySchema()
-SORT_LABELS = {"sent": "date sent", "expires": "link expiry", "status": "state", "country": "country",
-               "kind": "kind"}
+SORT_LABELS = {"sent": _l("date sent"), "expires": _l("link expiry"), "status": _l("state"),
+               "country": _l("country"), "kind": _l("kind")}
 PAGE_SIZE = 25
 SCALES = {"rating": [(str(n), str(n)) for n in range(1, 6)], "scale": [(str(n), str(n)) for n in range(11)]}
 

@@ -44,6 +44,7 @@ from service.schemas.training import (
     VerifyQuerySchema,
 )
 from service.web import bp
+from service.web.filters import labelled
 from service.web.forms import Errors, given, page_number, paging, refused, stale_version, text_fields
 from service.web.services import choices, load_query, system_codes
 
@@ -97,7 +98,7 @@ def trainee_anonymise(trainee_id: int) -> Any:
     """Anonymise a trainee on request (staff): the name goes, the history stays."""
     session = get_session()
     trainee = get_or_404(session, Trainee, trainee_id)
-    stale = stale_version(trainee, "This trainee", "web.trainees_list")
+    stale = stale_version(trainee, gettext("This trainee"), "web.trainees_list")
     if stale:
         return stale
     try:
@@ -217,8 +218,7 @@ def render_package(contract_id: int, errors: Errors | None = None, form: dict[st
     return render_template("package.html", contract=contract, lines=states, deliveries=by_line,
                            summary=summary, systems=system_codes(session), errors=errors or {},
                            form=form or {}, proposals=proposals, staff_options=choices(session)["staff"],
-                           kinds=[(k.value, k.value.replace("_", " ").capitalize())
-                                                   for k in LineKind]), status
+                           kinds=labelled(LineKind)), status
 
 
 @bp.get("/contracts/<int:contract_id>/package")
@@ -278,7 +278,8 @@ def delivery_decide(delivery_id: int, move: str) -> Any:
     back = redirect(url_for("web.contract_package", contract_id=line.contract_id))
     if move not in ("accept", "dispute", "answer"):
         raise NotFound("No such move")
-    stale = stale_version(delivery, "This delivery", "web.contract_package", contract_id=line.contract_id)
+    stale = stale_version(delivery, gettext("This delivery"), "web.contract_package",
+                          contract_id=line.contract_id)
     if stale:
         return stale
     actor = require_principal()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import select
@@ -19,7 +20,6 @@ from service.core.reads import paginate
 from service.core.statuses import status_of
 from service.domain import accounts, audit, identity
 from service.domain.errors import DomainError
-from service.domain.lists import describe
 from service.schemas.identity import (
     AuditQuerySchema,
     TokenRequestSchema,
@@ -29,7 +29,7 @@ from service.schemas.identity import (
 )
 from service.web import bp
 from service.web.filters import label
-from service.web.forms import page_number, paging
+from service.web.forms import describe, page_number, paging
 from service.web.services import load_query
 
 user_schema = UserSchema()
@@ -39,8 +39,8 @@ token_request_schema = TokenRequestSchema()
 audit_query_schema = AuditQuerySchema()
 PAGE_SIZE = 50
 FORM_FIELDS = ("email", "name", "role", "country", "password")
-SORT_LABELS = {"email": "e-mail", "name": "name", "role": "role", "country": "country",
-               "active": "state", "created": "creation date"}
+SORT_LABELS = {"email": _l("e-mail"), "name": _l("name"), "role": _l("role"), "country": _l("country"),
+               "active": _l("state"), "created": _l("creation date")}
 
 
 def _choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
