@@ -74,7 +74,9 @@ def _absent(text: str, phrases: list[str]) -> list[str]:
 
 
 def test_a_country_report_is_written_in_the_countrys_report_language(client, world, month):
-    english = _text(_generate(client, world, country="PL"))
+    first = _generate(client, world, country="PL")
+    english = _text(first)
+    assert PdfReader(BytesIO(first)).trailer["/Root"]["/Lang"] == "en"
     assert [h for h in COUNTRY_EN if h not in english] == [] and not HANGUL.search(english)
     assert "October 2026 (2026-10)" in english and "page 1 of" in english
 
@@ -86,6 +88,9 @@ def test_a_country_report_is_written_in_the_countrys_report_language(client, wor
     assert _absent(korean, COUNTRY_EN) == []  # no English section heading left
     assert "2026년 10월 (2026-10)" in korean and "1 / " in korean  # month and "page 1 of N"
     assert "Poland — 월간 후속 지원 보고서" in korean
+    # the PDF's own metadata says which language it is in
+    meta = PdfReader(BytesIO(data))
+    assert meta.metadata.title == "Poland 월간 후속 지원 보고서" and meta.trailer["/Root"]["/Lang"] == "ko"
     # the Korean text is real glyphs from the font shipped with the templates
     assert any("NanumGothic" in f for f in _fonts(data)), _fonts(data)
     # Norway keeps English: the language is the country's, not the caller's
