@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import io
 import random
 import sys
 import tempfile
@@ -125,6 +126,19 @@ def service_pages(engine: sa.Engine) -> tuple[int, str, str]:
 A4 = {"width": 794, "height": 1123}  # 210 x 297 mm at 96 px per inch
 
 
+def browser_font(path: Path) -> bytes:
+    """The font without its hinting-source tables (TSI*), which Chromium's font sanitizer
+    refuses (WeasyPrint reads the file as it is); fontTools comes with WeasyPrint."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path)
+    for tag in [t for t in font.keys() if t.startswith("TSI")]:  # noqa: SIM118 - TTFont has no __iter__
+        del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def korean_report(engine: sa.Engine, period: str) -> str:
     """The HTML WeasyPrint renders for Poland's monthly report of `period` once Poland's report
     language is Korean, made standalone for the browser: the stylesheet and its NanumGothic
@@ -140,7 +154,7 @@ def korean_report(engine: sa.Engine, period: str) -> str:
                                            marking="UNCLASSIFIED")
     css = (pdf.TEMPLATES_DIR / "report.css").read_text()
     for font in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
-        inline = base64.b64encode((pdf.TEMPLATES_DIR / "fonts" / font).read_bytes()).decode()
+        inline = base64.b64encode(browser_font(pdf.TEMPLATES_DIR / "fonts" / font)).decode()
         css = css.replace(f'url("fonts/{font}")', f'url("data:font/ttf;base64,{inline}")')
     css += "\nbody { padding: 22mm 16mm 20mm; }"
     return pdf.render_html("country_monthly.html", data).replace(
