@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -186,10 +187,23 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     return env
 
 
+_HEADING = re.compile(r"(<th[^>]*>)([^<]*)(</th>)")
+_HANGUL_WORD = re.compile("[\uac00-\ud7a3]+")
+
+
+def _whole_words(html: str) -> str:
+    """Korean may break between any two syllables, which splits a narrow table heading's words
+    ("시정조|치"); WeasyPrint has no `word-break: keep-all`, so each Hangul word of a heading is
+    kept whole (`.kw` is nowrap) and headings wrap at their spaces."""
+    return _HEADING.sub(lambda m: m[1] + _HANGUL_WORD.sub(r'<span class="kw">\g<0></span>', m[2])
+                        + m[3], html)
+
+
 def render_html(template: str, data: dict[str, Any]) -> str:
     """The HTML of `template` for `data` (autoescaped), in the data's `language`."""
     language = words(data.get("language")).language
-    return environment(language).get_template(template).render(**data)
+    html = environment(language).get_template(template).render(**data)
+    return _whole_words(html) if language == "ko" else html
 
 
 def render_document(template: str, data: dict[str, Any]) -> RenderedPdf:
