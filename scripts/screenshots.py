@@ -7,14 +7,17 @@ services and answers while the demo set has none of its own), serves it on a fre
 saves PNGs of the sign-in page, a liaison's home, the staff countries table, the users page,
 the services list, the month calendar, a service's page, the planning board, the deficiency
 reports, the bulletins and the trainees at 1280 px, a liaison's home and the survey form behind
-an e-mailed link on a 390-px phone, and the sign-in, countries, users, calendar and reports
-pages in Korean (the browser asking for Korean, as a Korean staff officer's does).
+an e-mailed link on a 390-px phone, the sign-in, countries, users, calendar and reports
+pages in Korean (the browser asking for Korean, as a Korean staff officer's does), and the first
+page of Poland's last monthly report written in Korean (`--only report-ko.png` takes just one).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
+import io
 import random
 import sys
 import tempfile
@@ -24,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
 from models import (  # noqa: E402
     CorrectiveAction,
@@ -38,7 +41,7 @@ from models import (  # noqa: E402
     Unit,
 )
 from service.core.db import get_engine, session_scope  # noqa: E402
-from service.domain import demo, periods  # noqa: E402
+from service.domain import demo, pdf, periods, report_data  # noqa: E402
 from tests.browser import DESKTOP, PHONE, chromium, migrated_app, serve, sign_in  # noqa: E402
 
 TITLES = {"joint_training": "Joint live-fire exercise", "tech_education": "Maintenance course",
@@ -120,6 +123,44 @@ def service_pages(engine: sa.Engine) -> tuple[int, str, str]:
         return int(event_id or 1), str(token or "none"), periods.of(now)
 
 
+A4 = {"width": 794, "height": 1123}  # 210 x 297 mm at 96 px per inch
+
+
+def browser_font(path: Path) -> bytes:
+    """The font without its hinting-source tables (TSI*), which Chromium's font sanitizer
+    refuses (WeasyPrint reads the file as it is); fontTools comes with WeasyPrint."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path)
+    for tag in [t for t in font.keys() if t.startswith("TSI")]:  # noqa: SIM118 - TTFont has no __iter__
+        del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def korean_report(engine: sa.Engine, period: str) -> str:
+    """The HTML WeasyPrint renders for Poland's monthly report of `period` once Poland's report
+    language is Korean, made standalone for the browser: the stylesheet and its NanumGothic
+    fonts inlined, the page margins as padding. Chromium draws no @page margin boxes, so the
+    first page shows without its running header and footer."""
+    with session_scope(engine) as s:
+        country = s.get(Country, "PL")
+        assert country is not None
+        country.report_language = "ko"
+    with Session(engine) as s:
+        data = report_data.country_monthly(session=s, country_code="PL", period=period,
+                                           now=dt.datetime.now(dt.UTC), revision=1,
+                                           marking="UNCLASSIFIED")
+    css = (pdf.TEMPLATES_DIR / "report.css").read_text()
+    for font in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
+        inline = base64.b64encode(browser_font(pdf.TEMPLATES_DIR / "fonts" / font)).decode()
+        css = css.replace(f'url("fonts/{font}")', f'url("data:font/ttf;base64,{inline}")')
+    css += "\nbody { padding: 22mm 16mm 20mm; }"
+    return pdf.render_html("country_monthly.html", data).replace(
+        '<link rel="stylesheet" href="report.css">', f"<style>{css}</style>")
+
+
 def shrink(png: Path) -> None:
     """A 256-colour palette keeps the pictures small in the repository (Pillow comes with WeasyPrint)."""
     from PIL import Image
@@ -132,6 +173,7 @@ def shrink(png: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", action="append", help="take only this picture (e.g. report-ko.png)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,6 +204,8 @@ def main() -> None:
                 ("staff", "/reports", DESKTOP, "reports-ko.png", False, "ko-KR"),
             ]
             for who, path, viewport, name, full, locale in shots:
+                if args.only and name not in args.only:
+                    continue
                 context = browser.new_context(viewport=viewport, device_scale_factor=1, locale=locale)
                 page = context.new_page()
                 if who:
@@ -171,6 +215,14 @@ def main() -> None:
                 context.close()
                 shrink(args.out / name)
                 print(args.out / name)
+            if not args.only or "report-ko.png" in args.only:
+                context = browser.new_context(viewport=A4, device_scale_factor=1, locale="ko-KR")
+                page = context.new_page()
+                page.set_content(korean_report(engine, periods.shift(month, -1)), wait_until="load")
+                page.screenshot(path=str(args.out / "report-ko.png"))
+                context.close()
+                shrink(args.out / "report-ko.png")
+                print(args.out / "report-ko.png")
         engine.dispose()
 
 

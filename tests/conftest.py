@@ -86,7 +86,10 @@ def _worker_database(url: str) -> str:
 def base_app(database_url: str) -> Iterator[Flask]:
     from service.core.migrate import upgrade
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    # HQ_REPORT_LANGUAGE defaults to Korean; the report tests read the English wording (the
+    # Korean report: tests/test_i18n_reports.py).
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "HQ_REPORT_LANGUAGE": "en"})
     upgrade(app)
     yield app
     get_engine(app).dispose()

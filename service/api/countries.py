@@ -58,7 +58,8 @@ class CountryItem(MethodView):
     @blp.arguments(CountryUpdateSchema)
     @blp.response(200, CountrySchema)
     def patch(self, changes: dict[str, Any], code: str) -> Any:
-        """Change a country's name, timezone or active flag (needs If-Match)."""
+        """Change a country's name, timezone, active flag or report language (needs If-Match;
+        audited)."""
         session = get_session()
         country = get_or_404(session, Country, code.upper())
         check_if_match(country)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused in production below
+REPORT_LANGUAGES = ("en", "ko")  # the languages a report is written in (SPEC §12)
 INSTANCE_DIR = Path(os.environ.get("K_SUSTAIN_INSTANCE", Path.cwd() / "instance"))
 
 
@@ -57,6 +58,7 @@ class Settings:
     # UTC would fire before the month has ended in UTC, hence UTC by default.
     scheduler_timezone: str = "UTC"
     hq_timezone: str = "Asia/Seoul"  # times shown in the HQ report
+    hq_report_language: str = "ko"  # the HQ monthly report's language: "ko" or "en"
     run_scheduler_in_process: bool = False  # development only: `flask run` also runs the jobs
     smtp_host: str = ""  # empty: notifications stay in the outbox, readable through the API
     smtp_port: int = 587
@@ -109,6 +111,9 @@ class Settings:
                 raise ConfigError(
                     f"{name.upper()} {getattr(self, name)!r} is not an IANA timezone"
                 ) from exc
+        if self.hq_report_language not in REPORT_LANGUAGES:
+            raise ConfigError(f"HQ_REPORT_LANGUAGE {self.hq_report_language!r} is not one of "
+                              f"{', '.join(REPORT_LANGUAGES)}")
         object.__setattr__(self, "database_url", engine_url(self.database_url))
 
     def flask_config(self) -> dict[str, Any]:
@@ -137,6 +142,7 @@ class Settings:
             "REPORT_MARKING": self.report_marking,
             "SCHEDULER_TIMEZONE": self.scheduler_timezone,
             "HQ_TIMEZONE": self.hq_timezone,
+            "HQ_REPORT_LANGUAGE": self.hq_report_language,
             "RUN_SCHEDULER_IN_PROCESS": self.run_scheduler_in_process,
             "SMTP_HOST": self.smtp_host,
             "SMTP_PORT": self.smtp_port,

@@ -25,12 +25,15 @@ def trend_chart_svg(
     ticks: Sequence[float] = (-100, -50, 0, 50, 100),
     target: float | None = None,
     note: str = "months without answers are left blank",
+    labels: dict[str, str] | None = None,
+    target_label: str | None = None,
 ) -> str:
     """A line chart of `metrics` over `by_month` rows ({"period", metric: value | None}).
 
     The vertical scale runs from -100 to 100 so CSAT and NPS share it (`scale` and `ticks`
     change it; `target` draws a dashed line at that value); a month without a figure leaves a
-    gap in its line instead of dropping to zero.
+    gap in its line instead of dropping to zero. `title`, `note`, `labels` (the legend's name
+    per metric) and `target_label` carry the words, so a report passes them in its language.
     """
     left, right, top, bottom = 40, 12, 28, 34
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -60,7 +63,8 @@ def trend_chart_svg(
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" y2="{ty:.1f}" '
                      f'stroke="#b91c1c" stroke-dasharray="4 3"/>')
         parts.append(f'<text x="{left + plot_w - 2}" y="{ty - 3:.1f}" font-size="9" '
-                     f'text-anchor="end" fill="#b91c1c">target {target:g}%</text>')
+                     f'text-anchor="end" fill="#b91c1c">'
+                     f'{escape(target_label or f"target {target:g}%")}</text>')
     for i, row in enumerate(by_month):
         label = str(row.get("period", ""))[2:].replace("-", "/")
         parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 12}" font-size="9" '
@@ -68,6 +72,7 @@ def trend_chart_svg(
     legend_x = left
     for metric in metrics:
         name, colour, _range = SERIES_STYLE[metric]
+        name = (labels or {}).get(metric, name)
         segments: list[list[tuple[float, float]]] = [[]]
         for i, row in enumerate(by_month):
             value = row.get(metric)
@@ -86,8 +91,13 @@ def trend_chart_svg(
         parts.append(f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="17" font-size="10" fill="#222">'
                      f'{escape(name)}</text>')
-        legend_x += 14 + 7 * len(name) + 16
+        legend_x += 14 + _text_width(name) + 16
     parts.append(f'<text x="{left + plot_w}" y="{height - 4}" font-size="9" text-anchor="end" '
                  f'fill="#777">{escape(note)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _text_width(text: str) -> int:
+    """About how wide `text` is at the legend's 10px: a Hangul or CJK glyph is a full em."""
+    return sum(10 if ord(ch) >= 0x1100 else 7 for ch in text)

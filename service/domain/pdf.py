@@ -4,23 +4,40 @@ The renderer takes only plain values (dicts, lists, strings, numbers), never ORM
 its URL fetcher serves nothing but the project's own template assets: any other URL — another
 file, the network, a `data:` URI — is refused, so a value that smuggles a reference into a
 template embeds nothing and fetches nothing.
+
+A report is written in its data's `language` (SPEC §12: a country's report language, the HQ
+report's setting): the templates' `_()` strings come from the same gettext catalogues as the
+pages (`service/translations/`), and numbers, months and days are formatted by Babel for that
+language. The words are chosen here, from the data, rather than by Flask-Babel's locale of the
+moment: `force_locale` is a silent no-op outside an application context, which is where the
+monthly job renders, and a report asked for by a Korean-speaking officer must still come out in
+its country's language.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from babel import dates, numbers
+from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from service.core.config import REPORT_LANGUAGES
 from service.domain import satisfaction
 
 TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "pdf_templates").resolve()
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
+LANGUAGES = REPORT_LANGUAGES
+DEFAULT_LANGUAGE = "en"
 log = logging.getLogger(__name__)
 
 
@@ -69,40 +86,124 @@ def url_fetcher() -> Any:
     return _fetcher_class()(timeout=1, allowed_protocols=("file",), allow_redirects=False)
 
 
+@cache
+def _translations(language: str) -> NullTranslations:
+    """The compiled catalogue of `language` (English, the msgids, when there is none)."""
+    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
+
+
+@dataclass(frozen=True)
+class Words:
+    """One report language: its translated strings and its formats for numbers and dates."""
+
+    language: str
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        text = _translations(self.language).gettext(message)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
+        text = _translations(self.language).ngettext(singular, plural, n)
+        return text % {"num": n, **variables}
+
+    def number(self, value: Any, digits: int = 1) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, int):
+            return numbers.format_decimal(value, locale=self.language)
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return numbers.format_decimal(value, pattern, locale=self.language)
+
+    def delta(self, value: Any, unit: str = "") -> str:
+        if value is None:
+            return "–"
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return f"{sign}{self.number(abs(float(value)))}{unit}"
+
+    def month(self, period: str) -> str:
+        """"October 2026", "2026년 10월"."""
+        year, month = (int(part) for part in period.split("-"))
+        return dates.format_skeleton("yMMMM", dt.date(year, month, 1), locale=self.language)
+
+    def day(self, day: dt.date) -> str:
+        """"05 Oct 2026", "2026. 10. 5."."""
+        return dates.format_date(day, "dd MMM yyyy" if self.language == "en" else "medium",
+                                 locale=self.language)
+
+    def long_day(self, day: dt.date) -> str:
+        """"5 October 2026", "2026년 10월 5일"."""
+        return dates.format_date(day, "long", locale=self.language)
+
+
+def page_counter(lang: Words) -> Markup:
+    """The CSS `content` of "page N of M" in `lang`, its counters where the words put them."""
+    text = lang.gettext("page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for i, piece in enumerate(text.split("\0")):
+        if i % 2:
+            parts.append(f"counter({'pages' if piece == 'pages' else 'page'})")
+        elif piece:
+            quoted = piece.replace("\\", "").replace('"', "").replace("<", "")
+            parts.append(f'"{quoted}"')
+    return Markup(" ".join(parts))  # noqa: S704 - CSS built above from quoted text and counters
+
+
+def _korean_day(iso: str | None) -> str:
+    """An ISO day as the Korean column of a certificate writes it: "2026년 10월 5일"."""
+    return words("ko").long_day(dt.date.fromisoformat(iso)) if iso else "–"
+
+
+def words(language: str | None) -> Words:
+    """The words of `language`, English for a language the reports are not written in."""
+    return Words(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
 def _number(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
-
-
-def _delta(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "–"
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{abs(value):.1f}{unit}"
+    """A figure as an English report shows it ("1,234", "66.7", "–")."""
+    return words(DEFAULT_LANGUAGE).number(value, digits)
 
 
 @cache
-def environment() -> Environment:
+def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    """The templates' environment for one language: `_()` and the number filters in it."""
+    lang = words(language)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"], default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["num"] = _number
-    env.filters["delta"] = _delta
+    env.install_gettext_translations(_translations(lang.language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["num"] = lang.number
+    env.filters["delta"] = lang.delta
+    env.filters["month"] = lang.month
     env.tests["few_answers"] = satisfaction.few_answers
     env.globals["FEW_ANSWERS"] = satisfaction.FEW_ANSWERS
+    env.globals["LANGUAGE"] = lang.language
+    env.globals["page_counter"] = lambda: page_counter(lang)
+    env.filters["korean_day"] = _korean_day  # the certificate's Korean column
     return env
 
 
+_HEADING = re.compile(r"(<th[^>]*>)([^<]*)(</th>)")
+_HANGUL_WORD = re.compile("[\uac00-\ud7a3]+")
+
+
+def _whole_words(html: str) -> str:
+    """Korean may break between any two syllables, which splits a narrow table heading's words
+    ("시정조|치"); WeasyPrint has no `word-break: keep-all`, so each Hangul word of a heading is
+    kept whole (`.kw` is nowrap) and headings wrap at their spaces."""
+    return _HEADING.sub(lambda m: m[1] + _HANGUL_WORD.sub(r'<span class="kw">\g<0></span>', m[2])
+                        + m[3], html)
+
+
 def render_html(template: str, data: dict[str, Any]) -> str:
-    """The HTML of `template` for `data` (autoescaped)."""
-    return environment().get_template(template).render(**data)
+    """The HTML of `template` for `data` (autoescaped), in the data's `language`."""
+    language = words(data.get("language")).language
+    html = environment(language).get_template(template).render(**data)
+    return _whole_words(html) if language == "ko" else html
 
 
 def render_document(template: str, data: dict[str, Any]) -> RenderedPdf:

@@ -25,7 +25,8 @@ def create_country(*, session: Session, data: dict[str, Any]) -> Country:
         raise Conflict(f"Country {code} exists", {"code": ["already registered"]})
     name = data.get("name") or pycountry.countries.get(alpha_2=code).name
     country = Country(code=code, name=name, timezone=data["timezone"],
-                      active=data.get("active", True))
+                      active=data.get("active", True),
+                      report_language=data.get("report_language", "en"))
     session.add(country)
     session.commit()
     return country

@@ -4,6 +4,10 @@ Every query is a GROUP BY or one bounded list, whatever the history's size. Sati
 comes from `satisfaction.figures` / `by_country` and the fleet from `registry.fleet`, the same
 functions the API answers with, so a report and the API never disagree. A period is a UTC
 month (as everywhere in the service); times are shown in the country's timezone.
+
+The words a report shows beside its figures (labels, reasons, chart titles) are written here in
+the report's language (`pdf.words`): a country's report in its `report_language`, the HQ report
+in the language its caller gives (HQ_REPORT_LANGUAGE). The figures do not depend on it.
 """
 
 from __future__ import annotations
@@ -30,14 +34,29 @@ from service.domain import periods, registry, satisfaction
 from service.domain.charts import trend_chart_svg
 from service.domain.deficiencies import readiness
 from service.domain.deficiencies import sla as deficiency_sla
+from service.domain.pdf import Words, words
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogue; it is translated where it is shown."""
+    return message
+
 
 UPCOMING_DAYS = 60
 LIST_LIMIT = 60  # services listed per section; the count says how many more there are
 COMMENTS = 8
 ATTENTION_CSAT = 80.0  # below this CSAT (%), or NPS below 0, or any overdue action
-KIND_LABELS = {ServiceKind.joint_training.value: "Joint training",
-               ServiceKind.tech_education.value: "Technological education",
-               ServiceKind.trial_run.value: "Trial run"}
+KIND_LABELS = {ServiceKind.joint_training.value: N_("Joint training"),
+               ServiceKind.tech_education.value: N_("Technological education"),
+               ServiceKind.trial_run.value: N_("Trial run")}
+STATUS_LABELS = {EventStatus.planned.value: N_("planned"), EventStatus.confirmed.value: N_("confirmed"),
+                 EventStatus.in_progress.value: N_("in progress"),
+                 EventStatus.postponed.value: N_("postponed"),
+                 EventStatus.completed.value: N_("completed"), EventStatus.cancelled.value: N_("cancelled")}
+DIMENSION_LABELS = {"instructors": N_("Instructors"), "timeliness": N_("Timeliness"),
+                    "documentation": N_("Documentation"), "equipment": N_("Equipment")}
+SERIES_LABELS = {"csat": N_("CSAT %"), "nps": N_("NPS"), "response_rate": N_("Response rate %"),
+                 "availability": N_("Availability %")}
 OPEN_STATES = [EventStatus.planned.value, EventStatus.confirmed.value,
                EventStatus.in_progress.value, EventStatus.postponed.value]
 
@@ -59,9 +78,15 @@ def _last_day(as_of: dt.datetime) -> dt.date:
     return (as_of - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
 
 
-def month_label(period: str) -> str:
-    year, month = periods.parse(period)
-    return dt.date(year, month, 1).strftime("%B %Y")
+def month_label(period: str, language: str = "en") -> str:
+    """The month's name in `language`: "October 2026", "2026년 10월"."""
+    periods.parse(period)
+    return words(language).month(period)
+
+
+def _chart_words(tr: Words, metrics: tuple[str, ...]) -> dict[str, Any]:
+    """A trend chart's legend, in the report's language."""
+    return {"labels": {m: tr.gettext(SERIES_LABELS[m]) for m in metrics}}
 
 
 def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
@@ -104,7 +129,7 @@ def _overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[
 
 
 def _services(session: Session, country: str, start: dt.datetime, end: dt.datetime,
-              tz: ZoneInfo, *, open_only: bool) -> dict[str, Any]:
+              tz: ZoneInfo, tr: Words, *, open_only: bool) -> dict[str, Any]:
     E = ServiceEvent
     where = [E.country_code == country, E.starts_at >= start, E.starts_at < end]
     if open_only:
@@ -117,14 +142,20 @@ def _services(session: Session, country: str, start: dt.datetime, end: dt.dateti
         .where(*where).order_by(E.starts_at, E.id).limit(LIST_LIMIT)
     ).all()
     items = [{
-        "when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[2], r[2]), "title": r[3],
-        "status": r[4].replace("_", " "), "location": r[5] or "", "system": r[8],
+        "when": tr.day(r[0].astimezone(tz).date()), "kind": _label(tr, KIND_LABELS, r[2]),
+        "title": r[3], "status": _label(tr, STATUS_LABELS, r[4]), "location": r[5] or "",
+        "system": r[8],
         "participants": r[7] if r[7] is not None else r[6],
     } for r in rows]
     return {"total": total, "rows": items, "more": max(0, total - len(items))}
 
 
-def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list[dict[str, Any]]:
+def _label(tr: Words, labels: dict[str, str], key: str) -> str:
+    return tr.gettext(labels[key]) if key in labels else key.replace("_", " ")
+
+
+def _comments(session: Session, country: str, period: str, tz: ZoneInfo,
+              tr: Words) -> list[dict[str, Any]]:
     R = SurveyResponse
     rows = session.execute(
         sa.select(R.answered_at, R.kind, R.overall, R.recommend, R.comment, WeaponSystem.code)
@@ -133,7 +164,7 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo) -> list
                R.comment != "", col(R.deficiency_id).is_(None))  # the services' comments
         .order_by(col(R.answered_at).desc(), col(R.id).desc()).limit(COMMENTS)
     ).all()
-    return [{"when": _local(r[0], tz, "%d %b %Y"), "kind": KIND_LABELS.get(r[1], r[1]),
+    return [{"when": tr.day(r[0].astimezone(tz).date()), "kind": _label(tr, KIND_LABELS, r[1]),
              "overall": r[2], "recommend": r[3], "comment": r[4], "system": r[5]} for r in rows]
 
 
@@ -202,7 +233,8 @@ def _critical_overdue(session: Session, as_of: dt.datetime, country: str | None)
     return {code: int(n) for code, n in session.execute(stmt)}
 
 
-def _readiness(session: Session, country: Country, period: str, as_of: dt.datetime) -> dict[str, Any]:
+def _readiness(session: Session, country: Country, period: str, as_of: dt.datetime,
+               tr: Words) -> dict[str, Any]:
     """The readiness section: the 12 months to the period's end from `readiness.figures` (the
     `countries` rows of `GET /readiness?country=&from=&to=`), computed as of the period's end."""
     first = periods.shift(period, -11)
@@ -216,8 +248,11 @@ def _readiness(session: Session, country: Country, period: str, as_of: dt.dateti
         "critical_overdue": _critical_overdue(session, as_of, country.code).get(country.code, 0),
         "trend_svg": trend_chart_svg(
             months, metrics=("availability",), scale=(0.0, 100.0), ticks=(0, 25, 50, 75, 100),
-            target=target, note="months without a delivered unit are left blank",
-            title=f"{country.name}: fleet availability, 12 months to {period}"),
+            target=target, note=tr.gettext("months without a delivered unit are left blank"),
+            target_label=tr.gettext("target %(target)s%%", target=tr.number(target, 0)),
+            title=tr.gettext("%(country)s: fleet availability, 12 months to %(period)s",
+                             country=country.name, period=period),
+            **_chart_words(tr, ("availability",))),
     }
 
 
@@ -228,26 +263,28 @@ def _handling(year: dict[str, Any]) -> dict[str, Any]:
             "from": year["from"], "to": year["to"]}
 
 
-def _metric_pairs(month: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+def _metric_pairs(month: dict[str, Any], previous: dict[str, Any], tr: Words) -> list[dict[str, Any]]:
     return [{"key": key, "label": label, "value": month[key], "previous": previous[key],
              "change": _diff(month[key], previous[key]), "unit": unit,
              "responses": month["responses"], "surveys_sent": month["surveys_sent"]}
-            for key, label, unit in (("csat", "CSAT", "%"), ("nps", "NPS", ""),
-                                     ("response_rate", "Response rate", "%"))]
+            for key, label, unit in (("csat", tr.gettext("CSAT"), "%"), ("nps", tr.gettext("NPS"), ""),
+                                     ("response_rate", tr.gettext("Response rate"), "%"))]
 
 
 def country_monthly(*, session: Session, country_code: str, period: str, now: dt.datetime,
-                    revision: int, marking: str) -> dict[str, Any]:
-    """Everything the country's monthly report shows, for `period` (SPEC §6)."""
+                    revision: int, marking: str, language: str | None = None) -> dict[str, Any]:
+    """Everything the country's monthly report shows, for `period` (SPEC §6), in `language`
+    (default: the country's report language)."""
     country = session.get(Country, country_code)
     if country is None:
         raise LookupError(country_code)
+    tr = words(language or country.report_language)
     tz = ZoneInfo(country.timezone)
     start, end = periods.bounds(period)
     as_of = min(end, now)  # the period's end (or now, for a month not over yet)
     counts = _service_counts(session, start, end, country_code).get(country_code, {})
     upcoming = _services(session, country_code, end, end + dt.timedelta(days=UPCOMING_DAYS), tz,
-                         open_only=True)
+                         tr, open_only=True)
     trend = satisfaction.figures(session=session, country=country_code,
                                  period_from=periods.shift(period, -11), period_to=period)
     month = satisfaction.figures(session=session, country=country_code, period_from=period,
@@ -255,26 +292,30 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
     previous = trend["by_month"][-2]
     return {
         "kind": "country_monthly", "marking": marking, "revision": revision,
-        "period": period, "period_label": month_label(period),
+        "language": tr.language, "period": period, "period_label": tr.month(period),
         "country": {"code": country.code, "name": country.name, "timezone": country.timezone},
         "generated_at": _local(now, tz), "generated_at_utc": now.astimezone(dt.UTC).isoformat(),
         "summary": {
             "completed": counts.get("completed", 0), "cancelled": counts.get("cancelled", 0),
             "upcoming": upcoming["total"], "trainees": counts.get("trainees", 0),
             "upcoming_days": UPCOMING_DAYS,
-            "by_kind": [{"label": label, "completed": counts.get(kind, 0)}
+            "by_kind": [{"label": tr.gettext(label), "completed": counts.get(kind, 0)}
                         for kind, label in KIND_LABELS.items()],
         },
         "satisfaction": {
             "month": {k: month[k] for k in ("responses", "surveys_sent", "response_rate", "csat", "nps")},
             "previous_period": previous["period"],
-            "metrics": _metric_pairs(month, previous),
-            "dimensions": [{"name": d.capitalize(), "month": month["dimensions"][d],
+            "metrics": _metric_pairs(month, previous, tr),
+            "dimensions": [{"name": tr.gettext(DIMENSION_LABELS[d]), "month": month["dimensions"][d],
                             "year": trend["dimensions"][d]} for d in satisfaction.DIMENSIONS],
-            "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
-                                         title=f"{country.name}: satisfaction, 12 months to {period}"),
+            "trend_svg": trend_chart_svg(
+                trend["by_month"], metrics=("csat", "nps", "response_rate"),
+                title=tr.gettext("%(country)s: satisfaction, 12 months to %(period)s",
+                                 country=country.name, period=period),
+                note=tr.gettext("months without answers are left blank"),
+                **_chart_words(tr, ("csat", "nps", "response_rate"))),
             "by_month": trend["by_month"],
-            "comments": _comments(session, country_code, period, tz),
+            "comments": _comments(session, country_code, period, tz, tr),
             # the surveys on closed deficiency reports, apart (GET /satisfaction's block)
             "deficiency_handling": _handling(satisfaction.figures(
                 session=session, country=country_code, period_from=periods.shift(period, -11),
@@ -283,11 +324,11 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         "fleet": registry.fleet(session=session, country_code=country_code, today=_last_day(as_of),
                                 delivered_by=_last_day(as_of)),
         "as_of": _last_day(as_of).isoformat(),
-        "services_month": _services(session, country_code, start, end, tz, open_only=False),
+        "services_month": _services(session, country_code, start, end, tz, tr, open_only=False),
         "services_next": upcoming,
         "actions": _actions(session, country_code, start, end, as_of),
         "training": _training_country(session, country_code, _last_day(as_of)),
-        "readiness": _readiness(session, country, period, as_of),
+        "readiness": _readiness(session, country, period, as_of, tr),
         "bulletins": bulletin_figures(session, country_code, now),
     }
 
@@ -298,21 +339,25 @@ def _training_country(session: Session, country_code: str, as_of: dt.date) -> di
     return report.country_section(session=session, country_code=country_code, as_of=as_of)
 
 
-def _attention(row: dict[str, Any]) -> list[str]:
+def _attention(row: dict[str, Any], tr: Words) -> list[str]:
     reasons = []
     if row["overdue"]:
-        reasons.append(f"{row['overdue']} overdue corrective action{'s' if row['overdue'] > 1 else ''}")
+        reasons.append(tr.ngettext("%(num)d overdue corrective action",
+                                   "%(num)d overdue corrective actions", row["overdue"]))
     if row["csat"] is not None and row["csat"] < ATTENTION_CSAT:
-        reasons.append(f"CSAT {row['csat']:.1f}% below {ATTENTION_CSAT:.0f}%")
+        reasons.append(tr.gettext("CSAT %(csat)s%% below %(limit)s%%", csat=tr.number(row["csat"]),
+                                  limit=tr.number(ATTENTION_CSAT, 0)))
     if row["nps"] is not None and row["nps"] < 0:
-        reasons.append(f"NPS {row['nps']:.1f} below 0")
+        reasons.append(tr.gettext("NPS %(nps)s below 0", nps=tr.number(row["nps"])))
     ready = row["readiness"]
     if ready["under_target"]:
-        reasons.append(f"availability {ready['availability']:.1f}% below its "
-                       f"{ready['availability_target']:g}% target")
+        reasons.append(tr.gettext("availability %(availability)s%% below its %(target)s%% target",
+                                  availability=tr.number(ready["availability"]),
+                                  target=f"{ready['availability_target']:g}"))
     if row["critical_overdue"]:
-        n = row["critical_overdue"]
-        reasons.append(f"{n} overdue critical deficiency report{'s' if n > 1 else ''}")
+        reasons.append(tr.ngettext("%(num)d overdue critical deficiency report",
+                                   "%(num)d overdue critical deficiency reports",
+                                   row["critical_overdue"]))
     return reasons
 
 
@@ -323,8 +368,10 @@ def attention_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int, marking: str,
-               timezone: str) -> dict[str, Any]:
-    """Every active country side by side for `period`, those needing attention first."""
+               timezone: str, language: str = "en") -> dict[str, Any]:
+    """Every active country side by side for `period`, those needing attention first, in
+    `language`."""
+    tr = words(language)
     tz = ZoneInfo(timezone)
     start, end = periods.bounds(period)
     as_of = min(end, now)
@@ -360,7 +407,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                "readiness": _readiness_month(ready.get(code), period,
                                              float(targets.get(code, readiness.DEFAULT_TARGET))),
                "critical_overdue": critical.get(code, 0), "deficiency_handling": handling[code]}
-        row["reasons"] = _attention(row)
+        row["reasons"] = _attention(row, tr)
         row["attention"] = bool(row["reasons"])
         rows.append(row)
     rows.sort(key=attention_order)
@@ -369,17 +416,19 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     total = trend["by_month"][-1]
     return {
         "kind": "hq_monthly", "marking": marking, "revision": revision, "period": period,
+        "language": tr.language,
         "previous_period": before, "as_of": _last_day(as_of).isoformat(),
-        "period_label": month_label(period), "generated_at": _local(now, tz),
+        "period_label": tr.month(period), "generated_at": _local(now, tz),
         "generated_at_utc": now.astimezone(dt.UTC).isoformat(), "timezone": timezone,
-        "kinds": ["Joint training", "Tech. education", "Trial runs"], "countries": rows,
+        "kinds": [tr.gettext("Joint training"), tr.gettext("Tech. education"),
+                  tr.gettext("Trial runs")], "countries": rows,
         "attention": [r for r in rows if r["attention"]],
-        "attention_rule": (f"a country needs attention when it has an overdue corrective action, "
-                           f"a CSAT below {ATTENTION_CSAT:.0f}%, a negative NPS, a fleet "
-                           f"availability below its target in the month, or a critical deficiency "
-                           f"report overdue at the month's end; countries are ordered by overdue "
-                           f"actions (most first), then overdue critical reports, then CSAT "
-                           f"(lowest first)"),
+        "attention_rule": tr.gettext(
+            "a country needs attention when it has an overdue corrective action, a CSAT below "
+            "%(limit)s%%, a negative NPS, a fleet availability below its target in the month, or "
+            "a critical deficiency report overdue at the month's end; countries are ordered by "
+            "overdue actions (most first), then overdue critical reports, then CSAT (lowest first)",
+            limit=tr.number(ATTENTION_CSAT, 0)),
         "totals": {"completed": sum(r["completed"] for r in rows),
                    "trainees": sum(r["trainees"] for r in rows),
                    "by_kind": [sum(r["by_kind"][i] for r in rows) for i in range(len(KIND_LABELS))],
@@ -389,8 +438,11 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                       for k in ("units_down", "reports_opened", "reports_resolved", "reports_overdue")},
                    "csat": total["csat"], "nps": total["nps"], "response_rate": total["response_rate"],
                    "responses": total["responses"], "surveys_sent": total["surveys_sent"]},
-        "trend_svg": trend_chart_svg(trend["by_month"], metrics=("csat", "nps", "response_rate"),
-                                     title=f"All countries: satisfaction, 12 months to {period}"),
+        "trend_svg": trend_chart_svg(
+            trend["by_month"], metrics=("csat", "nps", "response_rate"),
+            title=tr.gettext("All countries: satisfaction, 12 months to %(period)s", period=period),
+            note=tr.gettext("months without answers are left blank"),
+            **_chart_words(tr, ("csat", "nps", "response_rate"))),
         "training": _training_hq(session, _last_day(as_of), codes),
         "bulletins": bulletin_figures(session, None, now),
     }

@@ -50,7 +50,8 @@ class RenderFailed(Unavailable):
 
 @dataclass(frozen=True)
 class Options:
-    """Settings the reports read: the marking line and the HQ report's timezone.
+    """Settings the reports read: the marking line, the HQ report's timezone and language (a
+    country's report is in its own `report_language`).
 
     `test_delay_ms` (REPORT_TEST_DELAY_MS, refused in production) holds each report's
     transaction open between writing its metadata and its PDF bytes, so that crash tests can
@@ -59,11 +60,13 @@ class Options:
 
     marking: str = "UNCLASSIFIED"
     timezone: str = "Asia/Seoul"
+    hq_language: str = "ko"
     test_delay_ms: int = 0
 
     @classmethod
     def from_config(cls, config: Any) -> Options:
         return cls(marking=config["REPORT_MARKING"], timezone=config["HQ_TIMEZONE"],
+                   hq_language=config.get("HQ_REPORT_LANGUAGE", "ko"),
                    test_delay_ms=config.get("REPORT_TEST_DELAY_MS", 0))
 
 
@@ -141,7 +144,8 @@ def _data(session: Session, kind: str, period: str, country_code: str | None, no
                                            period=period, now=now, revision=revision,
                                            marking=options.marking)
     return report_data.hq_monthly(session=session, period=period, now=now, revision=revision,
-                                  marking=options.marking, timezone=options.timezone)
+                                  marking=options.marking, timezone=options.timezone,
+                                  language=options.hq_language)
 
 
 @dataclass(frozen=True)

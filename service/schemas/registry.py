@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import SystemCategory, UnitStatus
+from service.core.config import REPORT_LANGUAGES
 from service.schemas.common import (
     Base,
     CountryCode,
@@ -18,17 +19,26 @@ from service.schemas.common import (
 )
 
 
+def report_language(**kwargs: Any) -> fields.String:
+    """The language of a country's monthly report (SPEC §12) and of its liaisons' messages."""
+    return fields.String(validate=validate.OneOf(REPORT_LANGUAGES),
+                         metadata={"description": "en or ko: the country's monthly report language"},
+                         **kwargs)
+
+
 class CountrySchema(VersionedSchema):
     code = CountryCode(required=True)
     name = text(120, required=False, metadata={"description": "defaults to the ISO name"})
     timezone = fields.String(required=True, validate=validate_timezone)
     active = fields.Boolean(load_default=True)
+    report_language = report_language(load_default="en")
 
 
 class CountryUpdateSchema(Base):
     name = text(120, required=False)
     timezone = fields.String(validate=validate_timezone)
     active = fields.Boolean()
+    report_language = report_language()
 
 
 class CountryQuerySchema(Base):

@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         actions,
         assets,
         bulletins,
+        country_settings,
         csrf,
         deficiencies,
         errors,

@@ -40,7 +40,7 @@ def _render_overview(code: str) -> str:
         target=ready["availability_target"], title="Fleet availability, last 12 months",
         note="months without a delivered unit are left blank"))
     return render_template("overview.html", o=overview, chart=chart,
-                           availability_chart=availability_chart)
+                           availability_chart=availability_chart, report_language=country.report_language)
 
 
 @bp.get("/")
