@@ -34,7 +34,8 @@ def test_filing_and_moving_write_the_templates_texts(client, world, engine):
         conn.execute(sa.update(User).where(User.id == world.ids["user_staff"]).values(language="en"))
     rid = factories.add_deficiency(engine, world, now=dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC))
     with Session(engine) as s:
-        filed = {n.user_id: n for n in s.exec(select(Notification).where(Notification.kind == "deficiency_filed"))}
+        filed = {n.user_id: n for n in s.exec(
+            select(Notification).where(Notification.kind == "deficiency_filed"))}
     number = client.get(f"/api/v1/deficiencies/{rid}", headers=world.headers("pl")).get_json()["number"]
     english = filed[world.ids["user_staff"]]
     assert english.subject == f"Deficiency report {number} (major): Recoil buffer cracked"

@@ -84,7 +84,9 @@ def _country(language: str) -> Any:
     def country(value: Any) -> str:
         """A country's name in the language (Babel's territory names), else its stored name."""
         code, name = str(getattr(value, "code", "") or ""), str(getattr(value, "name", value))
-        return str(Locale.parse(language).territories.get(code.upper(), name)) if language != DEFAULT else name
+        if language == DEFAULT:
+            return name
+        return str(Locale.parse(language).territories.get(code.upper(), name))
     return country
 
 
@@ -94,7 +96,8 @@ def _environment(language: str) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(date=_date(language), moment=_moment(language), country=_country(language))
+    env.filters.update(date=_date(language), moment=_moment(language),
+                       country=_country(language))
     env.globals["word"] = env.get_template("lib/words.txt").module.word  # type: ignore[attr-defined]
     return env
 
