@@ -177,12 +177,11 @@ ENGLISH_SHELL = {"LANG": "en_US.UTF-8", "LC_ALL": None, "LC_MESSAGES": None}
 
 def test_the_cli_speaks_the_environments_language_and_keeps_machine_output(app, world):
     runner = app.test_cli_runner()
-    r = runner.invoke(args=["users", "create", "bad-email", "--role", "staff", "--password", "long enough pw"],
-                      env=KOREAN_SHELL)
+    bad = ["users", "create", "bad-email", "--role", "staff", "--password", "long enough pw"]
+    r = runner.invoke(args=bad, env=KOREAN_SHELL)
     assert r.exit_code != 0
     assert "입력이 올바르지 않습니다: email: 올바른 이메일 주소가 아닙니다." in r.output
-    r = runner.invoke(args=["users", "create", "bad-email", "--role", "staff", "--password", "long enough pw"],
-                      env=ENGLISH_SHELL)
+    r = runner.invoke(args=bad, env=ENGLISH_SHELL)
     assert "Invalid input: email: Not a valid email address." in r.output
     r = runner.invoke(args=["users", "create", "kim@example.org", "--role", "staff", "--password",
                             "long enough pw"], env=KOREAN_SHELL)
