@@ -161,6 +161,17 @@ def test_a_404_and_a_409_answer_in_korean(client, world):
         "email": ["a user with this e-mail exists"]}
 
 
+def test_the_api_follows_the_header_sent_before_the_users_own_language(client, world, engine):
+    """A Korean-reading administrator's script that asks for English gets English; sending no
+    header, the account's own language."""
+    _set(engine, user=world.ids["user_admin"], language="ko")
+    url = "/api/v1/users/987654"
+    assert client.get(url, headers={**world.headers("admin"), **EN}).get_json()["message"] == (
+        "User 987654 not found")
+    assert client.get(url, headers=world.headers("admin")).get_json()["message"] == (
+        "User 987654을(를) 찾을 수 없습니다")
+
+
 def test_a_missing_if_match_answers_in_korean(client, world):
     user = world.ids["user_pl"]
     r = client.patch(f"/api/v1/users/{user}", json={"name": "Renamed"},
