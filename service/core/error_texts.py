@@ -117,7 +117,7 @@ PATTERNS = [
     _l("Must be greater than or equal to %(min)s."), _l("Must be less than or equal to %(max)s."),
     _l("Must be greater than %(min)s."), _l("Must be less than %(max)s."),
     _l("%(thing)s %(id)s not found"), _l("current version is %(version)s"),
-    _l("The request was already %(status)s"), _l("already %(status)s"),
+    _l("%(thing)s %(id)s exists"), _l("The request was already %(status)s"),
     _l("A %(status)s delivery cannot be decided again"), _l("the delivery is %(status)s"),
     _l("A %(status)s report is not changed any more"), _l("the report is %(status)s"),
     _l("A %(status)s report cannot become %(next)s"),
@@ -127,12 +127,18 @@ PATTERNS = [
 ]
 
 
+# What a value may be: one word (a number, an id, a status) unless named here.
+WORD = r"\S+?"
+VALUES = {"thing": r"[A-Z][A-Za-z]*", "choices": r".+?", "other": r".+?"}
+
+
 @functools.cache
 def _patterns() -> list[tuple[re.Pattern[str], str]]:
     compiled = []
     for msgid in PATTERNS:
         parts = re.split(r"%\((\w+)\)s", msgid)  # text, name, text, name, …, text
-        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{VALUES.get(p, WORD)})"
+                        for i, p in enumerate(parts))
         compiled.append((re.compile(regex, re.DOTALL), msgid))
     return compiled
 

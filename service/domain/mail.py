@@ -37,6 +37,7 @@ STAFF_DEFAULT = "ko"  # SPEC §12: staff work in Korean
 COUNTRY_ROLES = (Role.liaison.value, Role.country_admin.value)
 HQ_ROLES = (Role.staff.value, Role.admin.value)
 
+
 def language_of(session: Session | None, user: User | None) -> str:
     """The language `user` reads their messages in (see the module's docstring)."""
     if user is None:
@@ -61,7 +62,7 @@ def translations(language: str) -> NullTranslations:
 
 def _date(language: str) -> Any:
     def date(value: dt.date | dt.datetime | None, tz: str | None = None) -> str:
-        """A date in the language's words: `5 November 2026`, `2026년 11월 5일`."""
+        """A date in the language's words: `November 5, 2026`, `2026년 11월 5일`."""
         if value is None:
             return "—"
         if isinstance(value, dt.datetime):
@@ -72,7 +73,7 @@ def _date(language: str) -> Any:
 
 def _moment(language: str) -> Any:
     def moment(value: dt.datetime, tz: str | None = None) -> str:
-        """A time with its date and zone: `November 5, 2026, 08:00 (UTC)`."""
+        """A time with its date and zone: `Thursday, November 5, 2026 08:00 (UTC)`."""
         zone = tz or "UTC"
         local = value.astimezone(ZoneInfo(zone) if tz else dt.UTC)
         return (f"{format_date(local.date(), 'full', locale=language)} "
