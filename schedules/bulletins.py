@@ -14,7 +14,7 @@ from flask import Flask
 
 from models import utcnow
 from service.core.db import get_engine, session_scope
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.bulletins import compliance
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,8 @@ def run_bulletin_jobs(app: Flask, *, now: dt.datetime | None = None) -> dict[str
                     "key": f"bulletin-due:{bulletin.id}:{release.country_code}:{due}:user:{user.id}",
                     "kind": "bulletin_due", "user_id": user.id, "recipient": user.email,
                     "country_code": release.country_code,
-                    "subject": f"Service bulletin {bulletin.number}: compliance due {due}",
-                    "body": (f"{pending} unit(s) still wait for service bulletin {bulletin.number} "
-                             f"({bulletin.title}); record their compliance by {due}.\n"),
+                    **mail.render_to(session, user, "bulletin_due", bulletin=bulletin, pending=pending,
+                                     due=release.due_at),
                     "data": {"bulletin_id": bulletin.id, "pending": pending}})
         told = outbox.notify(session=session, messages=messages)
     log.info("bulletins: %d due-soon messages", told)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
@@ -23,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from models import EventStaff, EventStatus, Role, ServiceEvent, StaffMember, User, WeaponSystem, utcnow
 from service.core.db import get_engine, session_scope
-from service.domain import outbox
+from service.domain import mail, outbox
 
 log = logging.getLogger(__name__)
 DUE = {EventStatus.planned.value, EventStatus.confirmed.value}
@@ -66,31 +65,24 @@ def _reminders(session: Session, label: str, start: dt.datetime, end: dt.datetim
                col(StaffMember.active).is_(True))
     ):
         staff.setdefault(event_id, []).append(member)
-    accounts = dict(session.execute(select(sa.func.lower(User.email), User.id)).all()) if staff else {}
+    accounts = {email: (uid, language) for email, uid, language in session.execute(
+        select(sa.func.lower(User.email), User.id, User.language))} if staff else {}
     rows = []
     for event, system_code in events:
-        subject, body = _message(event, system_code, label)
-        base = {"kind": f"reminder_{label}", "country_code": event.country_code, "subject": subject,
-                "body": body, "data": {"event_id": event.id, "starts_at": event.starts_at.isoformat()}}
+        text = {"event": event, "system_code": system_code, "label": label}  # mail/service_reminder.txt
+        base = {"kind": f"reminder_{label}", "country_code": event.country_code,
+                "data": {"event_id": event.id, "starts_at": event.starts_at.isoformat()}}
         for user in liaisons.get(event.country_code, []):
             rows.append({**base, "key": f"reminder-{label}:event:{event.id}:user:{user.id}",
-                         "user_id": user.id, "recipient": user.email})
+                         "user_id": user.id, "recipient": user.email,
+                         **mail.render_to(session, user, "service_reminder", **text)})
         for member in staff.get(event.id or 0, []):
             email = member.email or ""
+            uid, language = accounts.get(email.lower(), (None, None))  # staff read Korean unless set
             rows.append({**base, "key": f"reminder-{label}:event:{event.id}:staff:{member.id}",
-                         "user_id": accounts.get(email.lower()), "recipient": email})
+                         "user_id": uid, "recipient": email,
+                         **mail.render("service_reminder", language=language or mail.STAFF_DEFAULT, **text)})
     return rows
-
-
-def _message(event: ServiceEvent, system_code: str, label: str) -> tuple[str, str]:
-    local = event.starts_at.astimezone(ZoneInfo(event.timezone))
-    when = f"{local:%A %d %B %Y, %H:%M} ({event.timezone})"
-    ahead = "in 7 days" if label == "7d" else "tomorrow"
-    subject = f"Reminder: {event.title} starts {ahead}"
-    body = (f"{event.kind.replace('_', ' ').capitalize()} \"{event.title}\" ({system_code}, "
-            f"{event.country_code}) starts {when}.\n"
-            f"Location: {event.location or 'to be confirmed'}\nStatus: {event.status}\n")
-    return subject, body
 
 
 def run(app: Flask, *, deliver: bool = True) -> int:

@@ -1,9 +1,16 @@
-"""The command line of SPEC §4, as Flask CLI commands (`flask --app service …`)."""
+"""The command line of SPEC §4, as Flask CLI commands (`flask --app service …`).
+
+What it says to people is in the language of the environment (`LC_ALL`, `LC_MESSAGES`, `LANG`:
+Korean when it starts with `ko`, else English, SPEC §12); what programs read (a token, JSON,
+ids) is the same in every language.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -14,6 +21,24 @@ from sqlmodel import select
 from models import Role, User
 from service.core.db import get_engine, session_scope
 from service.domain.errors import DomainError
+
+
+def language() -> str:
+    """The environment's language: the first of LC_ALL, LC_MESSAGES, LANG that is set."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+def _(msgid: str, **values: Any) -> str:
+    """`msgid` in the environment's language (the catalogue of service/translations/)."""
+    from service.domain.mail import translations
+
+    text = translations(language()).gettext(msgid)
+    return text % values if values else text
+
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users and their tokens.")
@@ -29,7 +54,7 @@ def db_upgrade(revision: str) -> None:
     from service.core.migrate import upgrade
 
     upgrade(current_app, revision)  # type: ignore[arg-type]
-    click.echo(f"database at {revision}")
+    click.echo(_("database at %(revision)s", revision=revision))
 
 
 @db_cli.command("backup")
@@ -42,7 +67,8 @@ def db_backup(path: Path) -> None:
         done = backup.backup(get_engine(current_app), path)  # type: ignore[arg-type]
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"backed up to {done.path} ({done.bytes} bytes, {done.tables} tables, integrity ok)")
+    click.echo(_("backed up to %(path)s (%(bytes)s bytes, %(tables)s tables, integrity ok)",
+                 path=done.path, bytes=done.bytes, tables=done.tables))
 
 
 @db_cli.command("restore")
@@ -53,12 +79,13 @@ def db_restore(path: Path, yes: bool) -> None:
     from service.core import backup
 
     if not yes:
-        raise click.ClickException("This replaces every record with the backup's; add --yes to do it")
+        raise click.ClickException(_("This replaces every record with the backup's; add --yes to do it"))
     try:
         done = backup.restore(get_engine(current_app), path)  # type: ignore[arg-type]
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"restored {done.path} from {path} ({done.tables} tables, integrity ok)")
+    click.echo(_("restored %(path)s from %(backup)s (%(tables)s tables, integrity ok)",
+                 path=done.path, backup=path, tables=done.tables))
 
 
 @click.command("seed-demo")
@@ -77,7 +104,7 @@ def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None)
 
     engine = get_engine(current_app)  # type: ignore[arg-type]
     if if_empty and demo.has_data(engine):
-        click.echo("demo data already present; nothing loaded")
+        click.echo(_("demo data already present; nothing loaded"))
         click.echo(demo.logins_text())
         return
     summary = demo.seed(engine, size=size, progress=click.echo, years=years)
@@ -86,14 +113,17 @@ def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None)
     if months:
         made = demo.seed_reports(engine, options=Options.from_config(current_app.config),
                                  months=months, progress=click.echo)
-        click.echo(f"reports of the last {months} month(s): {made} made")
+        click.echo(_("reports of the last %(months)s month(s): %(made)s made", months=months, made=made))
     click.echo(demo.logins_text())
 
 
 def _refused(err: ValidationError | DomainError) -> click.ClickException:
-    """A schema's or a rule's refusal as the CLI says it: each field and its reasons."""
-    errors = err.messages if isinstance(err, ValidationError) else err.errors
-    message = "Invalid input" if isinstance(err, ValidationError) else err.message
+    """A schema's or a rule's refusal as the CLI says it: each field and its reasons, in the
+    environment's language (the field names as they are)."""
+    from service.core.error_texts import translate, translate_errors
+
+    errors = translate_errors(err.messages if isinstance(err, ValidationError) else err.errors, _)
+    message = _("Invalid input") if isinstance(err, ValidationError) else translate(err.message, _)
     fields = "; ".join(f"{name}: {' '.join(map(str, why if isinstance(why, list) else [why]))}"
                        for name, why in (errors if isinstance(errors, dict) else {"": errors}).items())
     return click.ClickException(f"{message}: {fields}" if fields else message)
@@ -108,18 +138,19 @@ def _refused(err: ValidationError | DomainError) -> click.ClickException:
 def users_create(email: str, role: str, country: str | None, name: str | None,
                  password: str | None) -> None:
     """Create a user (checked by the same schema and rules as the API's POST /users)."""
-    from service.domain import identity
+    from service.domain import accounts, identity
     from service.schemas.identity import UserSchema
 
     if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     given = {"email": email, "name": name or email.split("@")[0], "role": role,
              "country": country.upper() if country else None, "password": password}
     try:
-        data = UserSchema().load(given)
+        data = accounts.with_default_language(UserSchema().load(given))
         with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
             user = identity.create_user(session=session, **data)
-            click.echo(f"created user {user.id} {user.email} ({user.role})")
+            click.echo(_("created user %(id)s %(email)s (%(role)s)", id=user.id, email=user.email,
+                         role=user.role))
     except (ValidationError, DomainError) as exc:
         raise _refused(exc) from exc
 
@@ -141,8 +172,8 @@ def users_token(email: str, name: str, days: int | None) -> None:
     with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
-            raise click.ClickException(f"no user {email}")
-        token, _ = identity.issue_token(session=session, user=user, name=name, ttl=ttl)
+            raise click.ClickException(_("no user %(email)s", email=email))
+        token, _row = identity.issue_token(session=session, user=user, name=name, ttl=ttl)
     click.echo(token)
 
 
@@ -156,7 +187,8 @@ def surveys_run_jobs(now_text: str | None) -> None:
 
     now = dt.datetime.fromisoformat(now_text) if now_text else None
     if now is not None and now.tzinfo is None:
-        raise click.BadParameter("give a timezone offset, e.g. 2026-05-01T06:00:00+00:00", param_hint="--now")
+        raise click.BadParameter(_("give a timezone offset, e.g. %(example)s",
+                                   example="2026-05-01T06:00:00+00:00"), param_hint="--now")
     done = run_survey_jobs(current_app, now=now)  # type: ignore[arg-type]
     click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
 @reports_cli.command("generate")
@@ -172,8 +204,9 @@ def reports_generate(period: str, country_code: str | None) -> None:
     def progress(scope: str, o: Outcome) -> None:
         r = o.report
         if o.action == "generated" and r is not None:
-            click.echo(f"{scope:<3} {period}  revision {r.revision}  {r.pages} page(s)  "
-                       f"{(r.size or 0) / 1024:.1f} KiB  {o.seconds:.2f} s")
+            click.echo(f"{scope:<3} {period}  " + _(
+                "revision %(revision)s  %(pages)s page(s)  %(size).1f KiB  %(seconds).2f s",
+                revision=r.revision, pages=r.pages, size=(r.size or 0) / 1024, seconds=o.seconds))
         else:
             click.echo(f"{scope:<3} {period}  {o.action.upper()}: {r.error if r else ''}")
 
@@ -185,10 +218,10 @@ def reports_generate(period: str, country_code: str | None) -> None:
             countries=[country_code.upper()] if country_code else None,
         )
     except DomainError as exc:
-        raise click.ClickException(f"{exc.message}: {exc.errors}") from exc
+        raise _refused(exc) from exc
     failed = sum(o.action == "failed" for o in outcomes)
-    click.echo(f"{len(outcomes) - failed} report(s) generated, {failed} failed, "
-               f"in {time.perf_counter() - started:.1f} s")
+    click.echo(_("%(made)s report(s) generated, %(failed)s failed, in %(seconds).1f s",
+                 made=len(outcomes) - failed, failed=failed, seconds=time.perf_counter() - started))
     if failed:
         sys.exit(1)
 @reminders_cli.command("run")
@@ -203,11 +236,12 @@ def reminders_run(now: str | None, no_deliver: bool) -> None:
 
     at = dt.datetime.fromisoformat(now) if now else None
     if at is not None and at.tzinfo is None:
-        raise click.BadParameter("give an offset, e.g. 2030-03-01T06:00:00+00:00", param_hint="--now")
+        raise click.BadParameter(_("give a timezone offset, e.g. %(example)s",
+                                   example="2030-03-01T06:00:00+00:00"), param_hint="--now")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     created = send_service_reminders(app, now=at)
     sent = 0 if no_deliver else deliver_pending(app)
-    click.echo(f"reminders: {created} new, {sent} sent")
+    click.echo(_("reminders: %(created)s new, %(sent)s sent", created=created, sent=sent))
 
 
 def register_commands(app: Flask) -> None:

@@ -38,7 +38,8 @@ def test_every_message_in_the_code_and_the_templates_has_a_korean_translation():
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
                   if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)}
     method_map = [("service/**.py", "python"), ("schedules/**.py", "python"),
-                  ("service/web/templates/**.html", "jinja2"), ("pdf_templates/**.html", "jinja2")]
+                  ("service/web/templates/**.html", "jinja2"), ("pdf_templates/**.html", "jinja2"),
+                  ("service/web/templates/mail/**.txt", "jinja2")]
     used = {msg[2] if isinstance(msg[2], str) else msg[2][0]
             for msg in extract_from_dir(str(ROOT), method_map, keywords={
                 "_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None})}

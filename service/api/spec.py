@@ -72,6 +72,14 @@ class KSustainApi(Api):
     def spec(self, value: Any) -> None:
         self.__dict__["_document"] = value
 
+    def handle_http_exception(self, error: Any) -> Any:
+        """flask-smorest's JSON error answer (a 422 from the schemas, an `abort`), its message and
+        field errors in the request's language (service.core.error_texts)."""
+        from service.core.error_texts import translate_body
+
+        payload, code, headers = super().handle_http_exception(error)
+        return translate_body(payload), code, headers
+
     def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
         """flask-smorest's `register_blueprint`, its documentation left for the first read."""
         name = options.get("name", blp.name)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.core.auth import record_refusal
 from service.core.db import ScopeViolation
+from service.core.error_texts import translate_body
 from service.core.statuses import status_of
 from service.domain.errors import DomainError
 
@@ -63,12 +64,14 @@ def storage_full_recently() -> bool:
 
 
 def error_body(status: int, message: str | None = None, errors: Any = None) -> dict[str, Any]:
+    """The JSON error body; `message` and the field errors in the request's language
+    (`service.core.error_texts`), the `code`, `status` and field names English."""
     body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase}
     if message:
         body["message"] = message
     if errors:
         body["errors"] = errors
-    return body
+    return translate_body(body)
 
 
 def _rollback() -> None:

@@ -1,9 +1,10 @@
 """Languages (SPEC §12): gettext catalogues through Flask-Babel, and which language a request
 is answered in.
 
-The choice, first that applies: the signed-in user's own setting; for a liaison without one,
-their country's report language; the language picked with the switch on a page (kept in the
-session: the sign-in and survey pages); the browser's `Accept-Language`; English. The
+The choice, first that applies: on the API, the `Accept-Language` sent (its error texts follow
+it); the signed-in user's own setting; for a liaison without one, their country's report
+language; the language picked with the switch on a page (kept in the session: the sign-in and
+survey pages); the browser's `Accept-Language`; English. The
 catalogues are `service/translations/<lang>/LC_MESSAGES/messages.po` (committed) compiled to
 `.mo` by `make install` (never committed); `make messages` extracts and updates them.
 """
@@ -21,6 +22,9 @@ SESSION_KEY = "lang"
 
 
 def choose_language() -> str:
+    if request and request.path.startswith("/api/") and request.accept_languages:
+        # The API's error texts follow the `Accept-Language` sent (SPEC §12); without one, as below.
+        return request.accept_languages.best_match(LANGUAGES) or DEFAULT
     principal = g.get("principal")
     if principal is not None and principal.language in LANGUAGES:
         return str(principal.language)

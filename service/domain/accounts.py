@@ -87,11 +87,23 @@ def managed_user(*, session: Session, principal: Any, user_id: int) -> User:
     raise _refuse(HiddenAccount, f"User {user_id} not found", user_id=user_id)
 
 
+STAFF_LANGUAGE = "ko"  # SPEC §12: staff work in Korean
+
+
+def with_default_language(data: dict[str, Any]) -> dict[str, Any]:
+    """A new account's language when none is given: Korean for staff and administrators; none
+    for a liaison or country administrator (they follow their country's report language)."""
+    if data.get("language") or Role(data["role"]) not in (Role.staff, Role.admin):
+        return data
+    return {**data, "language": STAFF_LANGUAGE}
+
+
 def check_new(*, principal: Any, data: dict[str, Any]) -> dict[str, Any]:
     """`data` for a new account (a `UserSchema` load) if `principal` may create it: a country
-    administrator creates liaisons of their country only (the country may be left out)."""
+    administrator creates liaisons of their country only (the country may be left out). A staff
+    or admin account without a language is given Korean (`with_default_language`)."""
     if not _bounded(principal):
-        return data
+        return with_default_language(data)
     errors: dict[str, list[str]] = {}
     if Role(data["role"]) != Role.liaison:
         errors["role"] = ["a country administrator creates liaison accounts only"]

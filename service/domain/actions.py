@@ -25,7 +25,7 @@ from models import (
     utcnow,
 )
 from models.surveys import OPEN_ACTION_STATES
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.errors import Conflict, Invalid
 from service.domain.lists import Composite, sorted_by, where_given
 
@@ -180,9 +180,8 @@ def add_comment(*, session: Session, action: CorrectiveAction, actor: Any, body:
     outbox.notify(session=session, messages=[{
         "key": f"action-comment:{comment.id}:user:{u.id}", "kind": "action_comment",
         "user_id": u.id, "recipient": u.email, "country_code": action.country_code,
-        "subject": f"New comment on corrective action {action.id}: {action.title}"[:300],
-        "body": (f"{actor.name} wrote on corrective action {action.id}:\n\n{body}\n\n"
-                 f"{base}/actions/{action.id}\n"),
+        **mail.render_to(session, u, "action_comment", action=action, author=actor.name, text=body,
+                         base=base),
         "data": {"action_id": action.id, "comment_id": comment.id},
     } for u in to if u.id != actor.user_id])
     session.commit()
@@ -204,10 +203,7 @@ def escalate_overdue(*, session: Session, now: dt.datetime) -> int:
             "key": f"action-overdue:action:{action.id}:due:{action.due_on}:user:{user.id}",
             "kind": "action_overdue", "user_id": user.id, "recipient": user.email,
             "country_code": action.country_code,
-            "subject": f"Overdue corrective action ({action.country_code}): {action.title}"[:300],
-            "body": (f"Corrective action {action.id} ({action.country_code}) was due on "
-                     f"{action.due_on.isoformat()} and is still {action.status}.\n"
-                     f"Reasons: {'; '.join(action.reasons)}\n\n{base}/api/v1/actions/{action.id}\n"),
+            **mail.render_to(session, user, "action_overdue", action=action, base=base),
             "data": {"action_id": action.id, "event_id": action.event_id},
         } for user in recipients])
         action.escalated_at = now

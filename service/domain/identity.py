@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models import COUNTRY_ROLES, ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.core.auth import hash_token
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.errors import Conflict, Invalid, NotFound
 
 _hasher = PasswordHasher()
@@ -250,10 +250,7 @@ def send_password_reset(*, session: Session, user: User, secret: str, link_for: 
     outbox.notify(session=session, messages=[{
         "key": f"password-reset:user:{user.id}:{hash_token(token)[:16]}", "kind": "password_reset",
         "user_id": user.id, "recipient": user.email, "country_code": user.country_code,
-        "subject": "Choose a new K-Sustain password",
-        "body": (f"An administrator started a password reset for {user.email}.\n"
-                 f"Choose your new password within 24 hours at:\n{link_for(token)}\n"
-                 "The link works once. If you did not expect this, tell your administrator.\n"),
+        **mail.render_to(session, user, "password_reset", link=link_for(token)),
         "data": {"user_id": user.id},
     }])
     session.commit()

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from models import Country, RequestStatus, ServiceRequest, User, WeaponSystem, utcnow
 from service.core.auth import Principal
-from service.domain import outbox, registry
+from service.domain import mail, outbox, registry
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.lists import sorted_by, where_given
 from service.domain.services import EventOut, create_events
@@ -109,14 +109,11 @@ def _decide(session: Session, request: ServiceRequest, actor: Principal, status:
     requester = session.get(User, request.requested_by) if request.requested_by else None
     if requester is None or not requester.active:
         return
-    answer = (f"accepted: service {request.event_id} is planned"
-              if status == RequestStatus.accepted else f"declined: {request.decline_reason}")
     outbox.notify(session=session, messages=[{
         "key": f"request-{status.value}:request:{request.id}:user:{requester.id}",
         "kind": f"request_{status.value}", "user_id": requester.id, "recipient": requester.email,
         "country_code": request.country_code,
-        "subject": f"Your service request {request.id} was {status.value}",
-        "body": f"Your request for a {request.kind.replace('_', ' ')} was {answer}.\n",
+        **mail.render_to(session, requester, "request_decided", request=request),
         "data": {"request_id": request.id, "event_id": request.event_id},
     }])
 

@@ -29,7 +29,7 @@ from models import (
     utcnow,
 )
 from service.core.db import audit_note
-from service.domain import outbox, recurrence
+from service.domain import mail, outbox, recurrence
 from service.domain.conflicts import Window, find_conflicts, lock_resources
 from service.domain.errors import Conflict, Invalid
 from service.domain.lists import Composite, sorted_by, where_given
@@ -388,8 +388,6 @@ def on_event_completed(*, session: Session, event: ServiceEvent) -> None:
     outbox.notify(session=session, messages=[{
         "key": f"event-completed:event:{event.id}:user:{u.id}", "kind": "event_completed",
         "user_id": u.id, "recipient": u.email, "country_code": event.country_code,
-        "subject": f"Service completed: {event.title}",
-        "body": (f"The service \"{event.title}\" was completed with {event.participants_actual} "
-                 f"participants.\n\nOutcome: {event.outcome}\n"),
+        **mail.render_to(session, u, "event_completed", event=event),
         "data": {"event_id": event.id},
     } for u in liaisons])

@@ -29,7 +29,7 @@ from models import (
     WeaponSystem,
     utcnow,
 )
-from service.domain import actions, outbox, periods
+from service.domain import actions, mail, outbox, periods
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.lists import sorted_by, where_given
 
@@ -219,13 +219,6 @@ def _open(*, session: Session, about: Any, key: int | None, now: dt.datetime | N
     return survey
 
 
-def subject_of(*, event: ServiceEvent | None = None, report: DeficiencyReport | None = None) -> str:
-    """What a survey is about, in words: the event's title or the deficiency report."""
-    if report is not None:
-        return f"deficiency report {report.number} ({report.title})"
-    return event.title if event is not None else "a service"
-
-
 def invite(*, session: Session, survey: Survey, now: dt.datetime, event: ServiceEvent | None = None,
            report: DeficiencyReport | None = None) -> None:
     """Write the invitation to each active liaison of the country (once per person)."""
@@ -233,29 +226,15 @@ def invite(*, session: Session, survey: Survey, now: dt.datetime, event: Service
     if not recipients:
         return  # invited_at stays empty; the daily job invites once a liaison exists
     url = links(survey.token)
-    expires = survey.expires_at.strftime("%d %B %Y")
     data = {"survey_id": survey.id, "event_id": survey.event_id, "deficiency_id": survey.deficiency_id, **url}
-    if report is not None:  # the deficiency notifications' texts are templates (mail/)
-        from service.domain.deficiencies import mail
-
-        session_messages = [{
-            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
-            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
-            "country_code": survey.country_code, "data": data,
-            **mail.render("deficiency_survey", report=report, user=user, expires=expires, **url),
-        } for user in recipients]
-    else:
-        about = subject_of(event=event)
-        session_messages = [{
-            "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
-            "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
-            "country_code": survey.country_code,
-            "subject": f"How did it go? {about}"[:300],
-            "body": (f"Dear {user.name},\n\n{about} has been completed. Please tell us how it went:"
-                     f" a few short questions, no sign-in needed.\n\n{url['answer_url']}\n\n"
-                     f"The link works until {expires}. (API: {url['api_url']})\n"),
-            "data": data,
-        } for user in recipients]
+    name, about = ("deficiency_survey", {"report": report}) if report is not None else (
+        "survey_invitation", {"event": event})
+    session_messages = [{
+        "key": f"survey-invite:survey:{survey.id}:user:{user.id}",
+        "kind": "survey_invitation", "user_id": user.id, "recipient": user.email,
+        "country_code": survey.country_code, "data": data,
+        **mail.render_to(session, user, name, expires=survey.expires_at, **about, **url),
+    } for user in recipients]
     outbox.notify(session=session, messages=session_messages)
     survey.invited_at = now
 
@@ -449,16 +428,13 @@ def send_reminders(*, session: Session, now: dt.datetime) -> int:
                Survey.sent_at <= due, Survey.expires_at > now)
     ).all()
     for survey, event, report in rows:
-        about = subject_of(event=event, report=report)
         url = links(survey.token)
         outbox.notify(session=session, messages=[{
             "key": f"survey-reminder:survey:{survey.id}:user:{user.id}",
             "kind": "survey_reminder", "user_id": user.id, "recipient": user.email,
             "country_code": survey.country_code,
-            "subject": f"Reminder: your opinion on {about}"[:300],
-            "body": (f"Dear {user.name},\n\nWe have not yet heard how {about} went. "
-                     f"The survey takes two minutes:\n\n{url['answer_url']}\n\n"
-                     f"The link works until {survey.expires_at.strftime('%d %B %Y')}.\n"),
+            **mail.render_to(session, user, "survey_reminder", event=event, report=report,
+                             expires=survey.expires_at, **url),
             "data": {"survey_id": survey.id, "event_id": survey.event_id,
                      "deficiency_id": survey.deficiency_id, **url},
         } for user in outbox.liaisons_of(session=session, country_code=survey.country_code)])

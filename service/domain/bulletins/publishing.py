@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import BulletinRelease, BulletinSerialRange, ServiceBulletin, Unit, WeaponSystem, utcnow
 from service.core.auth import Principal
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.errors import Invalid
 
 DETAIL_FIELDS = ("kind", "title", "body", "compliance_due_days")
@@ -106,11 +106,7 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
                 "key": f"bulletin-revised:{bulletin.id}:r{bulletin.revision}:user:{user.id}",
                 "kind": "bulletin_revised", "user_id": user.id, "recipient": user.email,
                 "country_code": release.country_code,
-                "subject": (f"Service bulletin {bulletin.number} revision {bulletin.revision}: "
-                            f"{bulletin.title}"),
-                "body": (f"Service bulletin {bulletin.number} ({bulletin.kind}) was revised"
-                         f"{': ' + bulletin.revision_note if bulletin.revision_note else ''}.\n\n"
-                         "Please read it and acknowledge this revision.\n"),
+                **mail.render_to(session, user, "bulletin_revised", bulletin=bulletin),
                 "data": {"bulletin_id": bulletin.id, "revision": bulletin.revision}})
     outbox.notify(session=session, messages=messages)
     session.commit()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import BulletinRelease, Country, ServiceBulletin, Unit, utcnow
 from service.core.auth import Principal
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.bulletins.publishing import applies_to
 from service.domain.errors import Invalid, NotFound
 
@@ -64,11 +64,7 @@ def release(*, session: Session, bulletin: ServiceBulletin, countries: list[str]
                f"{now.isoformat()}:user:{user.id}",
         "kind": "bulletin_released", "user_id": user.id, "recipient": user.email,
         "country_code": row.country_code,
-        "subject": f"Service bulletin {bulletin.number} ({bulletin.kind}): {bulletin.title}",
-        "body": (f"Service bulletin {bulletin.number} was released to your country.\n\n"
-                 "Please read it and acknowledge it"
-                 + (f"; record each concerned unit's compliance by {row.due_at.date().isoformat()}.\n"
-                    if bulletin.kind in ("safety", "mandatory") else ".\n")),
+        **mail.render_to(session, user, "bulletin_released", bulletin=bulletin, due=row.due_at),
         "data": {"bulletin_id": bulletin.id},
     } for row in fresh for user in outbox.liaisons_of(session=session, country_code=row.country_code)])
     session.commit()

@@ -78,7 +78,8 @@ def notify_breaches(*, session: Session, now: dt.datetime | None = None,
             outbox.notify(session=session, messages=[{
                 "key": f"deficiency-breach:{report.id}:{kind}:user:{u.id}", "kind": "deficiency_overdue",
                 "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
-                **mail.render("deficiency_overdue", report=report, kind=kind, due=getattr(report, due)),
+                **mail.render_to(session, u, "deficiency_overdue", report=report, kind=kind,
+                                 due=getattr(report, due)),
                 "data": {"deficiency_id": report.id, "breach": kind},
             } for u in to])
         if report.severity == "critical":

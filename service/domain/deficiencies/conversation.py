@@ -38,7 +38,7 @@ def post(*, session: Session, report: DeficiencyReport, actor: Principal, body: 
         outbox.notify(session=session, messages=[{
             "key": f"deficiency-message:{message.id}:user:{u.id}", "kind": "deficiency_message",
             "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
-            **mail.render("deficiency_message", report=report, author=actor.name, text=body),
+            **mail.render_to(session, u, "deficiency_message", report=report, author=actor.name, text=body),
             "data": {"deficiency_id": report.id, "message_id": message.id},
         } for u in to if u.id != actor.user_id])
     session.commit()

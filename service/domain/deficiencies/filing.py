@@ -83,8 +83,8 @@ def file_report(*, session: Session, data: dict[str, Any], actor: Principal,
     outbox.notify(session=session, messages=[{
         "key": f"deficiency-filed:{report.id}:user:{u.id}", "kind": "deficiency_filed",
         "user_id": u.id, "recipient": u.email, "country_code": country.code,
-        **mail.render("deficiency_filed", report=report, country=country, units=len(units),
-                      ack_due=ack_due),
+        **mail.render_to(session, u, "deficiency_filed", report=report, country=country,
+                         units=len(units), ack_due=ack_due),
         "data": {"deficiency_id": report.id},
     } for u in outbox.staff_and_admins(session=session)])
     session.commit()

@@ -138,7 +138,7 @@ def _tell(session: Session, report: DeficiencyReport, actor: Principal | None) -
         "key": f"deficiency-status:{report.id}:{report.version}:{report.status}:user:{u.id}",
         "kind": "deficiency_status", "user_id": u.id, "recipient": u.email,
         "country_code": report.country_code,
-        **mail.render("deficiency_status", report=report),
+        **mail.render_to(session, u, "deficiency_status", report=report),
         "data": {"deficiency_id": report.id},
     } for u in to])
 

@@ -17,7 +17,7 @@ from models import (
     utcnow,
 )
 from service.core.auth import Principal
-from service.domain import outbox
+from service.domain import mail, outbox
 from service.domain.errors import Conflict, Forbidden, Invalid
 
 D = DeliveryStatus
@@ -73,10 +73,7 @@ def _tell_liaisons(session: Session, line: PackageLine, delivery: Delivery) -> N
     outbox.notify(session=session, messages=[{
         "key": f"delivery:{delivery.id}:user:{u.id}", "kind": "package_delivery",
         "user_id": u.id, "recipient": u.email, "country_code": line.country_code,
-        "subject": f"Delivered: {delivery.quantity} x {line.kind.replace('_', ' ')}",
-        "body": (f"A delivery of {delivery.quantity} against \"{line.description or line.kind}\" "
-                 f"was recorded on {delivery.delivered_on.isoformat()}. Accept it or dispute it "
-                 f"with a reason.\n"),
+        **mail.render_to(session, u, "package_delivery", delivery=delivery, line=line),
         "data": {"delivery_id": delivery.id, "line_id": line.id},
     } for u in outbox.liaisons_of(session=session, country_code=line.country_code)])
 
@@ -110,8 +107,7 @@ def dispute(*, session: Session, delivery: Delivery, reason: str, actor: Princip
         "key": f"delivery-disputed:{delivery.id}:{delivery.version}:user:{u.id}",
         "kind": "delivery_disputed", "user_id": u.id, "recipient": u.email,
         "country_code": delivery.country_code,
-        "subject": f"Delivery {delivery.id} disputed by {delivery.country_code}",
-        "body": f"The liaison disputes delivery {delivery.id}:\n\n{reason}\n",
+        **mail.render_to(session, u, "delivery_disputed", delivery=delivery, reason=reason),
         "data": {"delivery_id": delivery.id, "line_id": delivery.line_id},
     } for u in outbox.staff_and_admins(session=session)])
     session.commit()
@@ -129,8 +125,7 @@ def answer(*, session: Session, delivery: Delivery, answer: str, actor: Principa
         "key": f"delivery-answered:{delivery.id}:{delivery.version}:user:{u.id}",
         "kind": "delivery_answered", "user_id": u.id, "recipient": u.email,
         "country_code": delivery.country_code,
-        "subject": f"Your dispute of delivery {delivery.id} was answered",
-        "body": f"{answer}\n\nAccept the delivery, or dispute it again.\n",
+        **mail.render_to(session, u, "delivery_answered", delivery=delivery, answer=answer),
         "data": {"delivery_id": delivery.id},
     } for u in outbox.liaisons_of(session=session, country_code=delivery.country_code)])
     session.commit()

@@ -11,8 +11,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models import Certificate, Role, Trainee, User
-from service.domain import outbox
+from models import Certificate, Country, Role, Trainee, User
+from service.domain import mail, outbox
 
 THRESHOLDS = (90, 30)
 
@@ -26,8 +26,10 @@ def notify_expiring(*, session: Session, today: dt.date) -> int:
         lower = today + dt.timedelta(days=THRESHOLDS[n + 1]) if n + 1 < len(THRESHOLDS) else today
         rows = session.execute(
             select(Certificate.id, Certificate.number, Certificate.course, Certificate.valid_until,
-                   Certificate.country_code, Trainee.name, User.id.label("user_id"), User.email)  # type: ignore[union-attr]
+                   Certificate.country_code, Trainee.name, User.id.label("user_id"), User.email,  # type: ignore[union-attr]
+                   sa.func.coalesce(User.language, Country.report_language).label("language"))
             .join(Trainee, Trainee.id == Certificate.trainee_id)  # type: ignore[arg-type]
+            .join(Country, Country.code == Certificate.country_code)  # type: ignore[arg-type]
             .join(User, sa.and_(User.country_code == Certificate.country_code,
                                 User.role == Role.liaison, User.active.is_(True)))  # type: ignore[attr-defined]
             .where(Certificate.valid_until <= upper, Certificate.valid_until > lower)
@@ -35,10 +37,7 @@ def notify_expiring(*, session: Session, today: dt.date) -> int:
         made += outbox.notify(session=session, messages=[{
             "key": f"certificate-{days}d:cert:{r.id}:user:{r.user_id}", "kind": "certificate_expiring",
             "user_id": r.user_id, "recipient": r.email, "country_code": r.country_code,
-            "subject": f"Certificate {r.number} expires on {r.valid_until.isoformat()}",
-            "body": (f"The certificate {r.number} of {r.name} ({r.course}) is valid until "
-                     f"{r.valid_until.isoformat()}, within {days} days. A refresher can be requested "
-                     f"from the certificate's page.\n"),
+            **mail.render("certificate_expiring", language=r.language, certificate=r, days=days),
             "data": {"certificate_id": r.id, "days": days},
         } for r in rows])
     return made
