@@ -195,7 +195,7 @@ def run(url: str, *, label: str, rounds: int, seconds: int,
     env = {**ENV, "DATABASE_URL": url}
     samples: dict[str, list[Any]] = {"mixed_reads": [], "mixed_writes": [], "alone_writes": [], "bare": [],
                                      "alone_reads": []}
-    with harness.gunicorn("bench.bare_app:app", {}) as bare, \
+    with harness.gunicorn("bench.bare_app:app", {}, extra=worker) as bare, \
             harness.gunicorn("service.wsgi:app", env, health="/health", extra=worker) as service:
         harness.load_many(service, requests, seconds=2)  # warm-up: every worker compiles its statements
         write_for(service, work, 2)

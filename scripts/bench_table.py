@@ -84,7 +84,10 @@ def prose(figures: list[dict[str, Any]]) -> list[str]:  # noqa: C901 - one sente
                     f"{m['worker']} workers cannot average below "
                     f"{_num(m['read_floor_ms']['median'])} ms a read, whatever the scheduling; a write "
                     f"sharing a worker with {m['connections'] // m['workers']} reads cannot, under fair "
-                    f"scheduling, be faster than {_num(m['write_under_load_floor'])}× its time alone.")
+                    f"scheduling, be faster than {_num(m['write_under_load_floor'])}× its time alone."
+                    + (f" Were a read to cost only its own SQL ({_num(m['read_sql_ms'])} ms on average, "
+                       f"the floors above), that mean would still be {_num(m['read_sql_floor_ms'])} ms."
+                       if "read_sql_floor_ms" in m else ""))
     start = _figure(figures, "worker start")
     if start:
         s = start["detail"]
