@@ -86,6 +86,13 @@ CONNECTIONS = 16
 WORKER: tuple[str, ...] = ("--worker-class", "gthread", "--threads", str(CONNECTIONS // WORKERS))
 
 
+def worker_label(args: tuple[str, ...]) -> str:
+    """`args`' worker class in words: "sync", "gthread (8 threads)"."""
+    given = dict(zip(args[::2], args[1::2], strict=False))
+    kind = given.get("--worker-class", "sync")
+    return f"{kind} ({given['--threads']} threads)" if "--threads" in given else kind
+
+
 @contextmanager
 def gunicorn(app: str, env: dict[str, str], health: str = "/",
              extra: tuple[str, ...] = ()) -> Iterator[str]:

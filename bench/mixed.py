@@ -235,7 +235,7 @@ def run(url: str, *, label: str, rounds: int, seconds: int,
 
     return {
         "label": label, "rounds": rounds, "seconds": seconds, "connections": harness.CONNECTIONS,
-        "workers": harness.WORKERS, "worker": " ".join(worker) or "sync",
+        "workers": harness.WORKERS, "worker": harness.worker_label(worker),
         "tool": reads_[0].tool, "countries": len(work.countries), "read_paths": len(requests),
         "write_rate_per_s": 3.0,
         "read_rps": spread([x.rps for x in reads_]), "bare_rps": spread([x.rps for x in bares]),
