@@ -72,15 +72,34 @@ def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | N
     raise RuntimeError(f"server at {url} did not come up")
 
 
-GUNICORN_ARGS = ["--workers", "2",
+WORKERS = 2
+GUNICORN_ARGS = ["--workers", str(WORKERS),
                  "--backlog", "256", "--timeout", "60", "--log-level", "warning"]
+# The service's workers, as the deployment's gunicorn.conf.py runs them: threaded, a thread for each
+# of the connections a worker gets. Measured side by side on the mixed workload (SQLite, 3
+# interleaved rounds, a busy machine): sync / 4 threads / 8 threads gave reads 8.7 / 10.8 / 23.2 a
+# second, read p99 3,004 / 3,473 / 1,860 ms, write p50 2,305 / 817 / 252 ms, write p99 2,744 /
+# 2,486 / 665 ms: a sync worker holds every request, a write too, behind the reads accepted before
+# it, and sits idle while its next request is on its way; threads share the worker and overlap
+# their waits on the database (SQLite and psycopg release the GIL while they work).
+CONNECTIONS = 16
+WORKER: tuple[str, ...] = ("--worker-class", "gthread", "--threads", str(CONNECTIONS // WORKERS))
+
+
+def worker_label(args: tuple[str, ...]) -> str:
+    """`args`' worker class in words: "sync", "gthread (8 threads)"."""
+    given = dict(zip(args[::2], args[1::2], strict=False))
+    kind = given.get("--worker-class", "sync")
+    return f"{kind} ({given['--threads']} threads)" if "--threads" in given else kind
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], health: str = "/") -> Iterator[str]:
-    """Serve `app` with the benchmark's server settings on a loopback port; yields the base URL."""
+def gunicorn(app: str, env: dict[str, str], health: str = "/",
+             extra: tuple[str, ...] = ()) -> Iterator[str]:
+    """Serve `app` with the benchmark's server settings (and `extra` arguments, such as a worker
+    class) on a loopback port; yields the base URL."""
     port = free_port()
-    cmd = [str(VENV_BIN / "gunicorn"), *GUNICORN_ARGS, "--bind", f"127.0.0.1:{port}", app]
+    cmd = [str(VENV_BIN / "gunicorn"), *GUNICORN_ARGS, *extra, "--bind", f"127.0.0.1:{port}", app]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env},  # noqa: S603
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -102,6 +121,7 @@ class Load:
     p99_ms: float
     errors: int
     tool: str
+    mean_ms: float = float("nan")
 
 
 def _ms(text: str) -> float:
@@ -112,12 +132,13 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def _wrk(args: list[str], *, seconds: int) -> Load:
+def _wrk(args: list[str], *, seconds: int, connections: int = 0) -> Load:
     """Run wrk (bounded: it stops itself after `seconds`; killed if it does not) and parse it."""
     wrk = shutil.which("wrk")
     assert wrk
-    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",  # noqa: S603
-                          "--latency", *args], capture_output=True, text=True, check=True,
+    connections = connections or CONNECTIONS
+    out = subprocess.run([wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",  # noqa: S603
+                          "--timeout", "10s", "--latency", *args], capture_output=True, text=True, check=True,
                          timeout=seconds + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # Anchored to the latency distribution's own lines: "+/- Stdev" columns end in "…50%".
@@ -126,10 +147,8 @@ def _wrk(args: list[str], *, seconds: int) -> Load:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, failed.groups())) if failed else 0)
-    return Load(rps, p50, p99, errors, "wrk")
-
-
-CONNECTIONS = 16
+    mean = re.search(r"^\s*Latency\s+(\S+)", out, re.M)
+    return Load(rps, p50, p99, errors, "wrk", _ms(mean.group(1)) if mean else float("nan"))
 
 
 def load(url: str, *, seconds: int = 10, headers: dict[str, str] | None = None) -> Load:
@@ -165,24 +184,28 @@ def _lua(requests: list[tuple[str, dict[str, str]]]) -> str:
 
 
 def load_many(base: str, requests: list[tuple[str, dict[str, str]]], *, seconds: int,
-              warmup: int = 0) -> Load:
-    """Drive `requests` (path, headers) round-robin at `base` for `seconds` (after `warmup`)."""
+              warmup: int = 0, connections: int = 0) -> Load:
+    """Drive `requests` (path, headers) round-robin at `base` for `seconds` (after `warmup`),
+    over `connections` (default CONNECTIONS)."""
+    connections = connections or CONNECTIONS
     if not shutil.which("wrk"):
         if warmup:
-            _thread_load(base, requests, seconds=warmup)
-        return _thread_load(base, requests, seconds=seconds)
+            _thread_load(base, requests, seconds=warmup, connections=connections)
+        return _thread_load(base, requests, seconds=seconds, connections=connections)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(requests))
     try:
         if warmup:
-            _wrk(["-s", script.name, base], seconds=warmup)
-        return _wrk(["-s", script.name, base], seconds=seconds)
+            _wrk(["-s", script.name, base], seconds=warmup, connections=connections)
+        return _wrk(["-s", script.name, base], seconds=seconds, connections=connections)
     finally:
         os.unlink(script.name)
 
 
-def _thread_load(base: str, requests: list[tuple[str, dict[str, str]]], *, seconds: int) -> Load:
-    """wrk's stand-in: CONNECTIONS threads, each sending `requests` round-robin."""
+def _thread_load(base: str, requests: list[tuple[str, dict[str, str]]], *, seconds: int,
+                 connections: int = 0) -> Load:
+    """wrk's stand-in: `connections` (CONNECTIONS) threads, each sending `requests` round-robin."""
+    connections = connections or CONNECTIONS
     import concurrent.futures
 
     def worker(first: int, deadline: float) -> tuple[list[float], int]:
@@ -200,9 +223,9 @@ def _thread_load(base: str, requests: list[tuple[str, dict[str, str]]], *, secon
             lat.append((time.perf_counter() - t) * 1000)
         return lat, errors
 
-    with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
         deadline = time.monotonic() + seconds
-        results = list(pool.map(worker, range(0, CONNECTIONS * 7, 7), [deadline] * CONNECTIONS))
+        results = list(pool.map(worker, range(0, connections * 7, 7), [deadline] * connections))
     lat = sorted(x for r in results for x in r[0])
     return Load(len(lat) / seconds, lat[len(lat) // 2], lat[max(0, int(len(lat) * 0.99) - 1)],
-                sum(r[1] for r in results), "threads")
+                sum(r[1] for r in results), "threads", sum(lat) / len(lat))

@@ -5,8 +5,18 @@ each) asking for their dashboard and a page of their events (pages and filters v
 Writers: 3 writes a second from this process, open loop (each write is sent at its time,
 whatever the earlier ones are doing), spread over the countries in turn: an event's details
 patched, a service created, that service cancelled, a corrective action patched.
-Each round runs three phases in alternating order: the readers with the writers, the writers
-alone (their latency with no readers) and wrk on the bare Flask app (the machine's rate).
+Each round runs four phases in alternating order: the readers with the writers, the writers
+alone (their latency with no readers), the readers alone on one connection (a read's own time,
+no queue) and wrk on the bare Flask app (the machine's rate).
+
+The floors beside the figures: the readers are a closed loop (each connection sends its next
+request when the last is answered) of `harness.CONNECTIONS` connections on `harness.WORKERS`
+workers, so the machine is always busy and, by Little's law, a read's mean latency is at least
+connections x its own time / workers (16 on 2: eight reads ahead or beside it, whether they
+queue in front of a sync worker or share a threaded worker's interpreter); its p99 cannot be
+below that mean. A write under that load shares a worker with connections / workers reads, so
+under any fair scheduling (a FIFO accept queue, threads taking turns at the GIL, the kernel's
+scheduler) its latency is at least (1 + connections / workers) x its latency with no readers.
 """
 
 from __future__ import annotations
@@ -176,14 +186,17 @@ def _summary(writes: list[tuple[str, int, float]]) -> dict[str, Any]:
             "statuses": sorted({w[1] for w in writes}), "kinds": sorted({w[0] for w in writes})}
 
 
-def run(url: str, *, label: str, rounds: int, seconds: int) -> dict[str, Any]:
-    """Rounds of (mixed, writes alone, bare app), in alternating order, on the same servers."""
+def run(url: str, *, label: str, rounds: int, seconds: int,
+        worker: tuple[str, ...] = harness.WORKER) -> dict[str, Any]:
+    """Rounds of (mixed, writes alone, reads alone on one connection, bare app), in alternating
+    order, on the same servers (the service's workers: `worker`, gunicorn arguments)."""
     work = prepare(url)
     requests = reads(work)
     env = {**ENV, "DATABASE_URL": url}
-    samples: dict[str, list[Any]] = {"mixed_reads": [], "mixed_writes": [], "alone_writes": [], "bare": []}
-    with harness.gunicorn("bench.bare_app:app", {}) as bare, \
-            harness.gunicorn("service.wsgi:app", env, health="/health") as service:
+    samples: dict[str, list[Any]] = {"mixed_reads": [], "mixed_writes": [], "alone_writes": [], "bare": [],
+                                     "alone_reads": []}
+    with harness.gunicorn("bench.bare_app:app", {}, extra=worker) as bare, \
+            harness.gunicorn("service.wsgi:app", env, health="/health", extra=worker) as service:
         harness.load_many(service, requests, seconds=2)  # warm-up: every worker compiles its statements
         write_for(service, work, 2)
 
@@ -199,28 +212,36 @@ def run(url: str, *, label: str, rounds: int, seconds: int) -> dict[str, Any]:
         def bare_app() -> None:
             samples["bare"].append(harness.load(bare + "/", seconds=seconds))
 
-        phases = [mixed, alone, bare_app]
+        def one_reader() -> None:
+            samples["alone_reads"].append(harness.load_many(service, requests, seconds=max(2, seconds // 2),
+                                                            connections=1))
+
+        phases = [mixed, alone, one_reader, bare_app]
         for n in range(rounds):
             for phase in phases if n % 2 == 0 else phases[::-1]:
                 phase()
-            r, w, a, b = (samples[k][-1] for k in ("mixed_reads", "mixed_writes", "alone_writes", "bare"))
+            r, w, a, b, one = (samples[k][-1] for k in ("mixed_reads", "mixed_writes", "alone_writes", "bare",
+                                                         "alone_reads"))
             print(f"  [{label}] round {n + 1}: reads {r.rps:,.0f}/s p99 {r.p99_ms:.1f} ms "
                   f"errors {r.errors}; writes p50 {w['p50_ms']:.1f} p99 {w['p99_ms']:.1f} ms errors "
-                  f"{w['errors']} (alone p50 {a['p50_ms']:.1f} ms); bare {b.rps:,.0f}/s", flush=True)
+                  f"{w['errors']} (alone p50 {a['p50_ms']:.1f} ms); one reader: mean {one.mean_ms:.1f} ms; "
+                  f"bare {b.rps:,.0f}/s", flush=True)
     reads_, writes_ = samples["mixed_reads"], samples["mixed_writes"]
-    quiet, bares = samples["alone_writes"], samples["bare"]
+    quiet, bares, ones = samples["alone_writes"], samples["bare"], samples["alone_reads"]
+    share = harness.CONNECTIONS / harness.WORKERS  # reads beside each one, per worker
 
     def spread(values: list[float]) -> dict[str, float]:
         return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
     return {
-        "label": label, "rounds": rounds, "seconds": seconds, "connections": 16,
+        "label": label, "rounds": rounds, "seconds": seconds, "connections": harness.CONNECTIONS,
+        "workers": harness.WORKERS, "worker": harness.worker_label(worker),
         "tool": reads_[0].tool, "countries": len(work.countries), "read_paths": len(requests),
         "write_rate_per_s": 3.0,
         "read_rps": spread([x.rps for x in reads_]), "bare_rps": spread([x.rps for x in bares]),
         "read_vs_bare": spread([r.rps / b.rps for r, b in zip(reads_, bares, strict=True)]),
         "read_p50_ms": spread([x.p50_ms for x in reads_]), "read_p99_ms": spread([x.p99_ms for x in reads_]),
-        "read_errors": sum(x.errors for x in reads_),
+        "read_errors": sum(x.errors for x in reads_ + ones),
         "write_p50_ms": spread([w["p50_ms"] for w in writes_]),
         "write_p99_ms": spread([w["p99_ms"] for w in writes_]),
         "write_errors": sum(w["errors"] for w in writes_) + sum(w["errors"] for w in quiet),
@@ -229,4 +250,9 @@ def run(url: str, *, label: str, rounds: int, seconds: int) -> dict[str, Any]:
         "alone_write_p50_ms": spread([w["p50_ms"] for w in quiet]),
         "write_under_load_vs_alone": spread([w["p50_ms"] / q["p50_ms"]
                                              for w, q in zip(writes_, quiet, strict=True)]),
+        # A read's own time (one connection, nothing queued) and the floors it sets (module doc).
+        "read_alone_mean_ms": spread([x.mean_ms for x in ones]),
+        "read_alone_p50_ms": spread([x.p50_ms for x in ones]),
+        "read_floor_ms": spread([share * x.mean_ms for x in ones]),
+        "write_under_load_floor": 1 + share,
     }

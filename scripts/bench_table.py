@@ -77,6 +77,17 @@ def prose(figures: list[dict[str, Any]]) -> list[str]:  # noqa: C901 - one sente
                 f"against p50 {_num(m['alone_write_p50_ms']['median'])} ms with no readers; "
                 f"{m['read_errors']} read and {m['write_errors']} write errors "
                 f"(write statuses {', '.join(map(str, m['write_statuses']))}).")
+            if "read_floor_ms" in m:  # the closed loop's floors (bench/mixed.py)
+                out.append(
+                    f"  A read alone (one connection) takes {_num(m['read_alone_mean_ms']['median'])} ms on "
+                    f"average, so {m['connections']} closed-loop connections on {m['workers']} workers, "
+                    f"{m['worker']}, cannot average below "
+                    f"{_num(m['read_floor_ms']['median'])} ms a read, whatever the scheduling; a write "
+                    f"sharing a worker with {m['connections'] // m['workers']} reads cannot, under fair "
+                    f"scheduling, be faster than {_num(m['write_under_load_floor'])}× its time alone."
+                    + (f" Were a read to cost only its own SQL ({_num(m['read_sql_ms'])} ms on average, "
+                       f"the floors above), they could not average below {_num(m['read_sql_floor_ms'])} ms."
+                       if "read_sql_floor_ms" in m else ""))
     start = _figure(figures, "worker start")
     if start:
         s = start["detail"]

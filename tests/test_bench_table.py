@@ -83,3 +83,18 @@ def test_the_committed_readme_section_is_the_committed_results() -> None:
     readme = (ROOT / "README.md").read_text()
     results = json.loads((ROOT / "bench" / "results.json").read_text())
     assert bench_table.rewrite(readme, results) == readme, "run scripts/bench_table.py"
+
+
+def test_the_mixed_workloads_floors_are_read_out_beside_its_figures() -> None:
+    results = _results()
+    mixed = results["figures"][1]["detail"]
+    mixed.update(workers=2, worker="gthread (8 threads)", read_alone_mean_ms=_spread(34, 33, 36),
+                 read_floor_ms=_spread(272, 264, 288), write_under_load_floor=9.0, read_sql_ms=19.2,
+                 read_sql_floor_ms=153.6)
+    section = bench_table.block(results)
+    assert ("A read alone (one connection) takes 34.00 ms on average, so 16 closed-loop connections on "
+            "2 workers, gthread (8 threads), cannot average below 272 ms a read") in section
+    assert "cannot, under fair scheduling, be faster than 9.00× its time alone" in section
+    assert ("its own SQL (19.20 ms on average, the floors above), they could not average below 154 ms"
+            in section)
+    assert "A read alone" not in bench_table.block(_results())  # a run without them says nothing

@@ -172,12 +172,18 @@ class EventSchema(VersionedSchema):
                                  "the series, in order (also in the X-Series-Events header); else null"},
     )
     request_id = fields.Integer(allow_none=True)
-    staff = fields.List(fields.Nested(AssignmentSchema))
-    units = fields.List(fields.Nested(EventUnitSchema))
+    # Nested with many: one dump of an event's list (a list of nested fields dumps item by item).
+    staff = fields.Nested(AssignmentSchema, many=True)
+    units = fields.Nested(EventUnitSchema, many=True)
     unit_ids = fields.Function(lambda obj: [u["id"] for u in obj.units])
     completed_at = AwareDateTime(allow_none=True)
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """An attribute of the `service.domain.services.EventOut` dumped (marshmallow's own
+        look-up first tries `obj[attr]` and dotted paths, which an event never needs)."""
+        return getattr(obj, attr, default)
 
 
 class EventQuerySchema(Base):
