@@ -112,7 +112,7 @@ def view_target(app: Flask) -> Callable[..., Any] | None:
     target = getattr(cls, request.method.lower(), None) if cls else None
     if target is None and cls is not None and request.method == "HEAD":
         target = getattr(cls, "get", None)
-    return target or view  # type: ignore[no-any-return]
+    return target or view
 
 
 def _policy_for_request(app: Flask) -> Policy | None:
@@ -123,7 +123,7 @@ def _policy_for_request(app: Flask) -> Policy | None:
     if key not in known:
         known[key] = _find_policy(app)
     g.view_target, policy = known[key]
-    return policy  # type: ignore[no-any-return]
+    return policy
 
 
 def _find_policy(app: Flask) -> tuple[Callable[..., Any] | None, Policy | None]:
@@ -195,12 +195,12 @@ def _identify() -> Principal | None:
         statement, secret = _SESSION_USER, sid
     else:
         return None
-    params = {"token_hash": hash_token(secret), "now": utcnow()}
+    params: dict[str, Any] = {"token_hash": hash_token(secret), "now": utcnow()}
     if request.method in WRITE_METHODS:
         # Read apart from the request's session: a writer's transaction (SQLite: its write lock,
         # BEGIN IMMEDIATE) starts with its first write, not with this read, so what runs between
         # (the Idempotency-Key reservation, the token's last use) may write on its own connection.
-        with get_engine(current_app).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(current_app).connect() as conn:
             row = conn.execute(statement, params).first()
     else:
         row = get_session().connection().execute(statement, params).first()
@@ -240,7 +240,7 @@ def record_denied(
     principal = current_principal()
     if "db_session" in g:  # release SQLite's write lock first; a refused request writes nothing
         g.db_session.rollback()
-    engine = get_engine(current_app)  # type: ignore[arg-type]
+    engine = get_engine(current_app)
     with Session(writer(engine)) as audit:
         audit.add(
             AuditEntry(

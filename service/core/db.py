@@ -30,7 +30,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import AuditEntry, BulletinRelease, Country, CountryScoped, ReleasedToCountries, StaffOnlyRows
 
@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
 
 
 def get_engine(app: Flask) -> Engine:
-    return app.extensions["k_sustain_engine"]  # type: ignore[no-any-return]
+    return app.extensions["k_sustain_engine"]
 
 
 def get_session() -> Session:
@@ -104,14 +104,14 @@ def get_session() -> Session:
     if "db_session" not in g:
         from flask import current_app
 
-        engine = get_engine(current_app)  # type: ignore[arg-type]
+        engine = get_engine(current_app)
         if has_request_context() and request.method in WRITE_METHODS:
             engine = writer(engine)
         g.db_session = Session(engine, expire_on_commit=False)
         principal = g.get("principal")
         if principal is not None:
             scope_to(g.db_session, principal)
-    return g.db_session  # type: ignore[no-any-return]
+    return g.db_session
 
 
 def scope_to(session: Session, principal: Any) -> None:
@@ -173,8 +173,8 @@ def _scope_options(code: str) -> tuple[Any, ...]:
 
 def _released_to(code: str) -> Any:
     """The ids of the records released to `code` now (a release not withdrawn)."""
-    return sa.select(BulletinRelease.bulletin_id).where(
-        BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    return sa.select(col(BulletinRelease.bulletin_id)).where(
+        col(BulletinRelease.country_code) == code, col(BulletinRelease.withdrawn_at).is_(None))
 
 
 def _released_criteria(model: type, code: str) -> Any:
@@ -182,13 +182,13 @@ def _released_criteria(model: type, code: str) -> Any:
     if model.__released_key__ == "id":  # type: ignore[attr-defined]
         return with_loader_criteria(
             model, lambda cls: cls.id.in_(
-                sa.select(BulletinRelease.bulletin_id).where(
-                    BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))),
+                sa.select(col(BulletinRelease.bulletin_id)).where(
+                    col(BulletinRelease.country_code) == code, col(BulletinRelease.withdrawn_at).is_(None))),
             include_aliases=True)
     return with_loader_criteria(
         model, lambda cls: cls.bulletin_id.in_(
-            sa.select(BulletinRelease.bulletin_id).where(
-                BulletinRelease.country_code == code, BulletinRelease.withdrawn_at.is_(None))),
+            sa.select(col(BulletinRelease.bulletin_id)).where(
+                col(BulletinRelease.country_code) == code, col(BulletinRelease.withdrawn_at).is_(None))),
         include_aliases=True)
 
 
@@ -321,7 +321,7 @@ def _audit_changes(session: OrmSession, _ctx: Any) -> None:
                     "user_id": user_id,
                     "actor": label,
                     "action": _action(obj, action, changes),
-                    "entity": type(obj).__tablename__,  # type: ignore[attr-defined]
+                    "entity": type(obj).__tablename__,
                     "entity_id": _identity(obj),
                     "changes": changes,
                     "remote_addr": remote,

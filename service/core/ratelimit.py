@@ -83,7 +83,7 @@ def limit_sign_in() -> None:
     email = _attempted_email()
     if email:
         keys.append("email:" + hashlib.sha256(email.encode()).hexdigest())
-    retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)  # type: ignore[arg-type]
+    retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)
     if retry_after is not None:
         from service.core.auth import record_denied
 
