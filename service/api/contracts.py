@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Contract, ContractLine
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
@@ -25,7 +25,7 @@ class Contracts(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List contracts, by country or by system."""
-        stmt = select(Contract).order_by(Contract.signed_on.desc(), Contract.id)  # type: ignore[attr-defined]
+        stmt = select(Contract).order_by(col(Contract.signed_on).desc(), col(Contract.id))
         if "country" in query:
             stmt = stmt.where(Contract.country_code == query["country"])
         if "system" in query:
