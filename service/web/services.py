@@ -99,7 +99,7 @@ def offered_systems(session: Session) -> list[tuple[Any, Any]]:
     principal = current_principal()
     if principal is not None and principal.is_liaison:
         return options.get(principal.country_code or "", [])
-    names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())  # type: ignore[arg-type]
+    names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())
     return [(names[code], options[code]) for code in sorted(options, key=lambda c: names.get(c, c))
             if code in names]
 
