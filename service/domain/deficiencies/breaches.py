@@ -26,7 +26,7 @@ KINDS = (("acknowledge", "acknowledge_due_at", "acknowledge_breached_at"),
          ("resolve", "resolve_due_at", "resolve_breached_at"))
 
 
-def _newly_breached(now: dt.datetime, report_ids: Sequence[int] | None = None) -> sa.Select:  # type: ignore[type-arg]
+def _newly_breached(now: dt.datetime, report_ids: Sequence[int] | None = None) -> sa.Select:
     r = DeficiencyReport
     only = [col(r.id).in_(report_ids)] if report_ids is not None else []
     return (select(r).where(*only,
@@ -52,7 +52,7 @@ def tell_seen(*, reports: Sequence[DeficiencyReport], now: dt.datetime) -> int:
     ids = [r.id for r in reports if r.id is not None and untold(r, now)]
     if not ids:
         return 0
-    with session_scope(get_engine(current_app), actor=(None, "system")) as session:  # type: ignore[arg-type]
+    with session_scope(get_engine(current_app), actor=(None, "system")) as session:
         return notify_breaches(session=session, now=now, report_ids=ids)
 
 
