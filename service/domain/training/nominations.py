@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     EventStatus,
@@ -35,7 +35,7 @@ def nominees(*, session: Session, event: ServiceEvent) -> list[dict[str, Any]]:
         select(Nomination, Trainee.name, Trainee.rank, Trainee.organisation)
         .join(Trainee, Trainee.id == Nomination.trainee_id)  # type: ignore[arg-type]
         .where(Nomination.event_id == event.id)
-        .order_by(Nomination.status, Trainee.name, Nomination.id))
+        .order_by(col(Nomination.status), col(Trainee.name), col(Nomination.id)))
     return [{**{k: getattr(n, k) for k in ("id", "event_id", "trainee_id", "status", "result",
                                            "score", "version", "created_at", "withdrawn_at")},
              "country": n.country_code, "name": name, "rank": rank, "organisation": org}
