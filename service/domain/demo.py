@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from models import (
     AuditEntry,
@@ -103,7 +104,7 @@ SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years
 
 def has_data(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return bool(conn.scalar(sa.select(sa.func.count()).select_from(Country.__table__)))  # type: ignore[attr-defined]
+        return bool(conn.scalar(sa.select(sa.func.count()).select_from(Country)))
 
 
 def logins_text() -> str:
@@ -356,12 +357,12 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
     ).all()
     if not events:
         return "surveys 0"
-    leads: dict[int, int] = dict(conn.execute(  # type: ignore[arg-type]
-        sa.select(EventStaff.event_id, sa.func.min(EventStaff.staff_id))
-        .where(EventStaff.is_lead.is_(True)).group_by(EventStaff.event_id)).all())  # type: ignore[attr-defined]
-    template_id = conn.scalar(sa.select(Template.id).where(
-        Template.name == surveys.TEMPLATE_NAME, Template.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Template.revision.desc()))  # type: ignore[attr-defined]
+    leads: dict[int, int] = dict(conn.execute(
+        sa.select(col(EventStaff.event_id), sa.func.min(col(EventStaff.staff_id)))
+        .where(col(EventStaff.is_lead).is_(True)).group_by(col(EventStaff.event_id))).all())
+    template_id = conn.scalar(sa.select(col(Template.id)).where(
+        col(Template.name) == surveys.TEMPLATE_NAME, col(Template.active).is_(True))
+        .order_by(col(Template.revision).desc()))
     if template_id is None:
         table = Template.__table__  # type: ignore[attr-defined]
         template_id = conn.execute(sa.insert(table).returning(table.c.id), {
@@ -533,7 +534,7 @@ def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
         ActionComment.__table__.c.action_id.in_(sa.select(A.id).where(A.event_id.in_(old)))))  # type: ignore[attr-defined]
     for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit,
                   Certificate, Delivery, PackageEvent, Nomination):  # the training rows (SPEC §11)
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__  # type: ignore[union-attr]  # SQLModel does not declare __table__
         conn.execute(table.delete().where(table.c.event_id.in_(old)))
     _keep_fleet_history(conn, cutoff)
     return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]
@@ -566,7 +567,7 @@ def _keep_fleet_history(conn: sa.Connection, cutoff: dt.datetime) -> None:
     for model, column in ((SurveyResponse, "deficiency_id"), (Survey, "deficiency_id"),
                           (CorrectiveAction, "deficiency_id"), (DeficiencyAttachment, "report_id"),
                           (DeficiencyMessage, "report_id"), (DeficiencyUnit, "report_id")):
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__  # type: ignore[union-attr]  # SQLModel does not declare __table__
         conn.execute(table.delete().where(table.c[column].in_(old)))
     conn.execute(DeficiencyReport.__table__.delete().where(R.submitted_at < cutoff))  # type: ignore[attr-defined]
     before = sa.select(sa.func.max(changes.c.id)).where(changes.c.at < cutoff).group_by(changes.c.unit_id)

@@ -112,7 +112,7 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
     for model, rows in ((ServiceBulletin, bulletins), (BulletinSerialRange, ranges), (BulletinRelease, rels),
                         (BulletinAcknowledgement, acks), (BulletinCompliance, comps)):
         for offset in range(0, len(rows), 5000):
-            conn.execute(sa.insert(model.__table__), rows[offset:offset + 5000])  # type: ignore[attr-defined]
+            conn.execute(sa.insert(model.__table__), rows[offset:offset + 5000])  # type: ignore[union-attr]  # SQLModel does not declare __table__
     if conn.dialect.name == "postgresql" and bulletins:  # the ids were given: move the sequence on
         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('service_bulletin', 'id'), "
                              "(SELECT max(id) FROM service_bulletin))")

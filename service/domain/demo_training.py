@@ -128,7 +128,7 @@ def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, se
 def _certificates(conn: sa.Connection, rng: random.Random, events: dict[int, Any]) -> int:
     N = Nomination.__table__.c  # type: ignore[attr-defined]
     W = WeaponSystem.__table__.c  # type: ignore[attr-defined]
-    codes: dict[int, str] = dict(conn.execute(sa.select(W.id, W.code)).all())  # type: ignore[arg-type]
+    codes: dict[int, str] = dict(conn.execute(sa.select(W.id, W.code)).all())
     rows, numbers = [], set()
     for nid, eid, tid in conn.execute(sa.select(N.id, N.event_id, N.trainee_id)
                                       .where(N.result == "passed").order_by(N.id)):
