@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Notification, Role, User, utcnow
 from service.core.db import get_engine, session_scope
@@ -46,7 +46,7 @@ def liaisons_of(*, session: Session, country_code: str) -> list[User]:
     """The active liaison officers of a country."""
     return list(session.exec(
         select(User).where(User.role == Role.liaison, User.country_code == country_code,
-                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+                           col(User.active).is_(True)).order_by(col(User.id))
     ))
 
 
@@ -54,7 +54,7 @@ def staff_and_admins(*, session: Session) -> list[User]:
     """Every active staff member and administrator (they receive escalations)."""
     return list(session.exec(
         select(User).where(User.role.in_([Role.staff, Role.admin]),  # type: ignore[attr-defined]
-                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+                           col(User.active).is_(True)).order_by(col(User.id))
     ))
 
 
@@ -91,8 +91,8 @@ def deliver_pending(app: Flask) -> int:
     sent = 0
     with session_scope(get_engine(app), actor=(None, "outbox")) as session:
         stmt = (select(Notification)
-                .where(Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS)
-                .order_by(Notification.id).limit(BATCH))
+                .where(col(Notification.sent_at).is_(None), col(Notification.attempts) < MAX_ATTEMPTS)
+                .order_by(col(Notification.id)).limit(BATCH))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         for note in session.exec(stmt).all():
