@@ -179,7 +179,7 @@ def _released_to(code: str) -> Any:
 
 def _released_criteria(model: type, code: str) -> Any:
     """`model`'s rows whose released record (`__released_key__`) is released to `code`."""
-    if model.__released_key__ == "id":  # type: ignore[attr-defined]
+    if model.__released_key__ == "id":  # type: ignore[attr-defined]  # a ReleasedToCountries model
         return with_loader_criteria(
             model, lambda cls: cls.id.in_(
                 sa.select(col(BulletinRelease.bulletin_id)).where(
@@ -234,7 +234,7 @@ def _refuse_unreleased_writes(session: OrmSession, code: str) -> None:
     if keys:
         with session.no_autoflush:
             released = set(session.scalars(_released_to(code).where(
-                BulletinRelease.bulletin_id.in_(keys))))  # type: ignore[attr-defined]
+                col(BulletinRelease.bulletin_id).in_(keys))))
         if keys - released:
             raise ScopeViolation(f"a record not released to {code}")
 
@@ -329,4 +329,4 @@ def _audit_changes(session: OrmSession, _ctx: Any) -> None:
             )
     if rows:
         # Core insert on the flush's own connection: same transaction, no re-entrant flush.
-        session.connection().execute(sa.insert(AuditEntry.__table__), rows)  # type: ignore[attr-defined]
+        session.connection().execute(sa.insert(AuditEntry.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__

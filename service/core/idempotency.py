@@ -37,7 +37,7 @@ KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 MAX_KEY_LENGTH = 255
 
 log = logging.getLogger(__name__)
-_table: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+_table: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 @dataclass(frozen=True)

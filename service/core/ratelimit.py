@@ -27,7 +27,7 @@ from service.core.db import get_engine, writer
 # (endpoint, method) pairs under the sign-in limit: the API's token exchange and the web form.
 LIMITED = frozenset({("auth.TokenIssue", "POST"), ("web.login", "POST")})
 
-_table = RateLimit.__table__  # type: ignore[attr-defined]
+_table = RateLimit.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def is_limited(endpoint: str | None, method: str) -> bool:

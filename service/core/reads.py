@@ -58,6 +58,6 @@ def _audit_scoped_miss(session: Session, model: type, key: Any) -> None:
     record_denied(
         reason=f"not found in country {session.info[SCOPE_KEY]}",
         status=404,
-        entity=model.__tablename__,  # type: ignore[attr-defined]
+        entity=model.__tablename__,  # type: ignore[attr-defined]  # a table model, typed as plain type
         entity_id=str(key)[:64],
     )
