@@ -29,8 +29,8 @@ class Contracts(MethodView):
         if "country" in query:
             stmt = stmt.where(Contract.country_code == query["country"])
         if "system" in query:
-            stmt = stmt.where(Contract.id.in_(  # type: ignore[union-attr]
-                select(ContractLine.contract_id).where(ContractLine.system_id == query["system"])
+            stmt = stmt.where(col(Contract.id).in_(
+                select(col(ContractLine.contract_id)).where(col(ContractLine.system_id) == query["system"])
             ))
         return paginate(get_session(), stmt, pagination_parameters)
 
