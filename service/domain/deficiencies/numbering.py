@@ -29,7 +29,7 @@ def take(*, session: Session, country_code: str, year: int) -> int:
         from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
 
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-                  else sqlite.insert)(counter.__table__)  # type: ignore[attr-defined]
+                  else sqlite.insert)(counter.__table__)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         session.execute(insert.values(country_code=country_code, year=year, last=0)
                         .on_conflict_do_nothing())
         seq = session.execute(bump).scalar_one()
