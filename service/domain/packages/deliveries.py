@@ -25,7 +25,7 @@ SESSION_KINDS = {"tech_education", "trial_run"}  # a completed one counts as one
 
 
 def deliveries_of(*, session: Session, line_ids: list[int]) -> list[Delivery]:
-    return list(session.exec(select(Delivery).where(Delivery.line_id.in_(line_ids))  # type: ignore[attr-defined]
+    return list(session.exec(select(Delivery).where(col(Delivery.line_id).in_(line_ids))
                              .order_by(col(Delivery.delivered_on), col(Delivery.id))))
 
 

@@ -34,7 +34,7 @@ _DELIVERED = (select(Delivery.line_id, sa.func.sum(COUNTED).label("counted"),
                      .label("disputed"))
               .group_by(col(Delivery.line_id)).subquery())
 _SCHEDULED = (select(PackageEvent.line_id, sa.func.count().label("scheduled"))
-              .join(ServiceEvent, ServiceEvent.id == PackageEvent.event_id)  # type: ignore[arg-type]
+              .join(ServiceEvent, col(ServiceEvent.id) == PackageEvent.event_id)
               .where(col(ServiceEvent.status).not_in([EventStatus.completed.value,
                                                       EventStatus.cancelled.value]))
               .group_by(col(PackageEvent.line_id)).subquery())

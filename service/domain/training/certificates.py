@@ -120,7 +120,7 @@ def described(*, session: Session, certificates: list[Certificate], today: dt.da
     statement for the page)."""
     ids = [c.trainee_id for c in certificates]
     names: dict[int, str] = dict(session.execute(
-        select(Trainee.id, Trainee.name).where(Trainee.id.in_(ids))).all())  # type: ignore[union-attr]
+        select(col(Trainee.id), col(Trainee.name)).where(col(Trainee.id).in_(ids))).all())
     systems = dict(session.execute(select(WeaponSystem.id, WeaponSystem.code)).all())
     return [{**{k: getattr(c, k) for k in ("id", "number", "trainee_id", "event_id", "system_id",
                                            "kind", "course", "issued_on", "valid_until")},

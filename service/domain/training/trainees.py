@@ -20,7 +20,7 @@ def trainees_query(query: dict[str, Any]) -> Any:
     """The roster a list shows for `query`, by name: behind `GET /trainees` and the page."""
     stmt = where_given(select(Trainee).order_by(col(Trainee.name), col(Trainee.id)), query, FILTERS)
     if query.get("q"):
-        stmt = stmt.where(Trainee.name.ilike(f"%{query['q']}%"))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Trainee.name).ilike(f"%{query['q']}%"))
     return stmt
 
 
