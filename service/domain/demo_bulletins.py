@@ -47,7 +47,7 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -> tuple[int, int]:
     """The bulletins and all that hangs off them; (bulletins, compliance rows)."""
-    U, S = Unit.__table__.c, WeaponSystem.__table__.c  # type: ignore[attr-defined]
+    U, S = Unit.__table__.c, WeaponSystem.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     units = conn.execute(sa.select(U.id, U.serial, U.system_id, U.country_code).order_by(U.serial)).all()
     by_system: dict[int, list[Any]] = {}
     for u in units:
@@ -55,7 +55,7 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
     codes: dict[int, str] = dict(conn.execute(sa.select(S.id, S.code)).all())
     systems = sorted(by_system, key=lambda s: -len(by_system[s]))[:3]
     liaisons: dict[str, tuple[int, str]] = {}
-    UC = User.__table__.c  # type: ignore[attr-defined]
+    UC = User.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     for uid, name, code in conn.execute(sa.select(UC.id, UC.name, UC.country_code)
                                         .where(UC.role == "liaison").order_by(UC.id)):
         liaisons.setdefault(code, (uid, name))

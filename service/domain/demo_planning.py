@@ -23,7 +23,7 @@ LEAVES = 6  # at least; one staff member in eight on a larger roster (the bench 
 def _busy(conn: sa.Connection, staff_id: int, start: dt.datetime, end: dt.datetime) -> bool:
     return bool(conn.scalar(
         sa.select(sa.func.count()).select_from(EventStaff)
-        .join(ServiceEvent, ServiceEvent.id == EventStaff.event_id)  # type: ignore[arg-type]
+        .join(ServiceEvent, col(ServiceEvent.id) == EventStaff.event_id)
         .where(col(EventStaff.staff_id) == staff_id, col(ServiceEvent.status) != EventStatus.cancelled.value,
                col(ServiceEvent.starts_at) < end, col(ServiceEvent.ends_at) > start)))
 
@@ -42,5 +42,5 @@ def seed_planning(conn: sa.Connection, *, rng: random.Random, today: dt.date) ->
                              "reason": rng.choice(REASONS), "created_at": utcnow()})
                 break
     if rows:
-        conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     return f"staff absences {len(rows)}"

@@ -145,10 +145,10 @@ def seed_services(conn: sa.Connection, *, events: int, years: int, rng: random.R
                     unit_free[uid] = ends
     ids = _insert_events(conn, rows)
     if staff_links:
-        conn.execute(sa.insert(EventStaff.__table__), [  # type: ignore[attr-defined]
+        conn.execute(sa.insert(EventStaff.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             {"event_id": ids[i], "staff_id": sid, "is_lead": lead} for i, sid, lead in staff_links])
     if unit_links:
-        conn.execute(sa.insert(EventUnit.__table__), [  # type: ignore[attr-defined]
+        conn.execute(sa.insert(EventUnit.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             {"event_id": ids[i], "unit_id": uid} for i, uid in unit_links])
     _seed_requests(conn, offers, today, now)
     return len(rows)
@@ -188,7 +188,7 @@ def _seed_staff(conn: sa.Connection, count: int, rng: random.Random) -> list[int
         rng.sample(range(24), k=2)  # the draws the former free-text skills took: the rest stays as it was
         people.append((name, _skills_for(len(people), systems)))
     now = utcnow()
-    conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"name": name, "email": f"staff{n + 1:04d}@k-sustain.example", "skills": skills_,
          "active": True, "version": 1, "created_at": now} for n, (name, skills_) in enumerate(people)])
     return list(conn.scalars(sa.select(col(StaffMember.id)).order_by(col(StaffMember.id))))
@@ -198,7 +198,7 @@ def _insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]
     """Insert in order and return the new ids in the same order (ids grow with insertion)."""
     before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ServiceEvent.id), 0)))
     for offset in range(0, len(rows), 5000):
-        conn.execute(sa.insert(ServiceEvent.__table__),  # type: ignore[attr-defined]
+        conn.execute(sa.insert(ServiceEvent.__table__),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
                      rows[offset:offset + 5000])
     return list(conn.scalars(sa.select(col(ServiceEvent.id)).where(col(ServiceEvent.id) > before)
                              .order_by(col(ServiceEvent.id))))
@@ -221,4 +221,4 @@ def _seed_requests(conn: sa.Connection, offers: dict[str, list[tuple[int, str]]]
                      "description": text, "status": "pending", "requested_by": user, "version": 1,
                      "created_at": now - dt.timedelta(days=3)})
     if rows:
-        conn.execute(sa.insert(ServiceRequest.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(ServiceRequest.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
