@@ -195,7 +195,7 @@ def escalate_overdue(*, session: Session, now: dt.datetime) -> int:
     outbox.job_lock(session, "actions:escalate")
     found = list(session.exec(
         select(CorrectiveAction).where(overdue(now.date()),
-                                       CorrectiveAction.escalated_at.is_(None))  # type: ignore[union-attr]
+                                       col(CorrectiveAction.escalated_at).is_(None))
         .order_by(col(CorrectiveAction.id))
     ))
     recipients = outbox.staff_and_admins(session=session) if found else []

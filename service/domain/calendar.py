@@ -53,7 +53,7 @@ def _set_salt(session: Session, user_id: int, *, only_if_missing: bool) -> str:
     stmt = sa.update(User).where(col(User.id) == user_id).values(feed_salt=salt)
     if only_if_missing:
         stmt = stmt.where(col(User.feed_salt).is_(None))
-    if session.execute(stmt).rowcount:  # type: ignore[attr-defined]
+    if session.execute(stmt).rowcount:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         who, label = session.info.get(ACTOR_KEY, (None, "system"))
         session.add(AuditEntry(user_id=who, actor=label, action="update", entity="app_user",
                                entity_id=str(user_id), remote_addr=session.info.get("remote_addr"),

@@ -34,7 +34,7 @@ def notify(*, session: Session, messages: list[dict[str, Any]]) -> int:
     now = utcnow()
     rows = [{"created_at": now, "attempts": 0, **m} for m in messages]
     dialect = session.get_bind().dialect.name
-    table = Notification.__table__  # type: ignore[attr-defined]
+    table = Notification.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
 
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
@@ -53,7 +53,7 @@ def liaisons_of(*, session: Session, country_code: str) -> list[User]:
 def staff_and_admins(*, session: Session) -> list[User]:
     """Every active staff member and administrator (they receive escalations)."""
     return list(session.exec(
-        select(User).where(User.role.in_([Role.staff, Role.admin]),  # type: ignore[attr-defined]
+        select(User).where(col(User.role).in_([Role.staff, Role.admin]),
                            col(User.active).is_(True)).order_by(col(User.id))
     ))
 

@@ -54,7 +54,7 @@ def create_system(*, session: Session, data: dict[str, Any]) -> WeaponSystem:
 
 def _check_lines(session: Session, lines: list[dict[str, Any]]) -> None:
     ids = {line["system_id"] for line in lines}
-    found = set(session.scalars(select(WeaponSystem.id).where(WeaponSystem.id.in_(ids))))  # type: ignore[union-attr]
+    found = set(session.scalars(select(col(WeaponSystem.id)).where(col(WeaponSystem.id).in_(ids))))
     missing = sorted(ids - found)
     if missing:
         raise Invalid("Unknown system", {"lines": [f"unknown system id {i}" for i in missing]})
@@ -117,7 +117,7 @@ def update_contract(*, session: Session, contract: Contract, changes: dict[str, 
 
 def _line(existing: ContractLine | None, system_id: int, quantity: int) -> ContractLine:
     if existing is None:
-        return ContractLine(system_id=system_id, quantity=quantity)  # type: ignore[call-arg]
+        return ContractLine(system_id=system_id, quantity=quantity)  # type: ignore[call-arg]  # contract_id comes from the contract it is appended to
     existing.quantity = quantity
     return existing
 
@@ -223,9 +223,9 @@ def _fleet(units: Any) -> Any:
     delivered = units.subquery("delivered")
     return (
         sa.select(
-            WeaponSystem.id.label("system_id"),  # type: ignore[union-attr]
-            WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
-            WeaponSystem.name.label("system_name"),  # type: ignore[attr-defined]
+            col(WeaponSystem.id).label("system_id"),
+            col(WeaponSystem.code).label("system_code"),
+            col(WeaponSystem.name).label("system_name"),
             sa.func.coalesce(_CONTRACTED.c.contracted, 0).label("contracted"),
             *(sa.func.coalesce(delivered.c[name], 0).label(name) for name in (
                 "delivered", "operational", "under_repair", "non_operational", "in_warranty",

@@ -127,8 +127,8 @@ def current_template(*, session: Session, name: str = TEMPLATE_NAME) -> SurveyTe
     """The active revision of the standard (or `name`d) template, created (revision 1) on
     first use."""
     stmt = (select(SurveyTemplate).where(SurveyTemplate.name == name,
-                                         SurveyTemplate.active.is_(True))  # type: ignore[attr-defined]
-            .order_by(SurveyTemplate.revision.desc()))  # type: ignore[attr-defined]
+                                         col(SurveyTemplate.active).is_(True))
+            .order_by(col(SurveyTemplate.revision).desc()))
     template = session.exec(stmt).first()
     if template is not None:
         return template
@@ -298,7 +298,7 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
         .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
         .join(SurveyTemplate, col(SurveyTemplate.id) == Survey.template_id)
         .outerjoin(SurveyResponse, col(SurveyResponse.survey_id) == Survey.id)
-        .where(Survey.id.in_(ids))  # type: ignore[union-attr]
+        .where(col(Survey.id).in_(ids))
     ).all()
     extra = {row[0]: row[1:] for row in rows}
     out = []
@@ -408,7 +408,7 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
     events = list(session.exec(
         select(ServiceEvent)
         .outerjoin(Survey, col(Survey.event_id) == ServiceEvent.id)
-        .where(ServiceEvent.status == EventStatus.completed, Survey.id.is_(None))  # type: ignore[union-attr]
+        .where(col(ServiceEvent.status) == EventStatus.completed, col(Survey.id).is_(None))
         .order_by(col(ServiceEvent.id))
     ))
     for event in events:
@@ -430,8 +430,8 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
         select(Survey, ServiceEvent, DeficiencyReport)
         .outerjoin(ServiceEvent, col(ServiceEvent.id) == Survey.event_id)
         .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
-        .where(Survey.invited_at.is_(None), Survey.status == SurveyStatus.sent,  # type: ignore[union-attr]
-               Survey.expires_at > now)
+        .where(col(Survey.invited_at).is_(None), col(Survey.status) == SurveyStatus.sent,
+               col(Survey.expires_at) > now)
     ).all()
     for survey, event, report in pending:
         invite(session=session, survey=survey, event=event, report=report, now=now)
@@ -447,8 +447,8 @@ def send_reminders(*, session: Session, now: dt.datetime) -> int:
         select(Survey, ServiceEvent, DeficiencyReport)
         .outerjoin(ServiceEvent, col(ServiceEvent.id) == Survey.event_id)
         .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
-        .where(Survey.status == SurveyStatus.sent, Survey.reminded_at.is_(None),  # type: ignore[union-attr]
-               Survey.sent_at <= due, Survey.expires_at > now)
+        .where(col(Survey.status) == SurveyStatus.sent, col(Survey.reminded_at).is_(None),
+               col(Survey.sent_at) <= due, col(Survey.expires_at) > now)
     ).all()
     for survey, event, report in rows:
         about = subject_of(event=event, report=report)
