@@ -28,7 +28,7 @@ def db_upgrade(revision: str) -> None:
     """Create or migrate the database (Alembic)."""
     from service.core.migrate import upgrade
 
-    upgrade(current_app, revision)  # type: ignore[arg-type]
+    upgrade(current_app, revision)
     click.echo(f"database at {revision}")
 
 
@@ -39,7 +39,7 @@ def db_backup(path: Path) -> None:
     from service.core import backup
 
     try:
-        done = backup.backup(get_engine(current_app), path)  # type: ignore[arg-type]
+        done = backup.backup(get_engine(current_app), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"backed up to {done.path} ({done.bytes} bytes, {done.tables} tables, integrity ok)")
@@ -55,7 +55,7 @@ def db_restore(path: Path, yes: bool) -> None:
     if not yes:
         raise click.ClickException("This replaces every record with the backup's; add --yes to do it")
     try:
-        done = backup.restore(get_engine(current_app), path)  # type: ignore[arg-type]
+        done = backup.restore(get_engine(current_app), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {done.path} from {path} ({done.tables} tables, integrity ok)")
@@ -75,7 +75,7 @@ def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None)
     from service.domain import demo
     from service.domain.reports import Options
 
-    engine = get_engine(current_app)  # type: ignore[arg-type]
+    engine = get_engine(current_app)
     if if_empty and demo.has_data(engine):
         click.echo("demo data already present; nothing loaded")
         click.echo(demo.logins_text())
@@ -117,7 +117,7 @@ def users_create(email: str, role: str, country: str | None, name: str | None,
              "country": country.upper() if country else None, "password": password}
     try:
         data = UserSchema().load(given)
-        with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+        with session_scope(get_engine(current_app), actor=(None, "cli")) as session:
             user = identity.create_user(session=session, **data)
             click.echo(f"created user {user.id} {user.email} ({user.role})")
     except (ValidationError, DomainError) as exc:
@@ -138,7 +138,7 @@ def users_token(email: str, name: str, days: int | None) -> None:
                                       max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"], field="--days")
     except DomainError as exc:
         raise _refused(exc) from exc
-    with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+    with session_scope(get_engine(current_app), actor=(None, "cli")) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             raise click.ClickException(f"no user {email}")
@@ -157,7 +157,7 @@ def surveys_run_jobs(now_text: str | None) -> None:
     now = dt.datetime.fromisoformat(now_text) if now_text else None
     if now is not None and now.tzinfo is None:
         raise click.BadParameter("give a timezone offset, e.g. 2026-05-01T06:00:00+00:00", param_hint="--now")
-    done = run_survey_jobs(current_app, now=now)  # type: ignore[arg-type]
+    done = run_survey_jobs(current_app, now=now)
     click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
 @reports_cli.command("generate")
 @click.option("--period", required=True, help="YYYY-MM")
@@ -180,7 +180,7 @@ def reports_generate(period: str, country_code: str | None) -> None:
     started = time.perf_counter()
     try:
         outcomes = generate_period(
-            engine=get_engine(current_app), period=period, actor=(None, "cli"),  # type: ignore[arg-type]
+            engine=get_engine(current_app), period=period, actor=(None, "cli"),
             options=Options.from_config(current_app.config), progress=progress,
             countries=[country_code.upper()] if country_code else None,
         )
@@ -204,7 +204,7 @@ def reminders_run(now: str | None, no_deliver: bool) -> None:
     at = dt.datetime.fromisoformat(now) if now else None
     if at is not None and at.tzinfo is None:
         raise click.BadParameter("give an offset, e.g. 2030-03-01T06:00:00+00:00", param_hint="--now")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     created = send_service_reminders(app, now=at)
     sent = 0 if no_deliver else deliver_pending(app)
     click.echo(f"reminders: {created} new, {sent} sent")
