@@ -140,10 +140,10 @@ def _wrk(args: list[str], *, seconds: int, connections: int = 0) -> Load:
     out = subprocess.run([wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",  # noqa: S603
                           "--timeout", "10s", "--latency", *args], capture_output=True, text=True, check=True,
                          timeout=seconds + 60).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]  # wrk always prints it
     # Anchored to the latency distribution's own lines: "+/- Stdev" columns end in "…50%".
-    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]  # wrk always prints it
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]  # wrk always prints it
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, failed.groups())) if failed else 0)

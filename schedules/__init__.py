@@ -69,7 +69,7 @@ def register_jobs(scheduler: BaseScheduler, app: Flask, *, catch_up: bool = Fals
     runtime.bind(app)
     # The default store is started early so its stored jobs can be read before start();
     # start() starts it again, which is harmless for the memory and SQLAlchemy stores.
-    store = scheduler._jobstores["default"]  # type: ignore[attr-defined]  # noqa: SLF001
+    store = scheduler._jobstores["default"]  # noqa: SLF001
     store.start(scheduler, "default")
     for spec in JOBS:
         trigger = CronTrigger(timezone=scheduler.timezone, **spec.cron)

@@ -47,7 +47,7 @@ def _reminders(session: Session, label: str, start: dt.datetime, end: dt.datetim
     """Rows for the events starting in (start, end]: three queries, whatever the number of events."""
     events = session.execute(
         select(ServiceEvent, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+        .join(WeaponSystem, col(WeaponSystem.id) == ServiceEvent.system_id)
         .where(ServiceEvent.starts_at > start, ServiceEvent.starts_at <= end,
                col(ServiceEvent.status).in_(DUE))
     ).all()
@@ -60,7 +60,7 @@ def _reminders(session: Session, label: str, start: dt.datetime, end: dt.datetim
         liaisons.setdefault(user.country_code or "", []).append(user)
     staff: dict[int, list[StaffMember]] = {}
     for event_id, member in session.execute(
-        select(EventStaff.event_id, StaffMember).join(StaffMember, StaffMember.id == EventStaff.staff_id)
+        select(EventStaff.event_id, StaffMember).join(StaffMember, col(StaffMember.id) == EventStaff.staff_id)
         .where(col(EventStaff.event_id).in_([e.id for e, _ in events]), col(StaffMember.email).is_not(None),
                col(StaffMember.active).is_(True))
     ):

@@ -53,7 +53,7 @@ def db_upgrade(revision: str) -> None:
     """Create or migrate the database (Alembic)."""
     from service.core.migrate import upgrade
 
-    upgrade(current_app, revision)  # type: ignore[arg-type]
+    upgrade(current_app, revision)
     click.echo(_("database at %(revision)s", revision=revision))
 
 
@@ -64,7 +64,7 @@ def db_backup(path: Path) -> None:
     from service.core import backup
 
     try:
-        done = backup.backup(get_engine(current_app), path)  # type: ignore[arg-type]
+        done = backup.backup(get_engine(current_app), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("backed up to %(path)s (%(bytes)s bytes, %(tables)s tables, integrity ok)",
@@ -81,7 +81,7 @@ def db_restore(path: Path, yes: bool) -> None:
     if not yes:
         raise click.ClickException(_("This replaces every record with the backup's; add --yes to do it"))
     try:
-        done = backup.restore(get_engine(current_app), path)  # type: ignore[arg-type]
+        done = backup.restore(get_engine(current_app), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("restored %(path)s from %(backup)s (%(tables)s tables, integrity ok)",
@@ -102,7 +102,7 @@ def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None)
     from service.domain import demo
     from service.domain.reports import Options
 
-    engine = get_engine(current_app)  # type: ignore[arg-type]
+    engine = get_engine(current_app)
     if if_empty and demo.has_data(engine):
         click.echo(_("demo data already present; nothing loaded"))
         click.echo(demo.logins_text())
@@ -147,7 +147,7 @@ def users_create(email: str, role: str, country: str | None, name: str | None,
              "country": country.upper() if country else None, "password": password}
     try:
         data = accounts.with_default_language(UserSchema().load(given))
-        with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+        with session_scope(get_engine(current_app), actor=(None, "cli")) as session:
             user = identity.create_user(session=session, **data)
             click.echo(_("created user %(id)s %(email)s (%(role)s)", id=user.id, email=user.email,
                          role=user.role))
@@ -169,7 +169,7 @@ def users_token(email: str, name: str, days: int | None) -> None:
                                       max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"], field="--days")
     except DomainError as exc:
         raise _refused(exc) from exc
-    with session_scope(get_engine(current_app), actor=(None, "cli")) as session:  # type: ignore[arg-type]
+    with session_scope(get_engine(current_app), actor=(None, "cli")) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             raise click.ClickException(_("no user %(email)s", email=email))
@@ -189,7 +189,7 @@ def surveys_run_jobs(now_text: str | None) -> None:
     if now is not None and now.tzinfo is None:
         raise click.BadParameter(_("give a timezone offset, e.g. %(example)s",
                                    example="2026-05-01T06:00:00+00:00"), param_hint="--now")
-    done = run_survey_jobs(current_app, now=now)  # type: ignore[arg-type]
+    done = run_survey_jobs(current_app, now=now)
     click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
 @reports_cli.command("generate")
 @click.option("--period", required=True, help="YYYY-MM")
@@ -213,7 +213,7 @@ def reports_generate(period: str, country_code: str | None) -> None:
     started = time.perf_counter()
     try:
         outcomes = generate_period(
-            engine=get_engine(current_app), period=period, actor=(None, "cli"),  # type: ignore[arg-type]
+            engine=get_engine(current_app), period=period, actor=(None, "cli"),
             options=Options.from_config(current_app.config), progress=progress,
             countries=[country_code.upper()] if country_code else None,
         )
@@ -238,7 +238,7 @@ def reminders_run(now: str | None, no_deliver: bool) -> None:
     if at is not None and at.tzinfo is None:
         raise click.BadParameter(_("give a timezone offset, e.g. %(example)s",
                                    example="2030-03-01T06:00:00+00:00"), param_hint="--now")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     created = send_service_reminders(app, now=at)
     sent = 0 if no_deliver else deliver_pending(app)
     click.echo(_("reminders: %(created)s new, %(sent)s sent", created=created, sent=sent))

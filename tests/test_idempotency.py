@@ -14,7 +14,7 @@ from service.domain import identity
 from tests.conftest import rows
 
 USER = {"email": "retry@example.org", "name": "Retry", "role": "staff", "password": "long enough pw"}
-_table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+_table = IdempotencyKey.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def _post(client, world, body=None, key="k-1", who="admin", path="/api/v1/users"):

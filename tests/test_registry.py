@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from service.core.db import session_scope
+from service.domain import registry
+from service.domain.errors import Invalid
 from tests.conftest import rows
 
 
@@ -35,6 +40,16 @@ def test_invalid_country_is_422_with_fields_and_writes_nothing(client, world, en
     assert r.status_code == 422
     errors = r.get_json()["errors"]["json"]
     assert set(errors) == {"code", "timezone"}
+    assert rows(engine, "country") == before
+
+
+def test_a_country_named_by_an_unknown_code_and_no_name_is_refused_and_writes_nothing(world, engine):
+    """The domain refuses it itself (callers other than the API, such as the seeding, skip the
+    schema): an Invalid naming the code, not a crash on a missing ISO entry."""
+    before = rows(engine, "country")
+    with session_scope(engine) as s, pytest.raises(Invalid) as refused:
+        registry.create_country(session=s, data={"code": "XX", "timezone": "UTC"})
+    assert "code" in refused.value.errors
     assert rows(engine, "country") == before
 
 

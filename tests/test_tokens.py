@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from models import ApiToken, utcnow
 from service.core import token_use
@@ -40,7 +41,7 @@ def test_cli_tokens_expire_and_respect_the_maximum(app, world, engine):
     r = runner.invoke(args=["users", "token", "pl@example.org"])
     assert r.exit_code == 0, r.output
     with session_scope(engine) as s:
-        newest = s.scalars(sa.select(ApiToken).order_by(ApiToken.id.desc())).first()  # type: ignore[union-attr]
+        newest = s.scalars(sa.select(ApiToken).order_by(col(ApiToken.id).desc())).first()
         assert newest is not None and newest.expires_at is not None
     too_long = app.config["TOKEN_MAX_TTL_HOURS"] // 24 + 1
     r = runner.invoke(args=["users", "token", "pl@example.org", "--days", str(too_long)])

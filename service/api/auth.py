@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
+from webargs.flaskparser import abort  # flask_smorest re-exports it untyped
 
 from service.core.auth import access, record_denied
 from service.core.db import ACTOR_KEY, get_session

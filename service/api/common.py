@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import request
-from flask_smorest import abort
+from webargs.flaskparser import abort  # flask_smorest re-exports it untyped
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Contract, ContractLine
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
@@ -25,12 +25,12 @@ class Contracts(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List contracts, by country or by system."""
-        stmt = select(Contract).order_by(Contract.signed_on.desc(), Contract.id)  # type: ignore[attr-defined]
+        stmt = select(Contract).order_by(col(Contract.signed_on).desc(), col(Contract.id))
         if "country" in query:
             stmt = stmt.where(Contract.country_code == query["country"])
         if "system" in query:
-            stmt = stmt.where(Contract.id.in_(  # type: ignore[union-attr]
-                select(ContractLine.contract_id).where(ContractLine.system_id == query["system"])
+            stmt = stmt.where(col(Contract.id).in_(
+                select(col(ContractLine.contract_id)).where(col(ContractLine.system_id) == query["system"])
             ))
         return paginate(get_session(), stmt, pagination_parameters)
 

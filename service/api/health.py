@@ -25,7 +25,7 @@ def health() -> Any:
     last minute is reported as `storage: full` with 200: reads still work, and no other host
     would do better."""
     try:
-        with get_engine(current_app).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(current_app).connect() as conn:
             conn.execute(_PING)
     except sa.exc.SQLAlchemyError as exc:
         log.warning("health: database unavailable (503): %s", failure_reason(exc))

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Notification, Role
 from service.api.common import PAGE
@@ -28,7 +28,7 @@ class Notifications(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Newest first: the caller's own; an admin sees every one, or one user's with `user`."""
         principal = require_principal()
-        stmt = select(Notification).order_by(Notification.id.desc())
+        stmt = select(Notification).order_by(col(Notification.id).desc())
         if principal.role != Role.admin:
             stmt = stmt.where(Notification.user_id == principal.user_id)
         elif "user" in query:
@@ -36,5 +36,5 @@ class Notifications(MethodView):
         if "kind" in query:
             stmt = stmt.where(Notification.kind == query["kind"])
         if query.get("unsent"):
-            stmt = stmt.where(Notification.sent_at.is_(None))
+            stmt = stmt.where(col(Notification.sent_at).is_(None))
         return paginate(get_session(), stmt, pagination_parameters)

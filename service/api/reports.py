@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
+from webargs.flaskparser import abort  # flask_smorest re-exports it untyped
 
 from models import Report, ReportFile, ReportKind
 from service.api.common import PAGE
@@ -40,7 +41,7 @@ class Reports(MethodView):
         kind = ReportKind.country_monthly if country else ReportKind.hq_monthly
         get_session().rollback()  # the report is written in its own locked transaction
         report = reports.generate_report(
-            engine=get_engine(current_app), kind=kind.value, period=data["period"],  # type: ignore[arg-type]
+            engine=get_engine(current_app), kind=kind.value, period=data["period"],
             country_code=country, actor=(principal.user_id, principal.email),
             options=reports.Options.from_config(current_app.config),
         )
@@ -67,7 +68,6 @@ class ReportPdf(MethodView):
         stored = session.get(ReportFile, report.id)
         if stored is None or not report.sha256:
             abort(404, message=f"Report {report_id} has no PDF yet: {report.error or 'not generated'}")
-        assert stored is not None
         name = f"k-sustain-{report.scope_key}-{report.period}-r{report.revision}.pdf"
         response = current_app.response_class(stored.pdf, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -50,14 +50,14 @@ class KSustainApi(Api):
     it is flask-smorest's own (`register_views_in_doc`, in registration order)."""
 
     ERROR_SCHEMA = ErrorSchema
-    DEFAULT_ERROR_RESPONSE_NAME = None  # type: ignore[assignment]
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         self._undocumented: list[tuple[Any, str, Any]] = []
         self._documenting = threading.Lock()
         super().init_app(app, spec_kwargs=spec_kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def spec(self) -> Any:  # flask-smorest reads and assigns `self.spec`: the document
         document = self.__dict__.get("_document")
         if document is not None and self.__dict__.get("_undocumented"):

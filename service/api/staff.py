@@ -27,7 +27,7 @@ class Staff(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List staff members by name; filter by active flag or part of the name."""
-        stmt = select(StaffMember).order_by(StaffMember.name, StaffMember.id)
+        stmt = select(StaffMember).order_by(col(StaffMember.name), col(StaffMember.id))
         if "active" in query:
             stmt = stmt.where(col(StaffMember.active).is_(query["active"]))
         if query.get("q"):

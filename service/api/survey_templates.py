@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import SurveyTemplate
 from service.api.common import PAGE
@@ -31,8 +31,8 @@ class SurveyTemplates(MethodView):
         with session_scope(get_engine(current_app)) as writing:  # revision 1 on first use
             for name in surveys.DEFAULT_TEMPLATES:
                 surveys.current_template(session=writing, name=name)
-        stmt = select(SurveyTemplate).order_by(SurveyTemplate.revision.desc(),  # type: ignore[attr-defined]
-                                               SurveyTemplate.name.desc())  # type: ignore[attr-defined]
+        stmt = select(SurveyTemplate).order_by(col(SurveyTemplate.revision).desc(),
+                                               col(SurveyTemplate.name).desc())
         return paginate(get_session(), stmt, pagination_parameters)
 
     @access(*STAFF)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Unit
 from service.api.common import PAGE, check_if_match, takes_if_match, with_etag
@@ -25,7 +25,7 @@ class Units(MethodView):
     @blp.paginate(**PAGE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """List delivered units, by country, system, contract, status or serial."""
-        stmt = select(Unit).order_by(Unit.id)
+        stmt = select(Unit).order_by(col(Unit.id))
         for key, column in (("country", Unit.country_code), ("system", Unit.system_id),
                             ("contract", Unit.contract_id), ("status", Unit.status),
                             ("serial", Unit.serial)):

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request, session
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import COUNTRY_ROLES, ApiToken, AuditEntry, Country, Role, User, UserSession, utcnow
 from service.core import token_use
@@ -71,7 +71,7 @@ def access(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
     policy = Policy(frozenset(Role(r) for r in roles), public)
 
     def decorate(fn: F) -> F:
-        fn._access_policy = policy  # type: ignore[attr-defined]
+        fn._access_policy = policy  # type: ignore[attr-defined]  # a marker read by the access check
         return fn
 
     return decorate
@@ -112,7 +112,7 @@ def view_target(app: Flask) -> Callable[..., Any] | None:
     target = getattr(cls, request.method.lower(), None) if cls else None
     if target is None and cls is not None and request.method == "HEAD":
         target = getattr(cls, "get", None)
-    return target or view  # type: ignore[no-any-return]
+    return target or view
 
 
 def _policy_for_request(app: Flask) -> Policy | None:
@@ -123,7 +123,7 @@ def _policy_for_request(app: Flask) -> Policy | None:
     if key not in known:
         known[key] = _find_policy(app)
     g.view_target, policy = known[key]
-    return policy  # type: ignore[no-any-return]
+    return policy
 
 
 def _find_policy(app: Flask) -> tuple[Callable[..., Any] | None, Policy | None]:
@@ -155,28 +155,28 @@ def principal_for_user(user: User) -> Principal:
 # The caller's look-up: one module-level Core statement per credential, bound per request
 # (SQLAlchemy's compiled cache is hit), run on the request's own session, which the view then
 # goes on using: one connection, one transaction, and the caller is read with the data.
-_CALLER = (User.id, User.email, User.name, User.role, User.country_code,
+_CALLER = (col(User.id), col(User.email), col(User.name), col(User.role), col(User.country_code),
            sa.func.coalesce(User.language, Country.report_language).label("language"))
 _TOKEN_OWNER = (
-    sa.select(*_CALLER)  # type: ignore[call-overload]
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .outerjoin(Country, Country.code == User.country_code)
+    sa.select(*_CALLER)
+    .join(ApiToken, col(ApiToken.user_id) == User.id)
+    .outerjoin(Country, col(Country.code) == User.country_code)
     .where(
-        ApiToken.token_hash == sa.bindparam("token_hash"),
-        ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
-        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now")),  # type: ignore[union-attr]
-        User.active.is_(True),  # type: ignore[attr-defined]
+        col(ApiToken.token_hash) == sa.bindparam("token_hash"),
+        col(ApiToken.revoked_at).is_(None),
+        sa.or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > sa.bindparam("now")),
+        col(User.active).is_(True),
     )
 )
 _SESSION_USER = (
-    sa.select(*_CALLER)  # type: ignore[call-overload]
-    .join(UserSession, UserSession.user_id == User.id)
-    .outerjoin(Country, Country.code == User.country_code)
+    sa.select(*_CALLER)
+    .join(UserSession, col(UserSession.user_id) == User.id)
+    .outerjoin(Country, col(Country.code) == User.country_code)
     .where(
-        UserSession.token_hash == sa.bindparam("token_hash"),
-        UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        col(UserSession.token_hash) == sa.bindparam("token_hash"),
+        col(UserSession.revoked_at).is_(None),
         UserSession.expires_at > sa.bindparam("now"),
-        User.active.is_(True),  # type: ignore[attr-defined]
+        col(User.active).is_(True),
     )
 )
 SESSION_KEY = "sid"
@@ -195,19 +195,19 @@ def _identify() -> Principal | None:
         statement, secret = _SESSION_USER, sid
     else:
         return None
-    params = {"token_hash": hash_token(secret), "now": utcnow()}
+    params: dict[str, Any] = {"token_hash": hash_token(secret), "now": utcnow()}
     if request.method in WRITE_METHODS:
         # Read apart from the request's session: a writer's transaction (SQLite: its write lock,
         # BEGIN IMMEDIATE) starts with its first write, not with this read, so what runs between
         # (the Idempotency-Key reservation, the token's last use) may write on its own connection.
-        with get_engine(current_app).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(current_app).connect() as conn:
             row = conn.execute(statement, params).first()
     else:
         row = get_session().connection().execute(statement, params).first()
     if row is None:
         return None
     if statement is _TOKEN_OWNER:
-        token_use.note_use(current_app._get_current_object(), params["token_hash"])  # type: ignore[attr-defined]
+        token_use.note_use(current_app._get_current_object(), params["token_hash"])  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
                      country_code=row.country_code, language=row.language)
 
@@ -217,7 +217,7 @@ def authenticate_request() -> None:
 
     The request's database session, opened here for the caller's look-up, is then scoped to
     them (`service.core.db.scope_to`): the view reads and writes for the caller alone."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     policy = _policy_for_request(app)
     if policy is None or policy.public:
         return
@@ -240,7 +240,7 @@ def record_denied(
     principal = current_principal()
     if "db_session" in g:  # release SQLite's write lock first; a refused request writes nothing
         g.db_session.rollback()
-    engine = get_engine(current_app)  # type: ignore[arg-type]
+    engine = get_engine(current_app)
     with Session(writer(engine)) as audit:
         audit.add(
             AuditEntry(

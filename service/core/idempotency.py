@@ -37,7 +37,7 @@ KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 MAX_KEY_LENGTH = 255
 
 log = logging.getLogger(__name__)
-_table: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+_table: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def before() -> Response | None:
     key = _key()
     if key is None:
         return None
-    engine = get_engine(current_app)  # type: ignore[arg-type]
+    engine = get_engine(current_app)
     caller = f"user:{g.principal.user_id}"
     fingerprint = _fingerprint()
     now = utcnow()
@@ -127,7 +127,7 @@ def after(response: Response) -> Response:
         return response
     if "db_session" in g:  # the view is done; free SQLite's write lock for the write below
         g.db_session.rollback()
-    engine = writer(get_engine(current_app))  # type: ignore[arg-type]
+    engine = writer(get_engine(current_app))
     try:
         with engine.begin() as conn:
             if response.status_code >= 500 or response.is_streamed:
@@ -149,7 +149,7 @@ def release(_exc: BaseException | None) -> None:
     if reserved is None:
         return
     try:
-        with writer(get_engine(current_app)).begin() as conn:  # type: ignore[arg-type]
+        with writer(get_engine(current_app)).begin() as conn:
             conn.execute(sa.delete(_table).where(_table.c.id == reserved.id))
     except sa.exc.SQLAlchemyError:
         log.warning("could not release idempotency key %s; it expires on its own", reserved.id)

@@ -27,7 +27,7 @@ from service.core.db import get_engine, writer
 # (endpoint, method) pairs under the sign-in limit: the API's token exchange and the web form.
 LIMITED = frozenset({("auth.TokenIssue", "POST"), ("web.login", "POST")})
 
-_table = RateLimit.__table__  # type: ignore[attr-defined]
+_table = RateLimit.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def is_limited(endpoint: str | None, method: str) -> bool:
@@ -83,7 +83,7 @@ def limit_sign_in() -> None:
     email = _attempted_email()
     if email:
         keys.append("email:" + hashlib.sha256(email.encode()).hexdigest())
-    retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)  # type: ignore[arg-type]
+    retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)
     if retry_after is not None:
         from service.core.auth import record_denied
 

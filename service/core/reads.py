@@ -30,7 +30,7 @@ def paginate(session: Session, stmt: Any, params: PaginationParameters, *, rows:
 
 def get_or_404(session: Session, model: type[T], key: Any) -> T:
     """The row with primary key `key` if the caller may see it; 404 otherwise, alike."""
-    pk = sa.inspect(model).primary_key[0]  # type: ignore[union-attr]
+    pk = sa.inspect(model).primary_key[0]
     obj = session.exec(select(model).where(pk == key)).first()
     if obj is None:
         _audit_scoped_miss(session, model, key)
@@ -58,6 +58,6 @@ def _audit_scoped_miss(session: Session, model: type, key: Any) -> None:
     record_denied(
         reason=f"not found in country {session.info[SCOPE_KEY]}",
         status=404,
-        entity=model.__tablename__,  # type: ignore[attr-defined]
+        entity=model.__tablename__,  # type: ignore[attr-defined]  # a table model, typed as plain type
         entity_id=str(key)[:64],
     )

@@ -64,7 +64,7 @@ def scheduler_run() -> None:
     """Run the scheduled jobs in the foreground until stopped (SIGTERM or Ctrl-C)."""
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     scheduler = build_scheduler(app, catch_up=True)
 
     def started(_event: Any) -> None:

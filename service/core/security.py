@@ -181,7 +181,7 @@ def install_log_redaction() -> None:
             record.stack_info = redact(record.stack_info)
         return record
 
-    factory.k_sustain_redacting = True  # type: ignore[attr-defined]
+    factory.k_sustain_redacting = True  # type: ignore[attr-defined]  # marks the factory as installed
     logging.setLogRecordFactory(factory)
 
 
@@ -233,7 +233,7 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:  # the client address the rate limit and audit see is the one the proxy saw
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
     app.after_request(lambda response: _headers(app, response))
     ratelimit.init_app(app)
     app.before_request(refuse_deep_json)  # after the limit: a refused body still counts

@@ -22,8 +22,8 @@ from service.core.db import get_engine, writer
 NOTED = "k_sustain_token_use"
 NOTED_MAX = 4096
 log = logging.getLogger(__name__)
-_use: sa.Table = ApiTokenUse.__table__  # type: ignore[attr-defined]
-_token: sa.Table = ApiToken.__table__  # type: ignore[attr-defined]
+_use: sa.Table = ApiTokenUse.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+_token: sa.Table = ApiToken.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def note_use(app: Flask, token_hash: str) -> None:
@@ -43,7 +43,7 @@ def note_use(app: Flask, token_hash: str) -> None:
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(_use).from_select(
         ["token_id", "last_used_at"],
-        sa.select(_token.c.id, sa.literal(now, ApiTokenUse.__table__.c.last_used_at.type))  # type: ignore[attr-defined]
+        sa.select(_token.c.id, sa.literal(now, ApiTokenUse.__table__.c.last_used_at.type))  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         .where(_token.c.token_hash == token_hash))
     stmt = stmt.on_conflict_do_update(
         index_elements=["token_id"], set_={"last_used_at": stmt.excluded.last_used_at},

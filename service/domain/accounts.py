@@ -46,9 +46,9 @@ class ForbiddenAccount(_Audited, Forbidden):
 
 def _refuse(cls: type[_Audited], message: str, errors: dict[str, Any] | None = None,
             *, user_id: Any = None) -> Exception:
-    err = cls(message, errors)  # type: ignore[call-arg]
+    err = cls(message, errors)  # type: ignore[call-arg]  # a mixin type: the concrete class is a domain error
     err.entity_id = None if user_id is None else str(user_id)[:64]
-    return err  # type: ignore[return-value]
+    return err  # type: ignore[return-value]  # a mixin type: the concrete class is a domain error
 
 
 def _bounded(principal: Any) -> bool:

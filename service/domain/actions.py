@@ -86,11 +86,12 @@ def reasons_for(response: SurveyResponse) -> list[str]:
     return out
 
 
-def default_owner(*, session: Session, event_id: int) -> int | None:
+def default_owner(*, session: Session, event_id: int | None) -> int | None:
     """The event's lead staff member, else DEFAULT_ACTION_OWNER_STAFF_ID (if it exists)."""
     lead = session.scalar(
-        select(EventStaff.staff_id).where(EventStaff.event_id == event_id, EventStaff.is_lead.is_(True))  # type: ignore[attr-defined]
-        .order_by(EventStaff.staff_id)
+        select(col(EventStaff.staff_id))
+        .where(col(EventStaff.event_id) == event_id, col(EventStaff.is_lead).is_(True))
+        .order_by(col(EventStaff.staff_id))
     )
     if lead is not None:
         return int(lead)
@@ -119,7 +120,7 @@ def open_if_poor(*, session: Session, response: SurveyResponse,
 
 def overdue(today: dt.date) -> Any:
     """The SQL condition of an overdue action: past its due date and not closed."""
-    return sa.and_(CorrectiveAction.due_on < today,  # type: ignore[operator]
+    return sa.and_(col(CorrectiveAction.due_on) < today,
                    col(CorrectiveAction.status).in_(OPEN_ACTION_STATES))
 
 
@@ -193,8 +194,8 @@ def escalate_overdue(*, session: Session, now: dt.datetime) -> int:
     outbox.job_lock(session, "actions:escalate")
     found = list(session.exec(
         select(CorrectiveAction).where(overdue(now.date()),
-                                       CorrectiveAction.escalated_at.is_(None))  # type: ignore[union-attr]
-        .order_by(CorrectiveAction.id)
+                                       col(CorrectiveAction.escalated_at).is_(None))
+        .order_by(col(CorrectiveAction.id))
     ))
     recipients = outbox.staff_and_admins(session=session) if found else []
     base = current_app.config["PUBLIC_BASE_URL"]

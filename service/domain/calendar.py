@@ -16,7 +16,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import AuditEntry, EventStatus, ServiceEvent, User, WeaponSystem, utcnow
 from service.core.auth import principal_for_user
@@ -50,10 +50,10 @@ def feed_url(base_url: str, secret: str, user_id: int, salt: str) -> str:
 def _set_salt(session: Session, user_id: int, *, only_if_missing: bool) -> str:
     """Store a new salt (without bumping the user's version: web sessions stay signed in)."""
     salt = secrets.token_hex(16)
-    stmt = sa.update(User).where(User.id == user_id).values(feed_salt=salt)
+    stmt = sa.update(User).where(col(User.id) == user_id).values(feed_salt=salt)
     if only_if_missing:
-        stmt = stmt.where(User.feed_salt.is_(None))
-    if session.execute(stmt).rowcount:  # type: ignore[attr-defined]
+        stmt = stmt.where(col(User.feed_salt).is_(None))
+    if session.execute(stmt).rowcount:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         who, label = session.info.get(ACTOR_KEY, (None, "system"))
         session.add(AuditEntry(user_id=who, actor=label, action="update", entity="app_user",
                                entity_id=str(user_id), remote_addr=session.info.get("remote_addr"),
@@ -75,7 +75,7 @@ def url_for_user(*, user: User, salt: str | None = None) -> str:
     if salt is None:
         salt = user.feed_salt
     if salt is None:
-        with Session(writer(get_engine(current_app))) as db:  # type: ignore[arg-type]
+        with Session(writer(get_engine(current_app))) as db:
             db.info[ACTOR_KEY] = (user.id, user.email)
             salt = ensure_salt(session=db, user_id=user.id or 0)
     config = current_app.config
@@ -112,9 +112,9 @@ def build_feed(*, session: Session, user: User, now: dt.datetime | None = None) 
     now = now or utcnow()
     rows = session.execute(
         select(ServiceEvent, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
+        .join(WeaponSystem, col(WeaponSystem.id) == ServiceEvent.system_id)
         .where(ServiceEvent.ends_at > now - PAST, ServiceEvent.starts_at < now + AHEAD)
-        .order_by(ServiceEvent.starts_at, ServiceEvent.id).limit(MAX_EVENTS)
+        .order_by(col(ServiceEvent.starts_at), col(ServiceEvent.id)).limit(MAX_EVENTS)
     ).all()
     import icalendar  # here, not at the top: a web worker starts without it (bench: worker start)
 

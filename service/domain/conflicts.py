@@ -28,14 +28,14 @@ def lock_resources(session: Session, *, staff_ids: Iterable[int], unit_ids: Iter
     if session.get_bind().dialect.name == "sqlite":
         return
     if staff:
-        session.execute(select(StaffMember.id).where(StaffMember.id.in_(staff))
-                        .order_by(StaffMember.id).with_for_update())
+        session.execute(select(col(StaffMember.id)).where(col(StaffMember.id).in_(staff))
+                        .order_by(col(StaffMember.id)).with_for_update())
     if units:
-        session.execute(select(Unit.id).where(Unit.id.in_(units)).order_by(Unit.id).with_for_update())
+        session.execute(select(col(Unit.id)).where(col(Unit.id).in_(units)).order_by(col(Unit.id)).with_for_update())
 
 
 def _overlapping(windows: Sequence[Window]) -> Any:
-    return sa.or_(*(sa.and_(ServiceEvent.starts_at < end, ServiceEvent.ends_at > start)
+    return sa.or_(*(sa.and_(col(ServiceEvent.starts_at) < end, col(ServiceEvent.ends_at) > start)
                     for start, end in windows))
 
 
@@ -49,22 +49,23 @@ def find_conflicts(
         return []
     live = [ServiceEvent.status != EventStatus.cancelled.value, _overlapping(windows)]
     if exclude:
-        live.append(ServiceEvent.id.not_in(exclude))
+        live.append(col(ServiceEvent.id).not_in(exclude))
     found: list[dict[str, Any]] = []
     if staff:
         rows = session.execute(
-            select(ServiceEvent.id, ServiceEvent.starts_at, ServiceEvent.ends_at,
-                   StaffMember.id, StaffMember.name)
-            .join(EventStaff, EventStaff.event_id == ServiceEvent.id)
-            .join(StaffMember, StaffMember.id == EventStaff.staff_id)
+            sa.select(col(ServiceEvent.id), col(ServiceEvent.starts_at), col(ServiceEvent.ends_at),
+                      col(StaffMember.id), col(StaffMember.name))
+            .join(EventStaff, col(EventStaff.event_id) == ServiceEvent.id)
+            .join(StaffMember, col(StaffMember.id) == EventStaff.staff_id)
             .where(col(EventStaff.staff_id).in_(staff), *live)
         )
         found += [_entry(r, "staff", windows) for r in rows]
     if units:
         rows = session.execute(
-            select(ServiceEvent.id, ServiceEvent.starts_at, ServiceEvent.ends_at, Unit.id, Unit.serial)
-            .join(EventUnit, EventUnit.event_id == ServiceEvent.id)
-            .join(Unit, Unit.id == EventUnit.unit_id)
+            sa.select(col(ServiceEvent.id), col(ServiceEvent.starts_at), col(ServiceEvent.ends_at),
+                      col(Unit.id), col(Unit.serial))
+            .join(EventUnit, col(EventUnit.event_id) == ServiceEvent.id)
+            .join(Unit, col(Unit.id) == EventUnit.unit_id)
             .where(col(EventUnit.unit_id).in_(units), *live)
         )
         found += [_entry(r, "unit", windows) for r in rows]

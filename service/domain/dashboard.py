@@ -47,53 +47,54 @@ _TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
 E, R, A, S = ServiceEvent, ServiceRequest, CorrectiveAction, Survey
 
 
-def _services(name: str, *where: Any, order: Any) -> sa.Select[Any]:
+def _services(name: str, *where: Any, order: Any) -> sa.Select[*tuple[Any, ...]]:
     return (  # the columns shown, not the long texts (objectives, outcome)
-        sa.select(sa.literal_column(f"'{name}'", sa.String).label("section"), E.id, E.title, E.kind,
-                  WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
-                  E.starts_at, E.ends_at, E.timezone, E.location, E.status, E.participants_actual)
-        .join(WeaponSystem, WeaponSystem.id == E.system_id)
-        .where(E.country_code == _CODE, *where)
-        .order_by(order, E.id).limit(LIST_LIMIT)
+        sa.select(sa.literal_column(f"'{name}'", sa.String).label("section"), col(E.id), col(E.title),
+                  col(E.kind), col(WeaponSystem.code).label("system_code"), col(E.starts_at), col(E.ends_at),
+                  col(E.timezone), col(E.location), col(E.status), col(E.participants_actual))
+        .join(WeaponSystem, col(WeaponSystem.id) == E.system_id)
+        .where(col(E.country_code) == _CODE, *where)
+        .order_by(order, col(E.id)).limit(LIST_LIMIT)
     )
 
 
 # The statements are built once; each request binds its country and clock. Every one runs
 # through the caller's session, so a liaison's scope (service.core.db) applies to each of them.
 SERVICES: sa.CompoundSelect[Any] = sa.union_all(  # the next and last completed, in one round trip
-    sa.select(_services("next", E.starts_at >= _NOW, E.status.in_(UPCOMING),  # type: ignore[attr-defined]
-                        order=E.starts_at).subquery()),
-    sa.select(_services("completed", E.status == EventStatus.completed.value,
-                        order=E.ends_at.desc()).subquery()),  # type: ignore[attr-defined]
+    sa.select(_services("next", col(E.starts_at) >= _NOW, col(E.status).in_(UPCOMING),
+                        order=col(E.starts_at)).subquery()),
+    sa.select(_services("completed", col(E.status) == EventStatus.completed.value,
+                        order=col(E.ends_at).desc()).subquery()),
 )
 # Each list carries its total (and the actions their overdue count) as a window over the
 # rows before the limit: an empty list is a total of 0.
-REQUESTS = (
-    sa.select(R.id, R.kind, WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
-              R.wished_from, R.wished_to, R.status, R.created_at,
+REQUESTS: sa.Select[*tuple[Any, ...]] = (
+    sa.select(col(R.id), col(R.kind), col(WeaponSystem.code).label("system_code"),
+              col(R.wished_from), col(R.wished_to), col(R.status), col(R.created_at),
               sa.func.count().over().label("total"))
-    .join(WeaponSystem, WeaponSystem.id == R.system_id)
-    .where(R.country_code == _CODE, R.status == RequestStatus.pending.value)
-    .order_by(R.created_at, R.id).limit(LIST_LIMIT)
+    .join(WeaponSystem, col(WeaponSystem.id) == R.system_id)
+    .where(col(R.country_code) == _CODE, col(R.status) == RequestStatus.pending.value)
+    .order_by(col(R.created_at), col(R.id)).limit(LIST_LIMIT)
 )
 ACTIONS = (  # never internal_notes: liaisons read this
-    sa.select(A.id, A.title, A.status, A.due_on, (A.due_on < _TODAY).label("overdue"),
+    sa.select(col(A.id), col(A.title), col(A.status), col(A.due_on),
+              (col(A.due_on) < _TODAY).label("overdue"),
               sa.func.count().over().label("total"),
-              sa.func.sum(sa.case((A.due_on < _TODAY, 1), else_=0)).over().label("overdue_total"))
-    .where(A.country_code == _CODE, col(A.status).in_(OPEN_ACTION_STATES))
-    .order_by(A.due_on, A.id).limit(LIST_LIMIT)
+              sa.func.sum(sa.case((col(A.due_on) < _TODAY, 1), else_=0)).over().label("overdue_total"))
+    .where(col(A.country_code) == _CODE, col(A.status).in_(OPEN_ACTION_STATES))
+    .order_by(col(A.due_on), col(A.id)).limit(LIST_LIMIT)
 )
-SURVEYS = (
-    sa.select(S.id, S.event_id, E.title.label("event_title"), S.kind,  # type: ignore[attr-defined]
-              S.sent_at, S.expires_at, sa.func.count().over().label("total"))
-    .join(E, E.id == S.event_id)
-    .where(S.country_code == _CODE, S.status == SurveyStatus.sent.value)
-    .order_by(S.expires_at, S.id).limit(LIST_LIMIT)
+SURVEYS: sa.Select[*tuple[Any, ...]] = (
+    sa.select(col(S.id), col(S.event_id), col(E.title).label("event_title"), col(S.kind),
+              col(S.sent_at), col(S.expires_at), sa.func.count().over().label("total"))
+    .join(E, col(E.id) == S.event_id)
+    .where(col(S.country_code) == _CODE, col(S.status) == SurveyStatus.sent.value)
+    .order_by(col(S.expires_at), col(S.id)).limit(LIST_LIMIT)
 )
 REPORTS = (
-    sa.select(Report.id, Report.kind, Report.period, Report.revision, Report.generated_at,
-              Report.pages, Report.size)
-    .where(Report.country_code == _CODE, Report.status == ReportStatus.ready.value)
+    sa.select(col(Report.id), col(Report.kind), col(Report.period), col(Report.revision),
+              col(Report.generated_at), col(Report.pages), col(Report.size))
+    .where(col(Report.country_code) == _CODE, col(Report.status) == ReportStatus.ready.value)
     .order_by(col(Report.period).desc(), col(Report.id).desc()).limit(REPORT_LIMIT)
 )
 
@@ -173,17 +174,17 @@ def countries_at_a_glance(*, session: Session, now: dt.datetime,
     first, last = last_twelve_months(now)
     countries = session.exec(select(Country).order_by(Country.name)).all()
     codes = [c.code for c in countries]
-    next_service: dict[str, Any] = dict(session.execute(  # type: ignore[arg-type]
+    next_service: dict[str, Any] = dict(session.execute(
         select(ServiceEvent.country_code, sa.func.min(ServiceEvent.starts_at))
-        .where(ServiceEvent.starts_at >= now, ServiceEvent.status.in_(UPCOMING))  # type: ignore[attr-defined]
+        .where(ServiceEvent.starts_at >= now, col(ServiceEvent.status).in_(UPCOMING))
         .group_by(ServiceEvent.country_code)
     ).all())
-    overdue: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+    overdue: dict[str, int] = dict(session.execute(
         select(CorrectiveAction.country_code, sa.func.count())
         .where(col(CorrectiveAction.status).in_(OPEN_ACTION_STATES), CorrectiveAction.due_on < today)
         .group_by(CorrectiveAction.country_code)
     ).all())
-    fleet: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+    fleet: dict[str, int] = dict(session.execute(
         select(Unit.country_code, sa.func.count()).group_by(Unit.country_code)
     ).all())
     figures = satisfaction.by_country(session=session, period_from=first, period_to=last,

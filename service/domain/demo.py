@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from models import (
     AuditEntry,
@@ -103,7 +104,7 @@ SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years
 
 def has_data(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return bool(conn.scalar(sa.select(sa.func.count()).select_from(Country.__table__)))  # type: ignore[attr-defined]
+        return bool(conn.scalar(sa.select(sa.func.count()).select_from(Country)))
 
 
 def logins_text() -> str:
@@ -159,7 +160,7 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
         if years is not None and years < spec.event_years:
             dropped = _keep_last_years(conn, today, years)
             summary += f"; history cut to the last {years} year(s), {dropped} older services dropped"
-        conn.execute(sa.insert(AuditEntry.__table__), [{  # type: ignore[attr-defined]
+        conn.execute(sa.insert(AuditEntry.__table__), [{  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             "at": utcnow(), "actor": "seed-demo", "action": "seed", "entity": "database",
             "changes": {"summary": summary},
         }])
@@ -204,7 +205,7 @@ def _seed_countries(conn: sa.Connection, spec: Size) -> list[str]:
             continue
         rows.append({"code": country.alpha_2, "name": country.name, "timezone": "UTC",
                      "active": True, "version": 1, "created_at": utcnow()})
-    conn.execute(sa.insert(Country.__table__), rows)  # type: ignore[attr-defined]
+    conn.execute(sa.insert(Country.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     return [str(r["code"]) for r in rows]
 
 
@@ -216,9 +217,9 @@ def _seed_systems(conn: sa.Connection, spec: Size) -> dict[str, int]:
         rows.append({"code": f"KX-{i:02d}", "name": f"Export variant {i:02d}",
                      "category": categories[i % 5], "manufacturer": "Hanwha Aerospace",
                      "version": 1})
-    conn.execute(sa.insert(WeaponSystem.__table__), rows)  # type: ignore[attr-defined]
-    ids = conn.execute(sa.select(WeaponSystem.code, WeaponSystem.id)).all()  # type: ignore[call-overload]
-    return {code: sid for code, sid in ids}
+    conn.execute(sa.insert(WeaponSystem.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    ids = conn.execute(sa.select(col(WeaponSystem.code), col(WeaponSystem.id))).all()
+    return {code: cast(int, sid) for code, sid in ids}  # stored rows: ids set
 
 
 def _seed_contracts(conn: sa.Connection, spec: Size, rng: random.Random, countries: list[str],
@@ -234,17 +235,17 @@ def _seed_contracts(conn: sa.Connection, spec: Size, rng: random.Random, countri
         contracts.append((country, f"{country}-{signed.year}-{i:04d}", signed,
                           Decimal(rng.randrange(50, 3000)) * 1_000_000, "USD",
                           [(s, rng.randint(8, 60)) for s in chosen]))
-    conn.execute(sa.insert(Contract.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(Contract.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"number": num, "country_code": c, "signed_on": d, "value": v, "currency": cur,
          "version": 1, "created_at": utcnow()} for c, num, d, v, cur, _ in contracts
     ])
-    ids: dict[str, int] = dict(conn.execute(sa.select(Contract.number, Contract.id)).all())  # type: ignore[call-overload]
+    ids = cast(dict[str, int], dict(conn.execute(sa.select(col(Contract.number), col(Contract.id))).all()))
     line_rows, lines = [], []
     for c, num, signed, _v, _cur, items in contracts:
         for system_id, qty in items:
             line_rows.append({"contract_id": ids[num], "system_id": system_id, "quantity": qty})
             lines.append((ids[num], c, system_id, qty, signed))
-    conn.execute(sa.insert(ContractLine.__table__), line_rows)  # type: ignore[attr-defined]
+    conn.execute(sa.insert(ContractLine.__table__), line_rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     return lines
 
 
@@ -277,13 +278,13 @@ def _seed_units(conn: sa.Connection, spec: Size, rng: random.Random,
         if spec.units and len(rows) >= spec.units:
             break
     for offset in range(0, len(rows), 5000):
-        conn.execute(sa.insert(Unit.__table__), rows[offset:offset + 5000])  # type: ignore[attr-defined]
+        conn.execute(sa.insert(Unit.__table__), rows[offset:offset + 5000])  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     return len(rows)
 
 
 def _seed_users(conn: sa.Connection) -> None:
     password_hash = hash_password(DEMO_PASSWORD)
-    conn.execute(sa.insert(User.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(User.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"email": e, "name": n, "role": r, "country_code": c, "password_hash": password_hash,
          "active": True, "version": 1, "created_at": utcnow()} for e, n, r, c in _users()
     ])
@@ -347,23 +348,23 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
     from models import SurveyTemplate as Template
     from service.domain import actions, periods, surveys
 
-    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
+    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     events = conn.execute(
         sa.select(E.id, E.country_code, E.system_id, E.kind, E.title, E.ends_at, E.completed_at)
         .where(E.status == "completed",
-               ~sa.exists().where(Survey.__table__.c.event_id == E.id))  # type: ignore[attr-defined]
+               ~sa.exists().where(Survey.__table__.c.event_id == E.id))  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         .order_by(E.id)
     ).all()
     if not events:
         return "surveys 0"
-    leads: dict[int, int] = dict(conn.execute(  # type: ignore[arg-type]
-        sa.select(EventStaff.event_id, sa.func.min(EventStaff.staff_id))
-        .where(EventStaff.is_lead.is_(True)).group_by(EventStaff.event_id)).all())  # type: ignore[attr-defined]
-    template_id = conn.scalar(sa.select(Template.id).where(
-        Template.name == surveys.TEMPLATE_NAME, Template.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Template.revision.desc()))  # type: ignore[attr-defined]
+    leads: dict[int, int] = dict(conn.execute(
+        sa.select(col(EventStaff.event_id), sa.func.min(col(EventStaff.staff_id)))
+        .where(col(EventStaff.is_lead).is_(True)).group_by(col(EventStaff.event_id))).all())
+    template_id = conn.scalar(sa.select(col(Template.id)).where(
+        col(Template.name) == surveys.TEMPLATE_NAME, col(Template.active).is_(True))
+        .order_by(col(Template.revision).desc()))
     if template_id is None:
-        table = Template.__table__  # type: ignore[attr-defined]
+        table = Template.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         template_id = conn.execute(sa.insert(table).returning(table.c.id), {
             "name": surveys.TEMPLATE_NAME, "revision": 1, "active": True, "created_at": utcnow(),
             "questions": surveys.build_questions(surveys.DEFAULT_QUESTIONS,
@@ -411,7 +412,7 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
     } for event_id, a in answers.items() for s in (by_event[event_id],)])
 
     poor = {event_id: reasons for event_id, a in answers.items()
-            if (reasons := actions.reasons_for(SimpleNamespace(**a)))}  # type: ignore[arg-type]
+            if (reasons := actions.reasons_for(SimpleNamespace(**a)))}  # type: ignore[arg-type]  # reads the answers only
     response_ids = _ids_by_event(conn, SurveyResponse)
     titles = {e.id: e.title for e in events}
     action_rows = []
@@ -446,7 +447,7 @@ def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng
     it: the moves of its state (the resolution at closing) and, now and then, the buyer's word."""
     from models import ActionComment, CorrectiveAction
 
-    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]
+    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     ids: dict[int, int] = dict(conn.execute(sa.select(A.response_id, A.id)).all())
     rows: list[dict[str, Any]] = []
     for a in action_rows:
@@ -526,17 +527,17 @@ def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:
     )
 
     cutoff = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
-    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
+    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     old = sa.select(E.id).where(E.starts_at < cutoff).scalar_subquery()
-    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]
-    conn.execute(ActionComment.__table__.delete().where(  # type: ignore[attr-defined]
-        ActionComment.__table__.c.action_id.in_(sa.select(A.id).where(A.event_id.in_(old)))))  # type: ignore[attr-defined]
+    A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    conn.execute(ActionComment.__table__.delete().where(  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+        ActionComment.__table__.c.action_id.in_(sa.select(A.id).where(A.event_id.in_(old)))))  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     for model in (CorrectiveAction, SurveyResponse, Survey, EventStaff, EventUnit,
                   Certificate, Delivery, PackageEvent, Nomination):  # the training rows (SPEC §11)
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__  # type: ignore[union-attr]  # SQLModel does not declare __table__
         conn.execute(table.delete().where(table.c.event_id.in_(old)))
     _keep_fleet_history(conn, cutoff)
-    return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]
+    return int(conn.execute(ServiceEvent.__table__.delete().where(E.starts_at < cutoff)).rowcount)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def _keep_fleet_history(conn: sa.Connection, cutoff: dt.datetime) -> None:
@@ -555,19 +556,19 @@ def _keep_fleet_history(conn: sa.Connection, cutoff: dt.datetime) -> None:
         UnitStatusChange,
     )
 
-    R = DeficiencyReport.__table__.c  # type: ignore[attr-defined]
+    R = DeficiencyReport.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     old = sa.select(R.id).where(R.submitted_at < cutoff).scalar_subquery()
-    changes = UnitStatusChange.__table__  # type: ignore[attr-defined]
+    changes = UnitStatusChange.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     conn.execute(changes.update().where(changes.c.report_id.in_(old)).values(report_id=None))
-    files = DeficiencyAttachmentFile.__table__  # type: ignore[attr-defined]
-    attachments = DeficiencyAttachment.__table__  # type: ignore[attr-defined]
+    files = DeficiencyAttachmentFile.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    attachments = DeficiencyAttachment.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     conn.execute(files.delete().where(files.c.attachment_id.in_(
         sa.select(attachments.c.id).where(attachments.c.report_id.in_(old)))))
     for model, column in ((SurveyResponse, "deficiency_id"), (Survey, "deficiency_id"),
                           (CorrectiveAction, "deficiency_id"), (DeficiencyAttachment, "report_id"),
                           (DeficiencyMessage, "report_id"), (DeficiencyUnit, "report_id")):
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__  # type: ignore[union-attr]  # SQLModel does not declare __table__
         conn.execute(table.delete().where(table.c[column].in_(old)))
-    conn.execute(DeficiencyReport.__table__.delete().where(R.submitted_at < cutoff))  # type: ignore[attr-defined]
+    conn.execute(DeficiencyReport.__table__.delete().where(R.submitted_at < cutoff))  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     before = sa.select(sa.func.max(changes.c.id)).where(changes.c.at < cutoff).group_by(changes.c.unit_id)
     conn.execute(changes.delete().where(changes.c.at < cutoff, changes.c.id.not_in(before)))

@@ -47,7 +47,7 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -> tuple[int, int]:
     """The bulletins and all that hangs off them; (bulletins, compliance rows)."""
-    U, S = Unit.__table__.c, WeaponSystem.__table__.c  # type: ignore[attr-defined]
+    U, S = Unit.__table__.c, WeaponSystem.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     units = conn.execute(sa.select(U.id, U.serial, U.system_id, U.country_code).order_by(U.serial)).all()
     by_system: dict[int, list[Any]] = {}
     for u in units:
@@ -55,7 +55,7 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
     codes: dict[int, str] = dict(conn.execute(sa.select(S.id, S.code)).all())
     systems = sorted(by_system, key=lambda s: -len(by_system[s]))[:3]
     liaisons: dict[str, tuple[int, str]] = {}
-    UC = User.__table__.c  # type: ignore[attr-defined]
+    UC = User.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     for uid, name, code in conn.execute(sa.select(UC.id, UC.name, UC.country_code)
                                         .where(UC.role == "liaison").order_by(UC.id)):
         liaisons.setdefault(code, (uid, name))
@@ -112,7 +112,7 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
     for model, rows in ((ServiceBulletin, bulletins), (BulletinSerialRange, ranges), (BulletinRelease, rels),
                         (BulletinAcknowledgement, acks), (BulletinCompliance, comps)):
         for offset in range(0, len(rows), 5000):
-            conn.execute(sa.insert(model.__table__), rows[offset:offset + 5000])  # type: ignore[attr-defined]
+            conn.execute(sa.insert(model.__table__), rows[offset:offset + 5000])  # type: ignore[union-attr]  # SQLModel does not declare __table__
     if conn.dialect.name == "postgresql" and bulletins:  # the ids were given: move the sequence on
         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('service_bulletin', 'id'), "
                              "(SELECT max(id) FROM service_bulletin))")

@@ -43,11 +43,11 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date,
                       report_share: float = 0.35, repair_gap_days: float = 220.0) -> tuple[int, int]:
     """History rows for every unit, and reports about some repair episodes; (changes, reports)."""
-    U = Unit.__table__.c  # type: ignore[attr-defined]
+    U = Unit.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     units = conn.execute(sa.select(U.id, U.country_code, U.system_id, U.delivered_on, U.status)
                          .order_by(U.id)).all()
-    codes = dict(conn.execute(sa.select(WeaponSystem.__table__.c.id,  # type: ignore[attr-defined]
-                                        WeaponSystem.__table__.c.code)).all())  # type: ignore[attr-defined]
+    codes = dict(conn.execute(sa.select(WeaponSystem.__table__.c.id,  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+                                        WeaponSystem.__table__.c.code)).all())  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     wear = {c: rng.uniform(0.4, 2.6) for c in sorted({u.country_code for u in units})}
     changes: list[dict[str, Any]] = []
     episodes: list[tuple[Any, dt.date, dt.date | None]] = []  # (unit, down from, back on)
@@ -70,7 +70,7 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
             changes.append(_change(unit, state, unit.status, _at(since, rng), "fault found"))
             episodes.append((unit, since, None))
     for offset in range(0, len(changes), 5000):
-        conn.execute(sa.insert(UnitStatusChange.__table__), changes[offset:offset + 5000])  # type: ignore[attr-defined]
+        conn.execute(sa.insert(UnitStatusChange.__table__), changes[offset:offset + 5000])  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     reports = _reports(conn, rng, today, [e for e in episodes if rng.random() < report_share], codes)
     return len(changes), reports
 
@@ -126,13 +126,13 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
         links.append(unit)
     if not rows:
         return 0
-    table = DeficiencyReport.__table__  # type: ignore[attr-defined]
+    table = DeficiencyReport.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     insert = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = conn.execute(insert, rows).scalars().all()
-    conn.execute(sa.insert(DeficiencyUnit.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(DeficiencyUnit.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"report_id": rid, "unit_id": unit.id, "country_code": unit.country_code}
         for rid, unit in zip(ids, links, strict=True)])
-    conn.execute(sa.insert(DeficiencyCounter.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(DeficiencyCounter.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"country_code": code, "year": year, "last": last}
         for (code, year), last in seq.items()])
     recent = [(rid, row) for rid, row in zip(ids, rows, strict=True) if row["status"] != "closed"]
@@ -144,7 +144,7 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
                  "created_at": row["submitted_at"] + dt.timedelta(hours=hours)}
                 for rid, row in recent[-400:] for internal, body, author, hours in talk]
     if messages:
-        conn.execute(sa.insert(DeficiencyMessage.__table__), messages)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(DeficiencyMessage.__table__), messages)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     _handling_surveys(conn, rng, now, [(rid, row) for rid, row in zip(ids, rows, strict=True)
                                        if row["status"] == "closed"
                                        and row["closed_at"] > now - dt.timedelta(days=120)])
@@ -162,7 +162,7 @@ def _handling_surveys(conn: sa.Connection, rng: random.Random, now: dt.datetime,
 
     if not closed:
         return
-    t = SurveyTemplate.__table__  # type: ignore[attr-defined]
+    t = SurveyTemplate.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     template_id = conn.scalar(sa.select(t.c.id).where(t.c.name == surveys.HANDLING_TEMPLATE,
                                                       t.c.active.is_(True)))
     if template_id is None:
@@ -191,7 +191,7 @@ def _handling_surveys(conn: sa.Connection, rng: random.Random, now: dt.datetime,
             "comment": rng.choice(["Fixed quickly, thank you.", "Clear answers from the team.",
                                    "Took too long to get a technician."]) if rng.random() < 0.3 else None,
             "answered_at": answered})
-    table = Survey.__table__  # type: ignore[attr-defined]
+    table = Survey.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     sids = conn.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
                         survey_rows).scalars().all()
     responses = [{"survey_id": sid, "event_id": None, "deficiency_id": srow["deficiency_id"],
@@ -200,7 +200,7 @@ def _handling_surveys(conn: sa.Connection, rng: random.Random, now: dt.datetime,
                   "instructors": None, "equipment": None, "answered_by": None, **a}
                  for sid, srow, a in zip(sids, survey_rows, answers, strict=True) if a]
     if responses:
-        conn.execute(sa.insert(SurveyResponse.__table__), responses)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(SurveyResponse.__table__), responses)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def _score(rng: random.Random, mood: float) -> int:

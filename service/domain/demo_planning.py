@@ -11,6 +11,7 @@ import datetime as dt
 import random
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from models import EventStaff, EventStatus, ServiceEvent, StaffMember, StaffUnavailability, utcnow
 
@@ -22,14 +23,14 @@ LEAVES = 6  # at least; one staff member in eight on a larger roster (the bench 
 def _busy(conn: sa.Connection, staff_id: int, start: dt.datetime, end: dt.datetime) -> bool:
     return bool(conn.scalar(
         sa.select(sa.func.count()).select_from(EventStaff)
-        .join(ServiceEvent, ServiceEvent.id == EventStaff.event_id)  # type: ignore[arg-type]
-        .where(EventStaff.staff_id == staff_id, ServiceEvent.status != EventStatus.cancelled.value,
-               ServiceEvent.starts_at < end, ServiceEvent.ends_at > start)))
+        .join(ServiceEvent, col(ServiceEvent.id) == EventStaff.event_id)
+        .where(col(EventStaff.staff_id) == staff_id, col(ServiceEvent.status) != EventStatus.cancelled.value,
+               col(ServiceEvent.starts_at) < end, col(ServiceEvent.ends_at) > start)))
 
 
 def seed_planning(conn: sa.Connection, *, rng: random.Random, today: dt.date) -> str:
     """Absences of a few days each in the next eight weeks, clear of bookings."""
-    staff = list(conn.scalars(sa.select(StaffMember.id).order_by(StaffMember.id)))
+    staff: list[int] = list(conn.scalars(sa.select(col(StaffMember.id)).order_by(col(StaffMember.id))))
     rows = []
     for sid in rng.sample(staff, k=min(max(LEAVES, len(staff) // 8), len(staff))):
         for _try in range(8):
@@ -41,5 +42,5 @@ def seed_planning(conn: sa.Connection, *, rng: random.Random, today: dt.date) ->
                              "reason": rng.choice(REASONS), "created_at": utcnow()})
                 break
     if rows:
-        conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     return f"staff absences {len(rows)}"

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from models import (
     Contract,
@@ -76,18 +77,19 @@ def seed_services(conn: sa.Connection, *, events: int, years: int, rng: random.R
     """Staff, `events` service events over `years` (mostly past), and a few pending requests."""
     now = dt.datetime.combine(today, utcnow().time(), dt.UTC)  # "now" on the day being seeded
     staff_ids = _seed_staff(conn, max(len(STAFF), events // 250), rng)
-    countries: dict[str, str] = dict(conn.execute(sa.select(Country.code, Country.timezone)).all())  # type: ignore[arg-type]
+    countries: dict[str, str] = dict(conn.execute(sa.select(col(Country.code), col(Country.timezone))).all())
     offers: dict[str, list[tuple[int, str]]] = {}
     for code, system_id, system_code in conn.execute(
-        sa.select(Contract.country_code, ContractLine.system_id, WeaponSystem.code).distinct()
-        .join(ContractLine, ContractLine.contract_id == Contract.id)
-        .join(WeaponSystem, WeaponSystem.id == ContractLine.system_id)
-        .order_by(Contract.country_code, ContractLine.system_id)
+        sa.select(col(Contract.country_code), col(ContractLine.system_id), col(WeaponSystem.code)).distinct()
+        .join(ContractLine, col(ContractLine.contract_id) == Contract.id)
+        .join(WeaponSystem, col(WeaponSystem.id) == ContractLine.system_id)
+        .order_by(col(Contract.country_code), col(ContractLine.system_id))
     ):
         offers.setdefault(code, []).append((system_id, system_code))
     units: dict[tuple[str, int], list[int]] = {}
-    for uid, code, system_id in conn.execute(sa.select(Unit.id, Unit.country_code, Unit.system_id)):
-        units.setdefault((code, system_id), []).append(uid)
+    for uid, code, system_id in conn.execute(
+            sa.select(col(Unit.id), col(Unit.country_code), col(Unit.system_id))):
+        units.setdefault((code, system_id), []).append(cast(int, uid))  # a stored row has its id
     # The whole history window (`years` back from today, so a 12-month chart starts full),
     # then the next three months' plans.
     first = dt.datetime.combine(today - dt.timedelta(days=365 * years), dt.time(), dt.UTC)
@@ -143,10 +145,10 @@ def seed_services(conn: sa.Connection, *, events: int, years: int, rng: random.R
                     unit_free[uid] = ends
     ids = _insert_events(conn, rows)
     if staff_links:
-        conn.execute(sa.insert(EventStaff.__table__), [  # type: ignore[attr-defined]
+        conn.execute(sa.insert(EventStaff.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             {"event_id": ids[i], "staff_id": sid, "is_lead": lead} for i, sid, lead in staff_links])
     if unit_links:
-        conn.execute(sa.insert(EventUnit.__table__), [  # type: ignore[attr-defined]
+        conn.execute(sa.insert(EventUnit.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             {"event_id": ids[i], "unit_id": uid} for i, uid in unit_links])
     _seed_requests(conn, offers, today, now)
     return len(rows)
@@ -180,32 +182,32 @@ def _skills_for(n: int, systems: list[str]) -> list[str]:
 
 def _seed_staff(conn: sa.Connection, count: int, rng: random.Random) -> list[int]:
     people = list(STAFF)
-    systems = sorted(conn.scalars(sa.select(WeaponSystem.code)))
+    systems = sorted(conn.scalars(sa.select(col(WeaponSystem.code))))
     while len(people) < count:
         name = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} ({len(people) + 1})"
         rng.sample(range(24), k=2)  # the draws the former free-text skills took: the rest stays as it was
         people.append((name, _skills_for(len(people), systems)))
     now = utcnow()
-    conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(StaffMember.__table__), [  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         {"name": name, "email": f"staff{n + 1:04d}@k-sustain.example", "skills": skills_,
          "active": True, "version": 1, "created_at": now} for n, (name, skills_) in enumerate(people)])
-    return list(conn.scalars(sa.select(StaffMember.id).order_by(StaffMember.id)))
+    return list(conn.scalars(sa.select(col(StaffMember.id)).order_by(col(StaffMember.id))))
 
 
 def _insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert in order and return the new ids in the same order (ids grow with insertion)."""
     before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ServiceEvent.id), 0)))
     for offset in range(0, len(rows), 5000):
-        conn.execute(sa.insert(ServiceEvent.__table__),  # type: ignore[attr-defined]
+        conn.execute(sa.insert(ServiceEvent.__table__),  # type: ignore[attr-defined]  # SQLModel does not declare __table__
                      rows[offset:offset + 5000])
-    return list(conn.scalars(sa.select(ServiceEvent.id).where(ServiceEvent.id > before)  # type: ignore[arg-type,operator]
-                             .order_by(ServiceEvent.id)))
+    return list(conn.scalars(sa.select(col(ServiceEvent.id)).where(col(ServiceEvent.id) > before)
+                             .order_by(col(ServiceEvent.id))))
 
 
 def _seed_requests(conn: sa.Connection, offers: dict[str, list[tuple[int, str]]], today: dt.date,
                    now: dt.datetime) -> None:
-    liaisons = conn.execute(sa.select(User.id, User.country_code)
-                            .where(User.role == Role.liaison.value).order_by(User.id)).all()
+    liaisons = conn.execute(sa.select(col(User.id), col(User.country_code))
+                            .where(col(User.role) == Role.liaison.value).order_by(col(User.id))).all()
     wanted = [("PL", "tech_education", "Refresher on K9A1 fire-control software after the 2.3 update"),
               ("RO", "joint_training", "Joint live-fire training for the new K9 battalion at Capu Midia")]
     rows = []
@@ -219,4 +221,4 @@ def _seed_requests(conn: sa.Connection, offers: dict[str, list[tuple[int, str]]]
                      "description": text, "status": "pending", "requested_by": user, "version": 1,
                      "created_at": now - dt.timedelta(days=3)})
     if rows:
-        conn.execute(sa.insert(ServiceRequest.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(ServiceRequest.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__

@@ -68,7 +68,7 @@ def _bulk(conn: sa.Connection, model: Any, rows: list[dict[str, Any]]) -> None:
 def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, seats: int = 8) -> str:
     """Rosters, nominations, results, certificates and packages; a one-line summary."""
     now = dt.datetime.combine(today, dt.time(12), dt.UTC)
-    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
+    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     events = conn.execute(sa.select(E.id, E.country_code, E.system_id, E.kind, E.status, E.ends_at,
                                     E.starts_at, E.timezone, E.capacity, E.title)
                           .where(E.kind.in_(["joint_training", "tech_education"]),
@@ -88,11 +88,11 @@ def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, se
                              "rank": rng.choice(RANKS),
                              "organisation": f"{rng.randrange(1, 30)} {rng.choice(UNITS)}"})
     _bulk(conn, Trainee, trainees)
-    T = Trainee.__table__.c  # type: ignore[attr-defined]
+    T = Trainee.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     roster: dict[str, list[int]] = {}
     for tid, code in conn.execute(sa.select(T.id, T.country_code).order_by(T.id)):
         roster.setdefault(code, []).append(tid)
-    systems = [s for (s,) in conn.execute(sa.select(WeaponSystem.__table__.c.id))]  # type: ignore[attr-defined]
+    systems = [s for (s,) in conn.execute(sa.select(WeaponSystem.__table__.c.id))]  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     _bulk(conn, CertificateValidity, [{"system_id": s, "kind": kind, "months": months}
                                       for s in systems for kind, months in DEMO_VALIDITY_MONTHS.items()])
     nominations, actual = [], {}
@@ -116,7 +116,7 @@ def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, se
             actual[e.id] = present
     _bulk(conn, Nomination, nominations)
     if actual:  # participants follow from the results where nominees exist
-        conn.execute(sa.update(ServiceEvent.__table__).where(E.id == sa.bindparam("eid"))  # type: ignore[attr-defined]
+        conn.execute(sa.update(ServiceEvent.__table__).where(E.id == sa.bindparam("eid"))  # type: ignore[attr-defined]  # SQLModel does not declare __table__
                      .values(participants_actual=sa.bindparam("n")),
                      [{"eid": k, "n": v} for k, v in actual.items()])
     certificates = _certificates(conn, rng, {e.id: e for e in events})
@@ -126,9 +126,9 @@ def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, se
 
 
 def _certificates(conn: sa.Connection, rng: random.Random, events: dict[int, Any]) -> int:
-    N = Nomination.__table__.c  # type: ignore[attr-defined]
-    W = WeaponSystem.__table__.c  # type: ignore[attr-defined]
-    codes: dict[int, str] = dict(conn.execute(sa.select(W.id, W.code)).all())  # type: ignore[arg-type]
+    N = Nomination.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    W = WeaponSystem.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    codes: dict[int, str] = dict(conn.execute(sa.select(W.id, W.code)).all())
     rows, numbers = [], set()
     for nid, eid, tid in conn.execute(sa.select(N.id, N.event_id, N.trainee_id)
                                       .where(N.result == "passed").order_by(N.id)):
@@ -150,7 +150,7 @@ def _certificates(conn: sa.Connection, rng: random.Random, events: dict[int, Any
 
 def _packages(conn: sa.Connection, rng: random.Random, today: dt.date,
               now: dt.datetime) -> tuple[int, int, int]:
-    C, L = Contract.__table__.c, ContractLine.__table__.c  # type: ignore[attr-defined]
+    C, L = Contract.__table__.c, ContractLine.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     contracts = conn.execute(sa.select(C.id, C.country_code, C.signed_on).order_by(C.id)).all()
     first_system: dict[int, int] = dict(conn.execute(sa.select(L.contract_id, sa.func.min(L.system_id))
                                      .group_by(L.contract_id)).all())
@@ -166,8 +166,8 @@ def _packages(conn: sa.Connection, rng: random.Random, today: dt.date,
                          "quantity": rng.randint(low, high), "version": 1, "created_at": now,
                          "due_on": add_months(c.signed_on, rng.randint(m_low, m_high))})
     _bulk(conn, PackageLine, rows)
-    P = PackageLine.__table__.c  # type: ignore[attr-defined]
-    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]
+    P = PackageLine.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    E = ServiceEvent.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     lines = conn.execute(sa.select(P.id, P.contract_id, P.country_code, P.kind, P.quantity, P.due_on,
                                    P.system_id).order_by(P.id)).all()
     # Completed services of the line's country and kind, oldest first, each delivering one line.

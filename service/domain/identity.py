@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import COUNTRY_ROLES, ApiToken, ApiTokenUse, Country, Role, User, UserSession, utcnow
 from service.core.auth import hash_token
@@ -183,8 +183,8 @@ def start_session(*, session: Session, user: User, lifetime: dt.timedelta) -> st
     sessions of the last lifetime."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
-    session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id,  # type: ignore[arg-type]
-                                                 UserSession.expires_at <= now))  # type: ignore[arg-type]
+    session.execute(sa.delete(UserSession).where(col(UserSession.user_id) == user.id,
+                                                 col(UserSession.expires_at) <= now))
     session.add(UserSession(user_id=user.id or 0, token_hash=hash_token(sid), expires_at=now + lifetime))
     session.commit()
     return sid
@@ -193,8 +193,8 @@ def start_session(*, session: Session, user: User, lifetime: dt.timedelta) -> st
 def end_session(*, session: Session, sid: str) -> None:
     """Sign-out: the session `sid` names stops working at once, on every host."""
     session.execute(sa.update(UserSession)
-                    .where(UserSession.token_hash == hash_token(sid),  # type: ignore[arg-type]
-                           UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                    .where(col(UserSession.token_hash) == hash_token(sid),
+                           col(UserSession.revoked_at).is_(None))
                     .values(revoked_at=utcnow()))
     session.commit()
 
@@ -204,13 +204,13 @@ def revoke_credentials(*, session: Session, user: User, tokens: bool, calendar_f
     API tokens, with `calendar_feed` their feed URL. The caller commits."""
     now = utcnow()
     session.execute(sa.update(UserSession)
-                    .where(UserSession.user_id == user.id,  # type: ignore[arg-type]
-                           UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                    .where(col(UserSession.user_id) == user.id,
+                           col(UserSession.revoked_at).is_(None))
                     .values(revoked_at=now))
     if tokens:
         session.execute(sa.update(ApiToken)
-                        .where(ApiToken.user_id == user.id,  # type: ignore[arg-type]
-                               ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+                        .where(col(ApiToken.user_id) == user.id,
+                               col(ApiToken.revoked_at).is_(None))
                         .values(revoked_at=now))
     if calendar_feed:
         user.feed_salt = None  # the next feed URL asked for is a new one
@@ -218,8 +218,8 @@ def tokens_of(*, session: Session, user_id: int) -> list[dict[str, Any]]:
     """A user's tokens, oldest first, each with when it was last used (never their values)."""
     rows = session.exec(
         select(ApiToken, ApiTokenUse.last_used_at)
-        .join(ApiTokenUse, ApiTokenUse.token_id == ApiToken.id, isouter=True)  # type: ignore[arg-type]
-        .where(ApiToken.user_id == user_id).order_by(ApiToken.id)  # type: ignore[arg-type]
+        .join(ApiTokenUse, col(ApiTokenUse.token_id) == ApiToken.id, isouter=True)
+        .where(col(ApiToken.user_id) == user_id).order_by(col(ApiToken.id))
     ).all()
     return [{"id": t.id, "name": t.name, "created_at": t.created_at, "expires_at": t.expires_at,
              "revoked_at": t.revoked_at, "last_used_at": used} for t, used in rows]

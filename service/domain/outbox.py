@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Notification, Role, User, utcnow
 from service.core.db import get_engine, session_scope
@@ -34,7 +34,7 @@ def notify(*, session: Session, messages: list[dict[str, Any]]) -> int:
     now = utcnow()
     rows = [{"created_at": now, "attempts": 0, **m} for m in messages]
     dialect = session.get_bind().dialect.name
-    table = Notification.__table__  # type: ignore[attr-defined]
+    table = Notification.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
 
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
@@ -46,15 +46,15 @@ def liaisons_of(*, session: Session, country_code: str) -> list[User]:
     """The active liaison officers of a country."""
     return list(session.exec(
         select(User).where(User.role == Role.liaison, User.country_code == country_code,
-                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+                           col(User.active).is_(True)).order_by(col(User.id))
     ))
 
 
 def staff_and_admins(*, session: Session) -> list[User]:
     """Every active staff member and administrator (they receive escalations)."""
     return list(session.exec(
-        select(User).where(User.role.in_([Role.staff, Role.admin]),  # type: ignore[attr-defined]
-                           User.active.is_(True)).order_by(User.id)  # type: ignore[attr-defined]
+        select(User).where(col(User.role).in_([Role.staff, Role.admin]),
+                           col(User.active).is_(True)).order_by(col(User.id))
     ))
 
 
@@ -91,8 +91,8 @@ def deliver_pending(app: Flask) -> int:
     sent = 0
     with session_scope(get_engine(app), actor=(None, "outbox")) as session:
         stmt = (select(Notification)
-                .where(Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS)
-                .order_by(Notification.id).limit(BATCH))
+                .where(col(Notification.sent_at).is_(None), col(Notification.attempts) < MAX_ATTEMPTS)
+                .order_by(col(Notification.id)).limit(BATCH))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         for note in session.exec(stmt).all():

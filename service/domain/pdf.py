@@ -66,7 +66,7 @@ def asset_path(url: str) -> Path:
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class TemplateAssetFetcher(URLFetcher):  # type: ignore[misc]
+    class TemplateAssetFetcher(URLFetcher):
         """WeasyPrint >= 68 fetcher: `fetch(url, headers)` returns a URLFetcherResponse."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:

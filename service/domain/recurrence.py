@@ -58,11 +58,11 @@ def _rule(text: str, start_local: dt.datetime, tz: ZoneInfo) -> rrule:
     from dateutil.rrule import rrulestr  # here: a web worker starts without it (bench: worker start)
 
     try:
-        return rrulestr(text, dtstart=start_local)  # type: ignore[no-any-return]
+        return rrulestr(text, dtstart=start_local)
     except ValueError:  # UNTIL given in UTC: read it as the wall-clock time it is in `tz`
         aware = rrulestr(text, dtstart=start_local.replace(tzinfo=tz))
         until = aware._until.astimezone(tz).replace(tzinfo=None) if aware._until else None
-        return aware.replace(dtstart=start_local, until=until)  # type: ignore[no-any-return]
+        return aware.replace(dtstart=start_local, until=until)
 
 
 def _occurrences(text: str, start_local: dt.datetime, tz: ZoneInfo) -> list[dt.datetime]:

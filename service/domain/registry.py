@@ -7,7 +7,7 @@ from typing import Any
 
 import pycountry
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Contract, ContractLine, Country, Unit, UnitStatus, UnitStatusChange, WeaponSystem
 from service.domain.deficiencies import history
@@ -23,7 +23,12 @@ def create_country(*, session: Session, data: dict[str, Any]) -> Country:
     code = data["code"]
     if session.get(Country, code) is not None:
         raise Conflict(f"Country {code} exists", {"code": ["already registered"]})
-    name = data.get("name") or pycountry.countries.get(alpha_2=code).name
+    name = data.get("name")
+    if not name:
+        iso = pycountry.countries.get(alpha_2=code)
+        if iso is None:
+            raise Invalid("Unknown country code", {"code": ["not an ISO 3166-1 alpha-2 code"]})
+        name = iso.name
     country = Country(code=code, name=name, timezone=data["timezone"],
                       active=data.get("active", True),
                       report_language=data.get("report_language", "en"))
@@ -50,7 +55,7 @@ def create_system(*, session: Session, data: dict[str, Any]) -> WeaponSystem:
 
 def _check_lines(session: Session, lines: list[dict[str, Any]]) -> None:
     ids = {line["system_id"] for line in lines}
-    found = set(session.scalars(select(WeaponSystem.id).where(WeaponSystem.id.in_(ids))))  # type: ignore[union-attr]
+    found = set(session.scalars(select(col(WeaponSystem.id)).where(col(WeaponSystem.id).in_(ids))))
     missing = sorted(ids - found)
     if missing:
         raise Invalid("Unknown system", {"lines": [f"unknown system id {i}" for i in missing]})
@@ -77,7 +82,7 @@ def delivered_counts(session: Session, contract_id: int) -> dict[int, int]:
     rows = session.execute(
         select(Unit.system_id, sa.func.count())
         .where(Unit.contract_id == contract_id)
-        .group_by(Unit.system_id)
+        .group_by(col(Unit.system_id))
     )
     return {system_id: n for system_id, n in rows}
 
@@ -113,7 +118,7 @@ def update_contract(*, session: Session, contract: Contract, changes: dict[str, 
 
 def _line(existing: ContractLine | None, system_id: int, quantity: int) -> ContractLine:
     if existing is None:
-        return ContractLine(system_id=system_id, quantity=quantity)  # type: ignore[call-arg]
+        return ContractLine(system_id=system_id, quantity=quantity)  # type: ignore[call-arg]  # contract_id comes from the contract it is appended to
     existing.quantity = quantity
     return existing
 
@@ -154,7 +159,7 @@ def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Uni
         history.set_status(session=session, unit=unit, status=changes.pop("status"),
                            reason=changes.pop("status_reason", None))
     changes.pop("status_reason", None)
-    return update_record(session=session, obj=unit, changes=changes)  # type: ignore[no-any-return]
+    return update_record(session=session, obj=unit, changes=changes)
 
 
 def systems_by_country(*, session: Session) -> dict[str, list[tuple[int, str, str]]]:
@@ -163,9 +168,10 @@ def systems_by_country(*, session: Session) -> dict[str, list[tuple[int, str, st
     These are the systems a country operates: the ones its requests and services may name.
     """
     rows = session.execute(
-        sa.select(Contract.country_code, WeaponSystem.id, WeaponSystem.code, WeaponSystem.name)
-        .join(ContractLine, ContractLine.contract_id == Contract.id)  # type: ignore[arg-type]
-        .join(WeaponSystem, WeaponSystem.id == ContractLine.system_id)  # type: ignore[arg-type]
+        sa.select(col(Contract.country_code), col(WeaponSystem.id), col(WeaponSystem.code),
+                  col(WeaponSystem.name))
+        .join(ContractLine, col(ContractLine.contract_id) == Contract.id)
+        .join(WeaponSystem, col(WeaponSystem.id) == ContractLine.system_id)
         .distinct().order_by(Contract.country_code, WeaponSystem.code)
     ).all()
     out: dict[str, list[tuple[int, str, str]]] = {}
@@ -177,9 +183,9 @@ def systems_by_country(*, session: Session) -> dict[str, list[tuple[int, str, st
 def operates(*, session: Session, country_code: str, system_id: int) -> bool:
     """Whether the country has a contract for the system."""
     return session.scalar(
-        sa.select(ContractLine.id)
-        .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
-        .where(Contract.country_code == country_code, ContractLine.system_id == system_id)
+        sa.select(col(ContractLine.id))
+        .join(Contract, col(Contract.id) == ContractLine.contract_id)
+        .where(col(Contract.country_code) == country_code, col(ContractLine.system_id) == system_id)
         .limit(1)
     ) is not None
 
@@ -192,24 +198,24 @@ _COUNTRY: sa.BindParameter[str] = sa.bindparam("country")
 _TODAY: sa.BindParameter[dt.date] = sa.bindparam("today")
 _SOON: sa.BindParameter[dt.date] = sa.bindparam("soon")
 _CONTRACTED = (
-    sa.select(ContractLine.system_id, sa.func.sum(ContractLine.quantity).label("contracted"))
-    .join(Contract, Contract.id == ContractLine.contract_id)  # type: ignore[arg-type]
-    .where(Contract.country_code == _COUNTRY)
-    .group_by(ContractLine.system_id)
+    sa.select(col(ContractLine.system_id), sa.func.sum(col(ContractLine.quantity)).label("contracted"))
+    .join(Contract, col(Contract.id) == ContractLine.contract_id)
+    .where(col(Contract.country_code) == _COUNTRY)
+    .group_by(col(ContractLine.system_id))
 ).subquery("contracted")
 _DELIVERED = (
     sa.select(
-        Unit.system_id,
+        col(Unit.system_id),
         sa.func.count().label("delivered"),
-        _count_if(Unit.status == UnitStatus.operational).label("operational"),
-        _count_if(Unit.status == UnitStatus.under_repair).label("under_repair"),
-        _count_if(Unit.status == UnitStatus.non_operational).label("non_operational"),
-        _count_if(Unit.warranty_ends_on >= _TODAY).label("in_warranty"),  # type: ignore[operator]
-        _count_if(sa.and_(Unit.warranty_ends_on >= _TODAY,  # type: ignore[operator]
-                          Unit.warranty_ends_on <= _SOON)).label("warranty_ending_90d"),  # type: ignore[operator]
+        _count_if(col(Unit.status) == UnitStatus.operational).label("operational"),
+        _count_if(col(Unit.status) == UnitStatus.under_repair).label("under_repair"),
+        _count_if(col(Unit.status) == UnitStatus.non_operational).label("non_operational"),
+        _count_if(col(Unit.warranty_ends_on) >= _TODAY).label("in_warranty"),
+        _count_if(sa.and_(col(Unit.warranty_ends_on) >= _TODAY,
+                          col(Unit.warranty_ends_on) <= _SOON)).label("warranty_ending_90d"),
     )
-    .where(Unit.country_code == _COUNTRY)
-    .group_by(Unit.system_id)
+    .where(col(Unit.country_code) == _COUNTRY)
+    .group_by(col(Unit.system_id))
 )
 
 
@@ -218,9 +224,9 @@ def _fleet(units: Any) -> Any:
     delivered = units.subquery("delivered")
     return (
         sa.select(
-            WeaponSystem.id.label("system_id"),  # type: ignore[union-attr]
-            WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
-            WeaponSystem.name.label("system_name"),  # type: ignore[attr-defined]
+            col(WeaponSystem.id).label("system_id"),
+            col(WeaponSystem.code).label("system_code"),
+            col(WeaponSystem.name).label("system_name"),
             sa.func.coalesce(_CONTRACTED.c.contracted, 0).label("contracted"),
             *(sa.func.coalesce(delivered.c[name], 0).label(name) for name in (
                 "delivered", "operational", "under_repair", "non_operational", "in_warranty",
@@ -237,9 +243,9 @@ def _status_at() -> Any:
     """A unit's status at `:as_of` from its history (the last change before that moment, an
     index seek on `unit_id, at`); its current status when no change is recorded before it."""
     usc = UnitStatusChange
-    last = (sa.select(usc.to_status)
-            .where(usc.unit_id == Unit.id, usc.at < sa.bindparam("as_of"))  # type: ignore[arg-type]
-            .order_by(sa.desc(usc.at), sa.desc(usc.id)).limit(1)  # type: ignore[arg-type]
+    last = (sa.select(col(usc.to_status))
+            .where(col(usc.unit_id) == Unit.id, col(usc.at) < sa.bindparam("as_of"))
+            .order_by(sa.desc(col(usc.at)), sa.desc(col(usc.id))).limit(1)
             .correlate(Unit).scalar_subquery())
     return sa.func.coalesce(last, Unit.status)
 
@@ -248,17 +254,17 @@ def _delivered_as_of() -> Any:
     status = _status_at()
     return (
         sa.select(
-            Unit.system_id,
+            col(Unit.system_id),
             sa.func.count().label("delivered"),
             _count_if(status == UnitStatus.operational.value).label("operational"),
             _count_if(status == UnitStatus.under_repair.value).label("under_repair"),
             _count_if(status == UnitStatus.non_operational.value).label("non_operational"),
-            _count_if(Unit.warranty_ends_on >= _TODAY).label("in_warranty"),  # type: ignore[operator]
-            _count_if(sa.and_(Unit.warranty_ends_on >= _TODAY,  # type: ignore[operator]
-                              Unit.warranty_ends_on <= _SOON)).label("warranty_ending_90d"),  # type: ignore[operator]
+            _count_if(col(Unit.warranty_ends_on) >= _TODAY).label("in_warranty"),
+            _count_if(sa.and_(col(Unit.warranty_ends_on) >= _TODAY,
+                              col(Unit.warranty_ends_on) <= _SOON)).label("warranty_ending_90d"),
         )
-        .where(Unit.country_code == _COUNTRY, Unit.delivered_on <= sa.bindparam("delivered_by"))  # type: ignore[operator]
-        .group_by(Unit.system_id)
+        .where(col(Unit.country_code) == _COUNTRY, col(Unit.delivered_on) <= sa.bindparam("delivered_by"))
+        .group_by(col(Unit.system_id))
     )
 
 

@@ -93,14 +93,15 @@ def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
                     country: str | None) -> dict[str, dict[str, int]]:
     """Per country: completed / cancelled / trainees and completed per kind, one GROUP BY."""
     E = ServiceEvent
-    completed = E.status == EventStatus.completed.value
-    stmt = (sa.select(E.country_code, E.kind, _count_if(completed),
-                      _count_if(E.status == EventStatus.cancelled.value),
-                      sa.func.coalesce(sa.func.sum(sa.case((completed, E.participants_actual),
+    completed = col(E.status) == EventStatus.completed.value
+    stmt = (sa.select(col(E.country_code), col(E.kind), _count_if(completed),
+                      _count_if(col(E.status) == EventStatus.cancelled.value),
+                      sa.func.coalesce(sa.func.sum(sa.case((completed, col(E.participants_actual)),
                                                            else_=0)), 0))
-            .where(E.starts_at >= start, E.starts_at < end).group_by(E.country_code, E.kind))
+            .where(col(E.starts_at) >= start, col(E.starts_at) < end)
+            .group_by(col(E.country_code), col(E.kind)))
     if country:
-        stmt = stmt.where(E.country_code == country)
+        stmt = stmt.where(col(E.country_code) == country)
     out: dict[str, dict[str, int]] = {}
     for code, kind, done, cancelled, trainees in session.execute(stmt):
         row = out.setdefault(code, {"completed": 0, "cancelled": 0, "trainees": 0,
@@ -116,30 +117,31 @@ def open_at(moment: dt.datetime) -> Any:
     """An action open at `moment`, from its open and close times (a closed action keeps its
     `closed_at`; one reopened since has none, so it counts as open throughout)."""
     A = CorrectiveAction
-    return sa.and_(A.opened_at < moment, sa.or_(col(A.closed_at).is_(None), col(A.closed_at) >= moment))
+    return sa.and_(col(A.opened_at) < moment, sa.or_(col(A.closed_at).is_(None), col(A.closed_at) >= moment))
 
 
 def _overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[str, int]:
     A = CorrectiveAction
-    stmt = (sa.select(A.country_code, sa.func.count())
-            .where(open_at(as_of), A.due_on < as_of.date()).group_by(A.country_code))
+    stmt = (sa.select(col(A.country_code), sa.func.count())
+            .where(open_at(as_of), col(A.due_on) < as_of.date()).group_by(col(A.country_code)))
     if country:
-        stmt = stmt.where(A.country_code == country)
+        stmt = stmt.where(col(A.country_code) == country)
     return {code: int(n) for code, n in session.execute(stmt)}
 
 
 def _services(session: Session, country: str, start: dt.datetime, end: dt.datetime,
               tz: ZoneInfo, tr: Words, *, open_only: bool) -> dict[str, Any]:
     E = ServiceEvent
-    where = [E.country_code == country, E.starts_at >= start, E.starts_at < end]
+    where: list[sa.ColumnElement[bool]] = [col(E.country_code) == country, col(E.starts_at) >= start,
+                                           col(E.starts_at) < end]
     if open_only:
         where.append(col(E.status).in_(OPEN_STATES))
     total = int(session.scalar(sa.select(sa.func.count()).select_from(E).where(*where)) or 0)
     rows = session.execute(
-        sa.select(E.starts_at, E.ends_at, E.kind, E.title, E.status, E.location,
-                  E.participants_planned, E.participants_actual, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == E.system_id)
-        .where(*where).order_by(E.starts_at, E.id).limit(LIST_LIMIT)
+        sa.select(col(E.starts_at), col(E.ends_at), col(E.kind), col(E.title), col(E.status), col(E.location),
+                  col(E.participants_planned), col(E.participants_actual), col(WeaponSystem.code))
+        .join(WeaponSystem, col(WeaponSystem.id) == E.system_id)
+        .where(*where).order_by(col(E.starts_at), col(E.id)).limit(LIST_LIMIT)
     ).all()
     items = [{
         "when": tr.day(r[0].astimezone(tz).date()), "kind": _label(tr, KIND_LABELS, r[2]),
@@ -158,10 +160,11 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo,
               tr: Words) -> list[dict[str, Any]]:
     R = SurveyResponse
     rows = session.execute(
-        sa.select(R.answered_at, R.kind, R.overall, R.recommend, R.comment, WeaponSystem.code)
-        .join(WeaponSystem, WeaponSystem.id == R.system_id)
-        .where(R.country_code == country, R.period == period, R.comment.is_not(None),
-               R.comment != "", col(R.deficiency_id).is_(None))  # the services' comments
+        sa.select(col(R.answered_at), col(R.kind), col(R.overall), col(R.recommend), col(R.comment),
+                  col(WeaponSystem.code))
+        .join(WeaponSystem, col(WeaponSystem.id) == R.system_id)
+        .where(col(R.country_code) == country, col(R.period) == period, col(R.comment).is_not(None),
+               col(R.comment) != "", col(R.deficiency_id).is_(None))  # the services' comments
         .order_by(col(R.answered_at).desc(), col(R.id).desc()).limit(COMMENTS)
     ).all()
     return [{"when": tr.day(r[0].astimezone(tz).date()), "kind": _label(tr, KIND_LABELS, r[1]),
@@ -173,20 +176,20 @@ def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetim
     """Opened and closed in the period; open and overdue as of `as_of` (the period's end)."""
     A = CorrectiveAction
     today = as_of.date()
-    overdue_cond = sa.and_(open_at(as_of), A.due_on < today)
+    overdue_cond = sa.and_(open_at(as_of), col(A.due_on) < today)
 
     def count(*where: Any) -> int:  # each on its own index: none reads the closed history
         return int(session.scalar(sa.select(sa.func.count()).select_from(A)
-                                  .where(A.country_code == country, *where)) or 0)
+                                  .where(col(A.country_code) == country, *where)) or 0)
 
     opened = count(A.opened_at >= start, A.opened_at < end)
     closed = count(col(A.closed_at) >= start, col(A.closed_at) < end)
     still_open, overdue = session.execute(
         sa.select(sa.func.count(), _count_if(A.due_on < today))
-        .where(A.country_code == country, open_at(as_of))).one()
+        .where(col(A.country_code) == country, open_at(as_of))).one()
     rows = session.execute(
-        sa.select(A.title, A.due_on).where(A.country_code == country, overdue_cond)
-        .order_by(A.due_on, A.id).limit(20)
+        sa.select(col(A.title), col(A.due_on)).where(col(A.country_code) == country, overdue_cond)
+        .order_by(col(A.due_on), col(A.id)).limit(20)
     ).all()
     return {"opened": int(opened), "closed": int(closed), "overdue": int(overdue),
             "open": int(still_open),
@@ -217,19 +220,19 @@ def critical_overdue_at(moment: dt.datetime) -> Any:
     r = DeficiencyReport
     acked, resolved, paused = col(r.acknowledged_at), col(r.resolved_at), col(r.paused_since)
     return sa.and_(
-        r.severity == "critical", r.status != "withdrawn", r.submitted_at < moment,
+        col(r.severity) == "critical", col(r.status) != "withdrawn", col(r.submitted_at) < moment,
         sa.or_(resolved.is_(None), resolved >= moment),
         sa.or_(paused.is_(None), paused >= moment),
-        sa.or_(r.resolve_due_at < moment,
-               sa.and_(r.acknowledge_due_at < moment, sa.or_(acked.is_(None), acked >= moment))))
+        sa.or_(col(r.resolve_due_at) < moment,
+               sa.and_(col(r.acknowledge_due_at) < moment, sa.or_(acked.is_(None), acked >= moment))))
 
 
 def _critical_overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[str, int]:
     r = DeficiencyReport
-    stmt = (sa.select(r.country_code, sa.func.count()).where(critical_overdue_at(as_of))
-            .group_by(r.country_code))
+    stmt = (sa.select(col(r.country_code), sa.func.count()).where(critical_overdue_at(as_of))
+            .group_by(col(r.country_code)))
     if country:
-        stmt = stmt.where(r.country_code == country)
+        stmt = stmt.where(col(r.country_code) == country)
     return {code: int(n) for code, n in session.execute(stmt)}
 
 
@@ -390,8 +393,8 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     overdue = _overdue(session, as_of, None)
     ready = {r["country"]: r for r in readiness.figures(
         session=session, period_from=period, period_to=period, now=as_of)["countries"]}
-    targets: dict[str, float] = dict(session.execute(sa.select(CountrySla.country_code,
-                                             CountrySla.availability_target)).tuples().all())
+    targets: dict[str, float] = dict(session.execute(sa.select(col(CountrySla.country_code),
+                                             col(CountrySla.availability_target))).tuples().all())
     critical = _critical_overdue(session, as_of, None)
     rows = []
     for code, name in countries:

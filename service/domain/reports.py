@@ -263,6 +263,7 @@ def _write(*, engine: Engine, kind: str, period: str, country_code: str | None,
         session.flush()
         if options.test_delay_ms:  # crash tests: the row is written, its bytes not yet
             time.sleep(options.test_delay_ms / 1000)
+        assert report.id is not None  # the flush above gave a new report its id
         stored = session.get(ReportFile, report.id)
         if stored is None:
             session.add(ReportFile(report_id=report.id, country_code=country_code, pdf=rendered.pdf))

@@ -44,8 +44,8 @@ def file_request(*, session: Session, data: dict[str, Any], actor: Principal) ->
     country = session.get(Country, code)
     if country is None:
         raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
-    _check_system(session, code, data["system_id"])
-    request = ServiceRequest(**data, country_code=code, requested_by=actor.user_id)
+    _check_system(session, country.code, data["system_id"])
+    request = ServiceRequest(**data, country_code=country.code, requested_by=actor.user_id)
     session.add(request)
     session.commit()
     return request

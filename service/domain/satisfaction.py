@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import Survey, SurveyResponse
 from service.domain import periods
@@ -27,7 +27,7 @@ FEW_ANSWERS = 5  # a figure from fewer answers than this is shown, but marked as
 
 def few_answers(responses: int | None) -> bool:
     """Whether a figure rests on fewer than FEW_ANSWERS answers (none: no figure at all)."""
-    return bool(responses) and responses < FEW_ANSWERS  # type: ignore[operator]
+    return responses is not None and responses != 0 and responses < FEW_ANSWERS
 
 
 def rounded(numerator: int, denominator: int, *, digits: int = 1) -> float | None:
@@ -97,11 +97,11 @@ def _by_period(country: bool, system_id: bool, kind: bool,
     for dim in DIMENSIONS:
         column = getattr(R, dim)
         dims += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
-    sent = (sa.select(Survey.period, sa.func.count(), *([zero] * (4 + len(dims))))
-            .where(*_where(Survey, **filters)).group_by(Survey.period))
-    answered = (sa.select(R.period, zero, sa.func.count(), _count_if(R.overall >= 4),
-                          _count_if(R.recommend >= 9), _count_if(R.recommend <= 6), *dims)
-                .where(*_where(R, **filters)).group_by(R.period))
+    sent = (sa.select(col(Survey.period), sa.func.count(), *([zero] * (4 + len(dims))))
+            .where(*_where(Survey, **filters)).group_by(col(Survey.period)))
+    answered = (sa.select(col(R.period), zero, sa.func.count(), _count_if(col(R.overall) >= 4),
+                          _count_if(col(R.recommend) >= 9), _count_if(col(R.recommend) <= 6), *dims)
+                .where(*_where(R, **filters)).group_by(col(R.period)))
     return sa.union_all(sent, answered)
 
 
@@ -152,14 +152,14 @@ def by_country(*, session: Session, period_from: str, period_to: str,
     """CSAT, NPS and response rate for every country side by side, in two queries (of the
     services' surveys, or with `handling` of those on closed deficiency reports)."""
     R = SurveyResponse
-    sent: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
-        sa.select(Survey.country_code, sa.func.count())
-        .where(Survey.period >= period_from, Survey.period <= period_to, _source(Survey, handling))
+    sent: dict[str, int] = dict(session.execute(
+        sa.select(col(Survey.country_code), sa.func.count())
+        .where(col(Survey.period) >= period_from, col(Survey.period) <= period_to, _source(Survey, handling))
         .group_by(Survey.country_code)).all())
     rows = session.execute(
-        sa.select(R.country_code, sa.func.count(), _count_if(R.overall >= 4),
-                  _count_if(R.recommend >= 9), _count_if(R.recommend <= 6))
-        .where(R.period >= period_from, R.period <= period_to, _source(R, handling))
+        sa.select(col(R.country_code), sa.func.count(), _count_if(col(R.overall) >= 4),
+                  _count_if(col(R.recommend) >= 9), _count_if(col(R.recommend) <= 6))
+        .where(col(R.period) >= period_from, col(R.period) <= period_to, _source(R, handling))
         .group_by(R.country_code)).all()
     answered = {row[0]: row for row in rows}
     out = {}

@@ -98,8 +98,9 @@ FILTERS = (("country", ServiceEvent.country_code), ("kind", ServiceEvent.kind),
 def _upcoming_first() -> list[Any]:
     """The services still to end first, the next to start first; then the past ones, the latest
     first."""
-    past = ServiceEvent.ends_at < utcnow()  # type: ignore[operator]
-    return [sa.case((past, 1), else_=0), sa.case((sa.not_(past), ServiceEvent.starts_at)).asc().nulls_last(),
+    past = col(ServiceEvent.ends_at) < utcnow()
+    return [sa.case((past, 1), else_=0),
+            sa.case((sa.not_(past), col(ServiceEvent.starts_at))).asc().nulls_last(),
             col(ServiceEvent.starts_at).desc()]
 
 
@@ -115,8 +116,8 @@ def events_query(query: dict[str, Any], *, columns: bool = False) -> Any:
     the calendar. With `columns`, rows of the event's columns rather than ORM objects (a page to
     show needs no identity map, no change tracking: building 50 instances cost more than the
     query)."""
-    what = select(*EVENT_COLUMNS) if columns else select(ServiceEvent)  # type: ignore[call-overload]
-    stmt = where_given(what.order_by(ServiceEvent.starts_at, ServiceEvent.id), query, FILTERS)
+    what = select(*EVENT_COLUMNS) if columns else select(ServiceEvent)
+    stmt = where_given(what.order_by(col(ServiceEvent.starts_at), col(ServiceEvent.id)), query, FILTERS)
     if "from_" in query:
         stmt = stmt.where(ServiceEvent.ends_at > query["from_"])
     if "to" in query:
@@ -127,14 +128,14 @@ def events_query(query: dict[str, Any], *, columns: bool = False) -> Any:
 
 
 _PAGE_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
-ASSIGNMENTS = sa.union_all(  # a page's staff and units in one statement, built once
-    select(EventStaff.event_id, sa.literal_column("'staff'", sa.String).label("what"),
-           StaffMember.id, StaffMember.name.label("label"), EventStaff.is_lead)  # type: ignore[attr-defined]
-    .join(StaffMember, StaffMember.id == EventStaff.staff_id)  # type: ignore[arg-type]
+ASSIGNMENTS: sa.CompoundSelect[Any] = sa.union_all(  # a page's staff and units in one statement, built once
+    sa.select(col(EventStaff.event_id), sa.literal_column("'staff'", sa.String).label("what"),
+              col(StaffMember.id), col(StaffMember.name).label("label"), col(EventStaff.is_lead))
+    .join(StaffMember, col(StaffMember.id) == EventStaff.staff_id)
     .where(col(EventStaff.event_id).in_(_PAGE_IDS)),
-    select(EventUnit.event_id, sa.literal_column("'unit'", sa.String), Unit.id, Unit.serial,
-           sa.null())
-    .join(Unit, Unit.id == EventUnit.unit_id)  # type: ignore[arg-type]
+    sa.select(col(EventUnit.event_id), sa.literal_column("'unit'", sa.String), col(Unit.id), col(Unit.serial),
+              sa.null())
+    .join(Unit, col(Unit.id) == EventUnit.unit_id)
     .where(col(EventUnit.event_id).in_(_PAGE_IDS)),
 )
 
@@ -161,7 +162,7 @@ def with_assignments(*, session: Session, events: Sequence[Any]) -> list[EventOu
 
 def _check_staff(session: Session, staff: list[dict[str, Any]]) -> None:
     ids = {s["id"] for s in staff}
-    found = {m.id: m for m in session.exec(select(StaffMember).where(StaffMember.id.in_(ids)))}
+    found = {m.id: m for m in session.exec(select(StaffMember).where(col(StaffMember.id).in_(ids)))}
     problems = [f"unknown staff member {i}" for i in sorted(ids - set(found))]
     problems += [f"staff member {i} ({m.name}) is inactive" for i, m in sorted(found.items())
                  if not m.active]
@@ -170,7 +171,7 @@ def _check_staff(session: Session, staff: list[dict[str, Any]]) -> None:
 
 
 def _check_units(session: Session, unit_ids: list[int], country_code: str, system_id: int) -> None:
-    found = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(unit_ids)))}
+    found = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
     problems = [f"unknown unit {i}" for i in sorted(set(unit_ids) - set(found))]
     problems += [f"unit {u.serial} is not a unit of this country and system"
                  for u in found.values() if u.country_code != country_code or u.system_id != system_id]

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -126,8 +127,8 @@ def current_template(*, session: Session, name: str = TEMPLATE_NAME) -> SurveyTe
     """The active revision of the standard (or `name`d) template, created (revision 1) on
     first use."""
     stmt = (select(SurveyTemplate).where(SurveyTemplate.name == name,
-                                         SurveyTemplate.active.is_(True))  # type: ignore[attr-defined]
-            .order_by(SurveyTemplate.revision.desc()))  # type: ignore[attr-defined]
+                                         col(SurveyTemplate.active).is_(True))
+            .order_by(col(SurveyTemplate.revision).desc()))
     template = session.exec(stmt).first()
     if template is not None:
         return template
@@ -270,13 +271,13 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
     if not ids:
         return []
     rows = session.execute(
-        select(Survey.id, ServiceEvent.title, DeficiencyReport.number, DeficiencyReport.title,
-               SurveyTemplate.revision, SurveyResponse)
-        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
-        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
-        .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
-        .outerjoin(SurveyResponse, SurveyResponse.survey_id == Survey.id)
-        .where(Survey.id.in_(ids))  # type: ignore[union-attr]
+        sa.select(col(Survey.id), col(ServiceEvent.title), col(DeficiencyReport.number),
+                  col(DeficiencyReport.title), col(SurveyTemplate.revision), SurveyResponse)
+        .outerjoin(ServiceEvent, col(ServiceEvent.id) == Survey.event_id)
+        .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
+        .join(SurveyTemplate, col(SurveyTemplate.id) == Survey.template_id)
+        .outerjoin(SurveyResponse, col(SurveyResponse.survey_id) == Survey.id)
+        .where(col(Survey.id).in_(ids))
     ).all()
     extra = {row[0]: row[1:] for row in rows}
     out = []
@@ -304,25 +305,25 @@ def public_view(*, session: Session, survey: Survey,
     if survey.deficiency_id is not None:
         r = DeficiencyReport
         about = session.execute(
-            select(r.number, r.title, r.submitted_at, r.closed_at,
-                   WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
-                   Country.name.label("country"))  # type: ignore[attr-defined]
-            .join(WeaponSystem, WeaponSystem.id == r.system_id)
-            .join(Country, Country.code == r.country_code)
-            .where(r.id == survey.deficiency_id)
+            sa.select(col(r.number), col(r.title), col(r.submitted_at), col(r.closed_at),
+                      col(WeaponSystem.name).label("system"),
+                      col(Country.name).label("country"))
+            .join(WeaponSystem, col(WeaponSystem.id) == r.system_id)
+            .join(Country, col(Country.code) == r.country_code)
+            .where(col(r.id) == survey.deficiency_id)
         ).one()
         return {"event": {"title": f"Deficiency report {about.number}: {about.title}",
                           "kind": HANDLING_KIND, "system": about.system, "country": about.country,
                           "starts_at": about.submitted_at, "ends_at": about.closed_at or survey.sent_at,
                           "location": None}, **worded}
     event = session.execute(
-        select(ServiceEvent.title, ServiceEvent.kind, WeaponSystem.name.label("system"),  # type: ignore[attr-defined]
-               Country.name.label("country"),  # type: ignore[attr-defined]
-               ServiceEvent.starts_at, ServiceEvent.ends_at,
-               ServiceEvent.location)
-        .join(WeaponSystem, WeaponSystem.id == ServiceEvent.system_id)
-        .join(Country, Country.code == ServiceEvent.country_code)
-        .where(ServiceEvent.id == survey.event_id)
+        sa.select(col(ServiceEvent.title), col(ServiceEvent.kind), col(WeaponSystem.name).label("system"),
+                  col(Country.name).label("country"),
+                  col(ServiceEvent.starts_at), col(ServiceEvent.ends_at),
+                  col(ServiceEvent.location))
+        .join(WeaponSystem, col(WeaponSystem.id) == ServiceEvent.system_id)
+        .join(Country, col(Country.code) == ServiceEvent.country_code)
+        .where(col(ServiceEvent.id) == survey.event_id)
     ).one()
     return {"event": dict(event._mapping), **worded}
 
@@ -355,13 +356,14 @@ def answer(*, session: Session, survey: Survey, data: dict[str, Any], answered_b
     if language not in languages_of(template.questions):
         raise Invalid("This survey is not offered in that language",
                       {"language": [f"one of {', '.join(languages_of(template.questions))}"]})
+    answers: dict[str, Any] = {k: data.get(k) for k in ("overall", *DIMENSIONS, "recommend", "comment")}
     response = SurveyResponse(
         language=language,
         survey_id=survey.id or 0, event_id=survey.event_id, deficiency_id=survey.deficiency_id,
         country_code=survey.country_code,
         system_id=survey.system_id, kind=survey.kind, template_id=survey.template_id,
         period=survey.period, answered_at=now, answered_by=answered_by,
-        **{k: data.get(k) for k in ("overall", *DIMENSIONS, "recommend", "comment")},
+        **answers,
     )
     try:
         session.add(response)
@@ -384,9 +386,9 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
     """Surveys for completed events that have none; invitations for surveys not yet invited."""
     events = list(session.exec(
         select(ServiceEvent)
-        .outerjoin(Survey, Survey.event_id == ServiceEvent.id)
-        .where(ServiceEvent.status == EventStatus.completed, Survey.id.is_(None))  # type: ignore[union-attr]
-        .order_by(ServiceEvent.id)
+        .outerjoin(Survey, col(Survey.event_id) == ServiceEvent.id)
+        .where(col(ServiceEvent.status) == EventStatus.completed, col(Survey.id).is_(None))
+        .order_by(col(ServiceEvent.id))
     ))
     for event in events:
         ensure_survey(session=session, event=event, now=now)
@@ -394,7 +396,7 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
     recent = now - dt.timedelta(days=current_app.config["SURVEY_EXPIRY_DAYS"])
     reports = list(session.exec(
         select(DeficiencyReport)
-        .outerjoin(Survey, Survey.deficiency_id == DeficiencyReport.id)
+        .outerjoin(Survey, col(Survey.deficiency_id) == DeficiencyReport.id)
         .where(DeficiencyReport.status == "closed", col(DeficiencyReport.closed_at) > recent,
                col(Survey.id).is_(None))
         .order_by(col(DeficiencyReport.id))
@@ -405,10 +407,10 @@ def create_missing(*, session: Session, now: dt.datetime) -> int:
     outbox.job_lock(session, "surveys:invite")
     pending = session.exec(
         select(Survey, ServiceEvent, DeficiencyReport)
-        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
-        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
-        .where(Survey.invited_at.is_(None), Survey.status == SurveyStatus.sent,  # type: ignore[union-attr]
-               Survey.expires_at > now)
+        .outerjoin(ServiceEvent, col(ServiceEvent.id) == Survey.event_id)
+        .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
+        .where(col(Survey.invited_at).is_(None), col(Survey.status) == SurveyStatus.sent,
+               col(Survey.expires_at) > now)
     ).all()
     for survey, event, report in pending:
         invite(session=session, survey=survey, event=event, report=report, now=now)
@@ -422,10 +424,10 @@ def send_reminders(*, session: Session, now: dt.datetime) -> int:
     due = now - dt.timedelta(days=current_app.config["SURVEY_REMINDER_DAYS"])
     rows = session.exec(
         select(Survey, ServiceEvent, DeficiencyReport)
-        .outerjoin(ServiceEvent, ServiceEvent.id == Survey.event_id)
-        .outerjoin(DeficiencyReport, DeficiencyReport.id == Survey.deficiency_id)
-        .where(Survey.status == SurveyStatus.sent, Survey.reminded_at.is_(None),  # type: ignore[union-attr]
-               Survey.sent_at <= due, Survey.expires_at > now)
+        .outerjoin(ServiceEvent, col(ServiceEvent.id) == Survey.event_id)
+        .outerjoin(DeficiencyReport, col(DeficiencyReport.id) == Survey.deficiency_id)
+        .where(col(Survey.status) == SurveyStatus.sent, col(Survey.reminded_at).is_(None),
+               col(Survey.sent_at) <= due, col(Survey.expires_at) > now)
     ).all()
     for survey, event, report in rows:
         url = links(survey.token)

@@ -129,7 +129,7 @@ def _render(bulletin_id: int, errors: dict[str, list[str]] | None = None,
     bulletin = get_or_404(session, ServiceBulletin, bulletin_id)
     now = utcnow()
     out = queries.with_details(session=session, bulletins=[bulletin], now=now)[0]
-    zones = dict(session.exec(select(Country.code, Country.timezone)).all())  # type: ignore[arg-type]
+    zones = dict(session.exec(select(Country.code, Country.timezone)).all())
     mine = next((r for r in out.releases if r["country"] == principal.country_code), None)
     return render_template(
         "bulletin.html", b=out, now=now, errors=errors or {}, unit_errors=unit_errors or {},

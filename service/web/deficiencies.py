@@ -93,7 +93,7 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
     stmt = queries.queue_statement() if staff_view else queries.list_statement(query)
     now = utcnow()
     rows = queries.with_units(session=session, reports=paginate(session, stmt, page), now=now)
-    zones = dict(session.exec(select(Country.code, Country.timezone)).all())  # type: ignore[arg-type]
+    zones = dict(session.exec(select(Country.code, Country.timezone)).all())
     systems = system_codes(session)
     return render_template(
         "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,

@@ -9,7 +9,7 @@ from flask import session as flask_session
 from flask_babel import force_locale, gettext
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Notification, User, utcnow
 from service.core import i18n
@@ -32,9 +32,9 @@ def notifications() -> Any:
     session = get_session()
     stmt = select(Notification).where(Notification.user_id == principal.user_id)
     if request.args.get("unsent") == "true":
-        stmt = stmt.where(Notification.sent_at.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Notification.sent_at).is_(None))
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    rows = paginate(session, stmt.order_by(Notification.id.desc()), page)  # type: ignore[union-attr]
+    rows = paginate(session, stmt.order_by(col(Notification.id).desc()), page)
     return render_template("notifications.html", rows=rows, unsent=request.args.get("unsent") == "true",
                            **paging(page, PAGE_SIZE))
 

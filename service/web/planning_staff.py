@@ -35,7 +35,7 @@ def planning_staff() -> Any:
     """Staff members with their skills; search by name or skill."""
     session = get_session()
     q = request.args.get("q", "").strip()[:80]
-    stmt = select(StaffMember).order_by(StaffMember.name, StaffMember.id)
+    stmt = select(StaffMember).order_by(col(StaffMember.name), col(StaffMember.id))
     if q:
         stmt = stmt.where(col(StaffMember.name).icontains(q, autoescape=True)
                           | sa.cast(StaffMember.skills, sa.String).icontains(q, autoescape=True))

@@ -67,7 +67,7 @@ def reports_generate() -> Any:
         kind = ReportKind.country_monthly if country else ReportKind.hq_monthly
         get_session().rollback()  # the report is written in its own locked transaction
         report = reports.generate_report(
-            engine=get_engine(current_app), kind=kind.value, period=data["period"],  # type: ignore[arg-type]
+            engine=get_engine(current_app), kind=kind.value, period=data["period"],
             country_code=country, actor=(principal.user_id, principal.email),
             options=reports.Options.from_config(current_app.config))
     except (ValidationError, DomainError) as err:

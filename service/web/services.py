@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     Country,
@@ -68,7 +68,7 @@ def choices(session: Session) -> dict[str, list[tuple[Any, str]]]:
         "countries": [(c.code, f"{c.name} ({c.code})")
                       for c in session.exec(select(Country).order_by(Country.name))] if staff_view else [],
         "staff": [(str(m.id), m.name) for m in session.exec(
-            select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name))]  # type: ignore[attr-defined]
+            select(StaffMember).where(col(StaffMember.active).is_(True)).order_by(col(StaffMember.name)))]
         if staff_view else [],
     }
 
@@ -99,13 +99,14 @@ def offered_systems(session: Session) -> list[tuple[Any, Any]]:
     principal = current_principal()
     if principal is not None and principal.is_liaison:
         return options.get(principal.country_code or "", [])
-    names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())  # type: ignore[arg-type]
+    names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())
     return [(names[code], options[code]) for code in sorted(options, key=lambda c: names.get(c, c))
             if code in names]
 
 
 def system_codes(session: Session) -> dict[int, str]:
-    return dict(session.exec(select(WeaponSystem.id, WeaponSystem.code)).all())  # type: ignore[arg-type]
+    rows = session.exec(select(col(WeaponSystem.id), col(WeaponSystem.code))).all()
+    return cast(dict[int, str], dict(rows))  # stored rows: ids set
 
 
 @bp.get("/services")

@@ -92,7 +92,7 @@ def users() -> Any:
         data = accounts.check_new(principal=require_principal(), data=data)
         user = identity.create_user(session=get_session(), **data)
     except ValidationError as err:
-        return _render(form, err.messages_dict, 422)  # type: ignore[arg-type]
+        return _render(form, err.messages_dict, 422)
     except DomainError as err:
         return _render(form, _refused(err), status_of(err))
     flash(gettext("User %(email)s created.", email=user.email), "success")
@@ -152,7 +152,7 @@ def user_edit(user_id: int) -> Any:
         changes = accounts.check_changes(principal=require_principal(), user=user, changes=changes)
         identity.update_user(session=session, user=user, changes=changes)
     except ValidationError as err:
-        return _render_edit(user, form, err.messages_dict, 422)  # type: ignore[arg-type]
+        return _render_edit(user, form, err.messages_dict, 422)
     except DomainError as err:
         return _render_edit(user, form, _refused(err), status_of(err))
     flash(gettext("%(email)s saved.", email=user.email), "success")

@@ -77,11 +77,11 @@ def units(*, session: Session, bulletin: ServiceBulletin,
     now = now or utcnow()
     c, rel = BulletinCompliance, BulletinRelease
     rows = session.execute(
-        sa.select(Unit.id, Unit.serial, Unit.country_code, rel.due_at, c.status, c.done_on, c.reason,
-                  c.recorded_at, c.version)
-        .join(rel, sa.and_(rel.bulletin_id == bulletin.id, rel.country_code == Unit.country_code,
+        sa.select(col(Unit.id), col(Unit.serial), col(Unit.country_code), col(rel.due_at), col(c.status),
+                  col(c.done_on), col(c.reason), col(c.recorded_at), col(c.version))
+        .join(rel, sa.and_(col(rel.bulletin_id) == bulletin.id, col(rel.country_code) == Unit.country_code,
                            col(rel.withdrawn_at).is_(None)))
-        .outerjoin(c, sa.and_(c.bulletin_id == bulletin.id, c.unit_id == Unit.id))
+        .outerjoin(c, sa.and_(col(c.bulletin_id) == bulletin.id, col(c.unit_id) == Unit.id))
         .where(applies_to(bulletin.id, bulletin.system_id))
         .order_by(Unit.country_code, Unit.serial))
     out = []
@@ -108,7 +108,7 @@ def record(*, session: Session, bulletin: ServiceBulletin, unit_id: int, data: d
     unit = session.exec(select(Unit).where(Unit.id == unit_id)).first()
     if unit is None:
         raise NotFound(f"Unit {unit_id} not found")
-    concerned = session.scalar(sa.select(Unit.id).where(Unit.id == unit_id,
+    concerned = session.scalar(sa.select(col(Unit.id)).where(col(Unit.id) == unit_id,
                                                         applies_to(bulletin.id, bulletin.system_id)))
     if concerned is None:
         raise Invalid("This bulletin does not concern that unit",
@@ -139,7 +139,7 @@ def record(*, session: Session, bulletin: ServiceBulletin, unit_id: int, data: d
 
 def _released() -> Any:
     return (sa.select(ServiceBulletin, BulletinRelease)
-            .join(BulletinRelease, sa.and_(BulletinRelease.bulletin_id == ServiceBulletin.id,
+            .join(BulletinRelease, sa.and_(col(BulletinRelease.bulletin_id) == ServiceBulletin.id,
                                            col(BulletinRelease.withdrawn_at).is_(None))))
 
 
@@ -150,13 +150,13 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
     their n. Two statements."""
     now = now or utcnow()
     sb, rel, ack, c = ServiceBulletin, BulletinRelease, BulletinAcknowledgement, BulletinCompliance
-    where = [col(rel.withdrawn_at).is_(None)]
+    where: list[sa.ColumnElement[bool]] = [col(rel.withdrawn_at).is_(None)]
     if bulletin_id is not None:
-        where.append(sb.id == bulletin_id)
+        where.append(col(sb.id) == bulletin_id)
     if system_id is not None:
-        where.append(sb.system_id == system_id)
+        where.append(col(sb.system_id) == system_id)
     if country is not None:
-        where.append(rel.country_code == country)
+        where.append(col(rel.country_code) == country)
     rows: dict[str, dict[str, Any]] = {}
 
     def row(code: str) -> dict[str, Any]:
@@ -165,10 +165,10 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
                                       "overdue": 0})
 
     for code, released, acked in session.execute(
-        sa.select(rel.country_code, sa.func.count(), sa.func.count(ack.id))
-        .select_from(sb).join(rel, rel.bulletin_id == sb.id)
-        .outerjoin(ack, sa.and_(ack.bulletin_id == sb.id, ack.country_code == rel.country_code,
-                                ack.revision == sb.revision))
+        sa.select(col(rel.country_code), sa.func.count(), sa.func.count(col(ack.id)))
+        .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
+        .outerjoin(ack, sa.and_(col(ack.bulletin_id) == sb.id, col(ack.country_code) == rel.country_code,
+                                col(ack.revision) == sb.revision))
         .where(*where).group_by(rel.country_code)
     ):
         row(code).update(released=int(released), acknowledged=int(acked))
@@ -178,12 +178,12 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
         return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
 
     for code, total, done, na, pending, overdue in session.execute(
-        sa.select(rel.country_code, sa.func.count(), count_if(status == "done"),
+        sa.select(col(rel.country_code), sa.func.count(), count_if(status == "done"),
                   count_if(status == "not_applicable"), count_if(status == "pending"),
-                  count_if(status == "pending", rel.due_at < sa.literal(now, UTCDateTime())))
-        .select_from(sb).join(rel, rel.bulletin_id == sb.id)
-        .join(Unit, sa.and_(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id)))
-        .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
+                  count_if(status == "pending", col(rel.due_at) < sa.literal(now, UTCDateTime())))
+        .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
+        .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb.id, sb.system_id)))
+        .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
         .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code)
     ):
         row(code).update(units=int(total), done=int(done or 0), not_applicable=int(na or 0),
@@ -209,12 +209,13 @@ def overdue_by_month(months: Any, now: Any, country: str | None, system_id: int 
         where.append(rel.country_code == country)
     if system_id:
         where.append(sb.system_id == system_id)
-    return (sa.select(rel.country_code, sb.system_id, months.c.period, sa.func.count())
-            .select_from(sb).join(rel, rel.bulletin_id == sb.id)
+    return (sa.select(col(rel.country_code), col(sb.system_id), months.c.period, sa.func.count())
+            .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
             .join(months, sa.true())
-            .join(Unit, sa.and_(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id)))
-            .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
-            .where(*where).group_by(rel.country_code, sb.system_id, months.c.period))
+            .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code,
+                                applies_to(col(sb.id), col(sb.system_id))))
+            .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
+            .where(*where).group_by(col(rel.country_code), col(sb.system_id), months.c.period))
 
 
 def due_soon(*, session: Session, now: dt.datetime,
@@ -223,8 +224,8 @@ def due_soon(*, session: Session, now: dt.datetime,
     still has pending units, with how many."""
     sb, rel, c = ServiceBulletin, BulletinRelease, BulletinCompliance
     pending = (sa.select(sa.func.count()).select_from(Unit)
-               .outerjoin(c, sa.and_(c.bulletin_id == sb.id, c.unit_id == Unit.id))
-               .where(Unit.country_code == rel.country_code, applies_to(sb.id, sb.system_id),
+               .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
+               .where(col(Unit.country_code) == rel.country_code, applies_to(sb.id, sb.system_id),
                       sa.func.coalesce(c.status, "pending") == "pending")
                .correlate(sb, rel).scalar_subquery())
     stmt = (_released().add_columns(pending.label("pending"))

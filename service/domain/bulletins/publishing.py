@@ -33,8 +33,8 @@ def applies_to(bulletin_id: Any, system_id: Any) -> Any:
     Works for one bulletin (values) or across bulletins (columns)."""
     r = BulletinSerialRange
     has_ranges = sa.exists().where(r.bulletin_id == bulletin_id)
-    in_range = sa.exists().where(r.bulletin_id == bulletin_id, r.serial_from <= Unit.serial,
-                                 r.serial_to >= Unit.serial)
+    in_range = sa.exists().where(r.bulletin_id == bulletin_id, r.serial_from <= col(Unit.serial),
+                                 r.serial_to >= col(Unit.serial))
     return sa.and_(Unit.system_id == system_id, sa.or_(sa.not_(has_ranges), in_range))
 
 
@@ -59,8 +59,8 @@ def create_bulletin(*, session: Session, data: dict[str, Any], actor: Principal)
                           .with_for_update()).first()
     if system is None:
         raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
-    seq = (session.scalar(sa.select(sa.func.max(ServiceBulletin.seq))
-                          .where(ServiceBulletin.system_id == system.id)) or 0) + 1
+    seq = (session.scalar(sa.select(sa.func.max(col(ServiceBulletin.seq)))
+                          .where(col(ServiceBulletin.system_id) == system.id)) or 0) + 1
     now = utcnow()
     bulletin = ServiceBulletin(**data, seq=seq, number=format_number(system.code, seq),
                                created_by=actor.user_id, created_at=now, updated_at=now)
@@ -85,7 +85,8 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
     now = utcnow()
     if "serial_ranges" in changes:
         ranges = _ranges(changes.pop("serial_ranges"))
-        session.execute(sa.delete(BulletinSerialRange).where(BulletinSerialRange.bulletin_id == bulletin.id))
+        session.execute(sa.delete(BulletinSerialRange)
+                        .where(col(BulletinSerialRange.bulletin_id) == bulletin.id))
         session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],
                                              serial_to=r["to"]) for r in ranges])
     for key, value in changes.items():

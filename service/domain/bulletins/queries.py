@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -43,24 +43,25 @@ def list_statement(query: dict[str, Any]) -> Any:
         stmt = stmt.where(sb.kind == query["kind"])
     if "country" in query:  # released to that country now (a liaison's session: theirs alone)
         stmt = stmt.where(col(sb.id).in_(
-            sa.select(BulletinRelease.bulletin_id).where(BulletinRelease.country_code == query["country"],
-                                                         col(BulletinRelease.withdrawn_at).is_(None))))
+            sa.select(col(BulletinRelease.bulletin_id))
+            .where(col(BulletinRelease.country_code) == query["country"],
+                   col(BulletinRelease.withdrawn_at).is_(None))))
     return stmt
 
 
 def with_details(*, session: Session, bulletins: Sequence[ServiceBulletin],
                  now: dt.datetime | None = None) -> list[BulletinOut]:
     now = now or utcnow()
-    out = {b.id: BulletinOut(b) for b in bulletins}
+    out = cast(dict[int, BulletinOut], {b.id: BulletinOut(b) for b in bulletins})  # stored rows: ids set
     for bid, ranges in serial_ranges(session=session, bulletin_ids=list(out)).items():
         out[bid].serial_ranges = ranges
     rel, ack, sb = BulletinRelease, BulletinAcknowledgement, ServiceBulletin
     for bid, code, released_at, due_at, withdrawn_at, acked_at, acked_by in session.execute(
-        sa.select(rel.bulletin_id, rel.country_code, rel.released_at, rel.due_at, rel.withdrawn_at,
-                  ack.at, ack.user_name)
-        .join(sb, sb.id == rel.bulletin_id)
-        .outerjoin(ack, sa.and_(ack.bulletin_id == rel.bulletin_id, ack.country_code == rel.country_code,
-                                ack.revision == sb.revision))
+        sa.select(col(rel.bulletin_id), col(rel.country_code), col(rel.released_at), col(rel.due_at),
+                  col(rel.withdrawn_at), col(ack.at), col(ack.user_name))
+        .join(sb, col(sb.id) == rel.bulletin_id)
+        .outerjoin(ack, sa.and_(col(ack.bulletin_id) == rel.bulletin_id,
+                                col(ack.country_code) == rel.country_code, col(ack.revision) == sb.revision))
         .where(col(rel.bulletin_id).in_(out)).order_by(rel.country_code)
     ):
         out[bid].releases.append({"country": code, "released_at": released_at, "due_at": due_at,

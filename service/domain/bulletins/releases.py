@@ -23,7 +23,7 @@ def due_after(released_at: dt.datetime, days: int) -> dt.datetime:
 def default_countries(*, session: Session, bulletin: ServiceBulletin) -> list[str]:
     """Every country that has a unit the bulletin concerns."""
     return list(session.scalars(
-        sa.select(Unit.country_code).where(applies_to(bulletin.id, bulletin.system_id))
+        sa.select(col(Unit.country_code)).where(applies_to(bulletin.id, bulletin.system_id))
         .distinct().order_by(Unit.country_code)))
 
 
@@ -42,7 +42,7 @@ def release(*, session: Session, bulletin: ServiceBulletin, countries: list[str]
     if not codes:
         raise Invalid("No country has a unit this bulletin concerns; name the countries",
                       {"countries": ["no country has an applicable unit"]})
-    known = set(session.scalars(sa.select(Country.code).where(col(Country.code).in_(codes))))
+    known = set(session.scalars(sa.select(col(Country.code)).where(col(Country.code).in_(codes))))
     if unknown := [c for c in codes if c not in known]:
         raise Invalid("Unknown country", {"countries": [f"{c} is not a buyer country" for c in unknown]})
     existing = {r.country_code: r for r in listing(session=session, bulletin=bulletin)}

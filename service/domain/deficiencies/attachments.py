@@ -3,7 +3,7 @@ from the content (never from the name or the sender's word), the bytes kept in t
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models import DeficiencyAttachment, DeficiencyAttachmentFile, DeficiencyReport
 from service.core.auth import Principal
@@ -19,7 +19,7 @@ MAX_FILES = 10
 def listing(*, session: Session, report: DeficiencyReport) -> list[DeficiencyAttachment]:
     return list(session.exec(select(DeficiencyAttachment)
                              .where(DeficiencyAttachment.report_id == report.id)
-                             .order_by(DeficiencyAttachment.id)))  # type: ignore[arg-type]
+                             .order_by(col(DeficiencyAttachment.id))))
 
 
 def attach(*, session: Session, report: DeficiencyReport, actor: Principal, filename: str,

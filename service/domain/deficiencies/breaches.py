@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models import CorrectiveAction, DeficiencyReport, utcnow
 from models.deficiencies import OPEN_DEFICIENCY_STATES
@@ -26,7 +27,8 @@ KINDS = (("acknowledge", "acknowledge_due_at", "acknowledge_breached_at"),
          ("resolve", "resolve_due_at", "resolve_breached_at"))
 
 
-def _newly_breached(now: dt.datetime, report_ids: Sequence[int] | None = None) -> sa.Select:  # type: ignore[type-arg]
+def _newly_breached(now: dt.datetime,
+                    report_ids: Sequence[int] | None = None) -> SelectOfScalar[DeficiencyReport]:
     r = DeficiencyReport
     only = [col(r.id).in_(report_ids)] if report_ids is not None else []
     return (select(r).where(*only,
@@ -52,7 +54,7 @@ def tell_seen(*, reports: Sequence[DeficiencyReport], now: dt.datetime) -> int:
     ids = [r.id for r in reports if r.id is not None and untold(r, now)]
     if not ids:
         return 0
-    with session_scope(get_engine(current_app), actor=(None, "system")) as session:  # type: ignore[arg-type]
+    with session_scope(get_engine(current_app), actor=(None, "system")) as session:
         return notify_breaches(session=session, now=now, report_ids=ids)
 
 
@@ -61,7 +63,7 @@ def notify_breaches(*, session: Session, now: dt.datetime | None = None,
     """Stamp and tell every breach not told yet (of `report_ids`, when given); returns how many
     breaches; no commit."""
     now = now or utcnow()
-    reports = session.exec(_newly_breached(now, report_ids)).all()  # type: ignore[call-overload]
+    reports = session.exec(_newly_breached(now, report_ids)).all()
     if not reports:
         return 0
     staff = outbox.staff_and_admins(session=session)

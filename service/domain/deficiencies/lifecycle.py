@@ -115,7 +115,7 @@ def _apply(report: DeficiencyReport, before: str, status: str, now: dt.datetime,
 def _set_units(session: Session, report: DeficiencyReport, status: str, reason: str,
                replacement_serial: str | None = None) -> None:
     units = session.exec(select(Unit).join(DeficiencyUnit, col(DeficiencyUnit.unit_id) == Unit.id)
-                         .where(DeficiencyUnit.report_id == report.id).order_by(Unit.id))
+                         .where(col(DeficiencyUnit.report_id) == report.id).order_by(col(Unit.id)))
     for unit in units:
         history.set_status(session=session, unit=unit, status=status, reason=reason,
                            report_id=report.id, replacement_serial=replacement_serial)
@@ -148,7 +148,7 @@ def auto_close(*, session: Session, now: dt.datetime | None = None) -> list[int]
     now = now or utcnow()
     due = session.exec(select(DeficiencyReport).where(
         DeficiencyReport.status == "resolved",
-        col(DeficiencyReport.resolved_at) <= now - AUTO_CLOSE_AFTER).order_by(DeficiencyReport.id)).all()
+        col(DeficiencyReport.resolved_at) <= now - AUTO_CLOSE_AFTER).order_by(col(DeficiencyReport.id))).all()
     for report in due:
         _apply(report, "resolved", "closed", now, None, None)
         _audit(session, report, "resolved", "closed", "no answer within 30 days of the resolution")

@@ -8,7 +8,7 @@ taken at BEGIN) until the first commits, and a filing rolled back gives its numb
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import DeficiencyCounter
 
@@ -21,15 +21,15 @@ def take(*, session: Session, country_code: str, year: int) -> int:
     """The next number of (country, year), held by this transaction until it ends."""
     counter = DeficiencyCounter
     bump = (sa.update(counter)
-            .where(counter.country_code == country_code, counter.year == year)  # type: ignore[arg-type]
-            .values(last=counter.last + 1)
-            .returning(counter.last))
+            .where(col(counter.country_code) == country_code, col(counter.year) == year)
+            .values(last=col(counter.last) + 1)
+            .returning(col(counter.last)))
     seq = session.execute(bump).scalar()
     if seq is None:  # the year's first: create the row (once, whoever else tries), then bump it
         from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now
 
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-                  else sqlite.insert)(counter.__table__)  # type: ignore[attr-defined]
+                  else sqlite.insert)(counter.__table__)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
         session.execute(insert.values(country_code=country_code, year=year, last=0)
                         .on_conflict_do_nothing())
         seq = session.execute(bump).scalar_one()

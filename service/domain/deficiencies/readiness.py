@@ -76,14 +76,14 @@ def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: i
     (a range on the same index), so the years before the period are never read. Each span's
     ends also in seconds, computed once per span rather than once per span and month."""
     usc, before = UnitStatusChange, aliased(UnitStatusChange)
-    last_before = (sa.select(before.at).where(before.unit_id == Unit.id, before.at <= start)
+    last_before = (sa.select(col(before.at)).where(col(before.unit_id) == Unit.id, col(before.at) <= start)
                    .order_by(col(before.at).desc()).limit(1).scalar_subquery())
     units = (sa.select(col(Unit.id).label("id"), sa.func.coalesce(last_before, start).label("begins"))
              .where(*_filters(Unit, country, system_id))
              .cte("units").prefix_with("MATERIALIZED"))  # once per unit (PostgreSQL would inline it)
-    inside = sa.and_(usc.unit_id == units.c.id, usc.at >= units.c.begins, usc.at < end,
+    inside = sa.and_(col(usc.unit_id) == units.c.id, col(usc.at) >= units.c.begins, col(usc.at) < end,
                      *_filters(usc, country, system_id))
-    nxt = sa.func.lead(usc.at).over(partition_by=usc.unit_id, order_by=(usc.at, usc.id))
+    nxt = sa.func.lead(usc.at).over(partition_by=col(usc.unit_id), order_by=(col(usc.at), col(usc.id)))
     cols: tuple[Any, ...] = (usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
                              col(usc.at).label("since"), nxt.label("next_at"))
     if sql.pg:  # a range scan per unit (LATERAL): joined, PostgreSQL hashed the country's whole history
@@ -202,11 +202,11 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     # 2. MTTR: returns to operational in the month, each from when the unit last left it
     left = aliased(UnitStatusChange)
     left_at = (sa.select(sa.func.max(left.at))
-               .where(left.unit_id == usc.unit_id, left.from_status == OP, left.at < usc.at)
+               .where(col(left.unit_id) == usc.unit_id, col(left.from_status) == OP, col(left.at) < usc.at)
                .scalar_subquery())
-    returns = (sa.select(usc.country_code, usc.system_id, usc.at, left_at.label("left_at"))
-               .where(usc.to_status == OP, usc.from_status.is_not(None), usc.from_status != OP,  # type: ignore[union-attr]
-                      usc.at >= start, usc.at < end, *_filters(usc, country, system_id))
+    returns = (sa.select(col(usc.country_code), col(usc.system_id), col(usc.at), left_at.label("left_at"))
+               .where(col(usc.to_status) == OP, col(usc.from_status).is_not(None), col(usc.from_status) != OP,
+                      col(usc.at) >= start, col(usc.at) < end, *_filters(usc, country, system_id))
                .cte("returns"))
     for code, system, period, seconds, count in session.execute(
         sa.select(returns.c.country_code, returns.c.system_id, months.c.period,
@@ -234,15 +234,15 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     missed = sa.and_(within(d.resolve_due_at), d.resolve_due_at < bind_now,
                      sa.or_(resolved_at.is_(None), resolved_at > d.resolve_due_at))
     for code, system, period, opened, resolved, overdue, acked, acked_ok, resolved_ok in session.execute(
-        sa.select(d.country_code, d.system_id, months.c.period,
-                  count_if(within(d.submitted_at)), count_if(within(resolved_at)), count_if(missed),
+        sa.select(col(d.country_code), col(d.system_id), months.c.period,
+                  count_if(within(col(d.submitted_at))), count_if(within(resolved_at)), count_if(missed),
                   count_if(within(acknowledged_at)),
-                  count_if(within(acknowledged_at), acknowledged_at <= d.acknowledge_due_at),
-                  count_if(within(resolved_at), resolved_at <= d.resolve_due_at))
+                  count_if(within(acknowledged_at), acknowledged_at <= col(d.acknowledge_due_at)),
+                  count_if(within(resolved_at), resolved_at <= col(d.resolve_due_at)))
         .select_from(d).join(months, sa.or_(within(d.submitted_at), within(resolved_at),
                                             within(acknowledged_at), within(d.resolve_due_at)))
-        .where(d.status != "withdrawn", *_filters(d, country, system_id))
-        .group_by(d.country_code, d.system_id, months.c.period)
+        .where(col(d.status) != "withdrawn", *_filters(d, country, system_id))
+        .group_by(col(d.country_code), col(d.system_id), months.c.period)
     ):
         r = row(code, system, period)
         raw.setdefault((code, system, period), {}).update(acked_ok=int(acked_ok),
@@ -261,10 +261,10 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         row(code, system, period)["bulletin_units_overdue"] = int(units)
 
     # 4. the countries' targets, 5. the systems' codes
-    targets: dict[str, float] = dict(session.execute(  # type: ignore[arg-type]
-        sa.select(CountrySla.country_code, CountrySla.availability_target)).all())
-    codes: dict[int, str] = dict(session.execute(  # type: ignore[arg-type]
-        sa.select(WeaponSystem.id, WeaponSystem.code)).all())
+    targets: dict[str, float] = dict(session.execute(
+        sa.select(col(CountrySla.country_code), col(CountrySla.availability_target))).all())
+    codes: dict[int, str] = dict(session.execute(
+        sa.select(col(WeaponSystem.id), col(WeaponSystem.code))).all())
     out = []
     for key in sorted(rows):
         r = rows[key]

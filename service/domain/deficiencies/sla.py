@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import CountrySla, DeficiencyReport
 from models.deficiencies import OPEN_DEFICIENCY_STATES
@@ -78,8 +78,8 @@ def overdue_clause(now: Any) -> Any:
     """`overdue` as a SQL condition on `deficiency_report` (`now` a value or a bind)."""
     r = DeficiencyReport
     return sa.and_(
-        r.status.in_(OPEN_DEFICIENCY_STATES),  # type: ignore[attr-defined]
-        r.paused_since.is_(None),  # type: ignore[union-attr]
+        col(r.status).in_(OPEN_DEFICIENCY_STATES),
+        col(r.paused_since).is_(None),
         sa.or_(r.resolve_due_at < now,
-               sa.and_(r.acknowledged_at.is_(None), r.acknowledge_due_at < now)),  # type: ignore[union-attr]
+               sa.and_(col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at) < now)),
     )

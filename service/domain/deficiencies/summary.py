@@ -28,16 +28,16 @@ def _statement(dialect: str) -> Any:
     r, at = DeficiencyReport, sa.bindparam("now", type_=UTCDateTime())
     code: sa.BindParameter[str] = sa.bindparam("code")
     due = sa.case((col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at)), else_=col(r.resolve_due_at))
-    target = (sa.select(CountrySla.availability_target).where(CountrySla.country_code == code)
+    target = (sa.select(col(CountrySla.availability_target)).where(col(CountrySla.country_code) == code)
               .scalar_subquery())
     availability = readiness.availability_select(dialect=dialect).subquery()
     stmt = _STATEMENTS[dialect] = (
-        sa.select(sa.literal(1), r.severity, sa.func.count(),
+        sa.select(sa.literal(1), col(r.severity), sa.func.count(),
                   sa.func.sum(sa.case((sla.overdue_clause(at), 1), else_=0)),
                   sa.func.min(sa.case((sa.and_(col(r.paused_since).is_(None), due > at), due))),
                   target)
         .select_from(r)
-        .where(r.country_code == code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
+        .where(col(r.country_code) == code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
         .group_by(r.severity)
         .union_all(sa.select(sa.literal(0), sa.null(), sa.literal(0), sa.literal(0), sa.null(), target),
                    sa.select(sa.literal(2), availability.c.period, availability.c.total, availability.c.up,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     Delivery,
@@ -25,8 +25,8 @@ SESSION_KINDS = {"tech_education", "trial_run"}  # a completed one counts as one
 
 
 def deliveries_of(*, session: Session, line_ids: list[int]) -> list[Delivery]:
-    return list(session.exec(select(Delivery).where(Delivery.line_id.in_(line_ids))  # type: ignore[attr-defined]
-                             .order_by(Delivery.delivered_on, Delivery.id)))
+    return list(session.exec(select(Delivery).where(col(Delivery.line_id).in_(line_ids))
+                             .order_by(col(Delivery.delivered_on), col(Delivery.id))))
 
 
 def record_goods(*, session: Session, line: PackageLine, data: dict[str, Any], actor: Principal) -> Delivery:

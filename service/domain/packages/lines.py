@@ -26,25 +26,25 @@ from models import (
 )
 from service.domain.errors import Invalid
 
-COUNTED = sa.case((Delivery.status != DeliveryStatus.disputed.value, Delivery.quantity), else_=0)
-ACCEPTED = sa.case((Delivery.status == DeliveryStatus.accepted.value, Delivery.quantity), else_=0)
+COUNTED = sa.case((col(Delivery.status) != DeliveryStatus.disputed.value, col(Delivery.quantity)), else_=0)
+ACCEPTED = sa.case((col(Delivery.status) == DeliveryStatus.accepted.value, col(Delivery.quantity)), else_=0)
 _DELIVERED = (select(Delivery.line_id, sa.func.sum(COUNTED).label("counted"),
                      sa.func.sum(ACCEPTED).label("accepted"),
-                     sa.func.count().filter(Delivery.status == DeliveryStatus.disputed.value)
+                     sa.func.count().filter(col(Delivery.status) == DeliveryStatus.disputed.value)
                      .label("disputed"))
-              .group_by(Delivery.line_id).subquery())
+              .group_by(col(Delivery.line_id)).subquery())
 _SCHEDULED = (select(PackageEvent.line_id, sa.func.count().label("scheduled"))
-              .join(ServiceEvent, ServiceEvent.id == PackageEvent.event_id)  # type: ignore[arg-type]
+              .join(ServiceEvent, col(ServiceEvent.id) == PackageEvent.event_id)
               .where(col(ServiceEvent.status).not_in([EventStatus.completed.value,
                                                       EventStatus.cancelled.value]))
-              .group_by(PackageEvent.line_id).subquery())
-LINE_ROWS = (select(PackageLine, sa.func.coalesce(_DELIVERED.c.counted, 0),
-                    sa.func.coalesce(_DELIVERED.c.accepted, 0),
-                    sa.func.coalesce(_DELIVERED.c.disputed, 0),
-                    sa.func.coalesce(_SCHEDULED.c.scheduled, 0))
-             .outerjoin(_DELIVERED, _DELIVERED.c.line_id == PackageLine.id)
-             .outerjoin(_SCHEDULED, _SCHEDULED.c.line_id == PackageLine.id)
-             .order_by(PackageLine.due_on, PackageLine.id))
+              .group_by(col(PackageEvent.line_id)).subquery())
+LINE_ROWS = (sa.select(PackageLine, sa.func.coalesce(_DELIVERED.c.counted, 0),
+                       sa.func.coalesce(_DELIVERED.c.accepted, 0),
+                       sa.func.coalesce(_DELIVERED.c.disputed, 0),
+                       sa.func.coalesce(_SCHEDULED.c.scheduled, 0))
+             .outerjoin(_DELIVERED, _DELIVERED.c.line_id == col(PackageLine.id))
+             .outerjoin(_SCHEDULED, _SCHEDULED.c.line_id == col(PackageLine.id))
+             .order_by(col(PackageLine.due_on), col(PackageLine.id)))
 
 
 def state_of(*, quantity: int, counted: int, accepted: int, scheduled: int, due_on: dt.date,
@@ -65,7 +65,7 @@ def line_states(*, session: Session, today: dt.date, contract_id: int | None = N
     """Lines (of one contract, or the given ones, or every visible one) with their figures."""
     stmt = LINE_ROWS
     if contract_id is not None:
-        stmt = stmt.where(PackageLine.contract_id == contract_id)
+        stmt = stmt.where(col(PackageLine.contract_id) == contract_id)
     if line_ids is not None:
         stmt = stmt.where(col(PackageLine.id).in_(line_ids))
     out = []
@@ -101,12 +101,12 @@ def summary(*, session: Session, today: dt.date, country: str | None = None,
             contract_id: int | None = None) -> list[dict[str, Any]]:
     """Per contract: quantity promised and delivered (each line counted up to its promise), the
     share delivered with its n (lines), and its overdue lines; one statement."""
-    stmt = (LINE_ROWS.join(Contract, Contract.id == PackageLine.contract_id)  # type: ignore[arg-type]
-            .add_columns(Contract.number))
+    stmt = (LINE_ROWS.join(Contract, col(Contract.id) == PackageLine.contract_id)
+            .add_columns(col(Contract.number)))
     if country is not None:
-        stmt = stmt.where(PackageLine.country_code == country)
+        stmt = stmt.where(col(PackageLine.country_code) == country)
     if contract_id is not None:
-        stmt = stmt.where(PackageLine.contract_id == contract_id)
+        stmt = stmt.where(col(PackageLine.contract_id) == contract_id)
     contracts: dict[int, dict[str, Any]] = {}
     for line, counted, accepted, disputed, scheduled, number in session.execute(stmt):
         c = contracts.setdefault(line.contract_id, {

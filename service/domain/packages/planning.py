@@ -44,7 +44,8 @@ def _remaining_services(session: Session, contract: Contract, today: dt.date,
         return []
     planned: dict[int, list[ServiceEvent]] = {}
     for link, event in session.execute(
-            select(PackageEvent, ServiceEvent).join(ServiceEvent, ServiceEvent.id == PackageEvent.event_id)  # type: ignore[arg-type]
+            select(PackageEvent, ServiceEvent)
+            .join(ServiceEvent, col(ServiceEvent.id) == PackageEvent.event_id)
             .where(col(PackageEvent.line_id).in_([s["id"] for s in states]),
                    col(ServiceEvent.status).not_in([EventStatus.completed.value,
                                                     EventStatus.cancelled.value]))):

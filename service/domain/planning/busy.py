@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
@@ -60,9 +61,9 @@ def staff_busy(session: Session, *, staff_ids: Iterable[int], start: dt.datetime
     if not ids:
         return out
     rows = session.execute(
-        select(EventStaff.staff_id, ServiceEvent.id, ServiceEvent.title, ServiceEvent.status,
-               ServiceEvent.starts_at, ServiceEvent.ends_at)
-        .join(ServiceEvent, ServiceEvent.id == EventStaff.event_id)  # type: ignore[arg-type]
+        sa.select(col(EventStaff.staff_id), col(ServiceEvent.id), col(ServiceEvent.title),
+                  col(ServiceEvent.status), col(ServiceEvent.starts_at), col(ServiceEvent.ends_at))
+        .join(ServiceEvent, col(ServiceEvent.id) == EventStaff.event_id)
         .where(_among(EventStaff.staff_id, ids), *_events(start, end)))
     for sid, eid, title, status, starts, ends in rows:
         out[sid].append(Busy(starts, ends, "service", event_id=eid, title=title, status=status))
@@ -86,11 +87,11 @@ def unit_busy(session: Session, *, unit_ids: Iterable[int], start: dt.datetime,
     if not ids:
         return out
     rows = session.execute(
-        select(EventUnit.unit_id, ServiceEvent.id, ServiceEvent.title, ServiceEvent.status,
-               ServiceEvent.starts_at, ServiceEvent.ends_at)
-        .join(ServiceEvent, ServiceEvent.id == EventUnit.event_id)  # type: ignore[arg-type]
+        sa.select(col(EventUnit.unit_id), col(ServiceEvent.id), col(ServiceEvent.title),
+                  col(ServiceEvent.status), col(ServiceEvent.starts_at), col(ServiceEvent.ends_at))
+        .join(ServiceEvent, col(ServiceEvent.id) == EventUnit.event_id)
         .where(_among(EventUnit.unit_id, ids), *_events(start, end))
-        .order_by(ServiceEvent.starts_at, ServiceEvent.id))
+        .order_by(col(ServiceEvent.starts_at), col(ServiceEvent.id)))
     for uid, eid, title, status, starts, ends in rows:
         out[uid].append(Busy(starts, ends, "service", event_id=eid, title=title, status=status))
     return out
@@ -114,7 +115,7 @@ def active_staff(session: Session, *, staff_ids: Iterable[int] | None = None,
             .where(col(StaffMember.active).is_(True)))
     if staff_ids is not None:
         stmt = stmt.where(col(StaffMember.id).in_(sorted(set(staff_ids))))
-    rows = session.execute(stmt.order_by(StaffMember.name, StaffMember.id)).all()
+    rows = session.execute(stmt.order_by(col(StaffMember.name), col(StaffMember.id))).all()
     return [Person(i, n, list(k or [])) for i, n, k in rows if skill is None or skill in (k or [])]
 
 
@@ -131,7 +132,7 @@ def units_of(session: Session, *, unit_ids: Iterable[int] | None = None,
         stmt = stmt.where(Unit.system_id == system_id)
     if operational_only:
         stmt = stmt.where(Unit.status == "operational")
-    return list(session.exec(stmt.order_by(Unit.serial, Unit.id)))
+    return list(session.exec(stmt.order_by(col(Unit.serial), col(Unit.id))))
 
 
 def availability(*, session: Session, query: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import StaffMember, StaffUnavailability
 from service.domain.errors import NotFound
@@ -17,7 +17,7 @@ def windows_of(*, session: Session, staff: StaffMember,
     stmt = select(StaffUnavailability).where(StaffUnavailability.staff_id == staff.id)
     if after is not None:
         stmt = stmt.where(StaffUnavailability.ends_at > after)
-    return list(session.exec(stmt.order_by(StaffUnavailability.starts_at, StaffUnavailability.id)))
+    return list(session.exec(stmt.order_by(col(StaffUnavailability.starts_at), col(StaffUnavailability.id))))
 
 
 def add_window(*, session: Session, staff: StaffMember, data: dict[str, Any]) -> StaffUnavailability:

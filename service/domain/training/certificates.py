@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     DEFAULT_VALIDITY_MONTHS,
@@ -99,7 +99,7 @@ COLUMNS = (Certificate, Trainee.name, WeaponSystem.code)
 
 def status_clause(status: str, today: dt.date) -> Any:
     horizon = today + dt.timedelta(days=EXPIRING_DAYS)
-    until = Certificate.valid_until
+    until = col(Certificate.valid_until)
     return {"expired": until < today,
             "expiring": sa.and_(until >= today, until <= horizon),
             "valid": until > horizon}[status]
@@ -108,7 +108,7 @@ def status_clause(status: str, today: dt.date) -> Any:
 def certificates_query(query: dict[str, Any], today: dt.date) -> Any:
     """The certificates a list shows for `query`, soonest expiry first: behind `GET
     /certificates` and the page."""
-    stmt = where_given(select(Certificate).order_by(Certificate.valid_until, Certificate.id),
+    stmt = where_given(select(Certificate).order_by(col(Certificate.valid_until), col(Certificate.id)),
                        query, FILTERS)
     if "status" in query:
         stmt = stmt.where(status_clause(query["status"], today))
@@ -119,8 +119,8 @@ def described(*, session: Session, certificates: list[Certificate], today: dt.da
     """Certificates as the API and pages show them: holder's name, system code, status (one
     statement for the page)."""
     ids = [c.trainee_id for c in certificates]
-    names: dict[int, str] = dict(session.execute(  # type: ignore[arg-type]
-        select(Trainee.id, Trainee.name).where(Trainee.id.in_(ids))).all())  # type: ignore[union-attr]
+    names: dict[int, str] = dict(session.execute(
+        select(col(Trainee.id), col(Trainee.name)).where(col(Trainee.id).in_(ids))).all())
     systems = dict(session.execute(select(WeaponSystem.id, WeaponSystem.code)).all())
     return [{**{k: getattr(c, k) for k in ("id", "number", "trainee_id", "event_id", "system_id",
                                            "kind", "course", "issued_on", "valid_until")},
@@ -129,10 +129,10 @@ def described(*, session: Session, certificates: list[Certificate], today: dt.da
             for c in certificates]
 
 
-_BY_NUMBER = (select(Certificate.check_code, Certificate.course, Certificate.issued_on,
-                     Certificate.valid_until, Certificate.number, Trainee.name)
-              .join(Trainee, Trainee.id == Certificate.trainee_id)  # type: ignore[arg-type]
-              .where(Certificate.number == sa.bindparam("number")))
+_BY_NUMBER = (sa.select(col(Certificate.check_code), col(Certificate.course), col(Certificate.issued_on),
+                        col(Certificate.valid_until), col(Certificate.number), col(Trainee.name))
+              .join(Trainee, col(Trainee.id) == Certificate.trainee_id)
+              .where(col(Certificate.number) == sa.bindparam("number")))
 
 
 def verify(*, session: Session, number: str, code: str, today: dt.date) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import (
     EventStatus,
@@ -33,9 +33,9 @@ def nominees(*, session: Session, event: ServiceEvent) -> list[dict[str, Any]]:
     statement."""
     rows = session.execute(
         select(Nomination, Trainee.name, Trainee.rank, Trainee.organisation)
-        .join(Trainee, Trainee.id == Nomination.trainee_id)  # type: ignore[arg-type]
+        .join(Trainee, col(Trainee.id) == Nomination.trainee_id)
         .where(Nomination.event_id == event.id)
-        .order_by(Nomination.status, Trainee.name, Nomination.id))
+        .order_by(col(Nomination.status), col(Trainee.name), col(Nomination.id)))
     return [{**{k: getattr(n, k) for k in ("id", "event_id", "trainee_id", "status", "result",
                                            "score", "version", "created_at", "withdrawn_at")},
              "country": n.country_code, "name": name, "rank": rank, "organisation": org}
@@ -113,6 +113,6 @@ def candidates(*, session: Session, event: ServiceEvent) -> list[tuple[int, str]
     anonymised), as (id, "name, rank") for the page's select."""
     taken = select(Nomination.trainee_id).where(Nomination.event_id == event.id, Nomination.status == ACTIVE)
     rows = session.execute(select(Trainee.id, Trainee.name, Trainee.rank).where(
-        Trainee.country_code == event.country_code, Trainee.anonymised_at.is_(None),  # type: ignore[union-attr]
-        Trainee.id.not_in(taken)).order_by(Trainee.name).limit(500))  # type: ignore[union-attr]
+        col(Trainee.country_code) == event.country_code, col(Trainee.anonymised_at).is_(None),
+        col(Trainee.id).not_in(taken)).order_by(col(Trainee.name)).limit(500))
     return [(i, f"{name}, {rank}" if rank else name) for i, name, rank in rows]

@@ -12,24 +12,24 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import EXPIRING_DAYS, Certificate, WeaponSystem
 
 _LATEST = (select(Certificate.country_code, Certificate.system_id, Certificate.trainee_id,
                   sa.func.max(Certificate.valid_until).label("until"))
-           .group_by(Certificate.country_code, Certificate.system_id, Certificate.trainee_id)
+           .group_by(col(Certificate.country_code), col(Certificate.system_id), col(Certificate.trainee_id))
            .subquery())
 _UNTIL = _LATEST.c.until
 QUALIFIED = (
-    select(_LATEST.c.country_code.label("country"), _LATEST.c.system_id,
-           WeaponSystem.code.label("system_code"),  # type: ignore[attr-defined]
-           sa.func.count().filter(sa.bindparam("today") <= _UNTIL).label("qualified"),
-           sa.func.count().filter(sa.bindparam("today") <= _UNTIL,
-                                  sa.bindparam("horizon") >= _UNTIL).label("expiring"),
-           sa.func.count().filter(sa.bindparam("month_start") <= _UNTIL,
-                                  sa.bindparam("today") > _UNTIL).label("expired_in_month"))
-    .join(WeaponSystem, WeaponSystem.id == _LATEST.c.system_id)  # type: ignore[arg-type]
+    sa.select(_LATEST.c.country_code.label("country"), _LATEST.c.system_id,
+              col(WeaponSystem.code).label("system_code"),
+              sa.func.count().filter(sa.bindparam("today") <= _UNTIL).label("qualified"),
+              sa.func.count().filter(sa.bindparam("today") <= _UNTIL,
+                                     sa.bindparam("horizon") >= _UNTIL).label("expiring"),
+              sa.func.count().filter(sa.bindparam("month_start") <= _UNTIL,
+                                     sa.bindparam("today") > _UNTIL).label("expired_in_month"))
+    .join(WeaponSystem, col(WeaponSystem.id) == _LATEST.c.system_id)
     .where(sa.bindparam("month_start") <= _UNTIL)
     .group_by(_LATEST.c.country_code, _LATEST.c.system_id, WeaponSystem.code)
     .order_by(_LATEST.c.country_code, WeaponSystem.code)

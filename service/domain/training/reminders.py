@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from models import Certificate, Country, Role, Trainee, User
 from service.domain import mail, outbox
@@ -25,15 +25,16 @@ def notify_expiring(*, session: Session, today: dt.date) -> int:
         upper = today + dt.timedelta(days=days)
         lower = today + dt.timedelta(days=THRESHOLDS[n + 1]) if n + 1 < len(THRESHOLDS) else today
         rows = session.execute(
-            select(Certificate.id, Certificate.number, Certificate.course, Certificate.valid_until,
-                   Certificate.country_code, Trainee.name, User.id.label("user_id"), User.email,  # type: ignore[union-attr]
-                   sa.func.coalesce(User.language, Country.report_language).label("language"))
-            .join(Trainee, Trainee.id == Certificate.trainee_id)  # type: ignore[arg-type]
-            .join(Country, Country.code == Certificate.country_code)  # type: ignore[arg-type]
-            .join(User, sa.and_(User.country_code == Certificate.country_code,
-                                User.role == Role.liaison, User.active.is_(True)))  # type: ignore[attr-defined]
-            .where(Certificate.valid_until <= upper, Certificate.valid_until > lower)
-            .order_by(Certificate.id, User.id))
+            sa.select(col(Certificate.id), col(Certificate.number), col(Certificate.course),
+                      col(Certificate.valid_until), col(Certificate.country_code), col(Trainee.name),
+                      col(User.id).label("user_id"), col(User.email),
+                      sa.func.coalesce(col(User.language), col(Country.report_language)).label("language"))
+            .join(Trainee, col(Trainee.id) == Certificate.trainee_id)
+            .join(Country, col(Country.code) == Certificate.country_code)
+            .join(User, sa.and_(col(User.country_code) == Certificate.country_code,
+                                col(User.role) == Role.liaison, col(User.active).is_(True)))
+            .where(col(Certificate.valid_until) <= upper, col(Certificate.valid_until) > lower)
+            .order_by(col(Certificate.id), col(User.id)))
         made += outbox.notify(session=session, messages=[{
             "key": f"certificate-{days}d:cert:{r.id}:user:{r.user_id}", "kind": "certificate_expiring",
             "user_id": r.user_id, "recipient": r.email, "country_code": r.country_code,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Nomination, NominationStatus, ServiceEvent, TrainingResult
 from service.domain.errors import Invalid
@@ -50,6 +50,6 @@ def issue_certificates(*, session: Session, event: ServiceEvent) -> int:
     """A certificate for every nominee who passed the completed `event`; returns how many."""
     passed = list(session.execute(select(Nomination.id, Nomination.trainee_id).where(
         Nomination.event_id == event.id, Nomination.status == NominationStatus.nominated.value,
-        Nomination.result == TrainingResult.passed.value).order_by(Nomination.id)).all())
+        col(Nomination.result) == TrainingResult.passed.value).order_by(col(Nomination.id))).all())
     return len(certificates.issue(session=session, event=event,
                                   passed=[(n or 0, t) for n, t in passed]))

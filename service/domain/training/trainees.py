@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import AuditEntry, Country, Trainee, utcnow
 from service.core.auth import Principal
@@ -18,9 +18,9 @@ FILTERS = (("country", Trainee.country_code),)
 
 def trainees_query(query: dict[str, Any]) -> Any:
     """The roster a list shows for `query`, by name: behind `GET /trainees` and the page."""
-    stmt = where_given(select(Trainee).order_by(Trainee.name, Trainee.id), query, FILTERS)
+    stmt = where_given(select(Trainee).order_by(col(Trainee.name), col(Trainee.id)), query, FILTERS)
     if query.get("q"):
-        stmt = stmt.where(Trainee.name.ilike(f"%{query['q']}%"))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Trainee.name).ilike(f"%{query['q']}%"))
     return stmt
 
 
