@@ -39,6 +39,12 @@ class _Sql:
     def least(self, *xs: Any) -> Any:
         return sa.func.least(*xs) if self.pg else sa.func.min(*xs)
 
+    def period(self, x: Any) -> Any:
+        """The UTC month `YYYY-MM` of a timestamp (the months of `periods`)."""
+        if self.pg:
+            return sa.func.to_char(sa.func.timezone("UTC", x), "YYYY-MM")
+        return sa.func.strftime("%Y-%m", x)
+
 
 def _months(sql: _Sql, rows: list[tuple[Any, Any, Any]], now: Any) -> Any:
     """The months as rows: period, start, end, month end (its end, or `now` in the current
@@ -200,10 +206,12 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         r["units_down"] = int(down or 0)
 
     # 2. MTTR: returns to operational in the month, each from when the unit last left it
+    # the latest departure before the return: a backward seek on (unit_id, at) that stops at
+    # the first row leaving operational, never the unit's whole earlier history (as max() would)
     left = aliased(UnitStatusChange)
-    left_at = (sa.select(sa.func.max(left.at))
+    left_at = (sa.select(left.at)
                .where(left.unit_id == usc.unit_id, left.from_status == OP, left.at < usc.at)
-               .scalar_subquery())
+               .order_by(col(left.at).desc()).limit(1).scalar_subquery())
     returns = (sa.select(usc.country_code, usc.system_id, usc.at, left_at.label("left_at"))
                .where(usc.to_status == OP, usc.from_status.is_not(None), usc.from_status != OP,  # type: ignore[union-attr]
                       usc.at >= start, usc.at < end, *_filters(usc, country, system_id))
@@ -224,25 +232,38 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     # 3. reports opened, resolved, overdue (their resolution due in the month and missed), on time
     d = DeficiencyReport
 
-    def within(column: Any) -> Any:
-        return sa.and_(column >= months.c.ms, column < months.c.me)
-
-    def count_if(*conds: Any) -> Any:
-        return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
-
+    # One branch per date, each one range on its own (country, date) index bounded by the period,
+    # never the country's years of reports, the month read from the date itself: (opened,
+    # resolved, overdue, acknowledged, acknowledged on time, resolved on time) per report and
+    # month, summed per group.
     resolved_at, acknowledged_at = col(d.resolved_at), col(d.acknowledged_at)
-    missed = sa.and_(within(d.resolve_due_at), d.resolve_due_at < bind_now,
-                     sa.or_(resolved_at.is_(None), resolved_at > d.resolve_due_at))
+    one, zero = sa.literal_column("1", sa.Integer), sa.literal_column("0", sa.Integer)
+
+    names = ("opened", "resolved", "overdue", "acked", "acked_ok", "resolved_ok")
+
+    def branch(column: Any, *figures: Any) -> Any:
+        return (sa.select(d.country_code, d.system_id, sql.period(column).label("period"),
+                          *(f.label(n) for f, n in zip(figures, names, strict=True)))
+                .where(column >= start, column < end, d.status != "withdrawn",
+                       *_filters(d, country, system_id)))
+
+    def on_time(cond: Any) -> Any:  # 1 when the report is on time (or, for overdue, missed)
+        return sa.case((cond, 1), else_=0)
+
+    counts = sa.union_all(
+        branch(col(d.submitted_at), one, zero, zero, zero, zero, zero),
+        branch(resolved_at, zero, one, zero, zero, zero, on_time(resolved_at <= d.resolve_due_at)),
+        branch(col(d.resolve_due_at), zero, zero,
+               on_time(sa.and_(d.resolve_due_at < bind_now,
+                               sa.or_(resolved_at.is_(None), resolved_at > d.resolve_due_at))),
+               zero, zero, zero),
+        branch(acknowledged_at, zero, zero, zero, one, on_time(acknowledged_at <= d.acknowledge_due_at),
+               zero),
+    ).subquery("counts")
+    c = counts.c
+    figures_of = [sa.func.sum(c[n]) for n in names]
     for code, system, period, opened, resolved, overdue, acked, acked_ok, resolved_ok in session.execute(
-        sa.select(d.country_code, d.system_id, months.c.period,
-                  count_if(within(d.submitted_at)), count_if(within(resolved_at)), count_if(missed),
-                  count_if(within(acknowledged_at)),
-                  count_if(within(acknowledged_at), acknowledged_at <= d.acknowledge_due_at),
-                  count_if(within(resolved_at), resolved_at <= d.resolve_due_at))
-        .select_from(d).join(months, sa.or_(within(d.submitted_at), within(resolved_at),
-                                            within(acknowledged_at), within(d.resolve_due_at)))
-        .where(d.status != "withdrawn", *_filters(d, country, system_id))
-        .group_by(d.country_code, d.system_id, months.c.period)
+        sa.select(c[0], c[1], c[2], *figures_of).group_by(c[0], c[1], c[2])
     ):
         r = row(code, system, period)
         raw.setdefault((code, system, period), {}).update(acked_ok=int(acked_ok),
