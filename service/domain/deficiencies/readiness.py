@@ -105,17 +105,41 @@ def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: i
 
 
 def _availability(sql: _Sql, spans: Any, months: Any, *group: Any) -> Any:
-    """(group…, period, delivered seconds, operational seconds, units down at month end)."""
+    """(group…, period, delivered seconds, operational seconds, units down at month end).
+
+    Most units keep one status through the whole period: their spans ("whole": they begin
+    before the first month and last past every month's end) give each month its full length
+    and count down at its end when not operational, so they are counted per group first and
+    then spread over the months; only the other spans are joined to the months one by one."""
+    bounds = sa.select(sa.func.min(months.c.ms).label("first_ms"), sa.func.max(months.c.ms).label("last_ms"),
+                       sa.func.min(months.c.mend).label("first_mend"),
+                       sa.func.max(months.c.mend).label("last_mend")).subquery("bounds")
+    whole = sa.and_(spans.c.since <= bounds.c.first_ms, spans.c.since < bounds.c.first_mend,
+                    spans.c.until > bounds.c.last_ms, spans.c.until >= bounds.c.last_mend)
+    names = [g.name for g in group]
+    groups = (sa.select(*group, sa.func.count().label("n"),
+                        sa.func.sum(sa.case((spans.c.to_status == OP, 1), else_=0)).label("n_up"))
+              .select_from(spans.join(bounds, sa.true())).where(whole).group_by(*group).subquery("whole"))
+    month = sql.greatest(months.c.mend_s - months.c.ms_s, 0)
+    spread = (sa.select(*(groups.c[n] for n in names), months.c.period.label("period"),
+                        (groups.c.n * month).label("total"), (groups.c.n_up * month).label("up"),
+                        (groups.c.n - groups.c.n_up).label("down"))
+              .select_from(groups.join(months, sa.true())))
     length = sql.least(spans.c.until_s, months.c.mend_s) - sql.greatest(spans.c.since_s, months.c.ms_s)
     counted = sql.greatest(length, 0)
     down_at_end = sa.and_(spans.c.to_status != OP, spans.c.since < months.c.mend,
                           spans.c.until >= months.c.mend)
-    return (sa.select(*group, months.c.period, sa.func.sum(counted).label("total"),
-                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)).label("up"),
-                      sa.func.sum(sa.case((down_at_end, 1), else_=0)).label("down"))
-            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me,
-                                                    spans.c.until > months.c.ms)))
-            .group_by(*group, months.c.period))
+    one_by_one = (sa.select(*group, months.c.period.label("period"), counted.label("total"),
+                            sa.case((spans.c.to_status == OP, counted), else_=0).label("up"),
+                            sa.case((down_at_end, 1), else_=0).label("down"))
+                  .select_from(spans.join(bounds, sa.true())
+                               .join(months, sa.and_(spans.c.since < months.c.me, spans.c.until > months.c.ms)))
+                  .where(sa.not_(whole)))
+    both = sa.union_all(spread, one_by_one).subquery("spans_by_month")
+    keys = [both.c[n] for n in names]
+    return (sa.select(*keys, both.c.period, sa.func.sum(both.c.total).label("total"),
+                      sa.func.sum(both.c.up).label("up"), sa.func.sum(both.c.down).label("down"))
+            .group_by(*keys, both.c.period))
 
 
 TREND_MONTHS = 12
