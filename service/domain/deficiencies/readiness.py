@@ -132,8 +132,8 @@ def _availability(sql: _Sql, spans: Any, months: Any, *group: Any) -> Any:
     one_by_one = (sa.select(*group, months.c.period.label("period"), counted.label("total"),
                             sa.case((spans.c.to_status == OP, counted), else_=0).label("up"),
                             sa.case((down_at_end, 1), else_=0).label("down"))
-                  .select_from(spans.join(bounds, sa.true())
-                               .join(months, sa.and_(spans.c.since < months.c.me, spans.c.until > months.c.ms)))
+                  .select_from(spans.join(bounds, sa.true()).join(
+                      months, sa.and_(spans.c.since < months.c.me, spans.c.until > months.c.ms)))
                   .where(sa.not_(whole)))
     both = sa.union_all(spread, one_by_one).subquery("spans_by_month")
     keys = [both.c[n] for n in names]
