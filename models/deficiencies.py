@@ -59,6 +59,8 @@ class DeficiencyReport(Versioned, CountryScoped, SQLModel, table=True):
         sa.Index("ix_deficiency_status_resolve_due", "status", "resolve_due_at"),
         sa.Index("ix_deficiency_country_resolved", "country_code", "resolved_at"),
         sa.Index("ix_deficiency_country_status", "country_code", "status"),  # a dashboard's open reports
+        sa.Index("ix_deficiency_country_acknowledged", "country_code", "acknowledged_at"),  # readiness
+        sa.Index("ix_deficiency_country_resolve_due", "country_code", "resolve_due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -179,6 +181,7 @@ class UnitStatusChange(CountryScoped, SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_unit_status_change_unit_at", "unit_id", "at"),
         sa.Index("ix_unit_status_change_country_system_at", "country_code", "system_id", "at"),
+        sa.Index("ix_unit_status_change_country_at", "country_code", "at"),  # readiness: returns in a period
     )
 
     id: int | None = Field(default=None, primary_key=True)

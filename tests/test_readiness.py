@@ -105,3 +105,44 @@ def test_statements_do_not_grow_with_period_or_history(client, world, engine, k2
             history.set_status(session=s, unit=unit, status="under_repair" if n % 2 else "operational",
                                at=_at("2014-01-01") + dt.timedelta(days=30 * n))
     assert count(**{"from": "2024-06", "to": "2024-06"}) == one
+
+
+def test_units_steady_through_the_period_count_with_those_that_change(client, world, engine, k2):
+    """Beside the K2 that changes, a second K2 down through the whole period (a unit steady
+    through the period is counted per group, a changing one month by month): the same figures."""
+    with session_scope(engine) as s:
+        unit = registry.create_unit(session=s, data={
+            "serial": "K2-PL-002", "system_id": world.ids["k2"], "contract_id": world.ids["contract_PL"],
+            "delivered_on": dt.date(2024, 1, 1)})
+        uid = unit.id
+    with session_scope(engine) as s:
+        history.set_status(session=s, unit=s.get(Unit, uid), status="non_operational", at=_at("2024-02-01"))
+
+    def figures(first: str, last: str) -> dict:
+        rows = _rows(client, world, system=world.ids["k2"], **{"from": first, "to": last})
+        return {r["period"]: (r["unit_days"], r["availability"], r["units_down"]) for r in rows}
+
+    assert figures("2024-06", "2024-08") == {
+        "2024-06": (60, round(100 * 27 / 60, 1), 1),  # the first K2's 3 days of repair
+        "2024-07": (62, round(100 * 29 / 62, 1), 2),  # the first K2 down from the 30th
+        "2024-08": (62, 0.0, 2),
+    }
+    # May: both steady through the month, one operational (delivered on the 1st), one down
+    assert figures("2024-05", "2024-05") == {"2024-05": (62, 50.0, 1)}
+
+
+def test_reports_count_in_the_utc_month_of_each_date(client, world, engine):
+    """A report filed half an hour before a month ends and acknowledged half an hour into the
+    next: opened in the first month, acknowledged in the second (each date its own month)."""
+    from models import DeficiencyReport
+    from tests import factories
+
+    report = factories.add_deficiency(engine, world, now=_at("2024-06-30T23:30:00"))
+    with session_scope(engine) as s:
+        row = s.get(DeficiencyReport, report)
+        row.status, row.acknowledged_at = "acknowledged", _at("2024-07-01T00:30:00")
+    rows = [r for r in _rows(client, world, country="PL", **{"from": "2024-06", "to": "2024-07"})
+            if r["system_id"] == world.ids["k9"]]
+    by_month = {r["period"]: (r["reports_opened"], r["reports_acknowledged"]) for r in rows}
+    assert by_month["2024-06"] == (1, 0)
+    assert by_month["2024-07"] == (0, 1)

@@ -39,6 +39,12 @@ class _Sql:
     def least(self, *xs: Any) -> Any:
         return sa.func.least(*xs) if self.pg else sa.func.min(*xs)
 
+    def period(self, x: Any) -> Any:
+        """The UTC month `YYYY-MM` of a timestamp (the months of `periods`)."""
+        if self.pg:
+            return sa.func.to_char(sa.func.timezone("UTC", x), "YYYY-MM")
+        return sa.func.strftime("%Y-%m", x)
+
 
 def _months(sql: _Sql, rows: list[tuple[Any, Any, Any]], now: Any) -> Any:
     """The months as rows: period, start, end, month end (its end, or `now` in the current
@@ -99,17 +105,41 @@ def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: i
 
 
 def _availability(sql: _Sql, spans: Any, months: Any, *group: Any) -> Any:
-    """(group…, period, delivered seconds, operational seconds, units down at month end)."""
+    """(group…, period, delivered seconds, operational seconds, units down at month end).
+
+    Most units keep one status through the whole period: their spans ("whole": they begin
+    before the first month and last past every month's end) give each month its full length
+    and count down at its end when not operational, so they are counted per group first and
+    then spread over the months; only the other spans are joined to the months one by one."""
+    bounds = sa.select(sa.func.min(months.c.ms).label("first_ms"), sa.func.max(months.c.ms).label("last_ms"),
+                       sa.func.min(months.c.mend).label("first_mend"),
+                       sa.func.max(months.c.mend).label("last_mend")).subquery("bounds")
+    whole = sa.and_(spans.c.since <= bounds.c.first_ms, spans.c.since < bounds.c.first_mend,
+                    spans.c.until > bounds.c.last_ms, spans.c.until >= bounds.c.last_mend)
+    names = [g.name for g in group]
+    groups = (sa.select(*group, sa.func.count().label("n"),
+                        sa.func.sum(sa.case((spans.c.to_status == OP, 1), else_=0)).label("n_up"))
+              .select_from(spans.join(bounds, sa.true())).where(whole).group_by(*group).subquery("whole"))
+    month = sql.greatest(months.c.mend_s - months.c.ms_s, 0)
+    spread = (sa.select(*(groups.c[n] for n in names), months.c.period.label("period"),
+                        (groups.c.n * month).label("total"), (groups.c.n_up * month).label("up"),
+                        (groups.c.n - groups.c.n_up).label("down"))
+              .select_from(groups.join(months, sa.true())))
     length = sql.least(spans.c.until_s, months.c.mend_s) - sql.greatest(spans.c.since_s, months.c.ms_s)
     counted = sql.greatest(length, 0)
     down_at_end = sa.and_(spans.c.to_status != OP, spans.c.since < months.c.mend,
                           spans.c.until >= months.c.mend)
-    return (sa.select(*group, months.c.period, sa.func.sum(counted).label("total"),
-                      sa.func.sum(sa.case((spans.c.to_status == OP, counted), else_=0)).label("up"),
-                      sa.func.sum(sa.case((down_at_end, 1), else_=0)).label("down"))
-            .select_from(spans.join(months, sa.and_(spans.c.since < months.c.me,
-                                                    spans.c.until > months.c.ms)))
-            .group_by(*group, months.c.period))
+    one_by_one = (sa.select(*group, months.c.period.label("period"), counted.label("total"),
+                            sa.case((spans.c.to_status == OP, counted), else_=0).label("up"),
+                            sa.case((down_at_end, 1), else_=0).label("down"))
+                  .select_from(spans.join(bounds, sa.true()).join(
+                      months, sa.and_(spans.c.since < months.c.me, spans.c.until > months.c.ms)))
+                  .where(sa.not_(whole)))
+    both = sa.union_all(spread, one_by_one).subquery("spans_by_month")
+    keys = [both.c[n] for n in names]
+    return (sa.select(*keys, both.c.period, sa.func.sum(both.c.total).label("total"),
+                      sa.func.sum(both.c.up).label("up"), sa.func.sum(both.c.down).label("down"))
+            .group_by(*keys, both.c.period))
 
 
 TREND_MONTHS = 12
@@ -200,10 +230,12 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         r["units_down"] = int(down or 0)
 
     # 2. MTTR: returns to operational in the month, each from when the unit last left it
+    # the latest departure before the return: a backward seek on (unit_id, at) that stops at
+    # the first row leaving operational, never the unit's whole earlier history (as max() would)
     left = aliased(UnitStatusChange)
-    left_at = (sa.select(sa.func.max(left.at))
+    left_at = (sa.select(col(left.at))
                .where(col(left.unit_id) == usc.unit_id, col(left.from_status) == OP, col(left.at) < usc.at)
-               .scalar_subquery())
+               .order_by(col(left.at).desc()).limit(1).scalar_subquery())
     returns = (sa.select(col(usc.country_code), col(usc.system_id), col(usc.at), left_at.label("left_at"))
                .where(col(usc.to_status) == OP, col(usc.from_status).is_not(None), col(usc.from_status) != OP,
                       col(usc.at) >= start, col(usc.at) < end, *_filters(usc, country, system_id))
@@ -224,25 +256,38 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     # 3. reports opened, resolved, overdue (their resolution due in the month and missed), on time
     d = DeficiencyReport
 
-    def within(column: Any) -> Any:
-        return sa.and_(column >= months.c.ms, column < months.c.me)
-
-    def count_if(*conds: Any) -> Any:
-        return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
-
+    # One branch per date, each one range on its own (country, date) index bounded by the period,
+    # never the country's years of reports, the month read from the date itself: (opened,
+    # resolved, overdue, acknowledged, acknowledged on time, resolved on time) per report and
+    # month, summed per group.
     resolved_at, acknowledged_at = col(d.resolved_at), col(d.acknowledged_at)
-    missed = sa.and_(within(d.resolve_due_at), d.resolve_due_at < bind_now,
-                     sa.or_(resolved_at.is_(None), resolved_at > d.resolve_due_at))
+    one, zero = sa.literal_column("1", sa.Integer), sa.literal_column("0", sa.Integer)
+
+    names = ("opened", "resolved", "overdue", "acked", "acked_ok", "resolved_ok")
+
+    def branch(column: Any, *figures: Any) -> Any:
+        return (sa.select(col(d.country_code), col(d.system_id), sql.period(column).label("period"),
+                          *(f.label(n) for f, n in zip(figures, names, strict=True)))
+                .where(column >= start, column < end, col(d.status) != "withdrawn",
+                       *_filters(d, country, system_id)))
+
+    def on_time(cond: Any) -> Any:  # 1 when the report is on time (or, for overdue, missed)
+        return sa.case((cond, 1), else_=0)
+
+    counts = sa.union_all(
+        branch(col(d.submitted_at), one, zero, zero, zero, zero, zero),
+        branch(resolved_at, zero, one, zero, zero, zero, on_time(resolved_at <= d.resolve_due_at)),
+        branch(col(d.resolve_due_at), zero, zero,
+               on_time(sa.and_(d.resolve_due_at < bind_now,
+                               sa.or_(resolved_at.is_(None), resolved_at > d.resolve_due_at))),
+               zero, zero, zero),
+        branch(acknowledged_at, zero, zero, zero, one, on_time(acknowledged_at <= d.acknowledge_due_at),
+               zero),
+    ).subquery("counts")
+    c = counts.c
+    figures_of = [sa.func.sum(c[n]) for n in names]
     for code, system, period, opened, resolved, overdue, acked, acked_ok, resolved_ok in session.execute(
-        sa.select(col(d.country_code), col(d.system_id), months.c.period,
-                  count_if(within(col(d.submitted_at))), count_if(within(resolved_at)), count_if(missed),
-                  count_if(within(acknowledged_at)),
-                  count_if(within(acknowledged_at), acknowledged_at <= col(d.acknowledge_due_at)),
-                  count_if(within(resolved_at), resolved_at <= col(d.resolve_due_at)))
-        .select_from(d).join(months, sa.or_(within(d.submitted_at), within(resolved_at),
-                                            within(acknowledged_at), within(d.resolve_due_at)))
-        .where(col(d.status) != "withdrawn", *_filters(d, country, system_id))
-        .group_by(col(d.country_code), col(d.system_id), months.c.period)
+        sa.select(c[0], c[1], c[2], *figures_of).group_by(c[0], c[1], c[2])
     ):
         r = row(code, system, period)
         raw.setdefault((code, system, period), {}).update(acked_ok=int(acked_ok),

@@ -28,22 +28,24 @@ from service.domain.errors import Invalid
 
 COUNTED = sa.case((col(Delivery.status) != DeliveryStatus.disputed.value, col(Delivery.quantity)), else_=0)
 ACCEPTED = sa.case((col(Delivery.status) == DeliveryStatus.accepted.value, col(Delivery.quantity)), else_=0)
-_DELIVERED = (select(Delivery.line_id, sa.func.sum(COUNTED).label("counted"),
-                     sa.func.sum(ACCEPTED).label("accepted"),
-                     sa.func.count().filter(col(Delivery.status) == DeliveryStatus.disputed.value)
-                     .label("disputed"))
-              .group_by(col(Delivery.line_id)).subquery())
-_SCHEDULED = (select(PackageEvent.line_id, sa.func.count().label("scheduled"))
+# Each line's deliveries and scheduled services, read per line (a seek on `ix_delivery_line`
+# and `ix_package_event_line_id`), so a list reads the deliveries of its own lines only.
+
+
+def _per_line(value: Any) -> Any:
+    return (sa.select(sa.func.coalesce(sa.func.sum(value), 0)).where(col(Delivery.line_id) == col(PackageLine.id))
+            .correlate(PackageLine).scalar_subquery())
+
+
+_SCHEDULED = (select(sa.func.count()).select_from(PackageEvent)
               .join(ServiceEvent, col(ServiceEvent.id) == PackageEvent.event_id)
-              .where(col(ServiceEvent.status).not_in([EventStatus.completed.value,
+              .where(col(PackageEvent.line_id) == col(PackageLine.id),
+                     col(ServiceEvent.status).not_in([EventStatus.completed.value,
                                                       EventStatus.cancelled.value]))
-              .group_by(col(PackageEvent.line_id)).subquery())
-LINE_ROWS = (sa.select(PackageLine, sa.func.coalesce(_DELIVERED.c.counted, 0),
-                       sa.func.coalesce(_DELIVERED.c.accepted, 0),
-                       sa.func.coalesce(_DELIVERED.c.disputed, 0),
-                       sa.func.coalesce(_SCHEDULED.c.scheduled, 0))
-             .outerjoin(_DELIVERED, _DELIVERED.c.line_id == col(PackageLine.id))
-             .outerjoin(_SCHEDULED, _SCHEDULED.c.line_id == col(PackageLine.id))
+              .correlate(PackageLine).scalar_subquery())
+LINE_ROWS = (sa.select(PackageLine, _per_line(COUNTED), _per_line(ACCEPTED),
+                       _per_line(sa.case((col(Delivery.status) == DeliveryStatus.disputed.value, 1), else_=0)),
+                       _SCHEDULED)
              .order_by(col(PackageLine.due_on), col(PackageLine.id)))
 
 
