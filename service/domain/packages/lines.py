@@ -33,7 +33,8 @@ ACCEPTED = sa.case((col(Delivery.status) == DeliveryStatus.accepted.value, col(D
 
 
 def _per_line(value: Any) -> Any:
-    return (sa.select(sa.func.coalesce(sa.func.sum(value), 0)).where(col(Delivery.line_id) == col(PackageLine.id))
+    return (sa.select(sa.func.coalesce(sa.func.sum(value), 0))
+            .where(col(Delivery.line_id) == col(PackageLine.id))
             .correlate(PackageLine).scalar_subquery())
 
 
@@ -44,7 +45,8 @@ _SCHEDULED = (select(sa.func.count()).select_from(PackageEvent)
                                                       EventStatus.cancelled.value]))
               .correlate(PackageLine).scalar_subquery())
 LINE_ROWS = (sa.select(PackageLine, _per_line(COUNTED), _per_line(ACCEPTED),
-                       _per_line(sa.case((col(Delivery.status) == DeliveryStatus.disputed.value, 1), else_=0)),
+                       _per_line(sa.case((col(Delivery.status) == DeliveryStatus.disputed.value, 1),
+                                         else_=0)),
                        _SCHEDULED)
              .order_by(col(PackageLine.due_on), col(PackageLine.id)))
 
