@@ -192,7 +192,8 @@ def training_context(session: Session, event: ServiceEvent) -> dict[str, Any]:
     is_open = event.status in nominations.OPEN_STATES and event.starts_at > dt.datetime.now(dt.UTC)
     return {"nominees": nominations.nominees(session=session, event=event),
             "candidates": nominations.candidates(session=session, event=event) if is_open else [],
-            "nominations_open": is_open, "results_choices": RESULTS}
+            "nominations_open": is_open,
+            "results_choices": [(value, str(text)) for value, text in RESULTS]}  # worded now
 
 
 RESULTS = [("passed", _l("Passed")), ("failed", _l("Failed")), ("attended", _l("Attended")),
