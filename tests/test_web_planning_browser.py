@@ -113,3 +113,39 @@ def test_a_suggestion_opens_the_schedule_form_and_the_pickers_show_who_is_free(b
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == f"Suggested course {viewport['width']}"
     page.context.close()
+
+
+# The services list and the board in both languages (issue 18): the browser's language picks it.
+IN_KOREAN = {  # path: (the Korean heading, English the Korean page must not show)
+    "/services": ("후속 지원", ["Matching services", "Month calendar", "Any kind", "Starts before"]),
+    "board": ("지원 계획", ["Suggest a slot", "Who and what is free", "Staff by day", "Earliest day"]),
+}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_services_list_and_the_board_in_korean_and_in_english(browser, site, viewport):
+    for locale in ("ko-KR", "en-GB"):
+        context = browser.new_context(viewport=viewport, locale=locale)  # its Accept-Language
+        page = context.new_page()
+        page.set_default_timeout(start_limit() * 1000)
+        browser_sign_in(page, site["base"], "staff@example.org", factories.PASSWORD)
+        for path, (heading, english) in IN_KOREAN.items():
+            page.goto(site["base"] + (site["board"] if path == "board" else path))
+            assert page.locator("html").get_attribute("lang") == locale[:2]
+            h1 = page.get_by_role("heading", level=1).inner_text()
+            main = page.locator("main").inner_text()
+            if locale == "ko-KR":
+                assert h1 == heading and [t for t in english if t in main] == [], (path, main[:500])
+            else:
+                assert h1 == ("Services" if path == "/services" else "Planning")
+                assert all(t in main for t in english[:2]), (path, main[:500])
+            assert horizontal_overflow(page, viewport["width"]) <= 0  # longer words never widen the page
+        box = page.get_by_role("region", name="일자별 담당관" if locale == "ko-KR" else "Staff by day")
+        name = ("Park Ji-hoon 2030-03-04: Gunnery week Orzysz 배정" if locale == "ko-KR"
+                else "Park Ji-hoon 2030-03-04: booked for Gunnery week Orzysz")
+        box.get_by_role("link", name=name).click()  # the board's cells are named in the page's language
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", level=1).inner_text() == "Gunnery week Orzysz"
+        when = "일시 및 장소" if locale == "ko-KR" else "When and where"
+        assert when in page.locator("main").inner_text()
+        context.close()

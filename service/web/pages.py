@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
 
@@ -29,7 +30,9 @@ def _render_overview(code: str) -> str:
     country = country_or_404(session, code)  # held while the page renders: the layout's name
     overview = dashboard.country_overview(session=session, country=country, now=utcnow())
     # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
-    chart = Markup(trend_chart_svg(overview["satisfaction"]["by_month"]))  # noqa: S704
+    chart = Markup(trend_chart_svg(  # noqa: S704
+        overview["satisfaction"]["by_month"], title=_("Satisfaction, last 12 months"),
+        note=_("months without answers are left blank")))
     ready = overview["deficiencies"]
     known = {m["period"]: m for m in ready["availability_trend"]}
     sat = overview["satisfaction"]  # the same twelve months; a month without a unit is a gap
@@ -37,8 +40,8 @@ def _render_overview(code: str) -> str:
               for p in periods.between(sat["from"], sat["to"])]
     availability_chart = Markup(trend_chart_svg(  # noqa: S704
         months, metrics=("availability",), scale=(0.0, 100.0), ticks=(0, 25, 50, 75, 100),
-        target=ready["availability_target"], title="Fleet availability, last 12 months",
-        note="months without a delivered unit are left blank"))
+        target=ready["availability_target"], title=_("Fleet availability, last 12 months"),
+        note=_("months without a delivered unit are left blank")))
     return render_template("overview.html", o=overview, chart=chart,
                            availability_chart=availability_chart, report_language=country.report_language)
 

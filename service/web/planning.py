@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from models import Country, WeaponSystem
@@ -88,7 +89,7 @@ def planning_board() -> Any:
     first = query.get("from_", today)
     last: dt.date = query.get("to") or first + dt.timedelta(days=boards.DEFAULT_DAYS - 1)
     if (last - first).days >= boards.MAX_DAYS:
-        errors["to"] = [f"At most {boards.MAX_DAYS} days are shown; the board stops there."]
+        errors["to"] = [_("At most %(num)s days are shown; the board stops there.", num=boards.MAX_DAYS)]
     grid = proposals = None
     form = {k: request.args.get(k, "").strip()[:100] for k in SUGGEST_FIELDS}
     form["kind"] = form["kind"] or "joint_training"
@@ -108,7 +109,7 @@ def planning_board() -> Any:
             except (ValidationError, DomainError) as err:
                 suggest_errors = _suggest_errors(refused(err).errors)
     elif "country" in request.args or "system" in request.args:
-        errors.setdefault("country", ["Choose a country and one of its systems."])
+        errors.setdefault("country", [_("Choose a country and one of its systems.")])
     args = {k: v for k, v in raw.items() if v not in ("", []) and k not in ("staff_page", "unit_page")}
     return render_template("planning.html", grid=grid, query=query, raw=raw, errors=errors, args=args,
                            choices=choices(session), offered=offered_systems(session),

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import col, select
@@ -66,7 +67,7 @@ def planning_staff_skills(staff_id: int) -> Any:
     """Replace the skills (one `kind:subject` a line); a stale form writes nothing."""
     session = get_session()
     staff = get_or_404(session, StaffMember, staff_id)
-    stale = stale_version(staff, "This staff member", "web.planning_staff_member", staff_id=staff_id)
+    stale = stale_version(staff, _("This staff member"), "web.planning_staff_member", staff_id=staff_id)
     if stale:
         return stale
     form = text_fields("skills")
@@ -76,7 +77,7 @@ def planning_staff_skills(staff_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(staff, no.errors, form, no.status)
-    flash("Skills saved.", "success")
+    flash(_("Skills saved."), "success")
     return redirect(url_for("web.planning_staff_member", staff_id=staff_id))
 
 
@@ -95,7 +96,7 @@ def planning_staff_away(staff_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(staff, no.errors, form, no.status)
-    flash("Absence recorded.", "success")
+    flash(_("Absence recorded."), "success")
     return redirect(url_for("web.planning_staff_member", staff_id=staff_id))
 
 
@@ -110,5 +111,5 @@ def planning_staff_back(staff_id: int, unavailability_id: int) -> Any:
     except DomainError as err:
         no = refused(err)
         return _render(staff, no.errors, status=no.status)
-    flash("Absence removed.", "success")
+    flash(_("Absence removed."), "success")
     return redirect(url_for("web.planning_staff_member", staff_id=staff_id))

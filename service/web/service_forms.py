@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError
 from sqlmodel import Session, select
 
@@ -65,13 +67,13 @@ def _step_one(session: Session) -> tuple[Country | None, WeaponSystem | None, di
     errors: dict[str, list[str]] = {}
     if "country" in request.values or "system_id" in request.values:
         if country is None:
-            errors["country"] = ["Choose a buyer country."]
+            errors["country"] = [_("Choose a buyer country.")]
         if weapon is None:
-            errors["system_id"] = ["Choose a system."]
+            errors["system_id"] = [_("Choose a system.")]
     if country is not None and weapon is not None and not registry.operates(
             session=session, country_code=country.code, system_id=weapon.id or 0):
-        errors["system_id"] = [
-            f"{country.name} has no contract for {weapon.code}: choose one of its systems."]
+        errors["system_id"] = [_("%(country)s has no contract for %(system)s: choose one of its systems.",
+                                 country=country.name, system=weapon.code)]
         weapon = None
     return country, weapon, errors
 
@@ -104,8 +106,12 @@ def service_new() -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_new(session, country, system, form, no.errors, no.status, no.conflicts)
-    more = f" and {len(ids) - 1} more in the series" if len(ids) > 1 else ""
-    flash(f"Service “{event.title}” scheduled{more}.", "success")
+    if len(ids) > 1:
+        flash(ngettext("Service “%(title)s” scheduled and %(num)d more in the series.",
+                       "Service “%(title)s” scheduled and %(num)d more in the series.",
+                       len(ids) - 1, title=event.title), "success")
+    else:
+        flash(_("Service “%(title)s” scheduled.", title=event.title), "success")
     return redirect(url_for("web.service_page", event_id=event.id))
 
 
@@ -198,7 +204,7 @@ def service_edit(event_id: int) -> Any:
     before = _current(session, event)
     if request.method == "GET":
         return _render_edit(session, event, before, {})
-    stale = stale_version(event, "This service", "web.service_edit", event_id=event_id)
+    stale = stale_version(event, _("This service"), "web.service_edit", event_id=event_id)
     if stale:
         return stale
     form, body = posted_event(("kind", "participants_actual", "outcome", *DETAILS), event.timezone)
@@ -216,7 +222,7 @@ def service_edit(event_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render_edit(session, event, form, no.errors, no.status, no.conflicts)
-    flash("Changes saved." if changes else "Nothing was changed.", "success" if changes else "info")
+    flash(_("Changes saved.") if changes else _("Nothing was changed."), "success" if changes else "info")
     return redirect(url_for("web.service_page", event_id=event_id))
 
 

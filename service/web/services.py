@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any, cast
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
 from sqlmodel import Session, col, select
@@ -46,13 +48,13 @@ event_query = EventQuerySchema()
 transition_schema = TransitionSchema()
 PAGE_SIZE = 25
 QUERY_FIELDS = ("country", "kind", "status", "system", "from", "to", "series", "request", "sort")
-SORT_LABELS = {"upcoming": "upcoming first (the next to start), then past ones (the latest first)",
-               "start": "start", "end": "end", "title": "title", "kind": "kind", "status": "status",
-               "country": "country"}
+SORT_LABELS = {"upcoming": _l("upcoming first (the next to start), then past ones (the latest first)"),
+               "start": _l("start"), "end": _l("end"), "title": _l("title"), "kind": _l("kind"),
+               "status": _l("status"), "country": _l("country")}
 CALENDAR_LIMIT = 1000
 BUTTONS = {  # the label of the button that moves a service to each status
-    "confirmed": "Confirm", "in_progress": "Start", "completed": "Complete",
-    "postponed": "Postpone", "planned": "Back to planned", "cancelled": "Cancel the service",
+    "confirmed": _l("Confirm"), "in_progress": _l("Start"), "completed": _l("Complete"),
+    "postponed": _l("Postpone"), "planned": _l("Back to planned"), "cancelled": _l("Cancel the service"),
 }
 
 
@@ -191,10 +193,12 @@ def training_context(session: Session, event: ServiceEvent) -> dict[str, Any]:
     is_open = event.status in nominations.OPEN_STATES and event.starts_at > dt.datetime.now(dt.UTC)
     return {"nominees": nominations.nominees(session=session, event=event),
             "candidates": nominations.candidates(session=session, event=event) if is_open else [],
-            "nominations_open": is_open, "results_choices": RESULTS}
+            "nominations_open": is_open,
+            "results_choices": [(value, str(text)) for value, text in RESULTS]}  # worded now
 
 
-RESULTS = [("passed", "Passed"), ("failed", "Failed"), ("attended", "Attended"), ("absent", "Absent")]
+RESULTS = [("passed", _l("Passed")), ("failed", _l("Failed")), ("attended", _l("Attended")),
+           ("absent", _l("Absent"))]
 
 
 def posted_results() -> list[dict[str, Any]]:
@@ -222,7 +226,7 @@ def service_transition(event_id: int) -> Any:
     """Move the service along its lifecycle (cancel needs a reason; complete the participants, outcome)."""
     session = get_session()
     event = get_or_404(session, ServiceEvent, event_id)
-    stale = stale_version(event, "This service", "web.service_page", event_id=event_id)
+    stale = stale_version(event, _("This service"), "web.service_page", event_id=event_id)
     if stale:
         return stale
     form = text_fields("status", "reason", "participants_actual", "outcome", "early")
@@ -234,5 +238,5 @@ def service_transition(event_id: int) -> Any:
         no = refused(err)
         form.update({k: v.strip() for k, v in request.form.items() if k.startswith(("result-", "score-"))})
         return render_service(event_id, no.errors, form, no.status, form["status"])
-    flash(f"The service is now {event.status.replace('_', ' ')}.", "success")
+    flash(_("The service is now %(status)s.", status=label(event.status).lower()), "success")
     return redirect(url_for("web.service_page", event_id=event_id))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from models import Country, WeaponSystem, utcnow
@@ -149,15 +150,15 @@ def suggest(*, session: Session, data: dict[str, Any], now: dt.datetime | None =
     when none fits, which requirement failed and the nearest miss."""
     country = session.get(Country, data["country"])
     if country is None:
-        raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+        raise Invalid(_l("Unknown country"), {"country": [_l("no such buyer country is registered")]})
     system = session.get(WeaponSystem, data["system"])
     if system is None:
-        raise Invalid("Unknown system", {"system": ["no such system in the catalogue"]})
+        raise Invalid(_l("Unknown system"), {"system": [_l("no such system in the catalogue")]})
     tz = ZoneInfo(country.timezone)
     lo = max(data["earliest_start"], now or utcnow())
     hi = data["latest_end"]
     if hi <= lo:
-        raise Invalid("The window is over", {"latest_end": ["must be in the future"]})
+        raise Invalid(_l("The window is over"), {"latest_end": [_l("must be in the future")]})
     requirements = data["requirements"]
     roster = active_staff(session)
     pools = {r["skill"]: [p for p in roster if r["skill"] in p.skills] for r in requirements}
@@ -210,9 +211,9 @@ def suggest(*, session: Session, data: dict[str, Any], now: dt.datetime | None =
         if len(found) >= MAX_PROPOSALS and stop_day is None:
             stop_day = day
     if not seen_slot:
-        raise Invalid("No working slot fits the window",
-                      {"latest_end": ["no slot of that length within the working days and hours "
-                                      "between earliest_start and latest_end"]})
+        raise Invalid(_l("No working slot fits the window"),
+                      {"latest_end": [_l("no slot of that length within the working days and hours "
+                                         "between earliest_start and latest_end")]})
     found.sort(key=lambda f: f[0])
     proposals = _still_free(session, [p for _key, p in found])[:MAX_PROPOSALS]
     unmet = [] if proposals else _misses(search, joint_first, country.code, system.code)
@@ -226,11 +227,12 @@ def _units(session: Session, data: dict[str, Any], country_code: str, system: We
     if not serials:
         return units_of(session, country_code=country_code, system_id=system.id, operational_only=True)
     fleet = {u.serial: u for u in units_of(session, country_code=country_code, system_id=system.id)}
-    problems = [f"{s} is not a unit of {system.code} in {country_code}" for s in serials if s not in fleet]
-    problems += [f"{s} is {fleet[s].status}, not operational" for s in serials
-                 if s in fleet and str(fleet[s].status) != "operational"]
+    problems = [_l("%(serial)s is not a unit of %(system)s in %(country)s", serial=s, system=system.code,
+                   country=country_code) for s in serials if s not in fleet]
+    problems += [_l("%(serial)s is %(status)s, not operational", serial=s, status=str(fleet[s].status))
+                 for s in serials if s in fleet and str(fleet[s].status) != "operational"]
     if problems:
-        raise Invalid("Units cannot be used", {"units": {"serials": problems}})
+        raise Invalid(_l("Units cannot be used"), {"units": {"serials": problems}})
     return [fleet[s] for s in serials]
 
 
@@ -255,27 +257,42 @@ def _still_free(session: Session, proposals: list[dict[str, Any]]) -> list[dict[
     return out
 
 
+def _miss_message(need: _Need, search: _Search, country: str, system: str) -> Any:
+    """Why a requirement is not met, as one sentence in the reader's language (lazy: it is
+    worded when the page or the API answer is written)."""
+    values = {"best": need.best, "count": need.count, "skill": need.label, "system": system,
+              "country": country, "days": MISS_HORIZON.days,
+              "day": _fmt_day(need.first_fit, search.tz) if need.first_fit is not None else ""}
+    if need.label == "units" and len(search.units) < need.count:  # never enough, so no first fit
+        return _l("only %(have)s operational %(system)s unit(s) of %(country)s exist; "
+                  "none with %(count)s in the %(days)s days after it", **values, have=len(search.units))
+    if need.label == "units":
+        if need.first_fit is not None:
+            return _l("only %(best)s operational %(system)s unit(s) of %(country)s free in the window; "
+                      "the first window with %(count)s starts %(day)s", **values)
+        return _l("only %(best)s operational %(system)s unit(s) of %(country)s free in the window; "
+                  "none with %(count)s in the %(days)s days after it", **values)
+    if need.first_fit is not None:
+        return _l("only %(best)s %(skill)s free in the window; the first window with %(count)s "
+                  "starts %(day)s", **values)
+    return _l("only %(best)s %(skill)s free in the window; none with %(count)s in the %(days)s "
+              "days after it", **values)
+
+
 def _misses(search: _Search, joint_first: dt.datetime | None, country: str,
             system: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for need in search.needs:
         if need.best >= need.count:
             continue
-        what = (f"operational {system} unit(s) of {country}" if need.label == "units"
-                else need.label)
-        message = f"only {need.best} {what} free in the window"
-        if need.label == "units" and len(search.units) < need.count:
-            message = f"only {len(search.units)} {what} exist"
-        if need.first_fit is not None:
-            message += f"; the first window with {need.count} starts {_fmt_day(need.first_fit, search.tz)}"
-        else:
-            message += f"; none with {need.count} in the {MISS_HORIZON.days} days after it"
         out.append({"requirement": need.label, "needed": need.count, "best": need.best,
-                    "first_fit_starts_at": need.first_fit, "message": message})
+                    "first_fit_starts_at": need.first_fit,
+                    "message": _miss_message(need, search, country, system)})
     if not out:  # each is met at some time, never all at once
-        message = "every requirement is met at some time in the window, but never all at once"
-        if joint_first is not None:
-            message += f"; the first slot meeting all starts {_fmt_day(joint_first, search.tz)}"
+        message = (_l("every requirement is met at some time in the window, but never all at once; "
+                      "the first slot meeting all starts %(day)s", day=_fmt_day(joint_first, search.tz))
+                   if joint_first is not None else
+                   _l("every requirement is met at some time in the window, but never all at once"))
         out.append({"requirement": "all", "needed": 0, "best": 0,
                     "first_fit_starts_at": joint_first, "message": message})
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from models import StaffMember, StaffUnavailability
@@ -33,6 +34,6 @@ def remove_window(*, session: Session, staff: StaffMember, window_id: int) -> No
     """Delete one of `staff`'s windows; another member's or a missing one is a 404; commits."""
     window = session.get(StaffUnavailability, window_id)
     if window is None or window.staff_id != staff.id:
-        raise NotFound(f"Unavailability {window_id} not found")
+        raise NotFound(_l("Unavailability %(id)s not found", id=window_id))
     session.delete(window)
     session.commit()
