@@ -41,9 +41,14 @@ kang park
 DATA_WORDS = set(_DATA.split())
 
 
+_OWN_LANGUAGE = re.compile(r'<(\w+)[^>]*\slang="[^"]*"[^>]*>.*?</\1>', re.S)
+
+
 def _main(page: str) -> str:
+    """The page's main content, without the words marked as written in their own language
+    (`lang="…"`, e.g. the language names "English" and "한국어" of a language choice)."""
     assert "<main" in page, page[:300]
-    return page.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0]
+    return _OWN_LANGUAGE.sub("", page.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0])
 
 
 def _others_words() -> set[str]:
