@@ -36,6 +36,25 @@ from tests import factories
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
+# The longest modules (`--durations`: the state machine a quarter of the suite's time, the
+# generated attacks a sixth), then the other modules with slow tests, start first: with
+# `--dist loadfile` a module goes to the next free worker, so a long one taken last kept one
+# worker busy while the other had finished.
+LONGEST_FIRST = ("test_state_machine.py", "test_api_attacks.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = {item.path.name for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name)
+        return len(LONGEST_FIRST) + (0 if name in slow else 1)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at its minimum cost: the tests check behaviour, not hashing strength."""
@@ -57,15 +76,38 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# A worker's database, application and kept states per backend, built once. Pytest tears a
+# session fixture down when its parameter changes, and it orders each module's SQLite tests
+# before its PostgreSQL ones (skipped when TEST_DATABASE_URL is unset): without this every
+# module migrated a new database, built a new application and the world again (4-13 s each).
+_BACKENDS: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_backends() -> Iterator[None]:
+    yield
+    for kept in _BACKENDS.values():
+        if "app" in kept:
+            get_engine(kept["app"]).dispose()
+    _BACKENDS.clear()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    if not PG_URL.startswith("postgres"):
+    if request.param == "postgresql" and not PG_URL.startswith("postgres"):
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run these")
-    url = _worker_database(PG_URL)
-    _reset_postgres(url)
-    return url
+    kept = _BACKENDS.setdefault(request.param, {})
+    if "url" not in kept:
+        if request.param == "sqlite":
+            kept["url"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        else:
+            kept["url"] = _worker_database(PG_URL)
+            _reset_postgres(kept["url"])
+    return str(kept["url"])
+
+
+def _kept(url: str) -> dict[str, Any]:
+    return next(kept for kept in _BACKENDS.values() if kept.get("url") == url)
 
 
 def _worker_database(url: str) -> str:
@@ -85,13 +127,15 @@ def _worker_database(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_app(database_url: str) -> Iterator[Flask]:
+def base_app(database_url: str) -> Flask:
     from service.core.migrate import upgrade
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
-    upgrade(app)
-    yield app
-    get_engine(app).dispose()
+    kept = _kept(database_url)
+    if "app" not in kept:
+        kept["app"] = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+        upgrade(kept["app"])
+    app: Flask = kept["app"]
+    return app
 
 
 # PostgreSQL's sequences in the test schema, and putting them where a state had them.
@@ -202,6 +246,10 @@ class PostgresSnapshots(Snapshots):
 def snapshots(base_app: Flask) -> Snapshots:
     """This run's (this worker's) copies of the database states, taken when first built."""
     engine = get_engine(base_app)
+    kept_states = _kept(base_app.config["DATABASE_URL"])
+    if "snapshots" in kept_states:
+        known: Snapshots = kept_states["snapshots"]
+        return known
     kept: Snapshots
     if engine.dialect.name == "sqlite":
         kept = SqliteSnapshots(engine)
@@ -209,6 +257,7 @@ def snapshots(base_app: Flask) -> Snapshots:
         kept = PostgresSnapshots(engine)
         clean(engine)  # as each test found it before: no row, not even a migration's
     kept.take("empty")
+    kept_states["snapshots"] = kept
     return kept
 
 
