@@ -19,6 +19,7 @@ a liaison gets equals what staff see filtering by the liaison's country.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -92,7 +93,17 @@ def _params(rule: str) -> list[str]:
     return re.findall(r"<(?:\w+:)?(\w+)>", rule)
 
 
+def _machine_world(engine: Any) -> factories.World:
+    """The world and the two staff members the machine schedules."""
+    world = factories.build_world(engine)
+    world.ids["machine_staff"] = [factories.add_staff(engine, "Park Ji-hoon"),
+                                  factories.add_staff(engine, "Choi Eun-ji")]
+    return world
+
+
+@functools.lru_cache(maxsize=64)
 def _pdf_text(data: bytes) -> str:
+    """A PDF's text (the same document read again, by its bytes, is not parsed again)."""
     return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
@@ -116,15 +127,14 @@ class AccessMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         engine = get_engine(self.app)
-        self.snapshots.restore("empty")  # the kept world, put back (milliseconds)
-        kept = self.snapshots.state("world", lambda: factories.build_world(engine))
+        self.snapshots.restore("empty")  # the kept world and two staff, put back (milliseconds)
+        kept = self.snapshots.state("machine world", lambda: _machine_world(engine))
         self.world = own_world(kept, self.app, engine)
         self.api: FlaskClient = self.app.test_client()
         self.pages = {who: self.app.test_client() for who in CODE_OF}
         for who, client in self.pages.items():
             assert sign_in(client, who).status_code == 302
-        self.staff = [factories.add_staff(engine, "Park Ji-hoon"),
-                      factories.add_staff(engine, "Choi Eun-ji")]
+        self.staff = list(self.world.ids["machine_staff"])
         ids = self.world.ids
         self.ids: dict[str, dict[str, list[Any]]] = {code: {
             "event": [], "request": [], "survey": [], "action": [], "unit": list(ids[f"units_{code}"]),
