@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from models import (
@@ -163,20 +164,20 @@ def with_assignments(*, session: Session, events: Sequence[Any]) -> list[EventOu
 def _check_staff(session: Session, staff: list[dict[str, Any]]) -> None:
     ids = {s["id"] for s in staff}
     found = {m.id: m for m in session.exec(select(StaffMember).where(col(StaffMember.id).in_(ids)))}
-    problems = [f"unknown staff member {i}" for i in sorted(ids - set(found))]
-    problems += [f"staff member {i} ({m.name}) is inactive" for i, m in sorted(found.items())
-                 if not m.active]
+    problems = [_l("unknown staff member %(id)s", id=i) for i in sorted(ids - set(found))]
+    problems += [_l("staff member %(id)s (%(name)s) is inactive", id=i, name=m.name)
+                 for i, m in sorted(found.items()) if not m.active]
     if problems:
-        raise Invalid("Unknown or inactive staff", {"staff": problems})
+        raise Invalid(_l("Unknown or inactive staff"), {"staff": problems})
 
 
 def _check_units(session: Session, unit_ids: list[int], country_code: str, system_id: int) -> None:
     found = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
-    problems = [f"unknown unit {i}" for i in sorted(set(unit_ids) - set(found))]
-    problems += [f"unit {u.serial} is not a unit of this country and system"
+    problems = [_l("unknown unit %(id)s", id=i) for i in sorted(set(unit_ids) - set(found))]
+    problems += [_l("unit %(serial)s is not a unit of this country and system", serial=u.serial)
                  for u in found.values() if u.country_code != country_code or u.system_id != system_id]
     if problems:
-        raise Invalid("Units must belong to the service's country and system", {"unit_ids": problems})
+        raise Invalid(_l("Units must belong to the service's country and system"), {"unit_ids": problems})
 
 
 def _refuse_conflicts(session: Session, *, windows: list[Window], staff_ids: list[int],
@@ -185,11 +186,12 @@ def _refuse_conflicts(session: Session, *, windows: list[Window], staff_ids: lis
     clashes = find_conflicts(session, windows=windows, staff_ids=staff_ids, unit_ids=unit_ids,
                              exclude_event_ids=exclude)
     if clashes:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Any]] = {}
         for c in clashes:
             key = "staff" if c["resource"] == "staff" else "unit_ids"
-            errors.setdefault(key, []).append(f"{c['name']} is booked for service {c['event_id']}")
-        raise Conflict("Double booking: a staff member or unit is already booked then",
+            errors.setdefault(key, []).append(
+                _l("%(name)s is booked for service %(id)s", name=c["name"], id=c["event_id"]))
+        raise Conflict(_l("Double booking: a staff member or unit is already booked then"),
                        errors, conflicts=clashes)
 
 
@@ -216,9 +218,9 @@ def create_events(*, session: Session, data: dict[str, Any], request_id: int | N
     data = dict(data)
     country = session.get(Country, data["country_code"])
     if country is None:
-        raise Invalid("Unknown country", {"country": ["no such buyer country is registered"]})
+        raise Invalid(_l("Unknown country"), {"country": [_l("no such buyer country is registered")]})
     if session.get(WeaponSystem, data["system_id"]) is None:
-        raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+        raise Invalid(_l("Unknown system"), {"system_id": [_l("no such system in the catalogue")]})
     staff, unit_ids = data.pop("staff", []) or [], data.pop("unit_ids", []) or []
     rule = data.pop("recurrence", None)
     data.setdefault("timezone", country.timezone)
@@ -246,22 +248,26 @@ def create_events(*, session: Session, data: dict[str, Any], request_id: int | N
 def update_event(*, session: Session, event: ServiceEvent, changes: dict[str, Any]) -> EventOut:
     """Change an event's fields, times or assignments (double bookings refused); commits."""
     if event.status in FROZEN and SCHEDULE_FIELDS & set(changes):
-        raise Conflict(f"A {event.status} service cannot be rescheduled or re-assigned",
-                       {f: [f"the service is {event.status}"] for f in SCHEDULE_FIELDS & set(changes)})
+        raise Conflict(_l("A %(status)s service cannot be rescheduled or re-assigned", status=event.status),
+                       {f: [_l("the service is %(status)s", status=event.status)]
+                        for f in SCHEDULE_FIELDS & set(changes)})
     starts, ends = changes.get("starts_at", event.starts_at), changes.get("ends_at", event.ends_at)
     if ends <= starts:
         name = "ends_at" if "ends_at" in changes else "starts_at"
-        raise Invalid("The service must end after it starts", {name: ["ends_at must be after starts_at"]})
+        raise Invalid(_l("The service must end after it starts"),
+                      {name: [_l("ends_at must be after starts_at")]})
     cap = changes.get("capacity", event.capacity)
     planned = changes.get("participants_planned", event.participants_planned)
     if cap is not None and planned is not None and planned > cap:
-        raise Invalid("More participants than places", {"participants_planned": ["cannot exceed capacity"]})
+        raise Invalid(_l("More participants than places"),
+                      {"participants_planned": [_l("cannot exceed capacity")]})
     if "capacity" in changes and cap is not None:
         from service.domain.training.nominations import seats_taken
 
         if (taken := seats_taken(session, event.id or 0)) > cap:
-            raise Invalid("Fewer places than nominees",
-                          {"capacity": [f"{taken} trainees are nominated; withdraw some first"]})
+            raise Invalid(_l("Fewer places than nominees"),
+                          {"capacity": [_l("%(count)s trainees are nominated; withdraw some first",
+                                           count=taken)]})
     staff, unit_ids = changes.pop("staff", None), changes.pop("unit_ids", None)
     if staff is not None:
         _check_staff(session, staff)
@@ -312,12 +318,13 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
     the audit entry)."""
     allowed = [str(s) for s in ALLOWED[S(event.status)]]
     if status not in allowed:
-        raise Conflict(f"A {event.status} service cannot become {status}",
-                       {"status": [f"allowed from {event.status}: {', '.join(allowed) or 'none'}"]},
+        raise Conflict(_l("A %(status)s service cannot become %(next)s", status=event.status, next=status),
+                       {"status": [_l("allowed from %(status)s: %(allowed)s", status=event.status,
+                                      allowed=", ".join(allowed) or _l("none"))]},
                        allowed=allowed)
     went_early = _time_guard(event, status, early=early, reason=reason, now=now or utcnow())
     if status == S.cancelled and not reason:
-        raise Invalid("Cancelling needs a reason", {"reason": ["required to cancel"]})
+        raise Invalid(_l("Cancelling needs a reason"), {"reason": [_l("required to cancel")]})
     if status == S.completed:
         from service.domain.training import results as training_results
 
@@ -328,10 +335,10 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
             event.participants_actual = attended
         if outcome:
             event.outcome = outcome
-        missing = {f: ["required to complete"] for f in ("participants_actual", "outcome")
+        missing = {f: [_l("required to complete")] for f in ("participants_actual", "outcome")
                    if getattr(event, f) in (None, "")}
         if missing:
-            raise Invalid("Completing needs the participants and the outcome", missing)
+            raise Invalid(_l("Completing needs the participants and the outcome"), missing)
     event.status = status
     event.updated_at = utcnow()
     if status == S.cancelled:
@@ -349,24 +356,36 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
 GUARDED = {S.in_progress.value: ("starts_at", "start"), S.completed.value: ("ends_at", "complete")}
 
 
+def _early_texts(field: str, local: str) -> tuple[Any, Any, Any]:
+    """What a refused early move says (the refusal, its field text, the missing reason's text),
+    `local` the time it would come before, in the country's zone."""
+    if field == "starts_at":
+        return (_l("The service starts at %(time)s: to start it before then, send \"early\": true "
+                   "with a reason", time=local),
+                _l("cannot start before starts_at %(time)s without \"early\" and a reason", time=local),
+                _l("required to start before %(time)s", time=local))
+    return (_l("The service ends at %(time)s: to complete it before then, send \"early\": true "
+               "with a reason", time=local),
+            _l("cannot complete before ends_at %(time)s without \"early\" and a reason", time=local),
+            _l("required to complete before %(time)s", time=local))
+
+
 def _time_guard(event: ServiceEvent, status: str, *, early: bool, reason: str | None,
                 now: dt.datetime) -> bool:
     """Refuse to start a service before it starts or complete it before it ends, unless asked
     to with a reason; whether this move goes early."""
     if status not in GUARDED:
         return False
-    field, verb = GUARDED[status]
+    field, _verb = GUARDED[status]
     due: dt.datetime = getattr(event, field)
     if now >= due:
         return False
     local = due.astimezone(ZoneInfo(event.timezone)).isoformat()
+    message, field_text, reason_text = _early_texts(field, local)
     if not early:
-        raise Conflict(f"The service {'starts' if field == 'starts_at' else 'ends'} at {local}: to "
-                       f"{verb} it before then, send \"early\": true with a reason",
-                       {"status": [f"cannot {verb} before {field} {local} without \"early\" and a reason"]},
-                       **{field: due.isoformat()})
+        raise Conflict(message, {"status": [field_text]}, **{field: due.isoformat()})
     if not reason:
-        raise Invalid("Going early needs a reason", {"reason": [f"required to {verb} before {local}"]})
+        raise Invalid(_l("Going early needs a reason"), {"reason": [reason_text]})
     return True
 
 

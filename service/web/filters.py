@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -177,6 +177,20 @@ def language_name(code: str) -> str:
         return code
 
 
+@bp.app_template_filter("country_label")
+def country_label(country: Any) -> str:
+    """A country's name in the page's language (`{{ country | country_label }}`, a `Country` or
+    a row or a mapping with its `code` and `name`): on an English page the registered name as it is, on
+    another page Babel's name of the territory (`PL` 폴란드 on a Korean page), the registered
+    name when Babel has none. The API keeps answering with the registered name."""
+    get = country.get if isinstance(country, Mapping) else lambda key: getattr(country, key, None)
+    code, name = str(get("code") or ""), str(get("name") or "")
+    locale = get_locale()
+    if locale is None or locale.language == "en" or not code:
+        return name or code
+    return str(locale.territories.get(code.upper()) or name or code)
+
+
 @bp.app_template_filter("label")
 def label(value: str | None) -> str:
     """A stored code (`joint_training`, `under_repair`) as words in the page's language; a code
@@ -243,7 +257,7 @@ def _country_name(code: str | None) -> str | None:
         country = get_session().get(Country, code)
     except SQLAlchemyError:  # an error page for a failing database must still render
         return code
-    return country.name if country else code
+    return country_label(country) if country else code
 
 
 

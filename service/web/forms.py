@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service.core.db import get_session
+from service.core.error_texts import translate
 from service.core.statuses import status_of
 from service.domain.errors import DomainError
 
@@ -77,8 +78,14 @@ def number(value: str) -> int | str:
     return value if found is None else found
 
 
+def message(text: Any) -> str:
+    """A schema's or a rule's message in the page's language (a rule's lazy text is already)."""
+    return str(translate(text))
+
+
 def flat_errors(messages: Any) -> dict[str, list[str]]:
-    """marshmallow's nested messages (`{"staff": {0: {"id": [...]}}}`) as plain lists per field."""
+    """marshmallow's nested messages (`{"staff": {0: {"id": [...]}}}`) as plain lists per field,
+    each in the page's language (like the API's answers: `service.core.error_texts`)."""
     out: dict[str, list[str]] = {}
 
     def walk(value: Any, into: list[str]) -> None:
@@ -89,7 +96,7 @@ def flat_errors(messages: Any) -> dict[str, list[str]]:
             for inner in value:
                 walk(inner, into)
         else:
-            into.append(str(value))
+            into.append(message(value))
 
     if not isinstance(messages, dict):
         messages = {"_": messages}
@@ -102,7 +109,7 @@ def flat_errors(messages: Any) -> dict[str, list[str]]:
 def domain_errors(err: DomainError) -> dict[str, list[str]]:
     """A rule's refusal as messages per field (its message alone when it names no field)."""
     errors = flat_errors(err.errors) if err.errors else {}
-    return errors or {"_": [err.message]}
+    return errors or {"_": [message(err.message)]}
 
 
 class Refusal(NamedTuple):

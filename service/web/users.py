@@ -29,7 +29,7 @@ from service.schemas.identity import (
 )
 from service.web import bp
 from service.web.filters import label
-from service.web.forms import describe, page_number, paging
+from service.web.forms import describe, flat_errors, page_number, paging
 from service.web.services import load_query
 
 user_schema = UserSchema()
@@ -73,7 +73,7 @@ def _render(form: dict[str, str], errors: dict[str, Any], status: int = 200) -> 
     users = paginate(get_session(), stmt, page)
     roles, countries = _choices()
     return render_template(
-        "users.html", users=users, countries=countries, roles=roles, form=form, errors=errors,
+        "users.html", users=users, countries=countries, roles=roles, form=form, errors=flat_errors(errors),
         sort=",".join(sort), order=describe(sort, SORT_LABELS), filters=raw, filter_errors=filter_errors,
         **paging(page, PAGE_SIZE)), status
 
@@ -125,8 +125,8 @@ def _render_edit(user: User, form: dict[str, str], errors: dict[str, Any], statu
                  new_token: dict[str, Any] | None = None) -> Any:
     roles, countries = _choices()
     tokens = identity.tokens_of(session=get_session(), user_id=user.id or 0)
-    return render_template("user_edit.html", u=user, form=form, errors=errors, countries=countries,
-                           roles=roles, tokens=tokens, new_token=new_token), status
+    return render_template("user_edit.html", u=user, form=form, errors=flat_errors(errors),
+                           countries=countries, roles=roles, tokens=tokens, new_token=new_token), status
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
