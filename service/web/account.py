@@ -17,6 +17,7 @@ from service.domain import identity
 from service.domain.errors import DomainError
 from service.schemas.identity import CredentialsSchema
 from service.web import bp
+from service.web.forms import flat_errors
 
 credentials_schema = CredentialsSchema()
 WRONG_CREDENTIALS = "Wrong e-mail or password."
@@ -44,7 +45,8 @@ def login() -> Any:
         creds = credentials_schema.load(
             {"email": email, "password": request.form.get("password", "")})
     except ValidationError as err:
-        return render_template("login.html", email=email, errors=err.messages, next=next_url), 422
+        return render_template("login.html", email=email, errors=flat_errors(err.messages),
+                               next=next_url), 422
     user = identity.authenticate(session=get_session(), email=creds["email"], password=creds["password"])
     if user is None:
         record_denied(reason="wrong e-mail or password", status=401, entity="auth")

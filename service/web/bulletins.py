@@ -24,7 +24,7 @@ from service.domain.uploads import MAX_BYTES
 from service.schemas.bulletins import BulletinCreateSchema, BulletinUpdateSchema, ComplianceInSchema
 from service.web import bp
 from service.web.filters import labelled
-from service.web.forms import given, page_number, paging, refused, stale_version, text_fields, whole
+from service.web.forms import given, message, page_number, paging, refused, stale_version, text_fields, whole
 from service.web.services import choices, system_codes
 
 create_schema = BulletinCreateSchema()
@@ -236,6 +236,7 @@ def bulletin_upload(bulletin_id: int) -> Any:
                                filename=upload.filename, data=upload.read())
         except DomainError as err:
             session.rollback()
-            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename, reason=err.message),
+            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename,
+                    reason=message(err.message)),
                   "error")
     return redirect(url_for("web.bulletin_page", bulletin_id=bulletin_id) + "#attachments")

@@ -15,6 +15,7 @@ from service.core.reads import get_or_404
 from service.domain import registry
 from service.schemas.registry import CountryUpdateSchema
 from service.web import bp
+from service.web.forms import flat_errors
 
 language_form = CountryUpdateSchema(only=("report_language",))
 
@@ -30,7 +31,7 @@ def country_report_language(code: str) -> Any:
     try:
         changes = language_form.load({"report_language": request.form.get("report_language", "")})
     except ValidationError as err:
-        reasons = " ".join(err.messages_dict.get("report_language", []))
+        reasons = " ".join(flat_errors(err.messages_dict).get("report_language", []))
         flash(gettext("Report language not saved: %(reason)s", reason=reasons), "error")
         return redirect(back, 303)
     registry.update_record(session=session, obj=country, changes=changes)

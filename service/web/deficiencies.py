@@ -43,6 +43,7 @@ from service.web.forms import (
     given,
     list_order,
     local_to_iso,
+    message,
     page_number,
     paging,
     refused,
@@ -137,7 +138,8 @@ def _attach_uploads(report: DeficiencyReport) -> None:
                                filename=upload.filename, data=upload.read())
         except DomainError as err:
             get_session().rollback()
-            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename, reason=err.message),
+            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename,
+                    reason=message(err.message)),
                   "error")
 
 

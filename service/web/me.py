@@ -19,7 +19,7 @@ from service.core.reads import paginate
 from service.domain import calendar, identity
 from service.schemas.identity import MeUpdateSchema
 from service.web import bp
-from service.web.forms import page_number, paging
+from service.web.forms import flat_errors, page_number, paging
 
 PAGE_SIZE = 20
 
@@ -57,7 +57,7 @@ def me_language() -> Any:
     try:
         data = MeUpdateSchema().load({"language": request.form.get("language") or None})
     except ValidationError as err:
-        flash(" ".join(err.messages_dict.get("language", [])), "error")
+        flash(" ".join(flat_errors(err.messages_dict).get("language", [])), "error")
         return redirect(url_for("web.me"), 303)
     session = get_session()
     user = session.get(User, require_principal().user_id)

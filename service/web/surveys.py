@@ -25,7 +25,7 @@ from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
-from service.web.forms import Errors, list_order, number, page_number, paging, refused
+from service.web.forms import Errors, list_order, message, number, page_number, paging, refused
 from service.web.services import choices, load_query
 
 answer_schema = AnswerSchema()
@@ -55,7 +55,7 @@ def _answer(survey: Survey, questions: list[dict[str, Any]],
     except (ValidationError, DomainError) as err:
         no = refused(err)
         if "survey" in no.errors and isinstance(err, DomainError):  # the survey itself, not one question
-            no.errors["_"] = [err.message]
+            no.errors["_"] = [message(err.message)]
         return form, no.errors, no.status
     return form, {}, 201
 
