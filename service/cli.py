@@ -40,27 +40,26 @@ def _(msgid: str, **values: Any) -> str:
     return text % values if values else text
 
 
-db_cli = AppGroup("db", help="Database schema.")
-users_cli = AppGroup("users", help="Users and their tokens.")
-surveys_cli = AppGroup("surveys", help="Satisfaction surveys.")
-reports_cli = AppGroup("reports", help="Monthly PDF reports.")
-reminders_cli = AppGroup("reminders", help="Service reminders (the scheduler's daily job).")
+db_cli = AppGroup("db", help=_("Database schema."))
+users_cli = AppGroup("users", help=_("Users and their tokens."))
+surveys_cli = AppGroup("surveys", help=_("Satisfaction surveys."))
+reports_cli = AppGroup("reports", help=_("Monthly PDF reports."))
+reminders_cli = AppGroup("reminders", help=_("Service reminders (the scheduler's daily job)."))
 
 
-@db_cli.command("upgrade")
+@db_cli.command("upgrade", help=_("Create or migrate the database (Alembic)."))
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Create or migrate the database (Alembic)."""
     from service.core.migrate import upgrade
 
     upgrade(current_app, revision)
     click.echo(_("database at %(revision)s", revision=revision))
 
 
-@db_cli.command("backup")
+@db_cli.command("backup",
+                help=_("Copy the embedded SQLite database to PATH while the service runs (online backup)."))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(path: Path) -> None:
-    """Copy the embedded SQLite database to PATH while the service runs (online backup)."""
     from service.core import backup
 
     try:
@@ -71,11 +70,11 @@ def db_backup(path: Path) -> None:
                  path=done.path, bytes=done.bytes, tables=done.tables))
 
 
-@db_cli.command("restore")
+@db_cli.command("restore",
+                help=_("Replace the embedded SQLite database with the backup at PATH (checked first)."))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Confirm: the current data is replaced by the backup.")
+@click.option("--yes", is_flag=True, help=_("Confirm: the current data is replaced by the backup."))
 def db_restore(path: Path, yes: bool) -> None:
-    """Replace the embedded SQLite database with the backup at PATH (checked first)."""
     from service.core import backup
 
     if not yes:
@@ -88,17 +87,16 @@ def db_restore(path: Path, yes: bool) -> None:
                  path=done.path, backup=path, tables=done.tables))
 
 
-@click.command("seed-demo")
+@click.command("seed-demo", help=_("Load a realistic demo data set (prints the demo logins)."))
 @with_appcontext
 @click.option("--size", type=click.Choice(["small", "bench"]), default="small", show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+@click.option("--if-empty", is_flag=True, help=_("Do nothing when the database already has data."))
 @click.option("--years", type=click.IntRange(min=1), default=None,
-              help="Keep only the last YEARS years of the service history (the benchmark's 1-year set).")
+              help=_("Keep only the last YEARS years of the service history (the benchmark's 1-year set)."))
 @click.option("--reports", type=click.IntRange(min=0), default=None,
-              help="Make the last N months' reports, as the monthly job would have "
-                   "(default: 3 for the small set, none for the bench set).")
+              help=_("Make the last N months' reports, as the monthly job would have "
+                     "(default: 3 for the small set, none for the bench set)."))
 def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None) -> None:
-    """Load a realistic demo data set (prints the demo logins)."""
     from service.domain import demo
     from service.domain.reports import Options
 
@@ -129,15 +127,15 @@ def _refused(err: ValidationError | DomainError) -> click.ClickException:
     return click.ClickException(f"{message}: {fields}" if fields else message)
 
 
-@users_cli.command("create")
+@users_cli.command("create",
+                   help=_("Create a user (checked by the same schema and rules as the API's POST /users)."))
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--country", default=None, help="ISO alpha-2, for a liaison")
+@click.option("--country", default=None, help=_("ISO alpha-2, for a liaison"))
 @click.option("--name", default=None)
-@click.option("--password", default=None, help="Prompted for when not given.")
+@click.option("--password", default=None, help=_("Prompted for when not given."))
 def users_create(email: str, role: str, country: str | None, name: str | None,
                  password: str | None) -> None:
-    """Create a user (checked by the same schema and rules as the API's POST /users)."""
     from service.domain import accounts, identity
     from service.schemas.identity import UserSchema
 
@@ -155,13 +153,12 @@ def users_create(email: str, role: str, country: str | None, name: str | None,
         raise _refused(exc) from exc
 
 
-@users_cli.command("token")
+@users_cli.command("token", help=_("Issue an API token; prints the token alone on stdout."))
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True)
 @click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Expire after this many days (default TOKEN_TTL_HOURS, at most TOKEN_MAX_TTL_HOURS).")
+              help=_("Expire after this many days (default TOKEN_TTL_HOURS, at most TOKEN_MAX_TTL_HOURS)."))
 def users_token(email: str, name: str, days: int | None) -> None:
-    """Issue an API token; prints the token alone on stdout."""
     from service.domain import identity
 
     try:
@@ -177,10 +174,10 @@ def users_token(email: str, name: str, days: int | None) -> None:
     click.echo(token)
 
 
-@surveys_cli.command("run-jobs")
-@click.option("--now", "now_text", default=None, help="ISO 8601 time with offset to run as.")
+@surveys_cli.command("run-jobs",
+                     help=_("Run the daily survey job once: invitations, reminders, expiry, escalations."))
+@click.option("--now", "now_text", default=None, help=_("ISO 8601 time with offset to run as."))
 def surveys_run_jobs(now_text: str | None) -> None:
-    """Run the daily survey job once: invitations, reminders, expiry, escalations."""
     import datetime as dt
 
     from schedules.surveys import run_survey_jobs
@@ -191,12 +188,11 @@ def surveys_run_jobs(now_text: str | None) -> None:
                                    example="2026-05-01T06:00:00+00:00"), param_hint="--now")
     done = run_survey_jobs(current_app, now=now)
     click.echo(", ".join(f"{name} {n}" for name, n in done.items()))
-@reports_cli.command("generate")
-@click.option("--period", required=True, help="YYYY-MM")
-@click.option("--country", "country_code", default=None, help="ISO alpha-2; default: every active "
-              "country and the HQ report")
+@reports_cli.command("generate", help=_("Generate (or regenerate, bumping the revision) reports now."))
+@click.option("--period", required=True, help=_("YYYY-MM"))
+@click.option("--country", "country_code", default=None, help=_("ISO alpha-2; default: every active "
+                "country and the HQ report"))
 def reports_generate(period: str, country_code: str | None) -> None:
-    """Generate (or regenerate, bumping the revision) reports now."""
     import time
 
     from service.domain.reports import Options, Outcome, generate_period
@@ -224,11 +220,11 @@ def reports_generate(period: str, country_code: str | None) -> None:
                  made=len(outcomes) - failed, failed=failed, seconds=time.perf_counter() - started))
     if failed:
         sys.exit(1)
-@reminders_cli.command("run")
-@click.option("--now", default=None, help="Pretend it is this ISO 8601 time (with an offset).")
-@click.option("--no-deliver", is_flag=True, help="Only write the outbox; do not send by SMTP.")
+@reminders_cli.command("run",
+                       help=_("Run the daily service reminders once; prints how many were new and sent."))
+@click.option("--now", default=None, help=_("Pretend it is this ISO 8601 time (with an offset)."))
+@click.option("--no-deliver", is_flag=True, help=_("Only write the outbox; do not send by SMTP."))
 def reminders_run(now: str | None, no_deliver: bool) -> None:
-    """Run the daily service reminders once; prints how many were new and sent."""
     import datetime as dt
 
     from schedules.reminders import send_service_reminders

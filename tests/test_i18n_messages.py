@@ -5,6 +5,9 @@ language, and Korean as a new staff account's language (SPEC §12)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -203,6 +206,23 @@ def test_the_cli_speaks_the_environments_language_and_keeps_machine_output(app, 
     assert r.exit_code != 0 and "사용자 nobody@example.org이(가) 없습니다" in r.output
     r = runner.invoke(args=["reminders", "run", "--no-deliver"], env=KOREAN_SHELL)
     assert r.exit_code == 0 and r.output.startswith("알림: 신규 ")
+
+
+def test_the_cli_help_is_in_the_environments_language(tmp_path):
+    """The commands' and options' help, read when the command line starts (a new process)."""
+    def help_of(lang: str, *args: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+        env.update(LANG=lang, DATABASE_URL=f"sqlite:///{tmp_path / 'help.db'}")
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "service", *args, "--help"],
+                              env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+
+    korean = help_of("ko_KR.UTF-8", "db")
+    assert "데이터베이스 구조." in korean and "Database schema." not in korean
+    assert "데이터베이스를 생성하거나 최신 구조로 갱신합니다" in korean
+    options = help_of("ko_KR.UTF-8", "reminders", "run")
+    assert "발송함에만 기록하고 SMTP로 보내지 않습니다." in options
+    english = help_of("en_US.UTF-8", "db")
+    assert "Database schema." in english and "Create or migrate the database (Alembic)." in english
 
 
 # --- a new staff account's language ----------------------------------------------------------
