@@ -97,22 +97,26 @@ def db_restore(path: Path, yes: bool) -> None:
               help=_("Make the last N months' reports, as the monthly job would have "
                      "(default: 3 for the small set, none for the bench set)."))
 def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None) -> None:
+    from flask_babel import force_locale
+
     from service.domain import demo
     from service.domain.reports import Options
 
     engine = get_engine(current_app)
-    if if_empty and demo.has_data(engine):
-        click.echo(_("demo data already present; nothing loaded"))
+    with force_locale(language()):  # the demo's progress lines in the environment's language
+        if if_empty and demo.has_data(engine):
+            click.echo(_("demo data already present; nothing loaded"))
+            click.echo(demo.logins_text())
+            return
+        summary = demo.seed(engine, size=size, progress=click.echo, years=years)
+        click.echo(summary)
+        months = (3 if size == "small" else 0) if reports is None else reports
+        if months:
+            made = demo.seed_reports(engine, options=Options.from_config(current_app.config),
+                                     months=months, progress=click.echo)
+            click.echo(_("reports of the last %(months)s month(s): %(made)s made", months=months,
+                         made=made))
         click.echo(demo.logins_text())
-        return
-    summary = demo.seed(engine, size=size, progress=click.echo, years=years)
-    click.echo(summary)
-    months = (3 if size == "small" else 0) if reports is None else reports
-    if months:
-        made = demo.seed_reports(engine, options=Options.from_config(current_app.config),
-                                 months=months, progress=click.echo)
-        click.echo(_("reports of the last %(months)s month(s): %(made)s made", months=months, made=made))
-    click.echo(demo.logins_text())
 
 
 def _refused(err: ValidationError | DomainError) -> click.ClickException:

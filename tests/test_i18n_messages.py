@@ -247,3 +247,16 @@ def test_a_new_staff_account_from_the_cli_reads_korean(app, world, engine):
     assert r.exit_code == 0, r.output
     with Session(engine) as s:
         assert s.exec(select(User.language).where(User.email == "lee@example.org")).one() == "ko"
+
+
+def test_the_demo_loaders_lines_follow_the_command_lines_language(app):
+    """seed-demo prints its progress and the demo logins in the environment's language (the
+    command wraps the loading in that language); without one they stay English."""
+    from flask_babel import force_locale
+
+    from service.domain import demo
+
+    with app.app_context(), force_locale("ko"):
+        assert demo.logins_text().startswith("시연 계정(모든 계정 비밀번호: k-sustain-demo):")
+    with app.app_context():
+        assert demo.logins_text().startswith("Demo logins (password for all: k-sustain-demo):")

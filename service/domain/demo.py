@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -108,7 +109,7 @@ def has_data(engine: Engine) -> bool:
 
 
 def logins_text() -> str:
-    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    lines = [_("Demo logins (password for all: %(password)s):", password=DEMO_PASSWORD)]
     for email, _name, role, country in _users():
         lines.append(f"  {role:<13} {email}" + (f"  ({country})" if country else ""))
     return "\n".join(lines)
@@ -143,23 +144,26 @@ def seed(engine: Engine, *, size: str = "small", seed_value: int = 7,
     with writer(engine).begin() as conn:
         countries = _seed_countries(conn, spec)
         systems = _seed_systems(conn, spec)
-        progress(f"countries {len(countries)}, systems {len(systems)}")
+        progress(_("countries %(countries)s, systems %(systems)s", countries=len(countries),
+                   systems=len(systems)))
         lines = _seed_contracts(conn, spec, rng, countries, systems)
         units = _seed_units(conn, spec, rng, lines, systems, today)
-        progress(f"contracts {spec.contracts}, units {units}")
+        progress(_("contracts %(contracts)s, units %(units)s", contracts=spec.contracts, units=units))
         _seed_users(conn)
         events = _seed_services(conn, spec, rng, today)
-        progress(f"service events {events}")
+        progress(_("service events %(events)s", events=events))
         progress(_seed_surveys(conn, spec, rng, today))
         progress(_seed_deficiencies(conn, spec, rng, today))
         progress(_seed_training(conn, rng, today, seats=4 if spec.name == "bench" else 8))
         progress(_seed_planning(conn, rng, today))
         progress(_seed_bulletins(conn, rng, today))
-        summary = (f"seeded {size}: {len(countries)} countries, {len(systems)} systems, "
-                   f"{spec.contracts} contracts, {units} units")
+        summary = _("seeded %(size)s: %(countries)s countries, %(systems)s systems, %(contracts)s "
+                    "contracts, %(units)s units", size=size, countries=len(countries),
+                    systems=len(systems), contracts=spec.contracts, units=units)
         if years is not None and years < spec.event_years:
             dropped = _keep_last_years(conn, today, years)
-            summary += f"; history cut to the last {years} year(s), {dropped} older services dropped"
+            summary += _("; history cut to the last %(years)s year(s), %(dropped)s older services dropped",
+                         years=years, dropped=dropped)
         conn.execute(sa.insert(AuditEntry.__table__), [{  # type: ignore[attr-defined]  # SQLModel does not declare __table__
             "at": utcnow(), "actor": "seed-demo", "action": "seed", "entity": "database",
             "changes": {"summary": summary},
@@ -183,7 +187,8 @@ def seed_reports(engine: Engine, *, options: Any, months: int = 3,
 
         def said(scope: str, outcome: Any, period: str = period) -> None:
             now = time.perf_counter()
-            progress(f"report {period} {scope}: {outcome.action} ({now - clock[0]:.1f} s)")
+            progress(_("report %(period)s %(scope)s: %(action)s (%(seconds).1f s)", period=period,
+                       scope=scope, action=outcome.action, seconds=now - clock[0]))
             clock[0] = now
 
         outcomes = generate_period(engine=engine, period=period, actor=(None, SCHEDULER),
@@ -438,8 +443,9 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
     _bulk(conn, CorrectiveAction, action_rows)
     # Its own generator: the rest of the demo comes out as it did before progress was kept.
     progress = _action_progress(conn, action_rows, random.Random(len(action_rows)))
-    return (f"surveys {len(survey_rows)}, responses {len(answers)}, corrective actions {len(action_rows)}, "
-            f"action progress entries {progress}")
+    return _("surveys %(surveys)s, responses %(responses)s, corrective actions %(actions)s, "
+             "action progress entries %(entries)s", surveys=len(survey_rows), responses=len(answers),
+             actions=len(action_rows), entries=progress)
 
 
 def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng: random.Random) -> int:
@@ -488,7 +494,8 @@ def _seed_deficiencies(conn: sa.Connection, spec: Size, rng: random.Random, toda
 
     changes, reports = seed_deficiencies(conn, rng=rng, today=today, report_share=spec.report_share,
                                          repair_gap_days=spec.repair_gap_days)
-    return f"unit status changes {changes}, deficiency reports {reports}"
+    return _("unit status changes %(changes)s, deficiency reports %(reports)s", changes=changes,
+             reports=reports)
 
 
 def _seed_training(conn: sa.Connection, rng: random.Random, today: dt.date, *, seats: int) -> str:
@@ -507,7 +514,8 @@ def _seed_bulletins(conn: sa.Connection, rng: random.Random, today: dt.date) -> 
     from service.domain.demo_bulletins import seed_bulletins
 
     bulletins, recorded = seed_bulletins(conn, rng=rng, today=today)
-    return f"service bulletins {bulletins}, unit compliance records {recorded}"
+    return _("service bulletins %(bulletins)s, unit compliance records %(recorded)s",
+             bulletins=bulletins, recorded=recorded)
 
 
 def _keep_last_years(conn: sa.Connection, today: dt.date, years: int) -> int:

@@ -11,6 +11,7 @@ import datetime as dt
 import random
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlmodel import col
 
 from models import EventStaff, EventStatus, ServiceEvent, StaffMember, StaffUnavailability, utcnow
@@ -43,4 +44,4 @@ def seed_planning(conn: sa.Connection, *, rng: random.Random, today: dt.date) ->
                 break
     if rows:
         conn.execute(sa.insert(StaffUnavailability.__table__), rows)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
-    return f"staff absences {len(rows)}"
+    return _("staff absences %(absences)s", absences=len(rows))

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from models import (
     Certificate,
@@ -121,8 +122,10 @@ def seed_training(conn: sa.Connection, *, rng: random.Random, today: dt.date, se
                      [{"eid": k, "n": v} for k, v in actual.items()])
     certificates = _certificates(conn, rng, {e.id: e for e in events})
     lines, deliveries, disputed = _packages(conn, rng, today, now)
-    return (f"trainees {len(trainees)}, nominations {len(nominations)}, certificates {certificates}, "
-            f"package lines {lines}, deliveries {deliveries} ({disputed} disputed)")
+    return gettext("trainees %(trainees)s, nominations %(nominations)s, certificates %(certificates)s, "
+             "package lines %(lines)s, deliveries %(deliveries)s (%(disputed)s disputed)",
+             trainees=len(trainees), nominations=len(nominations), certificates=certificates,
+             lines=lines, deliveries=deliveries, disputed=disputed)
 
 
 def _certificates(conn: sa.Connection, rng: random.Random, events: dict[int, Any]) -> int:
