@@ -34,9 +34,13 @@ def language() -> str:
 
 def _(msgid: str, **values: Any) -> str:
     """`msgid` in the environment's language (the catalogue of service/translations/)."""
-    from service.domain.mail import translations
+    lang = language()
+    if lang == "en":  # the msgids are English: no catalogue to load (a web worker imports this)
+        text = msgid
+    else:
+        from service.domain.mail import translations
 
-    text = translations(language()).gettext(msgid)
+        text = translations(lang).gettext(msgid)
     return text % values if values else text
 
 
