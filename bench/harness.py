@@ -48,8 +48,9 @@ class Results:
 
     def write(self, path: Path, meta: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # default=str: a detail may hold a rule's message, a lazy string translated when shown
         path.write_text(json.dumps({"meta": meta, "figures": [asdict(f) for f in self.figures]},
-                                   indent=2) + "\n")
+                                   indent=2, default=str) + "\n")
 
 
 def free_port() -> int:
