@@ -38,9 +38,9 @@ def _(msgid: str, **values: Any) -> str:
     if lang == "en":  # the msgids are English: no catalogue to load (a web worker imports this)
         text = msgid
     else:
-        from service.domain.mail import translations
+        from service.core.i18n import catalogue
 
-        text = translations(lang).gettext(msgid)
+        text = catalogue(lang).gettext(msgid)
     return text % values if values else text
 
 

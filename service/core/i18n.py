@@ -11,14 +11,27 @@ catalogues are `service/translations/<lang>/LC_MESSAGES/messages.po` (committed)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from flask import Flask, g, request, session
 from flask_babel import Babel
 
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
 SESSION_KEY = "lang"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+@functools.cache
+def catalogue(language: str) -> NullTranslations:
+    """The compiled catalogue of `language`, for what is written without a request (messages,
+    PDFs, the command line); English needs none (the msgids are English)."""
+    if language == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [language, DEFAULT])
 
 
 def choose_language() -> str:

@@ -23,14 +23,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.support import NullTranslations, Translations
 from sqlmodel import Session
 
 from models import Country, Role, User
+from service.core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "web" / "templates" / "mail"
-TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
 STAFF_DEFAULT = "ko"  # SPEC §12: staff work in Korean
@@ -50,14 +49,6 @@ def language_of(session: Session | None, user: User | None) -> str:
         language = country.report_language if country is not None else None
         return language if language in LANGUAGES else DEFAULT
     return STAFF_DEFAULT if role in HQ_ROLES else DEFAULT
-
-
-@functools.cache
-def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of `language` (none for English: the msgids are English)."""
-    if language == DEFAULT:
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS), [language, DEFAULT])
 
 
 def _date(language: str) -> Any:
@@ -96,7 +87,7 @@ def _environment(language: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,  # noqa: S701  # plain-text mail
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(catalogue(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(date=_date(language), moment=_moment(language),
                        country=_country(language))
     env.globals["word"] = env.get_template("lib/words.txt").module.word  # type: ignore[attr-defined]

@@ -27,15 +27,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from babel import dates, numbers
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from service.core.config import REPORT_LANGUAGES
+from service.core.i18n import catalogue
 from service.domain import satisfaction
 
 TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "pdf_templates").resolve()
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGES = REPORT_LANGUAGES
 DEFAULT_LANGUAGE = "en"
 log = logging.getLogger(__name__)
@@ -86,12 +85,6 @@ def url_fetcher() -> Any:
     return _fetcher_class()(timeout=1, allowed_protocols=("file",), allow_redirects=False)
 
 
-@cache
-def _translations(language: str) -> NullTranslations:
-    """The compiled catalogue of `language` (English, the msgids, when there is none)."""
-    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
-
-
 @dataclass(frozen=True)
 class Words:
     """One report language: its translated strings and its formats for numbers and dates."""
@@ -99,11 +92,11 @@ class Words:
     language: str
 
     def gettext(self, message: str, **variables: Any) -> str:
-        text = _translations(self.language).gettext(message)
+        text = catalogue(self.language).gettext(message)
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
-        text = _translations(self.language).ngettext(singular, plural, n)
+        text = catalogue(self.language).ngettext(singular, plural, n)
         return text % {"num": n, **variables}
 
     def number(self, value: Any, digits: int = 1) -> str:
@@ -175,7 +168,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(_translations(lang.language), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(catalogue(lang.language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["num"] = lang.number
     env.filters["delta"] = lang.delta
     env.filters["month"] = lang.month
