@@ -87,10 +87,10 @@ def test_a_country_report_is_written_in_the_countrys_report_language(client, wor
     assert [h for h in COUNTRY_KO if h not in korean] == []
     assert _absent(korean, COUNTRY_EN) == []  # no English section heading left
     assert "2026년 10월 (2026-10)" in korean and "1 / " in korean  # month and "page 1 of N"
-    assert "Poland — 월간 후속 지원 보고서" in korean
+    assert "폴란드 — 월간 후속 지원 보고서" in korean and "Poland" not in korean  # the name in Korean too
     # the PDF's own metadata says which language it is in
     meta = PdfReader(BytesIO(data))
-    assert meta.metadata.title == "Poland 월간 후속 지원 보고서" and meta.trailer["/Root"]["/Lang"] == "ko"
+    assert meta.metadata.title == "폴란드 월간 후속 지원 보고서" and meta.trailer["/Root"]["/Lang"] == "ko"
     # the Korean text is real glyphs from the font shipped with the templates
     assert any("NanumGothic" in f for f in _fonts(data)), _fonts(data)
     # Norway keeps English: the language is the country's, not the caller's

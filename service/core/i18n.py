@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
+from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request, session
 from flask_babel import Babel
@@ -23,6 +24,15 @@ LANGUAGES = ("en", "ko")
 DEFAULT = "en"
 SESSION_KEY = "lang"
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+def country_name(code: str, name: str, language: str) -> str:
+    """A country's name in `language`: in English the registered name as it is, in another
+    language Babel's name of the territory (`PL` 폴란드), the registered name when Babel has none.
+    Pages and PDFs show it; the API keeps answering with the registered name."""
+    if language == DEFAULT or not code:
+        return name or code
+    return str(Locale.parse(language).territories.get(code.upper()) or name or code)
 
 
 @functools.cache

@@ -31,7 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from service.core.config import REPORT_LANGUAGES
-from service.core.i18n import catalogue
+from service.core.i18n import catalogue, country_name
 from service.domain import satisfaction
 
 TEMPLATES_DIR = (Path(__file__).resolve().parents[2] / "pdf_templates").resolve()
@@ -176,6 +176,8 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     env.globals["FEW_ANSWERS"] = satisfaction.FEW_ANSWERS
     env.globals["LANGUAGE"] = lang.language
     env.globals["page_counter"] = lambda: page_counter(lang)
+    env.filters["country"] = lambda row: country_name(env.getattr(row, "code"), env.getattr(row, "name"),
+                                                      lang.language)
     env.filters["korean_day"] = _korean_day  # the certificate's Korean column
     return env
 

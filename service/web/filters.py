@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.core.auth import current_principal
+from service.core.i18n import country_name
 from service.domain import satisfaction
 from service.web import bp
 
@@ -184,11 +185,9 @@ def country_label(country: Any) -> str:
     another page Babel's name of the territory (`PL` 폴란드 on a Korean page), the registered
     name when Babel has none. The API keeps answering with the registered name."""
     get = country.get if isinstance(country, Mapping) else lambda key: getattr(country, key, None)
-    code, name = str(get("code") or ""), str(get("name") or "")
     locale = get_locale()
-    if locale is None or locale.language == "en" or not code:
-        return name or code
-    return str(locale.territories.get(code.upper()) or name or code)
+    return country_name(str(get("code") or ""), str(get("name") or ""),
+                        locale.language if locale is not None else "en")
 
 
 @bp.app_template_filter("label")
