@@ -61,6 +61,19 @@ def test_a_duplicate_while_the_first_still_runs_is_409(client, world, engine):
     assert r.status_code == 409 and "still being processed" in r.get_json()["message"]
 
 
+def test_a_key_whose_request_never_finished_says_its_outcome_is_unknown(client, world, engine):
+    """A worker killed mid-request leaves the reservation unanswered: after `ABANDONED_AFTER`
+    the client is told to check, not to retry a key that can never answer."""
+    assert _post(client, world).status_code == 201
+    with engine.begin() as conn:  # as a killed worker leaves it: reserved long ago, never answered
+        conn.execute(sa.update(_table).values(status=None, body=None,
+                                              created_at=utcnow() - dt.timedelta(minutes=6)))
+    r = _post(client, world)
+    assert r.status_code == 409 and "outcome is unknown" in r.get_json()["message"]
+    assert "Idempotency-Key" in r.get_json()["errors"]
+    assert rows(engine, "app_user") == 7  # nothing ran again
+
+
 def test_keys_belong_to_their_caller(client, world):
     """Poland's key must never replay Norway's answer (here: Norway's secret feed address)."""
     pl = _post(client, world, who="pl", path="/api/v1/me/calendar-feed/rotate", body={}, key="same")

@@ -9,7 +9,10 @@ POST of the API by a signed-in caller, through two hooks (no view has to know):
   the reservation is released, so the client may retry;
 - the same key with the same request (method, path, query, body) → the kept answer again,
   marked `Idempotent-Replayed: true`;
-- the same key with another request → 422; while the first is still running → 409.
+- the same key with another request → 422; while the first is still running → 409; when the
+  first never finished (its worker was killed past `ABANDONED_AFTER`: the reservation was never
+  answered nor released) → 409 that says its outcome is unknown, so the client checks before
+  sending it again under a new key instead of retrying a key that can never answer.
 
 Keys belong to the caller (the user, whichever token or session they come with): one user
 can neither replay nor block another's. Anonymous POSTs (sign-in, public survey answers) take
@@ -35,6 +38,9 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 MAX_KEY_LENGTH = 255
+# Longer than any request runs: gunicorn kills a worker past its `timeout` (30 s), and a
+# request's hooks answer or release its key in every other case.
+ABANDONED_AFTER = dt.timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
 _table: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
@@ -110,6 +116,13 @@ def before() -> Response | None:
         if row.fingerprint != fingerprint:
             abort(422, message=f"This {HEADER} was used for another request",
                   errors={HEADER: ["already used with another method, path or body"]})
+        if row.status is None and row.created_at <= now - ABANDONED_AFTER:
+            # the view may or may not have committed: neither replaying nor running it again
+            # is safe, so the key stays refused until it expires
+            abort(409, message=f"The first request with this {HEADER} did not finish and its outcome "
+                               "is unknown: check whether it took effect before sending it again "
+                               "with a new key",
+                  errors={HEADER: ["the first request with this key never answered"]})
         if row.status is None:
             abort(409, message=f"A request with this {HEADER} is still being processed; retry later",
                   errors={HEADER: ["the first request with this key has not finished"]})
