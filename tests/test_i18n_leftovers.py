@@ -143,6 +143,21 @@ def test_korean_pages_name_the_countries_in_korean_and_the_api_keeps_the_stored_
     assert api["name"] == "Poland"
 
 
+def test_the_countries_table_is_in_the_order_of_the_names_it_shows(client, world):
+    """Sorted by name, a Korean page lists 노르웨이, 오스트레일리아, 폴란드 (가나다), an English one
+    Australia, Norway, Poland; the reverse sort reverses each."""
+    client.post("/api/v1/countries", json={"code": "AU", "timezone": "Australia/Sydney"},
+                headers=world.headers("admin"))
+    sign_in(client, "staff")
+
+    def order(sort: str, headers: dict[str, str]) -> list[str]:
+        page = client.get(f"/countries?sort={sort}", headers=headers).get_data(as_text=True)
+        return re.findall(r'<th scope="row"><a href="/countries/([A-Z]{2})">', page)
+
+    assert order("name", KO) == ["NO", "AU", "PL"] and order("-name", KO) == ["PL", "AU", "NO"]
+    assert order("name", EN) == ["AU", "NO", "PL"] and order("-name", EN) == ["PL", "NO", "AU"]
+
+
 def test_a_korean_liaisons_header_names_their_country_in_korean(client, world, engine):
     """Poland's liaison reads English (Poland reports in English) until they choose Korean."""
     sign_in(client, "pl")

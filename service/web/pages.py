@@ -17,6 +17,7 @@ from service.domain import dashboard, periods
 from service.domain.charts import trend_chart_svg
 from service.schemas.dashboard import GlanceQuerySchema
 from service.web import bp
+from service.web.filters import country_label
 
 glance_query = GlanceQuerySchema()
 COLUMNS = [  # (sort key, heading) of the countries table
@@ -64,6 +65,8 @@ def countries() -> Any:
     except ValidationError:
         sort = "name"
     rows = dashboard.countries_at_a_glance(session=get_session(), now=utcnow(), sort=sort)
+    if sort.lstrip("-") == "name":  # in the order of the names the page shows (가나다 on a Korean page)
+        rows = sorted(rows, key=country_label, reverse=sort.startswith("-"))
     return render_template("countries.html", rows=rows, sort=sort, columns=COLUMNS)
 
 
