@@ -131,6 +131,7 @@ def test_certificate_pdf_is_english_and_korean_in_nanum_gothic(client, world):
     text = reader.pages[0].extract_text()
     assert "Certificate of Training" in text and "교육 수료증" in text and "유효 기간" in text
     assert "Val Kowalska" in text and cert["number"] in text
+    assert "(Poland)" in text and "(폴란드)" in text  # each column names the country in its language
     fonts = {str(f["/BaseFont"]) for page in reader.pages
              for f in page["/Resources"]["/Font"].get_object().values()
              for f in [f.get_object()]}

@@ -27,6 +27,7 @@ from models import (
     Trainee,
     WeaponSystem,
 )
+from service.core.i18n import country_name
 from service.domain.errors import NotFound
 from service.domain.lists import where_given
 
@@ -152,6 +153,8 @@ def pdf_data(*, session: Session, certificate: Certificate, today: dt.date) -> d
     out = described(session=session, certificates=[certificate], today=today)[0]
     country = session.get(Country, certificate.country_code)
     trainee = session.get(Trainee, certificate.trainee_id)
-    out.update(country_name=country.name if country else certificate.country_code,
+    name = country.name if country else certificate.country_code
+    # the English column names the country as registered, the Korean one in Korean (폴란드)
+    out.update(country_name=name, country_name_ko=country_name(certificate.country_code, name, "ko"),
                rank=trainee.rank if trainee else "", organisation=trainee.organisation if trainee else "")
     return out
