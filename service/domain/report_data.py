@@ -394,7 +394,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
     ready = {r["country"]: r for r in readiness.figures(
         session=session, period_from=period, period_to=period, now=as_of)["countries"]}
     targets: dict[str, float] = dict(session.execute(sa.select(col(CountrySla.country_code),
-                                             col(CountrySla.availability_target))).tuples().all())
+                                             col(CountrySla.availability_target))).all())
     critical = _critical_overdue(session, as_of, None)
     rows = []
     for code, name in countries:
