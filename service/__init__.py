@@ -49,6 +49,9 @@ def _build_app(config: dict[str, Any] | Settings | None) -> Flask:
 def register_logging(app: Flask) -> None:
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        # WeasyPrint narrates every layout step at INFO; its warnings and errors still show
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 
 
 def register_database(app: Flask) -> None:

@@ -103,11 +103,15 @@ def db_restore(path: Path, yes: bool) -> None:
 def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None) -> None:
     from flask_babel import force_locale
 
+    from service.core.migrate import is_current
     from service.domain import demo
     from service.domain.reports import Options
 
     engine = get_engine(current_app)
     with force_locale(language()):  # the demo's progress lines in the environment's language
+        if not is_current(current_app):
+            raise click.ClickException(_("The database is not at the latest schema: run "
+                                         "`flask --app service db upgrade` first"))
         if if_empty and demo.has_data(engine):
             click.echo(_("demo data already present; nothing loaded"))
             click.echo(demo.logins_text())

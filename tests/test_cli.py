@@ -80,3 +80,16 @@ def test_users_create_goes_through_the_apis_schema(app, client, world, engine):
                             "--password", "long enough pw"])
     assert r.exit_code != 0 and "name" in r.output
     assert rows(engine, "app_user") == before
+
+
+def test_seed_demo_on_an_unmigrated_database_says_to_migrate_first(tmp_path):
+    from service import create_app
+
+    fresh = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "SECRET_KEY": "test-secret"})
+    r = fresh.test_cli_runner().invoke(args=["seed-demo"])
+    assert r.exit_code == 1 and "db upgrade" in r.output and "Traceback" not in r.output
+    r = fresh.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert r.exit_code == 0, r.output
+    from service.core.migrate import is_current
+
+    assert is_current(fresh)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -37,3 +39,13 @@ def upgrade(app: Flask, revision: str = "head") -> None:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def is_current(app: Flask) -> bool:
+    """Whether the app's database is at the migrations' head (what commands that write data
+    check first, so an unmigrated database gets a sentence rather than a traceback)."""
+    from service.core.db import get_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"])).get_heads())
+    with get_engine(app).connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
