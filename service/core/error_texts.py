@@ -42,6 +42,19 @@ HTTP = [
     _l("The record changed since you read it; nothing was written"),
     _l("Invalid JSON body"), _l("nested too deeply"),
 ]
+# What a POST's `Idempotency-Key` is refused with (service.core.idempotency).
+IDEMPOTENCY = [
+    _l("Idempotency-Key must be 1 to 255 printable ASCII characters"),
+    _l("1 to 255 printable ASCII characters"),
+    _l("This Idempotency-Key was used for another request"),
+    _l("already used with another method, path or body"),
+    _l("A request with this Idempotency-Key is still being processed; retry later"),
+    _l("the first request with this key has not finished"),
+    _l("The first request with this Idempotency-Key did not finish and its outcome is unknown: "
+       "check whether it took effect before sending it again with a new key"),
+    _l("the first request with this key never answered"),
+    _l("A request with this Idempotency-Key is being processed; retry later"),
+]
 # The message of an answer that brings none of its own, by status.
 DEFAULT_MESSAGES = {
     401: _l("Authentication required"), 403: _l("Your account may not do this"),
