@@ -157,7 +157,8 @@ def test_a_concurrent_duplicate_is_409_and_then_gets_the_answer(app, client, wor
 def test_refusals_follow_the_accept_language(client, world):
     """SPEC §12: the key's refusals in Korean for a Korean client, field name kept."""
     ko = {"Accept-Language": "ko"}
-    r = client.post("/api/v1/users", json=USER, headers=world.headers("admin", **{"Idempotency-Key": "é"}, **ko))
+    r = client.post("/api/v1/users", json=USER,
+                    headers=world.headers("admin", **{"Idempotency-Key": "é"}, **ko))
     assert r.status_code == 400 and "인쇄 가능한 ASCII" in r.get_json()["message"]
     assert r.get_json()["errors"] == {"Idempotency-Key": ["인쇄 가능한 ASCII 문자 1~255자"]}
     assert _post(client, world).status_code == 201
