@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import Versioned, utc_field, utcnow
+from models.base import CountryScoped, Versioned, utc_field, utcnow
 
 
 class Role(StrEnum):
@@ -69,14 +69,19 @@ class UserSession(SQLModel, table=True):
     revoked_at: dt.datetime | None = utc_field(default=None)
 
 
-class AuditEntry(SQLModel, table=True):
-    """One change, or one refused access: who, when, what, from where."""
+class AuditEntry(CountryScoped, SQLModel, table=True):
+    """One change, or one refused access: who, when, what, from where, and the country the actor
+    acted for (a liaison's or country administrator's at the time; none for staff, admins and
+    the system), so a country administrator reads what their country's accounts did there and
+    nothing an account did before it moved to their country."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_country_id", "country_code", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = utc_field(default_factory=utcnow, index=True)
     user_id: int | None = Field(default=None, index=True)
+    country_code: str | None = Field(default=None, max_length=2)
     actor: str = Field(max_length=254)
     action: str = Field(max_length=32)
     entity: str = Field(max_length=64)

@@ -126,11 +126,14 @@ class ServiceRequest(Versioned, CountryScoped, SQLModel, table=True):
     created_at: dt.datetime = utc_field(default_factory=utcnow)
 
 
-class Notification(SQLModel, table=True):
+class Notification(CountryScoped, SQLModel, table=True):
     """The outbox: every message the service sends, kept whether or not SMTP is configured.
 
     `key` makes each notification idempotent (e.g. `reminder-7d:event:12:user:3`): a job that
-    runs twice, or in two processes, produces it once.
+    runs twice, or in two processes, produces it once. `country_code` is the country the message
+    concerns — a liaison's or country administrator's own when they are the recipient (filled
+    in by `outbox.notify`) — so a scoped reader sees only their country's messages, never those
+    an account received before it moved to another country.
     """
 
     __audit__ = False

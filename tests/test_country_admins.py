@@ -300,3 +300,36 @@ def test_the_audit_page_of_a_country_admin(client, world):
     sign_in(client, "ca_pl")
     page = client.get("/audit").get_data(as_text=True)
     assert "pl@example.org" in page and "no@example.org" not in page
+
+
+def test_an_account_moved_to_another_country_leaves_the_first_ones_trail_and_messages(client, world, engine):
+    """An account moved from Norway to Poland: its Norwegian notifications and audit entries stay
+    Norway's (the admin sees them; Poland's administrator and the account itself no longer do),
+    and an Idempotency-Key it used for Norway does not replay Norway's answer in Poland."""
+    from service.domain import outbox
+
+    no_id, h = world.ids["user_no"], world.headers
+    rotate = "/api/v1/me/calendar-feed/rotate"
+    norway_feed = client.post(rotate, json={}, headers=h("no", **{"Idempotency-Key": "k"})).get_json()
+    with session_scope(engine) as s:  # a message for the Norwegian liaison, naming no country
+        outbox.notify(session=s, messages=[{"key": "moved-test", "kind": "test", "user_id": no_id,
+                                            "recipient": "no@example.org", "subject": "Rena leir, NO only",
+                                            "body": "for Norway"}])
+    assert [n["subject"] for n in client.get("/api/v1/notifications", headers=h("no")).get_json()] == [
+        "Rena leir, NO only"]
+    r = client.patch(f"/api/v1/users/{no_id}", json={"country": "PL"},
+                     headers=h("admin", **{"If-Match": "*"}))
+    assert r.status_code == 200 and r.get_json()["country"] == "PL"
+    token = client.post("/api/v1/auth/token",
+                        json={"email": "no@example.org", "password": PASSWORD}).get_json()
+    moved = {"Authorization": f"Bearer {token['token']}"}
+    assert client.get("/api/v1/notifications", headers=moved).get_json() == []
+    sign_in(client, "no")
+    assert "Rena leir, NO only" not in client.get("/notifications").get_data(as_text=True)
+    trail = client.get(f"/api/v1/audit?user_id={no_id}&page_size=100", headers=h("ca_pl")).get_json()
+    assert {(e["action"], e["entity"]) for e in trail} == {("create", "api_token")}  # the Polish sign-in
+    everything = client.get(f"/api/v1/audit?user_id={no_id}&page_size=100", headers=h("admin")).get_json()
+    assert any((e.get("changes") or {}).get("calendar_feed") == "rotated" for e in everything)
+    again = client.post(rotate, json={}, headers={**moved, "Idempotency-Key": "k"})
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json() != norway_feed

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import abort  # flask_smorest re-exports it untyped
 
 from service.core.auth import access, record_denied
-from service.core.db import ACTOR_KEY, get_session
+from service.core.db import ACTOR_COUNTRY_KEY, ACTOR_KEY, get_session
 from service.domain import identity
 from service.schemas.identity import CredentialsSchema, TokenSchema
 
@@ -30,7 +30,7 @@ class TokenIssue(MethodView):
         if user is None:
             record_denied(reason="wrong e-mail or password", status=401, entity="auth")
             abort(401, message="Wrong e-mail or password")
-        session.info[ACTOR_KEY] = (user.id, user.email)
+        session.info[ACTOR_KEY], session.info[ACTOR_COUNTRY_KEY] = (user.id, user.email), user.country_code
         session.info["remote_addr"] = request.remote_addr
         ttl = identity.token_lifetime(days=None, default_hours=current_app.config["TOKEN_TTL_HOURS"],
                                       max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"])

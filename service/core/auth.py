@@ -246,6 +246,7 @@ def record_denied(
             AuditEntry(
                 user_id=principal.user_id if principal else None,
                 actor=principal.email if principal else "anonymous",
+                country_code=principal.scope if principal else None,
                 action="denied",
                 entity=entity or (request.endpoint or request.path)[:64],
                 entity_id=entity_id,

@@ -36,6 +36,8 @@ from models import AuditEntry, BulletinRelease, Country, CountryScoped, Released
 
 SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
+# The country an unscoped session's actor acts for (a liaison signing in): the scope otherwise.
+ACTOR_COUNTRY_KEY = "actor_country"
 REDACTED = {"password_hash", "token_hash", "feed_token_hash", "feed_salt", "token"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 POOL_RECYCLE_S = 1800
@@ -307,10 +309,26 @@ def _action(obj: Any, action: str, changes: dict[str, Any] | None) -> str:
     return "transition" if action == "update" and changes and moved in changes else action
 
 
+def audit_fields(session: OrmSession) -> dict[str, Any]:
+    """Who an audit entry written in `session` names: the actor, the country they act for (a
+    liaison's or country administrator's; none for staff and the system), their address. Every
+    entry of a session is made from these, so each says the same of its actor."""
+    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
+    return {"user_id": user_id, "actor": label, "remote_addr": session.info.get("remote_addr"),
+            "country_code": session.info.get(ACTOR_COUNTRY_KEY, session.info.get(SCOPE_KEY))}
+
+
+def add_audit_entry(session: OrmSession, *, action: str, entity: str, entity_id: str | None,
+                    changes: dict[str, Any] | None) -> None:
+    """An audit entry of what a row's own change does not say (a transition's reason, a
+    credential rotated by a bulk UPDATE), written with the session's change."""
+    session.add(AuditEntry(**audit_fields(session), action=action, entity=entity, entity_id=entity_id,
+                           changes=changes))
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _audit_changes(session: OrmSession, _ctx: Any) -> None:
-    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
-    remote = session.info.get("remote_addr")
+    actor = audit_fields(session)
     notes = session.info.get(NOTES_KEY, {})
     rows = []
     for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
@@ -326,13 +344,11 @@ def _audit_changes(session: OrmSession, _ctx: Any) -> None:
             rows.append(
                 {
                     "at": dt.datetime.now(dt.UTC),
-                    "user_id": user_id,
-                    "actor": label,
+                    **actor,
                     "action": _action(obj, action, changes),
                     "entity": type(obj).__tablename__,
                     "entity_id": _identity(obj),
                     "changes": changes,
-                    "remote_addr": remote,
                 }
             )
     if rows:

@@ -14,10 +14,10 @@ POST of the API by a signed-in caller, through two hooks (no view has to know):
   answered nor released) → 409 that says its outcome is unknown, so the client checks before
   sending it again under a new key instead of retrying a key that can never answer.
 
-Keys belong to the caller (the user, whichever token or session they come with): one user
-can neither replay nor block another's. Anonymous POSTs (sign-in, public survey answers) take
-no key: their bodies carry the credential or the survey token that makes them one-shot. The
-scheduler's daily job deletes expired keys (`schedules.idempotency`).
+Keys belong to the caller (the user, whichever token or session they come with, in the country
+they act for): one user can neither replay nor block another's. Anonymous POSTs (sign-in,
+public survey answers) take no key: their bodies carry the credential or the survey token that
+makes them one-shot. The scheduler's daily job deletes expired keys (`schedules.idempotency`).
 """
 
 from __future__ import annotations
@@ -88,7 +88,9 @@ def before() -> Response | None:
     if key is None:
         return None
     engine = get_engine(current_app)
-    caller = f"user:{g.principal.user_id}"
+    # the user in the country they act for: an account moved to another country never
+    # replays an answer it was given for the first one
+    caller = f"user:{g.principal.user_id}" + (f":{g.principal.scope}" if g.principal.scope else "")
     fingerprint = _fingerprint()
     now = utcnow()
     expires = now + dt.timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models import AuditEntry, EventStatus, ServiceEvent, User, WeaponSystem, utcnow
+from models import EventStatus, ServiceEvent, User, WeaponSystem, utcnow
 from service.core.auth import principal_for_user
-from service.core.db import ACTOR_KEY, SCOPE_KEY
+from service.core.db import ACTOR_COUNTRY_KEY, ACTOR_KEY, SCOPE_KEY, add_audit_entry
 
 if TYPE_CHECKING:
     import icalendar
@@ -54,11 +54,9 @@ def _set_salt(session: Session, user_id: int, *, only_if_missing: bool) -> str:
     if only_if_missing:
         stmt = stmt.where(col(User.feed_salt).is_(None))
     if session.execute(stmt).rowcount:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
-        who, label = session.info.get(ACTOR_KEY, (None, "system"))
-        session.add(AuditEntry(user_id=who, actor=label, action="update", entity="app_user",
-                               entity_id=str(user_id), remote_addr=session.info.get("remote_addr"),
-                               changes={"feed_salt": "***", "calendar_feed": "rotated"
-                                        if not only_if_missing else "created"}))
+        add_audit_entry(session, action="update", entity="app_user", entity_id=str(user_id),
+                        changes={"feed_salt": "***", "calendar_feed": "rotated"
+                                 if not only_if_missing else "created"})
     session.commit()
     return str(session.scalar(select(User.feed_salt).where(User.id == user_id)))
 
@@ -76,7 +74,7 @@ def url_for_user(*, user: User, salt: str | None = None) -> str:
         salt = user.feed_salt
     if salt is None:
         with Session(writer(get_engine(current_app))) as db:
-            db.info[ACTOR_KEY] = (user.id, user.email)
+            db.info[ACTOR_KEY], db.info[ACTOR_COUNTRY_KEY] = (user.id, user.email), user.country_code
             salt = ensure_salt(session=db, user_id=user.id or 0)
     config = current_app.config
     return feed_url(config["PUBLIC_BASE_URL"], config["SECRET_KEY"], user.id or 0, salt)

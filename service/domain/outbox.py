@@ -33,6 +33,13 @@ def notify(*, session: Session, messages: list[dict[str, Any]]) -> int:
         return 0
     now = utcnow()
     rows = [{"created_at": now, "attempts": 0, **m} for m in messages]
+    unnamed = {r["user_id"] for r in rows if r.get("user_id") and not r.get("country_code")}
+    countries: dict[int, str | None] = {}
+    if unnamed:  # a message to a country's account concerns that country
+        countries.update(session.execute(sa.select(col(User.id), col(User.country_code))
+                                         .where(col(User.id).in_(unnamed))).all())
+    for r in rows:  # concerns that country (every row names one or none: one executemany)
+        r["country_code"] = r.get("country_code") or countries.get(r.get("user_id") or 0)
     dialect = session.get_bind().dialect.name
     table = Notification.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     from sqlalchemy.dialects import postgresql, sqlite  # the one in use is loaded by now

@@ -213,7 +213,7 @@ def audit_log() -> Any:
     names = ("actor", "entity", "action", "since", "until")
     query, raw, filter_errors = load_query(audit_query_schema, names)
     page = PaginationParameters(page_number(), PAGE_SIZE)
-    stmt = audit.audit_query(query, country=require_principal().scope)
+    stmt = audit.audit_query(query)
     entries = paginate(get_session(), stmt, page)
     return render_template("audit.html", entries=entries, filters=raw, filter_errors=filter_errors,
                            **paging(page, PAGE_SIZE))

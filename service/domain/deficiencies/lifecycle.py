@@ -13,9 +13,9 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from models import AuditEntry, DeficiencyReport, DeficiencyUnit, Unit, User, utcnow
+from models import DeficiencyReport, DeficiencyUnit, Unit, User, utcnow
 from service.core.auth import Principal
-from service.core.db import ACTOR_KEY
+from service.core.db import add_audit_entry
 from service.domain import outbox, surveys
 from service.domain.deficiencies import history, mail, sla
 from service.domain.errors import Conflict, Invalid
@@ -123,11 +123,8 @@ def _set_units(session: Session, report: DeficiencyReport, status: str, reason: 
 
 def _audit(session: Session, report: DeficiencyReport, before: str, status: str,
            reason: str | None) -> None:
-    user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
-    session.add(AuditEntry(user_id=user_id, actor=label, action="transition",
-                           entity="deficiency_report", entity_id=str(report.id),
-                           remote_addr=session.info.get("remote_addr"),
-                           changes={"status": [before, status], "reason": reason}))
+    add_audit_entry(session, action="transition", entity="deficiency_report", entity_id=str(report.id),
+                    changes={"status": [before, status], "reason": reason})
 
 
 def _tell(session: Session, report: DeficiencyReport, actor: Principal | None) -> None:
