@@ -1,6 +1,14 @@
 """SQLModel table classes, one module per aggregate; importing this registers them all."""
 
-from models.base import CountryScoped, ReleasedToCountries, StaffOnlyRows, UTCDateTime, Versioned, utcnow
+from models.base import (
+    CountryScoped,
+    CoversUnits,
+    ReleasedToCountries,
+    StaffOnlyRows,
+    UTCDateTime,
+    Versioned,
+    utcnow,
+)
 from models.bulletins import (
     BulletinAcknowledgement,
     BulletinAttachment,
@@ -132,6 +140,7 @@ __all__ = [
     "CorrectiveAction",
     "Country",
     "CountryScoped",
+    "CoversUnits",
     "EventStaff",
     "EventStatus",
     "EventUnit",

@@ -84,3 +84,16 @@ class ReleasedToCountries:
     """
 
     __released_key__: str = "bulletin_id"
+    __written_by_staff__: bool = False  # True: a scoped session never writes one, released or not
+
+
+class CoversUnits:
+    """Marker for a bulletin's serial ranges (`bulletin_id`, `serial_from`, `serial_to`): the
+    session scoping in `service.core.db` shows a country-scoped session only the ranges that
+    cover one of its country's units of the bulletin's system, so that another country's
+    serials never reach it.
+    """
+
+    bulletin_id: int
+    serial_from: str
+    serial_to: str

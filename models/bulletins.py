@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import CountryScoped, ReleasedToCountries, Versioned, utc_field, utcnow
+from models.base import CountryScoped, CoversUnits, ReleasedToCountries, Versioned, utc_field, utcnow
 
 
 class BulletinKind(StrEnum):
@@ -30,10 +30,12 @@ class ServiceBulletin(Versioned, ReleasedToCountries, SQLModel, table=True):
     """A notice numbered per system (`K9A1-SB-0003`), revised in place (`revision` counts up).
 
     Its applicability is every unit of the system, or the units whose serial falls in one of
-    its `BulletinSerialRange` rows."""
+    its `BulletinSerialRange` rows (`limited_to_ranges`: a liaison sees only the ranges covering
+    their own units, so whether a bulletin has ranges is kept on the bulletin)."""
 
     __tablename__ = "service_bulletin"
     __released_key__ = "id"
+    __written_by_staff__ = True
     __table_args__ = (sa.UniqueConstraint("system_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +46,7 @@ class ServiceBulletin(Versioned, ReleasedToCountries, SQLModel, table=True):
     title: str = Field(max_length=200)
     body: str = Field(max_length=20000)
     compliance_due_days: int = Field(default=30)
+    limited_to_ranges: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     revision: int = Field(default=1)
     revision_note: str | None = Field(default=None, max_length=1000)
     revised_at: dt.datetime | None = utc_field(default=None)
@@ -53,10 +56,12 @@ class ServiceBulletin(Versioned, ReleasedToCountries, SQLModel, table=True):
     version: int = Field(default=1)
 
 
-class BulletinSerialRange(ReleasedToCountries, SQLModel, table=True):
-    """Units `serial_from` to `serial_to` (inclusive, compared as text) are concerned."""
+class BulletinSerialRange(CoversUnits, ReleasedToCountries, SQLModel, table=True):
+    """Units `serial_from` to `serial_to` (inclusive, compared as text) are concerned; a range
+    covers one country's units (its bounds are that country's serials)."""
 
     __tablename__ = "bulletin_serial_range"
+    __written_by_staff__ = True
 
     id: int | None = Field(default=None, primary_key=True)
     bulletin_id: int = Field(foreign_key="service_bulletin.id", index=True)
@@ -117,6 +122,7 @@ class BulletinAttachment(ReleasedToCountries, SQLModel, table=True):
     """A drawing or PDF attached to a bulletin; its type was read from its content."""
 
     __tablename__ = "bulletin_attachment"
+    __written_by_staff__ = True
 
     id: int | None = Field(default=None, primary_key=True)
     bulletin_id: int = Field(foreign_key="service_bulletin.id", index=True)
@@ -132,6 +138,7 @@ class BulletinAttachmentFile(ReleasedToCountries, SQLModel, table=True):
     """An attachment's bytes, apart from its metadata so that lists never load them."""
 
     __tablename__ = "bulletin_attachment_file"
+    __written_by_staff__ = True
     __audit__ = False  # the attachment row's audit entry records it (its sha256)
 
     attachment_id: int = Field(foreign_key="bulletin_attachment.id", primary_key=True)

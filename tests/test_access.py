@@ -384,3 +384,31 @@ def test_a_bulletin_is_seen_by_exactly_the_countries_it_is_released_to(client, w
                            .join(BulletinAcknowledgement,
                                  BulletinAcknowledgement.bulletin_id == ServiceBulletin.id)).all()
         assert joined == []
+
+
+def test_a_liaison_session_sees_and_writes_no_other_countrys_serial_range(world, engine):
+    """Of a bulletin released to both, a Polish session sees the range covering Polish units
+    alone, in any statement (a join, a count, an alias), and writes no range or attachment."""
+    import sqlalchemy.orm as orm
+
+    from models import BulletinAttachment, BulletinSerialRange, ServiceBulletin
+    from service.core.db import SCOPE_KEY, ScopeViolation, session_scope
+
+    bid = factories.add_bulletin(engine, world, countries=["PL", "NO"], title="Ranged check", ranges=[
+        {"from": "K9-NO-000", "to": "K9-NO-999"}, {"from": "K9-PL-000", "to": "K9-PL-001"}])
+    r = orm.aliased(BulletinSerialRange)
+    with session_scope(engine) as s:
+        s.info[SCOPE_KEY] = "PL"
+        assert list(s.scalars(sa.select(BulletinSerialRange.serial_from))) == ["K9-PL-000"]
+        assert s.execute(sa.select(ServiceBulletin.number, r.serial_to)
+                         .join(r, r.bulletin_id == ServiceBulletin.id)).all() == [
+            (s.get(ServiceBulletin, bid).number, "K9-PL-001")]
+        assert s.scalar(sa.select(sa.func.count()).select_from(BulletinSerialRange)) == 1
+        for row in (BulletinSerialRange(bulletin_id=bid, serial_from="K9-PL-002", serial_to="K9-PL-002"),
+                    BulletinAttachment(bulletin_id=bid, filename="x.pdf", content_type="application/pdf",
+                                       size=1, sha256="0" * 64)):
+            s.add(row)
+            with pytest.raises(ScopeViolation, match="staff only"):
+                s.flush()
+            s.rollback()
+            s.info[SCOPE_KEY] = "PL"

@@ -284,3 +284,47 @@ def test_bulletins_published_at_once_take_distinct_numbers(world, engine):
     with engine.connect() as conn:
         numbers = sorted(conn.scalars(sa.select(ServiceBulletin.number)))
     assert numbers == [f"K9A1-SB-{n:04d}" for n in range(1, 7)]
+
+
+def test_a_liaison_sees_only_the_serial_ranges_covering_their_units(client, world, engine):
+    """Another country's serials never reach a liaison: of a bulletin's ranges they see those
+    covering their own units; a bulletin none of whose ranges does concerns none of their units."""
+    both = _publish(client, world, serial_ranges=[{"from": "K9-NO-000", "to": "K9-NO-999"},
+                                                  {"from": "K9-PL-000", "to": "K9-PL-001"}])["id"]
+    norwegian = _publish(client, world, serial_ranges=[{"from": "K9-NO-000", "to": "K9-NO-999"}])["id"]
+    _release(client, world, both)
+    assert _release(client, world, norwegian, ["PL", "NO"]).status_code == 200
+    seen = {who: client.get(f"{API}/{both}", headers=world.headers(who)).get_json()["serial_ranges"]
+            for who in ("staff", "pl", "no")}
+    assert seen["staff"] == [{"from": "K9-NO-000", "to": "K9-NO-999"},
+                             {"from": "K9-PL-000", "to": "K9-PL-001"}]
+    assert seen["pl"] == [{"from": "K9-PL-000", "to": "K9-PL-001"}]
+    assert seen["no"] == [{"from": "K9-NO-000", "to": "K9-NO-999"}]
+    listed = {b["id"]: b for b in client.get(API, headers=world.headers("pl")).get_json()}
+    assert listed[norwegian]["serial_ranges"] == [] and listed[norwegian]["limited_to_ranges"] is True
+    assert "K9-NO" not in client.get(API, headers=world.headers("pl")).get_data(as_text=True)
+    # ... and it concerns none of Poland's units: not the whole system
+    assert client.get(f"{API}/{norwegian}/compliance", headers=world.headers("pl")).get_json() == []
+    r = client.put(f"{API}/{norwegian}/compliance/{world.ids['units_PL'][0]}",
+                   json={"status": "done", "done_on": "2026-11-30"}, headers=world.headers("pl"))
+    assert r.status_code == 422 and "unit_id" in r.get_json()["errors"]
+    figures = client.get(f"{API}/figures?bulletin={norwegian}", headers=world.headers("pl")).get_json()
+    assert [(f["country"], f["units"]) for f in figures] == [("PL", 0)]
+
+
+def test_a_serial_range_covers_one_countrys_units(client, world, engine):
+    before = rows(engine, "bulletin_serial_range"), rows(engine, "service_bulletin")
+    r = client.post(API, headers=world.headers("staff"), json={
+        "system_id": world.ids["k9"], "kind": "safety", "title": "t", "body": "x",
+        "serial_ranges": [{"from": "K9-NO-000", "to": "K9-PL-000"}]})
+    assert r.status_code == 422
+    assert r.get_json()["errors"]["serial_ranges"] == ["range 1 covers units of NO, PL: split it by country"]
+    bid = _publish(client, world, serial_ranges=[{"from": "K9-PL-000", "to": "K9-PL-001"}])["id"]
+    etag = client.get(f"{API}/{bid}", headers=world.headers("staff")).headers["ETag"]
+    r = client.patch(f"{API}/{bid}", json={"serial_ranges": [{"from": "K9-NO-000", "to": "K9-PL-999"}]},
+                     headers={**world.headers("staff"), "If-Match": etag})
+    assert r.status_code == 422 and "serial_ranges" in r.get_json()["errors"]
+    after = client.get(f"{API}/{bid}", headers=world.headers("staff")).get_json()
+    assert after["serial_ranges"] == [{"from": "K9-PL-000", "to": "K9-PL-001"}] and after["revision"] == 1
+    assert (rows(engine, "bulletin_serial_range"), rows(engine, "service_bulletin")) == (
+        before[0] + 1, before[1] + 1)  # the refused bulletin and revision wrote nothing

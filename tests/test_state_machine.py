@@ -497,11 +497,16 @@ class AccessMachine(RuleBasedStateMachine):
           kind=st.sampled_from(["safety", "mandatory", "information"]), then_withdraw=st.booleans())
     def publish_bulletin(self, code: str, shared: bool, text: str, kind: str, then_withdraw: bool) -> None:
         """Released to `code` alone (its text then carries `code`'s markers) or to both (and
-        perhaps, once both countries answered, withdrawn from `code`)."""
+        perhaps, once both countries answered, withdrawn from `code`); perhaps limited to serial
+        ranges, one a country (whose serials the other country never sees)."""
         mark = "" if shared else f" {self.marker(code)}"
+        ranges = [{"from": f"K9-{c}-000", "to": f"K9-{c}-999"} for c in (CODES if shared else (code,))]
+        ranged = len(text) % 2 == 1  # (drawn from the text: a new argument would reshuffle the run)
+        STATS["ranged bulletins"] += ranged
         r = self.call("staff", "POST", "/api/v1/bulletins", json={
             "system_id": self.world.ids["k9"], "kind": kind, "title": f"SB {text}{mark}",
-            "body": f"Inspect{mark} {text}", "compliance_due_days": 10})
+            "body": f"Inspect{mark} {text}", "compliance_due_days": 10,
+            "serial_ranges": ranges if ranged else []})
         assert r.status_code == 201, r.get_json()
         bid = r.get_json()["id"]
         r = self.call("staff", "POST", f"/api/v1/bulletins/{bid}/releases",
@@ -839,5 +844,5 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds",
                  "aggregates", "foreign probes", "account changes", "planning", "bulletins",
-                 "withdrawals", "compliance"):
+                 "withdrawals", "compliance", "ranged bulletins"):
         assert STATS[kind] > 0, (kind, STATS)

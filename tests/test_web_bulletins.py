@@ -91,3 +91,12 @@ def test_a_liaison_acknowledges_and_records_their_units(app, world, engine):
     assert "33.3 % of 3" in page  # Poland: 1 of its 3 units; the figure the API gives
     api = app.test_client().get(f"/api/v1/bulletins/figures?bulletin={bid}", headers=world.headers("staff"))
     assert {f["country"]: f["complied_share"] for f in api.get_json()} == {"PL": 33.3, "NO": 0.0}
+
+
+def test_a_bulletin_of_another_countrys_serials_concerns_none_of_a_liaisons_units(app, world, engine):
+    ranged = factories.add_bulletin(engine, world, countries=["PL", "NO"], title="Norwegian batch",
+                                    ranges=[{"from": "K9-NO-000", "to": "K9-NO-999"}])
+    pl, staff = _signed(app, "pl"), _signed(app, "staff")
+    page = pl.get(f"/bulletins/{ranged}").get_data(as_text=True)
+    assert "None of your units" in page and "K9-NO-" not in page
+    assert "K9-NO-000 to K9-NO-999" in staff.get(f"/bulletins/{ranged}").get_data(as_text=True)

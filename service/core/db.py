@@ -7,7 +7,8 @@
    Such a session sees no staff-only row either (`StaffOnlyRows`: internal notes), and
    cannot write one. A record released to a set of countries (`ReleasedToCountries`: a
    service bulletin and its children) is seen only while an active release of it to the
-   session's country exists, read afresh by every statement (no cache).
+   session's country exists, read afresh by every statement (no cache); of its serial ranges
+   (`CoversUnits`) such a session sees those covering one of its country's units alone.
 2. Audit: every INSERT, UPDATE and DELETE flushed through a session is written to the
    audit trail in the same transaction, with the actor kept in `info["actor"]`; an update of
    a model's `__audit_transition__` column is a "transition", and `audit_note` adds what the
@@ -32,7 +33,17 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
-from models import AuditEntry, BulletinRelease, Country, CountryScoped, ReleasedToCountries, StaffOnlyRows
+from models import (
+    AuditEntry,
+    BulletinRelease,
+    Country,
+    CountryScoped,
+    CoversUnits,
+    ReleasedToCountries,
+    ServiceBulletin,
+    StaffOnlyRows,
+    Unit,
+)
 
 SCOPE_KEY = "country_scope"
 ACTOR_KEY = "actor"
@@ -170,7 +181,21 @@ def _scope_options(code: str) -> tuple[Any, ...]:
             for model in _scoped_models(StaffOnlyRows)
         ),
         *(_released_criteria(model, code) for model in _scoped_models(ReleasedToCountries)),
+        *(
+            with_loader_criteria(model, lambda cls: sa.exists().where(
+                _covered_unit.c.country_code == code, _covered_unit.c.serial >= cls.serial_from,
+                _covered_unit.c.serial <= cls.serial_to,
+                _covered_unit.c.system_id == _covering_bulletin.c.system_id,
+                _covering_bulletin.c.id == cls.bulletin_id), include_aliases=True)
+            for model in _scoped_models(CoversUnits)
+        ),
     )
+
+
+# A range's units and bulletin as aliases of their tables: a statement that selects units itself
+# (a bulletin's applicable units) keeps its own `unit` apart from the range's test.
+_covered_unit = Unit.__table__.alias("covered_unit")  # type: ignore[attr-defined]
+_covering_bulletin = ServiceBulletin.__table__.alias("covering_bulletin")  # type: ignore[attr-defined]
 
 
 def _released_to(code: str) -> Any:
@@ -238,7 +263,7 @@ def _refuse_unreleased_writes(session: OrmSession, code: str) -> None:
             raise ScopeViolation("a release is written by staff only")
         if not isinstance(obj, ReleasedToCountries):
             continue
-        if obj.__released_key__ == "id":
+        if obj.__written_by_staff__:
             raise ScopeViolation(f"{type(obj).__name__} is written by staff only")
         keys.add(getattr(obj, obj.__released_key__))
     if keys:

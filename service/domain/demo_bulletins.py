@@ -1,12 +1,14 @@
 """Demo service bulletins: a handful across the systems that have units in service, each
-released to every country operating it (one only to a serial range), acknowledged by most
-countries (one revised since, so some acknowledgements are of its first revision), and for the
-safety and mandatory ones, compliance recorded for part of the units: some done, a few not
-applicable, the rest pending (some past due). Core bulk inserts, like the rest of the demo."""
+released to every country operating it (one only to a serial range of one country's units),
+acknowledged by most countries (one revised since, so some acknowledgements are of its first
+revision), and for the safety and mandatory ones, compliance recorded for part of the units:
+some done, a few not applicable, the rest pending (some past due). Core bulk inserts, like the
+rest of the demo."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from typing import Any
 
@@ -68,8 +70,10 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
         seqs[system] = seqs.get(system, 0) + 1
         concerned = by_system[system]
         bid = n + 1
-        if n == 4 and len(concerned) > 4:  # one concerns a serial range alone
-            first, last = concerned[0].serial, concerned[len(concerned) // 3].serial
+        run = next(list(group) for _, group in itertools.groupby(concerned, lambda u: u.country_code))
+        limited = n == 4 and len(run) > 1  # one concerns a serial range of one country's units alone
+        if limited:
+            first, last = run[0].serial, run[len(run) // 2].serial
             concerned = [u for u in concerned if first <= u.serial <= last]
             ranges.append({"bulletin_id": bid, "serial_from": first, "serial_to": last})
         released = today - dt.timedelta(days=rng.randint(10, 80))
@@ -78,7 +82,7 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
         bulletins.append({
             "id": bid, "number": format_number(codes[system], seqs[system]), "system_id": system,
             "seq": seqs[system], "kind": kind, "title": title, "body": body, "compliance_due_days": due_days,
-            "revision": 2 if revised else 1,
+            "limited_to_ranges": limited, "revision": 2 if revised else 1,
             "revision_note": "Part number corrected; dye penetrant named." if revised else None,
             "revised_at": _at(released + dt.timedelta(days=5), rng) if revised else None,
             "created_at": created, "updated_at": created, "version": 1})

@@ -51,7 +51,9 @@ class BulletinSchema(VersionedSchema):
     kind = fields.String()
     title = fields.String()
     body = fields.String()
-    serial_ranges = fields.List(fields.Nested(SerialRangeSchema))
+    serial_ranges = fields.List(fields.Nested(SerialRangeSchema),
+                                metadata={"description": "a liaison: those covering their units"})
+    limited_to_ranges = fields.Boolean(metadata={"description": "false: every unit of the system"})
     compliance_due_days = fields.Integer()
     revision = fields.Integer()
     revision_note = fields.String(allow_none=True)

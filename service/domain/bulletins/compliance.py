@@ -82,7 +82,7 @@ def units(*, session: Session, bulletin: ServiceBulletin,
         .join(rel, sa.and_(col(rel.bulletin_id) == bulletin.id, col(rel.country_code) == Unit.country_code,
                            col(rel.withdrawn_at).is_(None)))
         .outerjoin(c, sa.and_(col(c.bulletin_id) == bulletin.id, col(c.unit_id) == Unit.id))
-        .where(applies_to(bulletin.id, bulletin.system_id))
+        .where(applies_to(bulletin))
         .order_by(Unit.country_code, Unit.serial))
     out = []
     for uid, serial, code, due, status, done_on, reason, at, version in rows:
@@ -109,7 +109,7 @@ def record(*, session: Session, bulletin: ServiceBulletin, unit_id: int, data: d
     if unit is None:
         raise NotFound(f"Unit {unit_id} not found")
     concerned = session.scalar(sa.select(col(Unit.id)).where(col(Unit.id) == unit_id,
-                                                        applies_to(bulletin.id, bulletin.system_id)))
+                                                        applies_to(bulletin)))
     if concerned is None:
         raise Invalid("This bulletin does not concern that unit",
                       {"unit_id": [f"{unit.serial} is outside the bulletin's system or serial ranges"]})
@@ -182,7 +182,7 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
                   count_if(status == "not_applicable"), count_if(status == "pending"),
                   count_if(status == "pending", col(rel.due_at) < sa.literal(now, UTCDateTime())))
         .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
-        .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb.id, sb.system_id)))
+        .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb)))
         .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
         .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code)
     ):
@@ -213,7 +213,7 @@ def overdue_by_month(months: Any, now: Any, country: str | None, system_id: int 
             .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
             .join(months, sa.true())
             .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code,
-                                applies_to(col(sb.id), col(sb.system_id))))
+                                applies_to(sb)))
             .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
             .where(*where).group_by(col(rel.country_code), col(sb.system_id), months.c.period))
 
@@ -225,7 +225,7 @@ def due_soon(*, session: Session, now: dt.datetime,
     sb, rel, c = ServiceBulletin, BulletinRelease, BulletinCompliance
     pending = (sa.select(sa.func.count()).select_from(Unit)
                .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
-               .where(col(Unit.country_code) == rel.country_code, applies_to(sb.id, sb.system_id),
+               .where(col(Unit.country_code) == rel.country_code, applies_to(sb),
                       sa.func.coalesce(c.status, "pending") == "pending")
                .correlate(sb, rel).scalar_subquery())
     stmt = (_released().add_columns(pending.label("pending"))

@@ -20,22 +20,40 @@ def format_number(system_code: str, seq: int) -> str:
     return f"{system_code}-SB-{seq:04d}"
 
 
-def _ranges(ranges: list[dict[str, str]]) -> list[dict[str, str]]:
+def _ranges(session: Session, system_id: int, ranges: list[dict[str, str]]) -> list[dict[str, str]]:
+    """`ranges`, each running forwards and covering one country's units at most: a liaison is
+    shown the ranges covering their units, and a range's bounds are then that country's serials
+    alone (the system's units in the ranges' span are read in one statement)."""
     bad = [f"range {n + 1}: {r['from']} is after {r['to']}"
            for n, r in enumerate(ranges) if r["from"] > r["to"]]
     if bad:
         raise Invalid("A serial range runs from its first serial to its last", {"serial_ranges": bad})
+    if not ranges:
+        return ranges
+    units = session.execute(
+        sa.select(col(Unit.serial), col(Unit.country_code))
+        .where(col(Unit.system_id) == system_id, col(Unit.serial) >= min(r["from"] for r in ranges),
+               col(Unit.serial) <= max(r["to"] for r in ranges))).all()
+    for n, r in enumerate(ranges):
+        codes = sorted({code for serial, code in units if r["from"] <= serial <= r["to"]})
+        if len(codes) > 1:
+            bad.append(f"range {n + 1} covers units of {', '.join(codes)}: split it by country")
+    if bad:
+        raise Invalid("A serial range covers one country's units", {"serial_ranges": bad})
     return ranges
 
 
-def applies_to(bulletin_id: Any, system_id: Any) -> Any:
-    """SQL: the `Unit` rows a bulletin concerns (its system; within a range, if it has any).
-    Works for one bulletin (values) or across bulletins (columns)."""
+def applies_to(bulletin: Any) -> Any:
+    """SQL: the `Unit` rows a bulletin concerns (its system; within a range, if it is
+    `limited_to_ranges`). Works for one bulletin (a row) or across bulletins (the class)."""
     r = BulletinSerialRange
-    has_ranges = sa.exists().where(r.bulletin_id == bulletin_id)
-    in_range = sa.exists().where(r.bulletin_id == bulletin_id, r.serial_from <= col(Unit.serial),
-                                 r.serial_to >= col(Unit.serial))
-    return sa.and_(Unit.system_id == system_id, sa.or_(sa.not_(has_ranges), in_range))
+    of_system = col(Unit.system_id) == bulletin.system_id
+    in_range = sa.exists().where(col(r.bulletin_id) == bulletin.id, col(r.serial_from) <= col(Unit.serial),
+                                 col(r.serial_to) >= col(Unit.serial))
+    limited = bulletin.limited_to_ranges
+    if isinstance(limited, bool):  # one bulletin's
+        return sa.and_(of_system, in_range) if limited else of_system
+    return sa.and_(of_system, sa.or_(sa.not_(limited), in_range))
 
 
 def serial_ranges(*, session: Session, bulletin_ids: list[int]) -> dict[int, list[dict[str, str]]]:
@@ -53,17 +71,18 @@ def serial_ranges(*, session: Session, bulletin_ids: list[int]) -> dict[int, lis
 def create_bulletin(*, session: Session, data: dict[str, Any], actor: Principal) -> ServiceBulletin:
     """A new bulletin, numbered within its system, released to no one yet; commits."""
     data = dict(data)
-    ranges = _ranges(data.pop("serial_ranges", []))
     # The system's row is locked first, so two bulletins at once cannot take the same number.
     system = session.exec(select(WeaponSystem).where(WeaponSystem.id == data["system_id"])
                           .with_for_update()).first()
     if system is None:
         raise Invalid("Unknown system", {"system_id": ["no such system in the catalogue"]})
+    ranges = _ranges(session, data["system_id"], data.pop("serial_ranges", []))
     seq = (session.scalar(sa.select(sa.func.max(col(ServiceBulletin.seq)))
                           .where(col(ServiceBulletin.system_id) == system.id)) or 0) + 1
     now = utcnow()
     bulletin = ServiceBulletin(**data, seq=seq, number=format_number(system.code, seq),
-                               created_by=actor.user_id, created_at=now, updated_at=now)
+                               limited_to_ranges=bool(ranges), created_by=actor.user_id,
+                               created_at=now, updated_at=now)
     session.add(bulletin)
     session.flush()
     session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],
@@ -84,7 +103,8 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
     changes.setdefault("revision_note", None)  # a note belongs to its own revision alone
     now = utcnow()
     if "serial_ranges" in changes:
-        ranges = _ranges(changes.pop("serial_ranges"))
+        ranges = _ranges(session, bulletin.system_id, changes.pop("serial_ranges"))
+        bulletin.limited_to_ranges = bool(ranges)
         session.execute(sa.delete(BulletinSerialRange)
                         .where(col(BulletinSerialRange.bulletin_id) == bulletin.id))
         session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],

@@ -23,7 +23,7 @@ def due_after(released_at: dt.datetime, days: int) -> dt.datetime:
 def default_countries(*, session: Session, bulletin: ServiceBulletin) -> list[str]:
     """Every country that has a unit the bulletin concerns."""
     return list(session.scalars(
-        sa.select(col(Unit.country_code)).where(applies_to(bulletin.id, bulletin.system_id))
+        sa.select(col(Unit.country_code)).where(applies_to(bulletin))
         .distinct().order_by(Unit.country_code)))
 
 
