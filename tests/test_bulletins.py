@@ -328,3 +328,23 @@ def test_a_serial_range_covers_one_countrys_units(client, world, engine):
     assert after["serial_ranges"] == [{"from": "K9-PL-000", "to": "K9-PL-001"}] and after["revision"] == 1
     assert (rows(engine, "bulletin_serial_range"), rows(engine, "service_bulletin")) == (
         before[0] + 1, before[1] + 1)  # the refused bulletin and revision wrote nothing
+
+
+def test_a_unit_never_enters_another_countrys_serial_range(client, world, engine):
+    """Delivered or re-serialled into a range covering Norwegian units, a Polish unit would show
+    Poland that range's Norwegian serials: refused, and nothing written."""
+    _publish(client, world, serial_ranges=[{"from": "K9-NO-000", "to": "K9-NO-999"}])
+    h = world.headers("staff")
+    base = {"system_id": world.ids["k9"], "contract_id": world.ids["contract_PL"]}
+    before = rows(engine, "unit")
+    r = client.post("/api/v1/units", headers=h, json={**base, "serial": "K9-NO-500"})
+    assert r.status_code == 422
+    assert r.get_json()["errors"]["serial"] == [
+        "inside K9-NO-000 to K9-NO-999 of bulletin K9A1-SB-0001, which covers another country's units"]
+    assert rows(engine, "unit") == before
+    url = f"/api/v1/units/{world.ids['units_PL'][0]}"
+    etag = client.get(url, headers=h).headers["ETag"]
+    r = client.patch(url, json={"serial": "K9-NO-123"}, headers={**h, "If-Match": etag})
+    assert r.status_code == 422 and "serial" in r.get_json()["errors"]
+    assert client.get(url, headers=h).get_json()["serial"] == "K9-PL-000"
+    assert client.post("/api/v1/units", headers=h, json={**base, "serial": "K9-PL-500"}).status_code == 201

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import Contract, ContractLine, Country, Unit, UnitStatus, UnitStatusChange, WeaponSystem
+from service.domain.bulletins.publishing import check_serial_outside_foreign_ranges
 from service.domain.deficiencies import history
 from service.domain.errors import Conflict, Invalid
 
@@ -137,6 +138,8 @@ def create_unit(*, session: Session, data: dict[str, Any]) -> Unit:
     if session.scalar(select(Unit.id).where(Unit.system_id == data["system_id"],
                                             Unit.serial == data["serial"])):
         raise Conflict("Serial taken", {"serial": ["already used for this system"]})
+    check_serial_outside_foreign_ranges(session=session, system_id=data["system_id"], serial=data["serial"],
+                                        country_code=contract.country_code)
     unit = Unit(**data, country_code=contract.country_code)
     session.add(unit)
     history.record_start(session=session, unit=unit)
@@ -154,6 +157,9 @@ def update_unit(*, session: Session, unit: Unit, changes: dict[str, Any]) -> Uni
         select(Unit.id).where(Unit.system_id == unit.system_id, Unit.serial == changes["serial"])
     ):
         raise Conflict("Serial taken", {"serial": ["already used for this system"]})
+    if "serial" in changes and changes["serial"] != unit.serial:
+        check_serial_outside_foreign_ranges(session=session, system_id=unit.system_id,
+                                            serial=changes["serial"], country_code=unit.country_code)
     changes = dict(changes)
     if "status" in changes:  # every status change is in the unit's history
         history.set_status(session=session, unit=unit, status=changes.pop("status"),

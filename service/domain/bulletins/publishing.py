@@ -43,6 +43,24 @@ def _ranges(session: Session, system_id: int, ranges: list[dict[str, str]]) -> l
     return ranges
 
 
+def check_serial_outside_foreign_ranges(*, session: Session, system_id: int, serial: str,
+                                        country_code: str) -> None:
+    """A unit delivered or re-serialled into a bulletin's range that covers another country's
+    units is refused (422): its country would be shown that range, the other country's serials."""
+    r, u, sb = BulletinSerialRange, Unit, ServiceBulletin
+    found = session.execute(
+        sa.select(col(sb.number), col(r.serial_from), col(r.serial_to))
+        .join(sb, col(sb.id) == r.bulletin_id)
+        .where(col(sb.system_id) == system_id, col(r.serial_from) <= serial, col(r.serial_to) >= serial,
+               sa.exists().where(col(u.system_id) == system_id, col(u.serial) >= r.serial_from,
+                                 col(u.serial) <= r.serial_to, col(u.country_code) != country_code))
+        .order_by(col(sb.number)).limit(1)).first()
+    if found is not None:
+        number, lo, hi = found
+        raise Invalid("The serial falls in a serial range of another country's units", {"serial": [
+            f"inside {lo} to {hi} of bulletin {number}, which covers another country's units"]})
+
+
 def applies_to(bulletin: Any) -> Any:
     """SQL: the `Unit` rows a bulletin concerns (its system; within a range, if it is
     `limited_to_ranges`). Works for one bulletin (a row) or across bulletins (the class)."""
