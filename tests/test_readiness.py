@@ -146,3 +146,27 @@ def test_reports_count_in_the_utc_month_of_each_date(client, world, engine):
     by_month = {r["period"]: (r["reports_opened"], r["reports_acknowledged"]) for r in rows}
     assert by_month["2024-06"] == (1, 0)
     assert by_month["2024-07"] == (0, 1)
+
+
+def test_the_answer_is_the_documented_shape(client, world, k2):
+    """The rows are answered as the domain builds them (no field-by-field dump): every row has
+    exactly the documented fields, each a JSON value of its documented kind, and a country's
+    month sums its systems' rows."""
+    from marshmallow import fields
+
+    from service.schemas.deficiencies import ReadinessCountrySchema, ReadinessRowSchema
+
+    answer = client.get(API, headers=world.headers("staff"),
+                        query_string={"from": "2024-04", "to": "2024-08"}).get_json()
+    kinds = {fields.String: str, fields.Integer: int, fields.Float: (int, float), fields.Boolean: bool}
+    for key, schema in (("rows", ReadinessRowSchema()), ("countries", ReadinessCountrySchema())):
+        assert answer[key]
+        for row in answer[key]:
+            assert set(row) == set(schema.fields), key
+            for name, field in schema.fields.items():
+                ok = (row[name] is None and field.allow_none) or isinstance(row[name], kinds[type(field)])
+                assert ok, (key, name, row[name])
+    for c in answer["countries"]:
+        mine = [r for r in answer["rows"] if (r["country"], r["period"]) == (c["country"], c["period"])]
+        for name in ("units_down", "reports_opened", "repairs", "bulletin_units_overdue"):
+            assert c[name] == sum(r[name] for r in mine), name

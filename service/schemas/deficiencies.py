@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from models import DeficiencyCategory, DeficiencyStatus, Disposition, Severity, UnitStatus
 from service.schemas.common import (
+    AsBuilt,
     AwareDateTime,
     Base,
     CountryCode,
@@ -220,7 +221,8 @@ class ReadinessCountrySchema(ReadinessRowSchema):
 class ReadinessSchema(Base):
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
-    rows = fields.List(fields.Nested(ReadinessRowSchema))
-    countries = fields.List(fields.Nested(ReadinessCountrySchema), metadata={
+    # as built by service.domain.deficiencies.readiness (tests/test_readiness.py holds the keys)
+    rows = AsBuilt(ReadinessRowSchema, many=True)
+    countries = AsBuilt(ReadinessCountrySchema, many=True, metadata={
         "description": "per country and month over all its systems (with `system`, that one); "
                        "what the dashboard and the monthly reports show"})

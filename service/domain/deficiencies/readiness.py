@@ -333,14 +333,14 @@ def _per_country(rows: list[dict[str, Any]],
             "availability_target": r["availability_target"], "total": 0.0, "up": 0.0,
             "repair_seconds": 0.0, "repairs": 0, "units_down": 0, "reports_opened": 0,
             "reports_resolved": 0, "reports_overdue": 0, "reports_acknowledged": 0,
-            "acked_ok": 0, "resolved_ok": 0})
+            "bulletin_units_overdue": 0, "acked_ok": 0, "resolved_ok": 0})
         s["total"] += k.get("total", 0.0)
         s["up"] += k.get("up", 0.0)
         s["repair_seconds"] += k.get("repair_seconds", 0.0)
         s["acked_ok"] += int(k.get("acked_ok", 0))
         s["resolved_ok"] += int(k.get("resolved_ok", 0))
         for name in ("repairs", "units_down", "reports_opened", "reports_resolved",
-                     "reports_overdue", "reports_acknowledged"):
+                     "reports_overdue", "reports_acknowledged", "bulletin_units_overdue"):
             s[name] += r[name]
     out = []
     for key in sorted(sums):
