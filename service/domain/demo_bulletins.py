@@ -70,8 +70,10 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
         seqs[system] = seqs.get(system, 0) + 1
         concerned = by_system[system]
         bid = n + 1
-        run = next(list(group) for _, group in itertools.groupby(concerned, lambda u: u.country_code))
-        limited = n == 4 and len(run) > 1  # one concerns a serial range of one country's units alone
+        # one concerns a serial range of one country's units alone (the first country's by serial)
+        run = (next(list(g) for _, g in itertools.groupby(concerned, lambda u: u.country_code))
+               if n == 4 else [])
+        limited = len(run) > 1
         if limited:
             first, last = run[0].serial, run[len(run) // 2].serial
             concerned = [u for u in concerned if first <= u.serial <= last]
