@@ -348,3 +348,20 @@ def test_a_unit_never_enters_another_countrys_serial_range(client, world, engine
     assert r.status_code == 422 and "serial" in r.get_json()["errors"]
     assert client.get(url, headers=h).get_json()["serial"] == "K9-PL-000"
     assert client.post("/api/v1/units", headers=h, json={**base, "serial": "K9-PL-500"}).status_code == 201
+
+
+def test_the_range_refusals_are_in_the_requests_language(client, world):
+    ko = {**world.headers("staff"), "Accept-Language": "ko"}
+    r = client.post(API, headers=ko, json={
+        "system_id": world.ids["k9"], "kind": "safety", "title": "t", "body": "x",
+        "serial_ranges": [{"from": "K9-PL-000", "to": "K9-PL-001"},
+                          {"from": "K9-NO-000", "to": "K9-PL-000"}]})
+    assert r.status_code == 422
+    assert r.get_json()["message"] == "일련번호 범위 하나는 한 국가의 장비만 포함할 수 있습니다"
+    assert r.get_json()["errors"]["serial_ranges"] == [
+        "범위 2에 NO, PL의 장비가 함께 포함됩니다: 국가별로 나누십시오"]
+    _publish(client, world, serial_ranges=[{"from": "K9-NO-000", "to": "K9-NO-999"}])
+    r = client.post("/api/v1/units", headers=ko, json={
+        "system_id": world.ids["k9"], "contract_id": world.ids["contract_PL"], "serial": "K9-NO-5 b"})
+    assert r.status_code == 422 and r.get_json()["errors"]["serial"] == [
+        "다른 국가 장비를 포함하는 기술회보 K9A1-SB-0001의 범위 K9-NO-000–K9-NO-999 안에 있습니다"]

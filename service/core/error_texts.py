@@ -113,6 +113,10 @@ RULES = [
     _l("Only photos (PNG, JPEG, GIF, WebP) and PDF files are accepted"),
     _l("The date is in the future"), _l("Future period"), _l("Bad period"),
     _l("No country has a unit this bulletin concerns; name the countries"),
+    _l("A serial range runs from its first serial to its last"),
+    _l("A serial range covers one country's units"),
+    _l("The serial falls in a serial range of another country's units"),
+    _l("This bulletin does not concern that unit"),
     _l("This link is unknown or has expired; ask your administrator for a new one"),
     _l("Outside your country's liaison accounts"),
     _l("You cannot manage your own account; ask an administrator"),
@@ -137,12 +141,17 @@ PATTERNS = [
     _l("A %(status)s service cannot become %(next)s"),
     _l("An action cannot go from %(status)s to %(next)s"),
     _l("Too many sign-in attempts; retry in %(seconds)s s"),
+    _l("range %(n)s: %(lo)s is after %(hi)s"),
+    _l("range %(n)s covers units of %(countries)s: split it by country"),
+    _l("inside %(lo)s to %(hi)s of bulletin %(number)s, which covers another country's units"),
+    _l("%(serial)s is outside the bulletin's system or serial ranges"),
 ]
 
 
 # What a value may be: one word (a number, an id, a status) unless named here.
 WORD = r"\S+?"
-VALUES = {"thing": r"[A-Z][A-Za-z]*", "choices": r".+?", "other": r".+?"}
+VALUES = {"thing": r"[A-Z][A-Za-z]*", "choices": r".+?", "other": r".+?", "countries": r".+?",
+          "lo": r".+?", "hi": r".+?", "serial": r".+?"}  # serials may hold spaces
 
 
 @functools.cache

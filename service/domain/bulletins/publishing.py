@@ -23,21 +23,29 @@ def format_number(system_code: str, seq: int) -> str:
 def _ranges(session: Session, system_id: int, ranges: list[dict[str, str]]) -> list[dict[str, str]]:
     """`ranges`, each running forwards and covering one country's units at most: a liaison is
     shown the ranges covering their units, and a range's bounds are then that country's serials
-    alone (the system's units in the ranges' span are read in one statement)."""
-    bad = [f"range {n + 1}: {r['from']} is after {r['to']}"
-           for n, r in enumerate(ranges) if r["from"] > r["to"]]
-    if bad:
-        raise Invalid("A serial range runs from its first serial to its last", {"serial_ranges": bad})
+    alone. Serials are compared by the database, as `applies_to` compares them (its collation),
+    the ranges' countries read in one statement."""
     if not ranges:
         return ranges
-    units = session.execute(
-        sa.select(col(Unit.serial), col(Unit.country_code))
-        .where(col(Unit.system_id) == system_id, col(Unit.serial) >= min(r["from"] for r in ranges),
-               col(Unit.serial) <= max(r["to"] for r in ranges))).all()
-    for n, r in enumerate(ranges):
-        codes = sorted({code for serial, code in units if r["from"] <= serial <= r["to"]})
-        if len(codes) > 1:
-            bad.append(f"range {n + 1} covers units of {', '.join(codes)}: split it by country")
+    given = sa.union_all(*(
+        sa.select(sa.literal(n + 1).label("n"), sa.literal(r["from"]).label("lo"),
+                  sa.literal(r["to"]).label("hi"))
+        for n, r in enumerate(ranges))).subquery("given")
+    found = session.execute(
+        sa.select(given.c.n, given.c.lo > given.c.hi, col(Unit.country_code))
+        .outerjoin(Unit, sa.and_(col(Unit.system_id) == system_id, col(Unit.serial) >= given.c.lo,
+                                 col(Unit.serial) <= given.c.hi))
+        .distinct().order_by(given.c.n, col(Unit.country_code))).all()
+    backwards = sorted({n for n, back, _ in found if back})
+    if backwards:
+        raise Invalid("A serial range runs from its first serial to its last", {"serial_ranges": [
+            f"range {n}: {ranges[n - 1]['from']} is after {ranges[n - 1]['to']}" for n in backwards]})
+    countries: dict[int, list[str]] = {}
+    for n, _, code in found:
+        if code is not None:
+            countries.setdefault(n, []).append(code)
+    bad = [f"range {n} covers units of {', '.join(codes)}: split it by country"
+           for n, codes in sorted(countries.items()) if len(codes) > 1]
     if bad:
         raise Invalid("A serial range covers one country's units", {"serial_ranges": bad})
     return ranges
