@@ -504,7 +504,6 @@ class AccessMachine(RuleBasedStateMachine):
         mark = "" if shared else f" {self.marker(code)}"
         ranges = [{"from": f"K9-{c}-000", "to": f"K9-{c}-999"} for c in (CODES if shared else (code,))]
         ranged = len(text) % 2 == 1  # (drawn from the text: a new argument would reshuffle the run)
-        STATS["ranged bulletins"] += ranged
         r = self.call("staff", "POST", "/api/v1/bulletins", json={
             "system_id": self.world.ids["k9"], "kind": kind, "title": f"SB {text}{mark}",
             "body": f"Inspect{mark} {text}", "compliance_due_days": 10,
@@ -516,6 +515,7 @@ class AccessMachine(RuleBasedStateMachine):
         bid = r.get_json()["id"]
         if ranged:
             self.ranged.add(bid)
+            STATS["ranged bulletins"] += 1
         r = self.call("staff", "POST", f"/api/v1/bulletins/{bid}/releases",
                       json={"countries": list(CODES) if shared else [code]})
         assert r.status_code == 200, r.get_json()
