@@ -175,13 +175,25 @@ class CountrySla(Versioned, CountryScoped, SQLModel, table=True):
 
 
 class UnitStatusChange(CountryScoped, SQLModel, table=True):
-    """One change of a unit's status (the first row: its status since delivery)."""
+    """One change of a unit's status (the first row: its status since delivery), and when the
+    unit's next change ended it (`ended_at`, none while it is the unit's status): each row is a
+    span of the unit's life, so readiness reads the spans that touch a period by their ends
+    alone, never a unit's history before it."""
 
     __tablename__ = "unit_status_change"
     __table_args__ = (
         sa.Index("ix_unit_status_change_unit_at", "unit_id", "at"),
         sa.Index("ix_unit_status_change_country_system_at", "country_code", "system_id", "at"),
         sa.Index("ix_unit_status_change_country_at", "country_code", "at"),  # readiness: returns in a period
+        # readiness: the spans that end after a period's start (or have not ended), every country
+        # or one, with what availability needs from them (read from the index alone)
+        sa.Index("ix_unit_status_change_span", "ended_at", "at", "country_code", "system_id", "to_status"),
+        sa.Index("ix_unit_status_change_country_span", "country_code", "ended_at", "at", "system_id",
+                 "to_status"),
+        # MTTR: the returns to a status in a period, every country, and a unit's latest departure
+        sa.Index("ix_unit_status_change_to_at", "to_status", "at", "from_status", "unit_id", "country_code",
+                 "system_id"),
+        sa.Index("ix_unit_status_change_unit_from_at", "unit_id", "from_status", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -191,6 +203,7 @@ class UnitStatusChange(CountryScoped, SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
     at: dt.datetime = utc_field(default_factory=utcnow)
+    ended_at: dt.datetime | None = utc_field(default=None)
     by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     by_label: str = Field(default="system", max_length=254)
     reason: str | None = Field(default=None, max_length=1000)

@@ -161,3 +161,38 @@ def test_the_data_revision_migrations_go_down_and_up_again(tmp_path):
     engine.dispose()
     assert seen == [(57, True, False), (0, False, True), (57, True, False), (0, False, False),
                     (0, False, True)]
+
+
+def test_status_changes_get_the_end_of_their_span_when_migrated(tmp_path):
+    """0030 gives each existing status change the time of its unit's next change (ties in row
+    order), and none to a unit's last."""
+    from alembic import command
+
+    from service.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+
+    def migrate(target: str) -> None:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)
+
+    migrate("0029")
+    at = ["2024-01-01 00:00:00.000000", "2024-03-01 00:00:00.000000", "2024-03-01 00:00:00.000000",
+          "2024-05-01 00:00:00.000000", "2024-02-01 00:00:00.000000"]
+    import sqlite3
+
+    raw = sqlite3.connect(tmp_path / "m.db")  # without the engine's foreign keys: the rows alone
+    with raw:
+        units = (1, 1, 1, 2, 1)
+        rows = [(row, unit, when) for row, (unit, when) in enumerate(zip(units, at, strict=True), 1)]
+        raw.executemany("INSERT INTO unit_status_change (id, unit_id, country_code, system_id, to_status, "
+                        "at, by_label) VALUES (?, ?, 'PL', 1, 'operational', ?, 'test')", rows)
+    raw.close()
+    migrate("head")
+    with engine.connect() as conn:
+        ends = dict(conn.execute(sa.text("SELECT id, ended_at FROM unit_status_change")).all())
+    engine.dispose()
+    assert ends == {1: at[4], 5: at[1], 2: at[2], 3: None, 4: None}

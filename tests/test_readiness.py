@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
-from models import Unit
+from models import Unit, UnitStatusChange
 from service.core.db import session_scope
-from service.domain import registry
+from service.domain import periods, registry
 from service.domain.deficiencies import history
 from tests.conftest import QueryCounter
 
@@ -107,6 +108,39 @@ def test_statements_do_not_grow_with_period_or_history(client, world, engine, k2
     assert count(**{"from": "2024-06", "to": "2024-06"}) == one
 
 
+def _spans(engine, unit_id: int) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
+    with session_scope(engine) as s:
+        rows = s.scalars(sa.select(UnitStatusChange).where(UnitStatusChange.unit_id == unit_id)
+                         .order_by(UnitStatusChange.at, UnitStatusChange.id)).all()
+        return [(r.to_status, r.at, r.ended_at) for r in rows]
+
+
+def test_each_change_ends_where_the_units_next_one_begins(client, world, engine, k2):
+    """Recorded late (a change dated before the unit's later ones) or early (a delivery in the
+    future, and a repair recorded today before it), each change ends at the next one."""
+    assert _spans(engine, k2) == [("operational", _at("2024-05-01"), _at("2024-06-10")),
+                                  ("under_repair", _at("2024-06-10"), _at("2024-06-13")),
+                                  ("operational", _at("2024-06-13"), _at("2024-07-30")),
+                                  ("non_operational", _at("2024-07-30"), None)]
+    with session_scope(engine) as s:
+        history.set_status(session=s, unit=s.get(Unit, k2), status="under_repair", at=_at("2024-06-01"))
+    assert [end for _status, _at_, end in _spans(engine, k2)] == [
+        _at("2024-06-01"), _at("2024-06-10"), _at("2024-06-13"), _at("2024-07-30"), None]
+    later = dt.date.today() + dt.timedelta(days=40)
+    with session_scope(engine) as s:
+        unit = registry.create_unit(session=s, data={
+            "serial": "K2-PL-009", "system_id": world.ids["k2"], "contract_id": world.ids["contract_PL"],
+            "delivered_on": later})
+        uid = unit.id
+    r = client.patch(f"/api/v1/units/{uid}", json={"status": "under_repair"},
+                     headers=world.headers("staff", **{"If-Match": "*"}))
+    assert r.status_code == 200, r.get_json()
+    (repair, repair_at, repair_end), (delivered, delivered_at, delivered_end) = _spans(engine, uid)
+    assert (repair, delivered) == ("under_repair", "operational")
+    assert repair_end == delivered_at == dt.datetime.combine(later, dt.time(), dt.UTC)
+    assert repair_at < delivered_at and delivered_end is None
+
+
 def test_units_steady_through_the_period_count_with_those_that_change(client, world, engine, k2):
     """Beside the K2 that changes, a second K2 down through the whole period (a unit steady
     through the period is counted per group, a changing one month by month): the same figures."""
@@ -170,3 +204,57 @@ def test_the_answer_is_the_documented_shape(client, world, k2):
         mine = [r for r in answer["rows"] if (r["country"], r["period"]) == (c["country"], c["period"])]
         for name in ("units_down", "reports_opened", "repairs", "bulletin_units_overdue"):
             assert c[name] == sum(r[name] for r in mine), name
+
+
+def test_availability_and_units_down_equal_each_units_spans_counted_one_by_one(client, world, engine):
+    """Two units with histories recorded out of order (changes dated before later ones), one
+    delivered mid-period: each month's unit-days, availability and units down equal the units'
+    spans, each clipped to the month, counted one by one."""
+    import random
+
+    rng = random.Random(15)
+    statuses = ["operational", "under_repair", "non_operational"]
+    ids = []
+    for n, delivered in enumerate((dt.date(2023, 3, 9), dt.date(2024, 5, 17))):
+        with session_scope(engine) as s:
+            unit = registry.create_unit(session=s, data={
+                "serial": f"K2-PL-10{n}", "system_id": world.ids["k2"],
+                "contract_id": world.ids["contract_PL"], "delivered_on": delivered})
+            ids.append(unit.id)
+        for _ in range(20):
+            day = dt.datetime.combine(delivered, dt.time(), dt.UTC) + dt.timedelta(
+                days=rng.randrange(0, 700), hours=rng.randrange(24))
+            with session_scope(engine) as s:
+                history.set_status(session=s, unit=s.get(Unit, ids[-1]), status=rng.choice(statuses),
+                                   at=min(day, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:
+        changes = s.scalars(sa.select(UnitStatusChange).where(
+            UnitStatusChange.country_code == "PL", UnitStatusChange.system_id == world.ids["k2"])).all()
+        spans = []
+        for uid in {c.unit_id for c in changes}:
+            mine = sorted((c for c in changes if c.unit_id == uid), key=lambda c: (c.at, c.id))
+            ends = [c.at for c in mine[1:]] + [None]
+            spans += [(c.to_status, c.at, end) for c, end in zip(mine, ends, strict=True)]
+    first, last = "2023-01", f"{now.year:04d}-{now.month:02d}"
+    expected = {}
+    for period in periods.between(first, last):
+        ms, me = periods.bounds(period)
+        mend = min(me, now)
+        total = up = 0.0
+        down = 0
+        for status, since, until in spans:
+            seconds = max(0.0, (min(until or now, mend) - max(since, ms)).total_seconds())
+            total += seconds
+            up += seconds if status == "operational" else 0.0
+            down += status != "operational" and since < mend <= (until or now)
+        if total:
+            expected[period] = (round(total / 86400, 2), round(100 * up / total, 1), down)
+    rows = _rows(client, world, country="PL", system=world.ids["k2"], **{"from": first, "to": last})
+    answered = {r["period"]: (r["unit_days"], r["availability"], r["units_down"]) for r in rows
+                if r["unit_days"]}
+    assert answered.keys() == expected.keys()
+    for period, (days, share, down) in expected.items():
+        got = answered[period]
+        assert got[0] == pytest.approx(days, abs=0.011) and got[1] == pytest.approx(share, abs=0.11), period
+        assert got[2] == down, period

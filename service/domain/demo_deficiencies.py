@@ -69,10 +69,19 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
             since = max(start, today - dt.timedelta(days=rng.randint(1, 20)))
             changes.append(_change(unit, state, unit.status, _at(since, rng), "fault found"))
             episodes.append((unit, since, None))
+    _end_spans(changes)
     for offset in range(0, len(changes), 5000):
         conn.execute(sa.insert(UnitStatusChange.__table__), changes[offset:offset + 5000])  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     reports = _reports(conn, rng, today, [e for e in episodes if rng.random() < report_share], codes)
     return len(changes), reports
+
+
+def _end_spans(changes: list[dict[str, Any]]) -> None:
+    """Each change's `ended_at`: the time of its unit's next change (none for the last)."""
+    following: dict[int, dt.datetime | None] = {}
+    for change in reversed(sorted(changes, key=lambda c: c["at"])):  # ties: the later row first
+        change["ended_at"] = following.get(change["unit_id"])
+        following[change["unit_id"]] = change["at"]
 
 
 def _change(unit: Any, before: str | None, after: str, at: dt.datetime, reason: str) -> dict[str, Any]:

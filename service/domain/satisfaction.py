@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,8 +38,8 @@ def rounded(numerator: int, denominator: int, *, digits: int = 1) -> float | Non
     """
     if not denominator:
         return None
-    scaled = abs(Fraction(numerator * 10**digits, denominator))
-    units = int(scaled + Fraction(1, 2))  # half up on the magnitude
+    scaled, whole = abs(numerator) * 10**digits, abs(denominator)
+    units = (2 * scaled + whole) // (2 * whole)  # floor(scaled / whole + 1/2): half up on the magnitude
     return (units if numerator * denominator >= 0 else -units) / 10**digits
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
@@ -43,11 +44,18 @@ def set_status(*, session: Session, unit: Unit, status: str, reason: str | None 
 
 def _write(session: Session, unit: Unit, before: str | None, at: dt.datetime, *,
            reason: str | None, report_id: int | None, replacement_serial: str | None) -> None:
+    """The change, as the span from `at` to the unit's next change (none: it is the unit's status
+    now), ending the span it follows in the unit's history (ordered by time, then by row)."""
     user_id, label = session.info.get(ACTOR_KEY, (None, "system"))
+    usc = UnitStatusChange
+    ends = session.scalar(select(sa.func.min(col(usc.at))).where(usc.unit_id == unit.id, col(usc.at) > at))
+    session.execute(sa.update(usc).where(col(usc.unit_id) == unit.id, col(usc.at) <= at,
+                                         sa.or_(col(usc.ended_at).is_(None), col(usc.ended_at) > at))
+                    .values(ended_at=at))
     session.add(UnitStatusChange(
         unit_id=unit.id or 0, country_code=unit.country_code, system_id=unit.system_id,
-        from_status=before, to_status=str(unit.status), at=at, by_user_id=user_id, by_label=label,
-        reason=reason, report_id=report_id, replacement_serial=replacement_serial))
+        from_status=before, to_status=str(unit.status), at=at, ended_at=ends, by_user_id=user_id,
+        by_label=label, reason=reason, report_id=report_id, replacement_serial=replacement_serial))
 
 
 def unit_life(*, session: Session, unit: Unit) -> dict[str, list[Any]]:

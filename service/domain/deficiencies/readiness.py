@@ -3,8 +3,9 @@ period's length or the history's: availability (operational unit-days / delivere
 from the status history), MTTR, units down at month end, reports opened / resolved / overdue,
 and the on-time shares of acknowledgements and resolutions; flagged under the country's target.
 
-The history is read from each unit's last change before the period (an index seek per unit
-on `unit_id, at`) and the changes inside it (a range on that index), never the years before.
+The history is read as the spans that touch the period (each change keeps when the unit's next
+change ended it): one range on an index of those ends, never the years before; the spans' ends
+are summed per system and month in SQL, and the months assembled from those sums (`_spread`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models import CountrySla, DeficiencyReport, Unit, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
+from models import CountrySla, DeficiencyReport, UnitStatusChange, UTCDateTime, WeaponSystem, utcnow
 from service.domain import periods
 from service.domain.satisfaction import rounded
 
@@ -33,28 +34,21 @@ class _Sql:
     def seconds(self, x: Any) -> Any:
         return sa.func.extract("epoch", x) if self.pg else sa.func.julianday(x) * 86400.0
 
-    def greatest(self, *xs: Any) -> Any:
-        return sa.func.greatest(*xs) if self.pg else sa.func.max(*xs)
-
-    def least(self, *xs: Any) -> Any:
-        return sa.func.least(*xs) if self.pg else sa.func.min(*xs)
+    def origin(self, moment: dt.datetime) -> float:
+        """`seconds` of a moment, computed here (julianday's epoch is 4713 BC)."""
+        return moment.timestamp() + (0.0 if self.pg else 2440587.5 * 86400.0)
 
     def period(self, x: Any) -> Any:
         """The UTC month `YYYY-MM` of a timestamp (the months of `periods`)."""
         if self.pg:
             return sa.func.to_char(sa.func.timezone("UTC", x), "YYYY-MM")
-        return sa.func.strftime("%Y-%m", x)
+        return sa.func.substr(x, 1, 7)  # SQLite keeps UTC text, `YYYY-MM-DD HH:MM:SS…` (UTCDateTime)
 
 
-def _months(sql: _Sql, rows: list[tuple[Any, Any, Any]], now: Any) -> Any:
-    """The months as rows: period, start, end, month end (its end, or `now` in the current
-    month), and start and month end in seconds; one SELECT per month, in the one statement."""
-    parts = []
-    for period, start, end in rows:
-        until = sql.least(end, now)
-        parts.append(sa.select(period.label("period"), start.label("ms"), end.label("me"),
-                               until.label("mend"), sql.seconds(start).label("ms_s"),
-                               sql.seconds(until).label("mend_s")))
+def _months(rows: list[tuple[Any, Any, Any]]) -> Any:
+    """The months as rows (period, start, end), one SELECT per month in the one statement."""
+    parts = [sa.select(period.label("period"), start.label("ms"), end.label("me"))
+             for period, start, end in rows]
     return sa.union_all(*parts).cte("months") if len(parts) > 1 else parts[0].cte("months")
 
 
@@ -76,70 +70,98 @@ def _filters(model: Any, country: Any, system_id: int | None) -> list[Any]:
     return out
 
 
-def _spans(sql: _Sql, start: Any, end: Any, now: Any, country: Any, system_id: int | None) -> Any:
-    """Each unit's status spans that touch [start, end): from the unit's last change at or
-    before `start` (an index seek per unit on `unit_id, at`) through the changes up to `end`
-    (a range on the same index), so the years before the period are never read. Each span's
-    ends also in seconds, computed once per span rather than once per span and month."""
-    usc, before = UnitStatusChange, aliased(UnitStatusChange)
-    last_before = (sa.select(col(before.at)).where(col(before.unit_id) == Unit.id, col(before.at) <= start)
-                   .order_by(col(before.at).desc()).limit(1).scalar_subquery())
-    units = (sa.select(col(Unit.id).label("id"), sa.func.coalesce(last_before, start).label("begins"))
-             .where(*_filters(Unit, country, system_id))
-             .cte("units").prefix_with("MATERIALIZED"))  # once per unit (PostgreSQL would inline it)
-    inside = sa.and_(col(usc.unit_id) == units.c.id, col(usc.at) >= units.c.begins, col(usc.at) < end,
-                     *_filters(usc, country, system_id))
-    nxt = sa.func.lead(usc.at).over(partition_by=col(usc.unit_id), order_by=(col(usc.at), col(usc.id)))
-    cols: tuple[Any, ...] = (usc.unit_id, usc.country_code, usc.system_id, usc.to_status,
-                             col(usc.at).label("since"), nxt.label("next_at"))
-    if sql.pg:  # a range scan per unit (LATERAL): joined, PostgreSQL hashed the country's whole history
-        per_unit = sa.select(*cols).where(inside).lateral("changes")
-        rows = sa.select(per_unit).select_from(units).join(per_unit, sa.true()).subquery("changes_found")
-    else:  # SQLite seeks each unit's range by itself
-        rows = sa.select(*cols).select_from(units).join(usc, inside).subquery("changes_found")
-    until = sa.func.coalesce(rows.c.next_at, now)
-    return (sa.select(rows.c.unit_id, rows.c.country_code, rows.c.system_id, rows.c.to_status,
-                      rows.c.since, until.label("until"),
-                      sql.seconds(rows.c.since).label("since_s"), sql.seconds(until).label("until_s"))
-            .cte("spans").prefix_with("MATERIALIZED"))
+def _points(sql: _Sql, start: Any, end: Any, now: Any, origin: Any, country: Any,
+            system_id: int | None) -> Any:
+    """The units' status spans that touch [start, end), as the points where they begin and end:
+    (country, system, operational 1/0, bucket, weight, weighted seconds) summed per bucket.
+
+    A span begins with weight -1 and ends with weight +1; its point falls in the month of its
+    time (bucket `YYYY-MM`, seconds from `origin`), before the period (bucket ""), or after it
+    or after `now` (bucket "~"; a span not ended yet ends there). A month's unit-seconds are
+    then each point's time clipped to the month, summed (`_spread`): a few rows per system and
+    month however many units and years, the months assembled from running sums. The spans
+    that hold through the whole period (begun before it, not ended: most of a fleet) come
+    counted per system and status (bucket none), from the span index in its order.
+
+    Every span is read by its ends on the span index (`ended_at`), never the history before."""
+    usc = UnitStatusChange
+    at, ended, status = col(usc.at), col(usc.ended_at), col(usc.to_status)
+    keys, where = (col(usc.country_code), col(usc.system_id)), _filters(usc, country, system_id)
+    up = sa.case((status == OP, 1), else_=0).label("up")
+    steady = (sa.select(*keys, up, sa.null().label("bucket"), sa.func.count().label("weight"),
+                        sa.literal(0.0).label("seconds"))
+              .where(ended.is_(None), at <= start, *where).group_by(*keys, status))
+    begins = sa.case((at < start, ""), (at > now, "~"), else_=sql.period(at))
+    ends = sa.case((sa.or_(ended.is_(None), ended >= end, ended > now), "~"), else_=sql.period(ended))
+    changing = sa.and_(at < end, sa.or_(sa.and_(ended.is_(None), at > start), ended > start), *where)
+    points = sa.union_all(
+        sa.select(*keys, up, begins.label("bucket"), sa.literal(-1).label("weight"),
+                  (origin - sql.seconds(at)).label("seconds")).where(changing),
+        sa.select(*keys, up, ends, sa.literal(1), sql.seconds(ended) - origin).where(changing),
+    ).subquery("points")
+    p = points.c
+    group = (p.country_code, p.system_id, p.up, p.bucket)
+    moving = (sa.select(*group, sa.func.sum(p.weight).label("weight"),
+                        sa.func.sum(p.seconds).label("seconds")).group_by(*group))
+    return moving.union_all(steady)
 
 
-def _availability(sql: _Sql, spans: Any, months: Any, *group: Any) -> Any:
-    """(group…, period, delivered seconds, operational seconds, units down at month end).
+Month = tuple[str, float, float]  # period, start and end (or now) in seconds from the first month's start
 
-    Most units keep one status through the whole period: their spans ("whole": they begin
-    before the first month and last past every month's end) give each month its full length
-    and count down at its end when not operational, so they are counted per group first and
-    then spread over the months; only the other spans are joined to the months one by one."""
-    bounds = sa.select(sa.func.min(months.c.ms).label("first_ms"), sa.func.max(months.c.ms).label("last_ms"),
-                       sa.func.min(months.c.mend).label("first_mend"),
-                       sa.func.max(months.c.mend).label("last_mend")).subquery("bounds")
-    whole = sa.and_(spans.c.since <= bounds.c.first_ms, spans.c.since < bounds.c.first_mend,
-                    spans.c.until > bounds.c.last_ms, spans.c.until >= bounds.c.last_mend)
-    names = [g.name for g in group]
-    groups = (sa.select(*group, sa.func.count().label("n"),
-                        sa.func.sum(sa.case((spans.c.to_status == OP, 1), else_=0)).label("n_up"))
-              .select_from(spans.join(bounds, sa.true())).where(whole).group_by(*group).subquery("whole"))
-    month = sql.greatest(months.c.mend_s - months.c.ms_s, 0)
-    spread = (sa.select(*(groups.c[n] for n in names), months.c.period.label("period"),
-                        (groups.c.n * month).label("total"), (groups.c.n_up * month).label("up"),
-                        (groups.c.n - groups.c.n_up).label("down"))
-              .select_from(groups.join(months, sa.true())))
-    length = sql.least(spans.c.until_s, months.c.mend_s) - sql.greatest(spans.c.since_s, months.c.ms_s)
-    counted = sql.greatest(length, 0)
-    down_at_end = sa.and_(spans.c.to_status != OP, spans.c.since < months.c.mend,
-                          spans.c.until >= months.c.mend)
-    one_by_one = (sa.select(*group, months.c.period.label("period"), counted.label("total"),
-                            sa.case((spans.c.to_status == OP, counted), else_=0).label("up"),
-                            sa.case((down_at_end, 1), else_=0).label("down"))
-                  .select_from(spans.join(bounds, sa.true()).join(
-                      months, sa.and_(spans.c.since < months.c.me, spans.c.until > months.c.ms)))
-                  .where(sa.not_(whole)))
-    both = sa.union_all(spread, one_by_one).subquery("spans_by_month")
-    keys = [both.c[n] for n in names]
-    return (sa.select(*keys, both.c.period, sa.func.sum(both.c.total).label("total"),
-                      sa.func.sum(both.c.up).label("up"), sa.func.sum(both.c.down).label("down"))
-            .group_by(*keys, both.c.period))
+
+def _month_spans(first: str, last: str, now: dt.datetime) -> list[Month]:
+    """The months from `first` to `last` begun by `now`, their ends in seconds from the first's
+    start; the current month ends now."""
+    origin = periods.bounds(first)[0].timestamp()
+    out = []
+    for period in periods.between(first, last):
+        start, end = periods.bounds(period)
+        if start < now:
+            out.append((period, start.timestamp() - origin, min(end, now).timestamp() - origin))
+    return out
+
+
+def _spread(points: Any, months: list[Month]) -> dict[Any, list[tuple[str, float, float, int]]]:
+    """Per key, (period, delivered seconds, operational seconds, units down at its end) for each
+    month with a unit in service, from the points of `_points` as (key, up, bucket, weight,
+    seconds): a point before a month counts from the month's start, one after it to its end,
+    one inside it at its own time."""
+    index = {period: i for i, (period, _ms, _me) in enumerate(months, start=1)}
+    after = len(months) + 1
+    index[""], index["~"] = 0, after
+    sums: dict[Any, tuple[list[int], list[float]]] = {}  # per (key, up): weights and seconds per bucket
+    for key, up, bucket, weight, seconds in points:
+        entry = sums.get((key, up))
+        if entry is None:
+            entry = sums[key, up] = ([0] * (after + 1), [0.0] * (after + 1))
+        w, x = entry
+        if bucket is None:  # through the whole period
+            w[0] -= weight
+            w[after] += weight
+        else:
+            i = index[bucket]
+            w[i] += weight
+            if seconds:
+                x[i] += seconds
+    by_key: dict[Any, list[list[float]]] = {}
+    for (key, up), (w, x) in sums.items():
+        acc = by_key.get(key)
+        if acc is None:
+            acc = by_key[key] = [[0.0, 0.0, 0.0] for _ in months]
+        before = w[0]
+        for i, (_period, ms, mend) in enumerate(months, start=1):
+            later = -(before + w[i])  # every span ends once it began: the weights sum to 0
+            seconds = before * ms + x[i] + later * mend
+            month = acc[i - 1]
+            month[0] += seconds
+            if up:
+                month[1] += seconds
+            else:
+                month[2] += later  # begun by the month's end, not ended by it: down then
+            before += w[i]
+    return {key: [(period, total, up_s, int(down))
+                  for (period, _ms, _me), (total, up_s, down) in zip(months, acc, strict=True) if total > 0]
+            for key, acc in by_key.items()}
 
 
 TREND_MONTHS = 12
@@ -147,51 +169,41 @@ _TREND: dict[str, Any] = {}
 
 
 def availability_select(*, dialect: str) -> Any:
-    """(period, delivered seconds, operational seconds, units down at month end) of a country
-    over all its systems in TREND_MONTHS months, a row per month with a unit in service: the
-    statement of `monthly_availability`, and a branch of the dashboard's deficiency statement.
-    Built once per dialect, bound by `availability_params`."""
+    """The points (`_points`) of a country's spans over TREND_MONTHS months, a branch of the
+    dashboard's deficiency statement: built once per dialect, bound by `availability_params`,
+    turned into months by `trend`."""
     stmt = _TREND.get(dialect)
     if stmt is None:
-        sql, now = _Sql(dialect), sa.bindparam("av_now", type_=UTCDateTime())
-        rows = [(sa.bindparam(f"av_p{i}", type_=sa.String), sa.bindparam(f"av_ms{i}", type_=UTCDateTime()),
-                 sa.bindparam(f"av_me{i}", type_=UTCDateTime())) for i in range(TREND_MONTHS)]
-        spans = _spans(sql, sa.bindparam("av_start", type_=UTCDateTime()),
-                       sa.bindparam("av_end", type_=UTCDateTime()), now, sa.bindparam("av_country"), None)
-        stmt = _TREND[dialect] = _availability(sql, spans, _months(sql, rows, now))
+        sql = _Sql(dialect)
+        stmt = _TREND[dialect] = _points(
+            sql, sa.bindparam("av_start", type_=UTCDateTime()), sa.bindparam("av_end", type_=UTCDateTime()),
+            sa.bindparam("av_now", type_=UTCDateTime()), sa.bindparam("av_origin", type_=sa.Float()),
+            sa.bindparam("av_country"), None)
     return stmt
 
 
-def availability_params(*, country: str, last: str, now: dt.datetime) -> dict[str, Any]:
+def _window(last: str) -> tuple[str, str]:
+    return periods.shift(last, 1 - TREND_MONTHS), last
+
+
+def availability_params(*, country: str, last: str, now: dt.datetime, dialect: str) -> dict[str, Any]:
     """The values of `availability_select` for the TREND_MONTHS months up to `last`."""
-    months = periods.between(periods.shift(last, 1 - TREND_MONTHS), last)
-    params: dict[str, Any] = {"av_now": now, "av_country": country, "av_start": periods.bounds(months[0])[0],
-                              "av_end": periods.bounds(months[-1])[1]}
-    for i, p in enumerate(months):
-        params[f"av_p{i}"], (params[f"av_ms{i}"], params[f"av_me{i}"]) = p, periods.bounds(p)
-    return params
+    first, last = _window(last)
+    start = periods.bounds(first)[0]
+    return {"av_now": now, "av_country": country, "av_start": start, "av_end": periods.bounds(last)[1],
+            "av_origin": _Sql(dialect).origin(start)}
+
+
+def trend(points: Any, *, last: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """The country's availability per month over all its systems, from its points as (up,
+    bucket, weight, seconds)."""
+    months = _spread(((None, *point) for point in points), _month_spans(*_window(last), now))
+    return [{"period": period, "availability": availability_percent(total, up)}
+            for period, total, up, _down in months.get(None, [])]
 
 
 def availability_percent(total: Any, up: Any) -> float:
     return round(100.0 * float(up or 0) / float(total), 1)
-
-
-def monthly_availability(*, session: Session, country: str, first: str, last: str,
-                         now: dt.datetime) -> list[dict[str, Any]]:
-    """The country's availability per month over all its systems, in one statement (built
-    once when the range is the dashboard's TREND_MONTHS)."""
-    dialect = session.get_bind().dialect.name
-    if periods.shift(last, 1 - TREND_MONTHS) == first:
-        stmt, params = availability_select(dialect=dialect), availability_params(country=country, last=last,
-                                                                                 now=now)
-    else:
-        sql, at = _Sql(dialect), sa.literal(now, UTCDateTime())
-        start, end = sa.literal(periods.bounds(first)[0], UTCDateTime()), sa.literal(periods.bounds(last)[1],
-                                                                                     UTCDateTime())
-        spans = _spans(sql, start, end, at, country, None)
-        stmt, params = _availability(sql, spans, _months(sql, _literal_months(first, last), at)), {}
-    return [{"period": period, "availability": availability_percent(total, up)}
-            for period, total, up, _down in sorted(session.execute(stmt, params)) if total]
 
 
 def figures(*, session: Session, country: str | None = None, system_id: int | None = None,
@@ -204,53 +216,63 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     start, end = periods.bounds(first)[0], periods.bounds(last)[1]
     sql = _Sql(session.get_bind().dialect.name)
     bind_now = sa.literal(now, UTCDateTime())
-    months = _months(sql, _literal_months(first, last), bind_now)
+    months = _months(_literal_months(first, last))
     rows: dict[tuple[str, int, str], dict[str, Any]] = {}
-    raw: dict[tuple[str, int, str], dict[str, float]] = {}  # the unrounded sums, for `countries`
+    # the unrounded sums, for `countries`: delivered and operational seconds, repair seconds,
+    # acknowledgements and resolutions on time
+    raw: dict[tuple[str, int, str], list[float]] = {}
 
     def row(code: str, system: int, period: str) -> dict[str, Any]:
-        return rows.setdefault((code, system, period), {
-            "country": code, "system_id": system, "period": period, "availability": None,
-            "unit_days": 0.0, "mttr_hours": None, "repairs": 0, "units_down": 0,
-            "reports_opened": 0, "reports_resolved": 0, "reports_overdue": 0,
-            "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None,
-            "bulletin_units_overdue": 0})
+        r = rows.get((code, system, period))
+        if r is None:
+            r = rows[code, system, period] = {
+                "country": code, "system_id": system, "period": period, "availability": None,
+                "unit_days": 0.0, "mttr_hours": None, "repairs": 0, "units_down": 0,
+                "reports_opened": 0, "reports_resolved": 0, "reports_overdue": 0,
+                "reports_acknowledged": 0, "acknowledged_on_time": None, "resolved_on_time": None,
+                "bulletin_units_overdue": 0}
+        return r
 
-    # 1. availability and units down at month end, from the status spans inside the period
+    def sums(code: str, system: int, period: str) -> list[float]:
+        k = raw.get((code, system, period))
+        if k is None:
+            k = raw[code, system, period] = [0.0, 0.0, 0.0, 0, 0]
+        return k
+
+    # 1. availability and units down at month end, from the points of the spans touching the period
     usc = UnitStatusChange
-    spans = _spans(sql, sa.literal(start, UTCDateTime()), sa.literal(end, UTCDateTime()), bind_now,
-                   country, system_id)
-    for code, system, period, total, up, down in session.execute(
-        _availability(sql, spans, months, spans.c.country_code, spans.c.system_id)
-    ):
-        r = row(code, system, period)
-        raw.setdefault((code, system, period), {}).update(total=float(total or 0), up=float(up or 0))
-        r["unit_days"] = round(float(total or 0) / 86400, 2)
-        r["availability"] = round(100.0 * float(up or 0) / float(total), 1) if total else None
-        r["units_down"] = int(down or 0)
+    points = _points(sql, sa.literal(start, UTCDateTime()), sa.literal(end, UTCDateTime()), bind_now,
+                     sa.literal(sql.origin(start)), country, system_id)
+    spread = _spread((((code, system), up, bucket, weight, seconds)
+                      for code, system, up, bucket, weight, seconds in session.execute(points)),
+                     _month_spans(first, last, now))
+    for (code, system), months_of in spread.items():
+        for period, total, up, down in months_of:
+            r = row(code, system, period)
+            sums(code, system, period)[0:2] = total, up
+            r["unit_days"] = round(total / 86400, 2)
+            r["availability"] = availability_percent(total, up)
+            r["units_down"] = down
 
-    # 2. MTTR: returns to operational in the month, each from when the unit last left it
-    # the latest departure before the return: a backward seek on (unit_id, at) that stops at
-    # the first row leaving operational, never the unit's whole earlier history (as max() would)
+    # 2. MTTR: returns to operational in the month, each from when the unit last left it:
+    # the latest departure before the return, one seek on (unit_id, from_status, at), never the
+    # unit's earlier history; the returns read from (to_status, at), the month from their time
     left = aliased(UnitStatusChange)
     left_at = (sa.select(col(left.at))
                .where(col(left.unit_id) == usc.unit_id, col(left.from_status) == OP, col(left.at) < usc.at)
                .order_by(col(left.at).desc()).limit(1).scalar_subquery())
-    returns = (sa.select(col(usc.country_code), col(usc.system_id), col(usc.at), left_at.label("left_at"))
+    returns = (sa.select(col(usc.country_code), col(usc.system_id), sql.period(usc.at).label("period"),
+                         (sql.seconds(usc.at) - sql.seconds(left_at)).label("repair"))
                .where(col(usc.to_status) == OP, col(usc.from_status).is_not(None), col(usc.from_status) != OP,
                       col(usc.at) >= start, col(usc.at) < end, *_filters(usc, country, system_id))
-               .cte("returns"))
+               .cte("returns").prefix_with("MATERIALIZED"))  # each departure sought once
+    t = returns.c
     for code, system, period, seconds, count in session.execute(
-        sa.select(returns.c.country_code, returns.c.system_id, months.c.period,
-                  sa.func.avg(sql.seconds(returns.c.at) - sql.seconds(returns.c.left_at)),
-                  sa.func.count())
-        .select_from(returns.join(months, sa.and_(returns.c.at >= months.c.ms,
-                                                  returns.c.at < months.c.me)))
-        .where(returns.c.left_at.is_not(None))
-        .group_by(returns.c.country_code, returns.c.system_id, months.c.period)
+        sa.select(t.country_code, t.system_id, t.period, sa.func.avg(t.repair), sa.func.count(t.repair))
+        .where(t.repair.is_not(None)).group_by(t.country_code, t.system_id, t.period)
     ):
         r = row(code, system, period)
-        raw.setdefault((code, system, period), {})["repair_seconds"] = float(seconds) * int(count)
+        sums(code, system, period)[2] = float(seconds) * int(count)
         r["mttr_hours"], r["repairs"] = round(float(seconds) / 3600, 1), int(count)
 
     # 3. reports opened, resolved, overdue (their resolution due in the month and missed), on time
@@ -290,8 +312,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
         sa.select(c[0], c[1], c[2], *figures_of).group_by(c[0], c[1], c[2])
     ):
         r = row(code, system, period)
-        raw.setdefault((code, system, period), {}).update(acked_ok=int(acked_ok),
-                                                          resolved_ok=int(resolved_ok))
+        sums(code, system, period)[3:5] = int(acked_ok), int(resolved_ok)
         # each share with its n beside it (reports_acknowledged, reports_resolved), rounded once
         r.update(reports_opened=int(opened), reports_resolved=int(resolved),
                  reports_overdue=int(overdue), reports_acknowledged=int(acked),
@@ -321,38 +342,36 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     return {"from": first, "to": last, "rows": out, "countries": _per_country(out, raw)}
 
 
+_ADDED = ("repairs", "units_down", "reports_opened", "reports_resolved", "reports_overdue",
+          "reports_acknowledged", "bulletin_units_overdue")
+
+
 def _per_country(rows: list[dict[str, Any]],
-                 raw: dict[tuple[str, int, str], dict[str, float]]) -> list[dict[str, Any]]:
+                 raw: dict[tuple[str, int, str], list[float]]) -> list[dict[str, Any]]:
     """The rows summed over the systems, per country and month, from the unrounded sums (no
     statement more): what the monthly reports and the dashboard show for a country."""
-    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    sums: dict[tuple[str, str], tuple[dict[str, Any], list[float]]] = {}
+    nothing = [0.0, 0.0, 0.0, 0, 0]
     for r in rows:
-        k = raw.get((r["country"], r["system_id"], r["period"]), {})
-        s = sums.setdefault((r["country"], r["period"]), {
-            "country": r["country"], "period": r["period"],
-            "availability_target": r["availability_target"], "total": 0.0, "up": 0.0,
-            "repair_seconds": 0.0, "repairs": 0, "units_down": 0, "reports_opened": 0,
-            "reports_resolved": 0, "reports_overdue": 0, "reports_acknowledged": 0,
-            "bulletin_units_overdue": 0, "acked_ok": 0, "resolved_ok": 0})
-        s["total"] += k.get("total", 0.0)
-        s["up"] += k.get("up", 0.0)
-        s["repair_seconds"] += k.get("repair_seconds", 0.0)
-        s["acked_ok"] += int(k.get("acked_ok", 0))
-        s["resolved_ok"] += int(k.get("resolved_ok", 0))
-        for name in ("repairs", "units_down", "reports_opened", "reports_resolved",
-                     "reports_overdue", "reports_acknowledged", "bulletin_units_overdue"):
+        key = (r["country"], r["period"])
+        entry = sums.get(key)
+        if entry is None:
+            first = {"country": r["country"], "period": r["period"],
+                     "availability_target": r["availability_target"], **dict.fromkeys(_ADDED, 0)}
+            entry = sums[key] = (first, [0.0, 0.0, 0.0, 0, 0])
+        s, unrounded = entry
+        for i, value in enumerate(raw.get((r["country"], r["system_id"], r["period"]), nothing)):
+            unrounded[i] += value
+        for name in _ADDED:
             s[name] += r[name]
     out = []
     for key in sorted(sums):
-        s = sums[key]
-        total, up = s.pop("total"), s.pop("up")
-        repair_seconds = s.pop("repair_seconds")
-        acked_ok, resolved_ok = s.pop("acked_ok"), s.pop("resolved_ok")
+        s, (total, up, repair_seconds, acked_ok, resolved_ok) = sums[key]
         s["unit_days"] = round(total / 86400, 2)
         s["availability"] = round(100.0 * up / total, 1) if total else None
         s["under_target"] = s["availability"] is not None and s["availability"] < s["availability_target"]
         s["mttr_hours"] = round(repair_seconds / s["repairs"] / 3600, 1) if s["repairs"] else None
-        s["acknowledged_on_time"] = rounded(100 * acked_ok, s["reports_acknowledged"])
-        s["resolved_on_time"] = rounded(100 * resolved_ok, s["reports_resolved"])
+        s["acknowledged_on_time"] = rounded(100 * int(acked_ok), s["reports_acknowledged"])
+        s["resolved_on_time"] = rounded(100 * int(resolved_ok), s["reports_resolved"])
         out.append(s)
     return out

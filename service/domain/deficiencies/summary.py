@@ -21,7 +21,8 @@ _STATEMENTS: dict[str, Any] = {}
 def _statement(dialect: str) -> Any:
     """The one statement, built once per dialect; bound with `code`, `now` and the months'
     values (`readiness.availability_params`). Each row says what it is: 1 the open reports of
-    a severity, 0 the target (a row even without an open report), 2 a month's availability."""
+    a severity, 0 the target (a row even without an open report), 2 and 3 the points of the
+    availability trend, non-operational and operational (`readiness.trend`)."""
     stmt = _STATEMENTS.get(dialect)
     if stmt is not None:
         return stmt
@@ -40,24 +41,24 @@ def _statement(dialect: str) -> Any:
         .where(col(r.country_code) == code, col(r.status).in_(OPEN_DEFICIENCY_STATES))
         .group_by(r.severity)
         .union_all(sa.select(sa.literal(0), sa.null(), sa.literal(0), sa.literal(0), sa.null(), target),
-                   sa.select(sa.literal(2), availability.c.period, availability.c.total, availability.c.up,
-                             sa.null(), sa.null()))
+                   sa.select(2 + availability.c.up, availability.c.bucket, availability.c.weight,
+                             availability.c.seconds, sa.null(), sa.null()))
     )
     return stmt
 
 
 def country_summary(*, session: Session, country_code: str, now: dt.datetime) -> dict[str, Any]:
     last = periods.of(now)
+    dialect = session.get_bind().dialect.name
     params = {"code": country_code, "now": now,
-              **readiness.availability_params(country=country_code, last=last, now=now)}
-    rows = session.execute(_statement(session.get_bind().dialect.name), params).all()
+              **readiness.availability_params(country=country_code, last=last, now=now, dialect=dialect)}
+    rows = session.execute(_statement(dialect), params).all()
     by_severity = {"critical": 0, "major": 0, "minor": 0}
     overdue, next_due, goal = 0, None, None
-    months = []
+    points = []
     for kind, key, count, late, soonest, goal_value in rows:
-        if kind == 2:
-            if count:
-                months.append({"period": key, "availability": readiness.availability_percent(count, late)})
+        if kind >= 2:
+            points.append((kind - 2, key, count, late))
             continue
         goal = goal_value if goal_value is not None else goal
         if not kind:
@@ -65,7 +66,7 @@ def country_summary(*, session: Session, country_code: str, now: dt.datetime) ->
         by_severity[key] = int(count)
         overdue += int(late or 0)
         next_due = soonest if next_due is None or (soonest and soonest < next_due) else next_due
-    trend = sorted(months, key=lambda m: m["period"])
+    trend = readiness.trend(points, last=last, now=now)
     return {"open_by_severity": by_severity, "open": sum(by_severity.values()), "overdue": overdue,
             "next_due_at": next_due,
             "availability_target": float(goal) if goal is not None else readiness.DEFAULT_TARGET,
