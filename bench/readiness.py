@@ -1,9 +1,9 @@
 """Readiness figures (issue 15): `GET /readiness` for one country and for every country over
 12 months, each under 100 ms, and the same requests on 1 and 10 years of history (within
-1.1 x): the statements read each unit's last change before the period and the months'
-changes, never the years before. Beside them, the all-countries answer's own SQL replayed on
-the bare driver (`bench.floor`): what the database alone pays for every country's rows, the
-floor under which no serialisation of that answer can go."""
+1.1 x): the statements read the status spans that touch the period by their ends (each change
+keeps when the next one ended it), never the years before. Beside them, the all-countries
+answer's own SQL replayed on the bare driver (`bench.floor`): what the database alone pays for
+every country's rows, the floor under which no serialisation of that answer can go."""
 
 from __future__ import annotations
 
