@@ -829,11 +829,35 @@ class AccessMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """Whatever rules this example ran, it ends with both liaisons' pages, feeds and figures."""
+        self.catch_up()
         for code in CODES:
             self.view_pages(code=code, n=0)
             self.read_calendar_feed(code=code, rotate=False)
             self.read_aggregates(code=code)
         self.liaisons_never_see_the_other_country()
+
+
+    def catch_up(self) -> None:
+        """Work of a kind the run has not done yet, done once here with fixed arguments (no new
+        draw, so the run is the same) before the example's last checks: which rules a
+        derandomized run draws depends on the source and on where it is checked out, and a kind
+        it never did would prove nothing (a run on CI once published no ranged bulletin)."""
+        code = CODES[0]
+        work: tuple[tuple[tuple[str, ...], Any], ...] = (
+            (("foreign probes",), lambda: self.read_items(code=code, n=0)),
+            (("registry updates",), lambda: self.update_registry(n=0, unit=False, text="x")),
+            (("account changes",), lambda: self.manage_accounts(code=code, n=0, text="x")),
+            (("planning",), lambda: self.plan(n=0, days=3, length=8, text="x", code=code)),
+            (("bulletins", "ranged bulletins", "compliance", "withdrawals"),  # "x": ranged, both countries
+             lambda: self.publish_bulletin(code=code, shared=True, text="x", kind="safety",
+                                           then_withdraw=True)),
+            (("answers",), lambda: self.has("survey") and self.answer_survey(
+                n=0, overall=4, recommend=9, by_link=False, text="x")),
+            (("renders",), lambda: self.renders < MAX_RENDERS and self.generate_report(code=code)),
+        )
+        for kinds, do in work:
+            if not all(STATS[kind] for kind in kinds):
+                do()
 
 
 KINDS = ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds", "aggregates",
