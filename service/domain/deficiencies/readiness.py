@@ -368,7 +368,7 @@ def _per_country(rows: list[dict[str, Any]],
     for key in sorted(sums):
         s, (total, up, repair_seconds, acked_ok, resolved_ok) = sums[key]
         s["unit_days"] = round(total / 86400, 2)
-        s["availability"] = round(100.0 * up / total, 1) if total else None
+        s["availability"] = availability_percent(total, up) if total else None
         s["under_target"] = s["availability"] is not None and s["availability"] < s["availability_target"]
         s["mttr_hours"] = round(repair_seconds / s["repairs"] / 3600, 1) if s["repairs"] else None
         s["acknowledged_on_time"] = rounded(100 * int(acked_ok), s["reports_acknowledged"])
