@@ -237,3 +237,36 @@ def test_a_transitions_reason_is_on_its_one_audit_entry_even_when_the_row_keeps_
     assert [e["action"] for e in entries] == ["transition", "create"]
     assert entries[0]["changes"]["status"] == ["planned", "postponed"]
     assert entries[0]["changes"]["reason"] == "Host nation holiday"
+
+
+def test_an_event_is_answered_exactly_as_its_schemas_fields_dump_it(client, world, engine):
+    """`event_json` builds the answer in one step; every key and value equals the fields' own
+    dump, for an event with staff, units, a series, a local zone and empty values alike."""
+    from sqlmodel import Session
+
+    from service.domain import services
+    from service.schemas.services import EventSchema
+
+    lead = factories.add_staff(engine, "Park Ji-hoon")
+    r = client.post("/api/v1/events", headers=world.headers("staff"), json=_body(
+        world, timezone="Asia/Seoul", staff=[{"id": lead, "is_lead": True}],
+        unit_ids=world.ids["units_PL"][:2], recurrence="FREQ=MONTHLY;COUNT=2"))
+    assert r.status_code == 201, r.get_json()
+    assert len(r.get_json()["series_event_ids"]) == 2
+    bare = factories.add_event(engine, world, status="in_progress")
+    schema = EventSchema()
+    with Session(engine) as session:
+        rows_ = session.execute(services.events_query({}, columns=True)).all()
+        events = services.with_assignments(session=session, events=rows_)
+    assert {e.id for e in events} >= {r.get_json()["id"], bare}
+    for event in events:
+        assert schema.dump(event) == schema.dump_by_fields(event)
+    seoul = next(e for e in events if e.id == r.get_json()["id"])
+    assert schema.dump(seoul)["starts_at_local"] == "2030-07-01T16:00:00+09:00"
+    assert schema.dump(seoul)["staff"] == [{"id": lead, "is_lead": True, "name": "Park Ji-hoon"}]
+    assert EventSchema(many=True).dump(events) == [schema.dump_by_fields(e) for e in events]
+    # the answer that created the series names it, as the fields would
+    created = next(e for e in events if e.id == r.get_json()["id"])
+    created.series_event_ids = r.get_json()["series_event_ids"]
+    assert schema.dump(created) == schema.dump_by_fields(created)
+    assert r.get_json() == {**schema.dump(created), "version": r.get_json()["version"]}
