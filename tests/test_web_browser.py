@@ -19,6 +19,8 @@ from tests.browser import sign_in as browser_sign_in
 from tests.live import start_limit
 
 pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import expect  # noqa: E402
+
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs /usr/bin/chromium")
 
 
@@ -115,7 +117,7 @@ def test_admin_creates_a_user_through_the_form(page, site):
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Create user").click()
     assert "User browser.liaison@example.org created." in page.get_by_role("status").inner_text()
-    assert page.get_by_role("cell", name="Brow Ser").count() == 1
+    expect(page.get_by_role("cell", name="Brow Ser")).to_have_count(1)
 
 
 def test_the_skip_link_is_the_first_stop_and_focus_is_visible(page, site):
@@ -169,7 +171,7 @@ def test_staff_schedule_a_service_fix_a_double_booking_and_complete_it(page, sit
     assert "Yoon Da-eun is booked for service" in page.locator("#staff-error").inner_text()
     assert page.locator("#staff-picker").get_attribute("aria-describedby") == "staff-error"
     assert page.get_by_label("Title", exact=True).input_value() == "Browser trial run"  # kept as typed
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     page.get_by_label("Starts", exact=True).fill("2031-03-05T10:00")
     page.get_by_label("Ends", exact=True).fill("2031-03-05T12:00")
     page.get_by_role("button", name="Schedule").click()
@@ -261,7 +263,7 @@ def test_the_phone_calendar_lists_the_months_busy_days_only(browser, site):
         assert shown == ["Thu 9 December"], (page.url, page.locator("main").inner_text()[:300])
         page.set_viewport_size(DESKTOP)  # the grid still draws the neighbouring days
         assert page.locator(".calendar .day:visible").count() == 35
-        assert page.get_by_text("New year drill PL").is_visible()
+        expect(page.get_by_text("New year drill PL")).to_be_visible()
     finally:
         context.close()
 

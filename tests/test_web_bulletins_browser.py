@@ -15,6 +15,8 @@ from tests.browser import sign_in as browser_sign_in
 from tests.live import start_limit
 
 pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import expect  # noqa: E402
+
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs /usr/bin/chromium")
 
 
@@ -60,12 +62,14 @@ def test_a_liaison_acknowledges_and_records_a_unit_on_a_phone(phone, site, tmp_p
     phone.goto(f"{site['base']}/bulletins")
     phone.get_by_role("link", name="K9A1-SB-0001").click()
     phone.get_by_role("button", name="Acknowledge revision 1").click()
-    assert phone.get_by_text("Revision 1 acknowledged by pl").is_visible()
+    phone.wait_for_load_state()  # a click returns once the answer starts to arrive, not when it has
+    expect(phone.get_by_text("Revision 1 acknowledged by pl")).to_be_visible()
     card = phone.locator(".unit-compliance li").filter(has_text="K9-PL-001")
     card.get_by_label("Status").select_option("done")
     card.get_by_label("Done on").fill("2026-11-20")
     card.get_by_role("button", name="Record K9-PL-001").click()
-    assert phone.get_by_text("Compliance recorded.").is_visible()
+    phone.wait_for_load_state()
+    expect(phone.get_by_text("Compliance recorded.")).to_be_visible()
     recorded = phone.locator(".unit-compliance li").filter(has_text="K9-PL-001").inner_text()
     assert "Done on 2026-11-20" in recorded
     assert "K9-NO-" not in phone.content()
