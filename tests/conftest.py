@@ -151,8 +151,14 @@ _SETVAL = sa.text("SELECT count(setval(s, v, c)) FROM unnest(CAST(:s AS text[]),
 def _empty(conn: sa.Connection) -> None:
     """Delete every row, children first. DELETE, not TRUNCATE: on these small tables TRUNCATE
     replaces each table's files and syncs them at commit (1.7 s for the 48 tables on a busy
-    machine against 70 ms)."""
-    for table in reversed(SQLModel.metadata.sorted_tables):
+    machine against 70 ms). On PostgreSQL the DELETEs go as one script, in one round trip
+    (psycopg sends a statement without parameters as a simple query, several at once)."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    if conn.dialect.name == "postgresql":
+        script = "; ".join(str(table.delete().compile(dialect=conn.dialect)) for table in tables)
+        conn.exec_driver_sql(script)
+        return
+    for table in tables:
         conn.execute(table.delete())
 
 
