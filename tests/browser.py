@@ -71,5 +71,9 @@ def sign_in(page: Any, base: str, email: str, password: str) -> None:
 
 
 def horizontal_overflow(page: Any, width: int) -> int:
-    """How many pixels the page is wider than `width` (0: no horizontal scrolling)."""
+    """How many pixels the page is wider than `width` (0: no horizontal scrolling).
+
+    It waits for the page to load first: right after a click that navigates, the new
+    document has committed but may not have an element to measure yet."""
+    page.wait_for_load_state()
     return int(page.evaluate("document.scrollingElement.scrollWidth")) - width
