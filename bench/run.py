@@ -260,6 +260,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script, step 
         results.add(Figure("worker start (import + create_app) vs Flask, SQLAlchemy, SQLModel, marshmallow, "
                            "flask-smorest alone", s["ratio"], "x", "<= 1.5", s["ratio"] <= 1.5, s,
                            (s["ratio_min"], s["ratio_max"])))
+        results.add(Figure("worker start floor: the libraries and the service's tables alone (models "
+                           "imported, mappers configured) vs the libraries alone", s["floor_ratio"], "x",
+                           "-", None, {"models_s": s["models_s"], "libraries_s": s["libraries_s"]},
+                           (s["floor_min"], s["floor_max"])))
 
     app10, app1 = inproc.app_for(url10), inproc.app_for(url1)
     period = inproc.last_month()

@@ -88,14 +88,18 @@ def prose(figures: list[dict[str, Any]]) -> list[str]:  # noqa: C901 - one sente
                     + (f" Were a read to cost only its own SQL ({_num(m['read_sql_ms'])} ms on average, "
                        f"the floors above), they could not average below {_num(m['read_sql_floor_ms'])} ms."
                        if "read_sql_floor_ms" in m else ""))
-    start = _figure(figures, "worker start")
+    start = _figure(figures, "worker start (")
     if start:
         s = start["detail"]
         late = ", ".join(s["loaded_at_start"]) or "none of them"
         out.append(f"- *Worker start*: import + `create_app` {_num(s['app_s'])} s against "
                    f"{_num(s['libraries_s'])} s for {', '.join(s['libraries'])} alone "
                    f"({_num(s['ratio'])}×, median of {s['runs']} fresh processes each, alternating); "
-                   f"libraries loaded only where used that a worker still loads at start: {late}.")
+                   f"libraries loaded only where used that a worker still loads at start: {late}."
+                   + (f" The floor under it, the libraries with the service's tables imported and "
+                      f"their mappers configured, takes {_num(s['models_s'])} s "
+                      f"({_num(s['floor_ratio'])}×): what `create_app` adds above it is the routes, "
+                      f"the views and the schemas." if "models_s" in s else ""))
     missed = [f["name"] for f in figures if f["met"] is False]
     out.append("- *Targets not met in this run*: " + ("; ".join(missed) if missed else "none") + ".")
     return out

@@ -98,3 +98,15 @@ def test_the_mixed_workloads_floors_are_read_out_beside_its_figures() -> None:
     assert ("its own SQL (19.20 ms on average, the floors above), they could not average below 154 ms"
             in section)
     assert "A read alone" not in bench_table.block(_results())  # a run without them says nothing
+
+
+def test_the_worker_starts_floor_is_read_out_when_the_run_measured_it() -> None:
+    results = _results()
+    results["figures"][2]["detail"].update(models_s=1.75, floor_ratio=1.25)
+    results["figures"].insert(3, {"name": "worker start floor: the libraries and the service's tables …",
+                                  "value": 1.25, "unit": "x", "target": "-", "met": None,
+                                  "detail": {"models_s": 1.75, "libraries_s": 1.4}, "spread": [1.2, 1.3]})
+    section = bench_table.block(results)
+    assert "import + `create_app` 1.90 s against 1.40 s for flask alone (1.36×" in section
+    assert "mappers configured, takes 1.75 s (1.25×)" in section
+    assert "mappers configured" not in bench_table.block(_results())  # older runs did not measure it
