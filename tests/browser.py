@@ -62,6 +62,21 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def open_page(browser: Any, **options: Any) -> Any:
+    """A page in a new browser context (`options`: the context's, such as its viewport) whose
+    waits, and `expect`'s, last as long as a server may take to start: a loaded machine slows
+    a page, never fails it. Close it with `page.context.close()`."""
+    from playwright.sync_api import expect
+
+    from tests.live import start_limit
+
+    limit = start_limit() * 1000
+    expect.set_options(timeout=limit)
+    context = browser.new_context(**options)
+    context.set_default_timeout(limit)
+    return context.new_page()
+
+
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/login")
     page.locator("#email").fill(email)  # by id: the page may be in Korean

@@ -13,10 +13,17 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser import DESKTOP, PHONE, chromium, chromium_available, horizontal_overflow, migrated_app
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    chromium,
+    chromium_available,
+    horizontal_overflow,
+    migrated_app,
+    open_page,
+)
 from tests.browser import serve as serve_app
 from tests.browser import sign_in as browser_sign_in
-from tests.live import start_limit
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
@@ -47,11 +54,9 @@ def browser(site: dict[str, Any]) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP)
-    p = context.new_page()
-    p.set_default_timeout(start_limit() * 1000)  # a loaded machine slows a page, never fails it
+    p = open_page(browser, viewport=DESKTOP)
     yield p
-    context.close()
+    p.context.close()
 
 
 def sign_in(page: Any, site: dict[str, Any], who: str, password: str = factories.PASSWORD) -> None:
@@ -136,8 +141,8 @@ def test_the_skip_link_is_the_first_stop_and_focus_is_visible(page, site):
     ("admin", ["/users"]),
 ])
 def test_no_horizontal_scrolling_on_a_phone(browser, site, who, paths):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         if who:
             sign_in(page, site, who)
@@ -192,8 +197,8 @@ def test_staff_schedule_a_service_fix_a_double_booking_and_complete_it(page, sit
 
 def test_a_survey_is_answered_by_its_link_on_a_phone_once(browser, site):
     _survey_id, token = factories.add_survey(site["app"], site["world"], title="Phone survey course")
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         page.goto(f"{site['base']}/surveys/{token}")
         assert page.get_by_role("heading", level=1).inner_text() == "How did it go?"
@@ -253,8 +258,8 @@ def test_the_phone_calendar_lists_the_months_busy_days_only(browser, site):
                         starts_at=dt.datetime(2032, 12, 9, 9, tzinfo=dt.UTC))
     factories.add_event(engine, world, title="New year drill PL",  # in December's last grid row
                         starts_at=dt.datetime(2033, 1, 2, 9, tzinfo=dt.UTC))
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         sign_in(page, site, "pl")
         page.goto(site["base"] + "/services/calendar?month=2032-12")
@@ -278,8 +283,8 @@ NEW_PAGES = ["/services", "/services/calendar", "/services/1", "/requests", "/re
     ("staff", [*NEW_PAGES, "/services/new", "/services/new?country=PL&system_id=1", "/services/1/edit"]),
 ])
 def test_the_new_pages_fit_a_phone(browser, site, who, paths):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         if who:
             sign_in(page, site, who)
@@ -292,8 +297,8 @@ def test_the_new_pages_fit_a_phone(browser, site, who, paths):
 
 def test_the_api_docs_render_from_this_server_alone(browser, site):
     """Swagger UI draws the operations with the docs page's CSP and no request leaves the host."""
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
+    page = open_page(browser, viewport=DESKTOP)
+    context = page.context
     requested: list[str] = []
     problems: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
@@ -312,8 +317,8 @@ def test_the_api_docs_render_from_this_server_alone(browser, site):
 
 def test_a_country_admin_manages_liaisons_on_a_phone(browser, site):
     """Poland's administrator creates a liaison, sees only Poland's liaisons, and every page fits."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         sign_in(page, site, "ca_pl")
         page.goto(site["base"] + "/users")
@@ -341,8 +346,8 @@ def test_a_country_admin_manages_liaisons_on_a_phone(browser, site):
 
 
 def test_a_liaison_comments_on_a_corrective_action_on_a_phone(browser, site):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
     try:
         sign_in(page, site, "pl")
         page.goto(site["base"] + "/actions/1")
@@ -377,8 +382,8 @@ def test_the_training_and_package_pages_fit_a_phone(browser, site):
                        ("staff", ["/trainees", "/certificates", f"/services/{event}", package]),
                        (None, [f"/verify/{cert['number']}?code={cert['code']}",
                                f"/verify/{cert['number']}"])):
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
+        page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+        context = page.context
         try:
             if who:
                 sign_in(page, site, who)

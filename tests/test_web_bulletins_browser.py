@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser import PHONE, chromium, chromium_available, horizontal_overflow, migrated_app
+from tests.browser import PHONE, chromium, chromium_available, horizontal_overflow, migrated_app, open_page
 from tests.browser import serve as serve_app
 from tests.browser import sign_in as browser_sign_in
-from tests.live import start_limit
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
@@ -38,9 +37,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def phone(site: dict[str, Any]) -> Iterator[Any]:
     with chromium() as browser:
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(start_limit() * 1000)
+        page = open_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+        context = page.context
         yield page
         context.close()
 

@@ -10,10 +10,17 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser import DESKTOP, PHONE, chromium, chromium_available, horizontal_overflow, migrated_app
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    chromium,
+    chromium_available,
+    horizontal_overflow,
+    migrated_app,
+    open_page,
+)
 from tests.browser import serve as serve_app
 from tests.browser import sign_in as browser_sign_in
-from tests.live import start_limit
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs /usr/bin/chromium")
@@ -49,10 +56,7 @@ def browser(site: dict[str, Any]) -> Iterator[Any]:
 
 
 def _page(browser: Any, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(start_limit() * 1000)
-    return page
+    return open_page(browser, viewport=viewport)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, TABLET, PHONE], ids=["desktop", "tablet", "phone"])
@@ -125,9 +129,8 @@ IN_KOREAN = {  # path: (the Korean heading, English the Korean page must not sho
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_services_list_and_the_board_in_korean_and_in_english(browser, site, viewport):
     for locale in ("ko-KR", "en-GB"):
-        context = browser.new_context(viewport=viewport, locale=locale)  # its Accept-Language
-        page = context.new_page()
-        page.set_default_timeout(start_limit() * 1000)
+        page = open_page(browser, viewport=viewport, locale=locale)  # its Accept-Language
+        context = page.context
         browser_sign_in(page, site["base"], "staff@example.org", factories.PASSWORD)
         for path, (heading, english) in IN_KOREAN.items():
             page.goto(site["base"] + (site["board"] if path == "board" else path))
