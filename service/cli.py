@@ -124,6 +124,12 @@ def seed_demo(size: str, if_empty: bool, years: int | None, reports: int | None)
                                      months=months, progress=click.echo)
             click.echo(_("reports of the last %(months)s month(s): %(made)s made", months=months,
                          made=made))
+        if size == "small":  # its first morning: what the daily jobs tell its people is waiting
+            from schedules import run_daily_jobs
+
+            run_daily_jobs(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
+            click.echo(_("the daily jobs ran once: %(told)s notifications waiting",
+                         told=demo.notifications(engine)))
         click.echo(demo.logins_text())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from service.domain import periods
 from tests.conftest import rows
 
@@ -61,6 +63,13 @@ def test_seed_demo_small_is_believable_and_runs_once(app, engine, client):
     closed = client.get("/api/v1/actions?status=closed", headers=bearer).get_json()[0]
     progress = client.get(f"/api/v1/actions/{closed['id']}/comments", headers=bearer).get_json()
     assert progress[-1]["body"] == f"State: in progress → closed. Resolution: {closed['resolution']}"
+    # Its first morning: the daily jobs ran once, so the liaison finds what they told Poland
+    # (overdue reports, expiring certificates, reminders…), and nothing of another country.
+    told = int(re.search(r"the daily jobs ran once: (\d+) notifications waiting", r_first.output)[1])
+    assert told == rows(engine, "notification") > 0
+    inbox = client.get("/api/v1/notifications?page_size=100", headers=bearer).get_json()
+    assert inbox and {n["kind"] for n in inbox} >= {"certificate_expiring"}
+    assert all(n["recipient"] == "liaison.pl@k-sustain.example" for n in inbox)
 
 
 def test_users_create_goes_through_the_apis_schema(app, client, world, engine):

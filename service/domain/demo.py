@@ -25,6 +25,7 @@ from models import (
     Contract,
     ContractLine,
     Country,
+    Notification,
     Role,
     Unit,
     User,
@@ -106,6 +107,12 @@ SIZES["bench"] = dataclasses.replace(SIZES["bench"], events=100_000, event_years
 def has_data(engine: Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.scalar(sa.select(sa.func.count()).select_from(Country)))
+
+
+def notifications(engine: Engine) -> int:
+    """How many notifications the outbox holds."""
+    with engine.connect() as conn:
+        return int(conn.scalar(sa.select(sa.func.count()).select_from(Notification)) or 0)
 
 
 def logins_text() -> str:
