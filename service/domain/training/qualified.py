@@ -18,8 +18,8 @@ from models import EXPIRING_DAYS, Certificate, WeaponSystem
 
 # A person's latest certificate counts only when it runs to the month's start or later, so only
 # the certificates valid since then are read (a range on `valid_until`, for one country on
-# `ix_certificate_country_valid`), never the years of
-# certificates that ran out before: the latest of those is the latest of all when one exists.
+# `ix_certificate_country_valid`), never the years of certificates that ran out before: the
+# latest of those is the latest of all when one exists.
 _LATEST = (select(Certificate.country_code, Certificate.system_id, Certificate.trainee_id,
                   sa.func.max(Certificate.valid_until).label("until"))
            .where(col(Certificate.valid_until) >= sa.bindparam("month_start"))
