@@ -234,3 +234,31 @@ def test_every_label_word_has_a_korean_translation_in_the_catalogue():
     missing = [(context, msgid) for context, msgid in sorted(used)
                if not (catalog.get(msgid, context=context) and catalog.get(msgid, context=context).string)]
     assert missing == []
+
+
+def test_a_units_history_words_a_reports_move_in_the_pages_language(app, world, engine, client):
+    """A move that gives no reason of its own writes one on the unit's history: the page words it
+    in the reader's language, with the report's number; the API answers it as written."""
+    from service.core.auth import principal_for_user
+    from service.core.db import session_scope
+    from service.domain.deficiencies import lifecycle
+
+    report = factories.add_deficiency(engine, world, title="Sight misaligned")
+    with session_scope(engine) as s:
+        moved = s.get(models.DeficiencyReport, report)
+        lifecycle.transition(session=s, report=moved, status="acknowledged", unit_status="under_repair",
+                             actor=principal_for_user(s.get(models.User, world.ids["user_staff"])))
+        number = moved.number
+    unit = world.ids["unit_PL"]
+    pages = {}
+    for language in ("ko", "en"):
+        _speaks(engine, "staff", language)
+        reader = app.test_client()
+        assert sign_in(reader, "staff").status_code in (302, 303)
+        pages[language] = _main_text(reader.get(f"/units/{unit}/history").get_data(as_text=True))
+    assert f"운용 가능 → 수리 중 (결함 보고 {number}: 접수 확인)" in pages["ko"], pages["ko"]
+    assert "deficiency" not in pages["ko"]
+    english = f"Operational → Under repair (deficiency report {number}: Acknowledged)"
+    assert english in pages["en"], pages["en"]
+    changes = client.get(f"/api/v1/units/{unit}/history", headers=world.headers("staff")).get_json()
+    assert changes["status_changes"][-1]["reason"] == f"deficiency {number} acknowledged"

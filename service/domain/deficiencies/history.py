@@ -58,6 +58,25 @@ def _write(session: Session, unit: Unit, before: str | None, at: dt.datetime, *,
         by_label=label, reason=reason, report_id=report_id, replacement_serial=replacement_serial))
 
 
+def move_reason(report: DeficiencyReport, status: str) -> str:
+    """The reason a report's move writes on its units' history when the move gave none; the API
+    answers it as written, a page words it in its language (`moves_of`)."""
+    return f"deficiency {report.number} {status}"
+
+
+def moves_of(life: dict[str, list[Any]]) -> dict[int, tuple[str, str]]:
+    """Per change of `unit_life` that a report's move wrote with no reason of its own: the
+    report's number and the state it moved to."""
+    numbers = {r.id: r.number for r in life["deficiencies"]}
+    out = {}
+    for change in life["status_changes"]:
+        number = numbers.get(change.report_id)
+        prefix = f"deficiency {number} "
+        if number and change.reason and change.reason.startswith(prefix):
+            out[change.id] = (number, change.reason.removeprefix(prefix))
+    return out
+
+
 def unit_life(*, session: Session, unit: Unit) -> dict[str, list[Any]]:
     """The unit's whole life: status changes, deficiency reports, services it was used in
     (three queries, oldest first)."""

@@ -84,7 +84,7 @@ def transition(*, session: Session, report: DeficiencyReport, actor: Principal, 
     if status == "resolved" and disposition in RETURNS_UNITS and unit_status is None:
         unit_status = "operational"
     if unit_status is not None:
-        _set_units(session, report, unit_status, reason or f"deficiency {report.number} {status}",
+        _set_units(session, report, unit_status, reason or history.move_reason(report, status),
                    replacement_serial)
     _audit(session, report, before, status, reason)
     _tell(session, report, actor)
