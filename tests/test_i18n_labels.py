@@ -262,3 +262,28 @@ def test_a_units_history_words_a_reports_move_in_the_pages_language(app, world, 
     assert english in pages["en"], pages["en"]
     changes = client.get(f"/api/v1/units/{unit}/history", headers=world.headers("staff")).get_json()
     assert changes["status_changes"][-1]["reason"] == f"deficiency {number} acknowledged"
+
+
+def test_an_action_the_service_opened_reads_in_the_pages_language(app, world, engine, client):
+    """A poor answer opens an action whose title and reasons the service writes: the pages word
+    them in the reader's language; the API answers them as written."""
+    survey, token = factories.add_survey(app, world, title="Gunnery week")
+    answer = {"overall": 2, "instructors": 4, "timeliness": 4, "documentation": 4, "equipment": 4,
+              "recommend": 3}
+    assert client.post(f"/api/v1/public/surveys/{token}", json=answer).status_code in (200, 201)
+    [action] = client.get("/api/v1/actions", headers=world.headers("staff")).get_json()
+    assert action["title"] == "Poor feedback on Gunnery week"
+    assert action["reasons"] == ["overall rated 2 of 5", "recommend 3 of 10"]
+    pages = {}
+    for language in ("ko", "en"):
+        _speaks(engine, "staff", language)
+        reader = app.test_client()
+        assert sign_in(reader, "staff").status_code in (302, 303)
+        pages[language] = [_main_text(reader.get(path).get_data(as_text=True))
+                           for path in ("/actions", f"/actions/{action['id']}")]
+    for page in pages["ko"]:
+        assert "저조한 평가: Gunnery week" in page and "전반적 만족도 2/5점; 추천 의향 3/10점" in page, page
+        assert "Poor feedback" not in page and "rated" not in page
+    assert "폴란드 (PL)" in pages["ko"][0] and "Poland" not in pages["ko"][0]  # the country filter too
+    for page in pages["en"]:
+        assert "Poor feedback on Gunnery week" in page and "Overall rated 2 of 5; recommend 3 of 10" in page

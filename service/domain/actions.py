@@ -8,6 +8,7 @@ always needs a resolution sent with the closing request.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +76,36 @@ def opening_answer(*, session: Session, action: CorrectiveAction) -> dict[str, A
     return {"survey_id": response.survey_id, "answered_at": response.answered_at,
             "ratings": [(name, value) for name in RATINGS if (value := getattr(response, name)) is not None],
             "recommend": response.recommend, "comment": response.comment}
+
+
+# The titles and reasons the service writes itself are stored as written (the API answers them
+# so); `in_words` reads them back in a page's, a message's or a report's language.
+QUESTIONS = {"overall": "Overall", "instructors": "Instructors", "timeliness": "Timeliness",
+             "documentation": "Documentation", "equipment": "Equipment"}  # their words: `label`
+_RATED = re.compile(rf"(?P<question>{'|'.join(RATINGS)}) rated (?P<value>\d+) of 5")
+_RECOMMEND = re.compile(r"recommend (?P<value>\d+) of 10")
+_POOR = re.compile(r"Poor feedback on (?P<service>.+)", re.S)
+OVERDUE_REASON = "critical deficiency report past its due time"
+_OVERDUE = re.compile(r"Overdue critical deficiency (?P<number>\S+): (?P<title>.*)", re.S)
+
+
+def in_words(text: str, translations: Any) -> str:
+    """A title or reason the service wrote (a poor answer's, an overdue critical report's) in the
+    language of `translations` (`service.core.i18n.catalogue`); a text someone typed as it is."""
+    t = translations
+    if m := _RATED.fullmatch(text):
+        return t.gettext("%(question)s rated %(value)s of 5") % {
+            "question": t.pgettext("label", QUESTIONS[m["question"]]), "value": m["value"]}
+    if m := _RECOMMEND.fullmatch(text):
+        return t.gettext("recommend %(value)s of 10") % {"value": m["value"]}
+    if text == OVERDUE_REASON:
+        return t.gettext("critical deficiency report past its due time")
+    if m := _OVERDUE.fullmatch(text):
+        return t.gettext("Overdue critical deficiency %(number)s: %(title)s") % {
+            "number": m["number"], "title": m["title"]}
+    if m := _POOR.fullmatch(text):
+        return t.gettext("Poor feedback on %(service)s") % {"service": m["service"]}
+    return text
 
 
 def reasons_for(response: SurveyResponse) -> list[str]:

@@ -88,8 +88,11 @@ def _environment(language: str) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(catalogue(language), newstyle=True)  # type: ignore[attr-defined]
+    from service.domain.actions import in_words
+
     env.filters.update(date=_date(language), moment=_moment(language),
-                       country=_country(language))
+                       country=_country(language),
+                       in_words=lambda text: in_words(text, catalogue(language)))
     env.globals["word"] = env.get_template("lib/words.txt").module.word  # type: ignore[attr-defined]
     return env
 

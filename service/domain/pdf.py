@@ -179,6 +179,9 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     env.filters["country"] = lambda row: country_name(env.getattr(row, "code"), env.getattr(row, "name"),
                                                       lang.language)
     env.filters["korean_day"] = _korean_day  # the certificate's Korean column
+    from service.domain.actions import in_words
+
+    env.filters["in_words"] = lambda text: in_words(text, catalogue(lang.language))
     return env
 
 

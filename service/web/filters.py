@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.core.auth import current_principal
-from service.core.i18n import country_name
+from service.core.i18n import catalogue, country_name
 from service.domain import satisfaction
 from service.web import bp
 
@@ -188,6 +188,21 @@ def country_label(country: Any) -> str:
     locale = get_locale()
     return country_name(str(get("code") or ""), str(get("name") or ""),
                         locale.language if locale is not None else "en")
+
+
+def country_options(countries: Iterable[Any]) -> list[tuple[str, str]]:
+    """A select's options for `countries`: (code, "name (CODE)"), the names in the page's
+    language and in their order."""
+    return sorted(((c.code, f"{country_label(c)} ({c.code})") for c in countries), key=lambda o: o[1])
+
+
+@bp.app_template_filter("in_words")
+def in_words(text: str) -> str:
+    """A corrective action's title or reason that the service wrote, in the page's language."""
+    from service.domain.actions import in_words as worded
+
+    locale = get_locale()
+    return worded(text, catalogue(locale.language if locale is not None else "en"))
 
 
 @bp.app_template_filter("label")

@@ -30,7 +30,7 @@ from service.domain import periods, registry, services
 from service.domain.errors import DomainError
 from service.schemas.services import EventQuerySchema, TransitionSchema
 from service.web import bp
-from service.web.filters import label
+from service.web.filters import country_options, label
 from service.web.forms import (
     Errors,
     flat_errors,
@@ -67,8 +67,7 @@ def choices(session: Session) -> dict[str, list[tuple[Any, str]]]:
         "statuses": [(s.value, label(s.value)) for s in EventStatus],
         "systems": [(str(s.id), f"{s.code} — {s.name}")
                     for s in session.exec(select(WeaponSystem).order_by(WeaponSystem.code))],
-        "countries": [(c.code, f"{c.name} ({c.code})")
-                      for c in session.exec(select(Country).order_by(Country.name))] if staff_view else [],
+        "countries": country_options(session.exec(select(Country))) if staff_view else [],
         "staff": [(str(m.id), m.name) for m in session.exec(
             select(StaffMember).where(col(StaffMember.active).is_(True)).order_by(col(StaffMember.name)))]
         if staff_view else [],

@@ -28,7 +28,7 @@ from service.schemas.identity import (
     UserUpdateSchema,
 )
 from service.web import bp
-from service.web.filters import label
+from service.web.filters import country_options, label
 from service.web.forms import describe, flat_errors, page_number, paging
 from service.web.services import load_query
 
@@ -46,8 +46,7 @@ SORT_LABELS = {"email": _l("e-mail"), "name": _l("name"), "role": _l("role"), "c
 def _choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The roles and countries the caller may give an account (a country admin: liaison, theirs)."""
     principal = require_principal()
-    countries = [(c.code, f"{c.name} ({c.code})")
-                 for c in get_session().exec(select(Country).order_by(Country.name))]
+    countries = country_options(get_session().exec(select(Country)))
     if principal.is_country_admin:
         return [(Role.liaison.value, label(Role.liaison.value))], [
             c for c in countries if c[0] == principal.country_code]

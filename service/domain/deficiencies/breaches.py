@@ -20,7 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from models import CorrectiveAction, DeficiencyReport, utcnow
 from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.core.db import get_engine, session_scope
-from service.domain import outbox
+from service.domain import actions, outbox
 from service.domain.deficiencies import mail
 
 KINDS = (("acknowledge", "acknowledge_due_at", "acknowledge_breached_at"),
@@ -98,5 +98,5 @@ def _open_action(session: Session, report: DeficiencyReport, now: dt.datetime) -
         country_code=report.country_code, deficiency_id=report.id,
         source=f"deficiency report {report.number}",
         title=f"Overdue critical deficiency {report.number}: {report.title}"[:300],
-        reasons=["critical deficiency report past its due time"],
+        reasons=[actions.OVERDUE_REASON],
         due_on=(now + dt.timedelta(days=7)).date(), opened_at=now))
