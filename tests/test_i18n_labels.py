@@ -287,3 +287,17 @@ def test_an_action_the_service_opened_reads_in_the_pages_language(app, world, en
     assert "폴란드 (PL)" in pages["ko"][0] and "Poland" not in pages["ko"][0]  # the country filter too
     for page in pages["en"]:
         assert "Poor feedback on Gunnery week" in page and "Overall rated 2 of 5; recommend 3 of 10" in page
+    # its moves of state, written to its progress by the service, read so too; a comment as typed
+    staff = world.headers("staff")
+    for move in ({"status": "in_progress"}, {"status": "closed", "resolution": "Extra range day given"}):
+        tag = client.get(f"/api/v1/actions/{action['id']}", headers=staff).headers["ETag"]
+        assert client.patch(f"/api/v1/actions/{action['id']}", json=move,
+                            headers={**staff, "If-Match": tag}).status_code == 200
+    assert client.post(f"/api/v1/actions/{action['id']}/comments", json={"body": "State: open → closed"},
+                       headers=staff).status_code == 201
+    reader = app.test_client()
+    _speaks(engine, "staff", "ko")
+    assert sign_in(reader, "staff").status_code in (302, 303)
+    page = _main_text(reader.get(f"/actions/{action['id']}").get_data(as_text=True))
+    assert "상태: 미결 → 진행 중" in page and "상태: 진행 중 → 종결. 조치 결과: Extra range day given" in page
+    assert page.count("State:") == 1  # the comment someone typed, as typed

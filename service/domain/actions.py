@@ -87,6 +87,9 @@ _RECOMMEND = re.compile(r"recommend (?P<value>\d+) of 10")
 _POOR = re.compile(r"Poor feedback on (?P<service>.+)", re.S)
 OVERDUE_REASON = "critical deficiency report past its due time"
 _OVERDUE = re.compile(r"Overdue critical deficiency (?P<number>\S+): (?P<title>.*)", re.S)
+STATES = {"open": "Open", "in progress": "In progress", "closed": "Closed"}  # their words: `label`
+_MOVED = re.compile(rf"State: (?P<before>{'|'.join(STATES)}) → (?P<after>{'|'.join(STATES)})"
+                    r"(?:\. Resolution: (?P<resolution>.*))?", re.S)
 
 
 def in_words(text: str, translations: Any) -> str:
@@ -103,6 +106,12 @@ def in_words(text: str, translations: Any) -> str:
     if m := _OVERDUE.fullmatch(text):
         return t.gettext("Overdue critical deficiency %(number)s: %(title)s") % {
             "number": m["number"], "title": m["title"]}
+    if m := _MOVED.fullmatch(text):
+        states = {k: t.pgettext("label", STATES[m[k]]) for k in ("before", "after")}
+        if m["resolution"] is None:
+            return t.gettext("State: %(before)s → %(after)s") % states
+        return t.gettext("State: %(before)s → %(after)s. Resolution: %(resolution)s") % {
+            **states, "resolution": m["resolution"]}
     if m := _POOR.fullmatch(text):
         return t.gettext("Poor feedback on %(service)s") % {"service": m["service"]}
     return text
