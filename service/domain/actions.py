@@ -107,7 +107,7 @@ def in_words(text: str, translations: Any) -> str:
         return t.gettext("Overdue critical deficiency %(number)s: %(title)s") % {
             "number": m["number"], "title": m["title"]}
     if m := _MOVED.fullmatch(text):
-        states = {k: t.pgettext("label", STATES[m[k]]) for k in ("before", "after")}
+        states = {k: t.pgettext("label", STATES[m[k]]).lower() for k in ("before", "after")}
         if m["resolution"] is None:
             return t.gettext("State: %(before)s → %(after)s") % states
         return t.gettext("State: %(before)s → %(after)s. Resolution: %(resolution)s") % {
