@@ -301,3 +301,15 @@ def test_an_action_the_service_opened_reads_in_the_pages_language(app, world, en
     page = _main_text(reader.get(f"/actions/{action['id']}").get_data(as_text=True))
     assert "상태: 미결 → 진행 중" in page and "상태: 진행 중 → 종결. 조치 결과: Extra range day given" in page
     assert page.count("State:") == 1  # the comment someone typed, as typed
+
+
+def test_the_reports_and_the_messages_word_an_actions_title_in_their_language():
+    """The monthly PDF's overdue actions and the action messages use the same words as the pages."""
+    from service.domain import mail, pdf
+
+    title = "Overdue critical deficiency PL-2026-0007: Recoil buffer cracked"
+    for words in (pdf.environment("ko").filters["in_words"], mail._environment("ko").filters["in_words"]):
+        assert words(title) == "기한 초과 치명 결함 PL-2026-0007: Recoil buffer cracked"
+        assert words("critical deficiency report past its due time") == "처리 기한이 지난 치명 결함 보고"
+        assert words("Follow up with the battalion") == "Follow up with the battalion"  # typed: as it is
+    assert pdf.environment("en").filters["in_words"](title) == title
