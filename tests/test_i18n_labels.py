@@ -311,5 +311,7 @@ def test_the_reports_and_the_messages_word_an_actions_title_in_their_language():
     for words in (pdf.environment("ko").filters["in_words"], mail._environment("ko").filters["in_words"]):
         assert words(title) == "기한 초과 치명 결함 PL-2026-0007: Recoil buffer cracked"
         assert words("critical deficiency report past its due time") == "처리 기한이 지난 치명 결함 보고"
+        assert words("Deficiency report PL-2026-0007: Recoil buffer cracked") == \
+            "결함 보고 PL-2026-0007: Recoil buffer cracked"  # a survey on its handling
         assert words("Follow up with the battalion") == "Follow up with the battalion"  # typed: as it is
     assert pdf.environment("en").filters["in_words"](title) == title

@@ -87,14 +87,16 @@ _RECOMMEND = re.compile(r"recommend (?P<value>\d+) of 10")
 _POOR = re.compile(r"Poor feedback on (?P<service>.+)", re.S)
 OVERDUE_REASON = "critical deficiency report past its due time"
 _OVERDUE = re.compile(r"Overdue critical deficiency (?P<number>\S+): (?P<title>.*)", re.S)
+_REPORT = re.compile(r"Deficiency report (?P<number>\S+): (?P<title>.*)", re.S)  # a survey's subject
 STATES = {"open": "Open", "in progress": "In progress", "closed": "Closed"}  # their words: `label`
 _MOVED = re.compile(rf"State: (?P<before>{'|'.join(STATES)}) → (?P<after>{'|'.join(STATES)})"
                     r"(?:\. Resolution: (?P<resolution>.*))?", re.S)
 
 
 def in_words(text: str, translations: Any) -> str:
-    """A title or reason the service wrote (a poor answer's, an overdue critical report's) in the
-    language of `translations` (`service.core.i18n.catalogue`); a text someone typed as it is."""
+    """A title or reason the service wrote (a poor answer's, an overdue critical report's, the
+    subject of a survey on a report's handling) in the language of `translations`
+    (`service.core.i18n.catalogue`); a text someone typed as it is."""
     t = translations
     if m := _RATED.fullmatch(text):
         return t.gettext("%(question)s rated %(value)s of 5") % {
@@ -112,6 +114,9 @@ def in_words(text: str, translations: Any) -> str:
             return t.gettext("State: %(before)s → %(after)s") % states
         return t.gettext("State: %(before)s → %(after)s. Resolution: %(resolution)s") % {
             **states, "resolution": m["resolution"]}
+    if m := _REPORT.fullmatch(text):
+        return t.gettext("Deficiency report %(number)s: %(title)s") % {
+            "number": m["number"], "title": m["title"]}
     if m := _POOR.fullmatch(text):
         return t.gettext("Poor feedback on %(service)s") % {"service": m["service"]}
     return text

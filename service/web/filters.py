@@ -197,9 +197,13 @@ def country_options(countries: Iterable[Any]) -> list[tuple[str, str]]:
 
 
 @bp.app_template_filter("in_words")
-def in_words(text: str) -> str:
-    """A corrective action's title or reason that the service wrote, in the page's language."""
+def in_words(text: str | None) -> str | None:
+    """A title or reason that the service wrote (`service.domain.actions.in_words`), in the
+    page's language."""
     from service.domain.actions import in_words as worded
+
+    if not text:
+        return text
 
     locale = get_locale()
     return worded(text, catalogue(locale.language if locale is not None else "en"))
