@@ -103,7 +103,7 @@ def test_the_mixed_workloads_floors_are_read_out_beside_its_figures() -> None:
 def test_the_worker_starts_floor_is_read_out_when_the_run_measured_it() -> None:
     results = _results()
     results["figures"][2]["detail"].update(models_s=1.75, floor_ratio=1.25)
-    results["figures"].insert(3, {"name": "worker start floor: the libraries and the service's tables …",
+    results["figures"].insert(2, {"name": "worker start floor: the libraries and the service's tables …",
                                   "value": 1.25, "unit": "x", "target": "-", "met": None,
                                   "detail": {"models_s": 1.75, "libraries_s": 1.4}, "spread": [1.2, 1.3]})
     section = bench_table.block(results)

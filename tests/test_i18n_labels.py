@@ -7,6 +7,7 @@ note, and none of the English of their templates; the English pages stay as they
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -262,6 +263,13 @@ def test_a_units_history_words_a_reports_move_in_the_pages_language(app, world, 
     assert english in pages["en"], pages["en"]
     changes = client.get(f"/api/v1/units/{unit}/history", headers=world.headers("staff")).get_json()
     assert changes["status_changes"][-1]["reason"] == f"deficiency {number} acknowledged"
+    typed = f"deficiency {number} parts on order"  # a reason someone typed: shown as typed
+    with session_scope(engine) as s:
+        lifecycle.transition(session=s, report=s.get(models.DeficiencyReport, report), status="investigating",
+                             unit_status="non_operational", reason=typed,
+                             actor=principal_for_user(s.get(models.User, world.ids["user_staff"])))
+    page = _main_text(reader.get(f"/units/{unit}/history").get_data(as_text=True))
+    assert f"({typed})" in page, page
 
 
 def test_an_action_the_service_opened_reads_in_the_pages_language(app, world, engine, client):
@@ -305,9 +313,17 @@ def test_an_action_the_service_opened_reads_in_the_pages_language(app, world, en
 
 def test_the_reports_and_the_messages_word_an_actions_title_in_their_language():
     """The monthly PDF's overdue actions and the action messages use the same words as the pages."""
+    from types import SimpleNamespace
+
     from service.domain import mail, pdf
 
     title = "Overdue critical deficiency PL-2026-0007: Recoil buffer cracked"
+    overdue = mail.render("action_overdue", language="ko", base="https://k-sustain.example",
+                          action=SimpleNamespace(id=7, country_code="PL", title=title, status="open",
+                                                 due_on=dt.date(2026, 11, 2),
+                                                 reasons=["critical deficiency report past its due time"]))
+    assert "기한 초과 치명 결함 PL-2026-0007: Recoil buffer cracked" in overdue["subject"], overdue
+    assert "처리 기한이 지난 치명 결함 보고" in overdue["body"], overdue
     for words in (pdf.environment("ko").filters["in_words"], mail._environment("ko").filters["in_words"]):
         assert words(title) == "기한 초과 치명 결함 PL-2026-0007: Recoil buffer cracked"
         assert words("critical deficiency report past its due time") == "처리 기한이 지난 치명 결함 보고"
@@ -315,3 +331,14 @@ def test_the_reports_and_the_messages_word_an_actions_title_in_their_language():
             "결함 보고 PL-2026-0007: Recoil buffer cracked"  # a survey on its handling
         assert words("Follow up with the battalion") == "Follow up with the battalion"  # typed: as it is
     assert pdf.environment("en").filters["in_words"](title) == title
+
+
+def test_a_service_someone_named_keeps_its_name_on_a_korean_page(app, world, engine):
+    """Only what the service writes is worded: a service's title is as typed, even one that reads
+    like a text the service writes."""
+    factories.add_survey(app, world, title="Poor feedback on gunnery")
+    _speaks(engine, "staff", "ko")
+    reader = app.test_client()
+    assert sign_in(reader, "staff").status_code in (302, 303)
+    page = _main_text(reader.get("/surveys").get_data(as_text=True))
+    assert "Poor feedback on gunnery" in page and "저조한 평가" not in page, page

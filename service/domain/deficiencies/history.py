@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import (
     DeficiencyReport,
+    DeficiencyStatus,
     DeficiencyUnit,
     EventUnit,
     ServiceEvent,
@@ -58,6 +59,9 @@ def _write(session: Session, unit: Unit, before: str | None, at: dt.datetime, *,
         by_label=label, reason=reason, report_id=report_id, replacement_serial=replacement_serial))
 
 
+REPORT_STATES = frozenset(DeficiencyStatus)
+
+
 def move_reason(report: DeficiencyReport, status: str) -> str:
     """The reason a report's move writes on its units' history when the move gave none; the API
     answers it as written, a page words it in its language (`moves_of`)."""
@@ -72,8 +76,9 @@ def moves_of(life: dict[str, list[Any]]) -> dict[int, tuple[str, str]]:
     for change in life["status_changes"]:
         number = numbers.get(change.report_id)
         prefix = f"deficiency {number} "
-        if number and change.reason and change.reason.startswith(prefix):
-            out[change.id] = (number, change.reason.removeprefix(prefix))
+        state = (change.reason or "").removeprefix(prefix)
+        if number and state != change.reason and state in REPORT_STATES:
+            out[change.id] = (number, state)
     return out
 
 
