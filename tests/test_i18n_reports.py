@@ -224,3 +224,15 @@ def test_a_liaison_has_no_report_language_form(client, world):
     r = client.post("/countries/PL/report-language", data={"report_language": "ko",
                                                            "csrf_token": csrf(client, "/")})
     assert r.status_code == 403
+
+
+def test_a_korean_report_words_the_overdue_actions_the_service_opened(client, world, engine, month):
+    """An overdue corrective action's title that the service wrote reads in the report's language."""
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE corrective_action SET title = :t WHERE id = :i"),
+                     {"t": "Poor feedback on Gunnery week", "i": month["action"]})
+    assert _set_language(client, world, "PL", "ko").status_code == 200
+    korean = _text(_generate(client, world, country="PL"))
+    assert "저조한 평가: Gunnery week" in korean and "Poor feedback" not in korean, korean
