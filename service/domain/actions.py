@@ -78,56 +78,66 @@ def opening_answer(*, session: Session, action: CorrectiveAction) -> dict[str, A
             "recommend": response.recommend, "comment": response.comment}
 
 
-# The titles and reasons the service writes itself are stored as written (the API answers them
-# so); `in_words` reads them back in a page's, a message's or a report's language.
-QUESTIONS = {"overall": "Overall", "instructors": "Instructors", "timeliness": "Timeliness",
-             "documentation": "Documentation", "equipment": "Equipment"}  # their words: `label`
-_RATED = re.compile(rf"(?P<question>{'|'.join(RATINGS)}) rated (?P<value>\d+) of 5")
-_RECOMMEND = re.compile(r"recommend (?P<value>\d+) of 10")
-_POOR = re.compile(r"Poor feedback on (?P<service>.+)", re.S)
-OVERDUE_REASON = "critical deficiency report past its due time"
-_OVERDUE = re.compile(r"Overdue critical deficiency (?P<number>\S+): (?P<title>.*)", re.S)
-_REPORT = re.compile(r"Deficiency report (?P<number>\S+): (?P<title>.*)", re.S)  # a survey's subject
-STATES = {"open": "Open", "in progress": "In progress", "closed": "Closed"}  # their words: `label`
-_MOVED = re.compile(rf"State: (?P<before>{'|'.join(STATES)}) → (?P<after>{'|'.join(STATES)})"
-                    r"(?:\. Resolution: (?P<resolution>.*))?", re.S)
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (Babel extracts `N_`); it is written in English."""
+    return message
+
+
+# The titles and reasons the service writes itself, each one message: `written` writes it in
+# English, as it is stored and as the API answers it; `in_words` reads it back in a page's, a
+# message's or a report's language. The values in `WORDED` are codes worded by their label.
+WRITTEN = {
+    "rated": N_("%(question)s rated %(value)s of 5"),
+    "recommend": N_("recommend %(value)s of 10"),
+    "overdue_reason": N_("critical deficiency report past its due time"),
+    "overdue_title": N_("Overdue critical deficiency %(number)s: %(title)s"),
+    "moved": N_("State: %(before)s → %(after)s"),
+    "closed": N_("State: %(before)s → %(after)s. Resolution: %(resolution)s"),
+    "report_subject": N_("Deficiency report %(number)s: %(title)s"),  # a handling survey's subject
+    "poor_title": N_("Poor feedback on %(service)s"),
+}
+WORDED = {  # a value's code (as written) and its label's words
+    "question": {"overall": "Overall", "instructors": "Instructors", "timeliness": "Timeliness",
+                 "documentation": "Documentation", "equipment": "Equipment"},
+    "before": {"open": "Open", "in progress": "In progress", "closed": "Closed"},
+}
+WORDED["after"] = WORDED["before"]
+
+
+def _pattern(message: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", message)  # text, name, text, name, ..., text
+    return re.compile("".join(
+        re.escape(part) if i % 2 == 0
+        else f"(?P<{part}>{'|'.join(map(re.escape, WORDED[part]))})" if part in WORDED
+        else f"(?P<{part}>.+)" for i, part in enumerate(parts)), re.S)
+
+
+_PATTERNS = [(message, _pattern(message)) for message in WRITTEN.values()]
+
+
+def written(kind: str, **values: Any) -> str:
+    """The message `kind` of WRITTEN with its values, in English (as stored)."""
+    return WRITTEN[kind] % values
 
 
 def in_words(text: str, translations: Any) -> str:
-    """A title or reason the service wrote (a poor answer's, an overdue critical report's, the
-    subject of a survey on a report's handling) in the language of `translations`
+    """A title or reason the service wrote (`WRITTEN`) in the language of `translations`
     (`service.core.i18n.catalogue`); a text someone typed as it is."""
-    t = translations
-    if m := _RATED.fullmatch(text):
-        return t.gettext("%(question)s rated %(value)s of 5") % {
-            "question": t.pgettext("label", QUESTIONS[m["question"]]), "value": m["value"]}
-    if m := _RECOMMEND.fullmatch(text):
-        return t.gettext("recommend %(value)s of 10") % {"value": m["value"]}
-    if text == OVERDUE_REASON:
-        return t.gettext("critical deficiency report past its due time")
-    if m := _OVERDUE.fullmatch(text):
-        return t.gettext("Overdue critical deficiency %(number)s: %(title)s") % {
-            "number": m["number"], "title": m["title"]}
-    if m := _MOVED.fullmatch(text):
-        states = {k: t.pgettext("label", STATES[m[k]]).lower() for k in ("before", "after")}
-        if m["resolution"] is None:
-            return t.gettext("State: %(before)s → %(after)s") % states
-        return t.gettext("State: %(before)s → %(after)s. Resolution: %(resolution)s") % {
-            **states, "resolution": m["resolution"]}
-    if m := _REPORT.fullmatch(text):
-        return t.gettext("Deficiency report %(number)s: %(title)s") % {
-            "number": m["number"], "title": m["title"]}
-    if m := _POOR.fullmatch(text):
-        return t.gettext("Poor feedback on %(service)s") % {"service": m["service"]}
+    for message, pattern in _PATTERNS:
+        if m := pattern.fullmatch(text):
+            values = {k: translations.pgettext("label", WORDED[k][v]).lower() if k in ("before", "after")
+                      else translations.pgettext("label", WORDED[k][v]) if k in WORDED else v
+                      for k, v in m.groupdict().items()}
+            return translations.gettext(message) % values
     return text
 
 
 def reasons_for(response: SurveyResponse) -> list[str]:
     """Which answers make a response poor, in words; empty for a good response."""
-    out = [f"{name} rated {value} of 5" for name in RATINGS
+    out = [written("rated", question=name, value=value) for name in RATINGS
            if (value := getattr(response, name)) is not None and value <= POOR_RATING]
     if response.recommend <= POOR_RECOMMEND:
-        out.append(f"recommend {response.recommend} of 10")
+        out.append(written("recommend", value=response.recommend))
     return out
 
 
@@ -151,7 +161,7 @@ def open_if_poor(*, session: Session, response: SurveyResponse,
     if not reasons:
         return None
     event = session.get(ServiceEvent, response.event_id)
-    title = f"Poor feedback on {event.title}" if event else f"Poor feedback on service {response.event_id}"
+    title = written("poor_title", service=event.title if event else f"service {response.event_id}")
     action = CorrectiveAction(
         country_code=response.country_code, event_id=response.event_id,
         response_id=response.id or 0,
@@ -188,9 +198,9 @@ def update_action(*, session: Session, action: CorrectiveAction, changes: dict[s
         if status == ActionStatus.closed and not (changes.get("resolution") or "").strip():
             raise Invalid("Closing an action needs its resolution",
                           {"resolution": ["required when closing"]})
-        moved = f"State: {action.status.replace('_', ' ')} → {status.replace('_', ' ')}"
-        if status == ActionStatus.closed:
-            moved += f". Resolution: {changes['resolution'].strip()}"
+        moved = written("closed" if status == ActionStatus.closed else "moved",
+                        before=action.status.replace("_", " "), after=status.replace("_", " "),
+                        resolution=(changes.get("resolution") or "").strip())
         session.add(ActionComment(action_id=action.id or 0, country_code=action.country_code,
                                   kind="status", status=status, body=moved[:4000], created_at=now,
                                   author_id=getattr(actor, "user_id", None),

@@ -440,7 +440,7 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
         action_rows.append({
             "country_code": by_event[event_id]["country_code"], "event_id": event_id,
             "response_id": response_ids[event_id], "owner_staff_id": leads.get(event_id),
-            "title": f"Poor feedback on {titles[event_id]}"[:300], "reasons": reasons,
+            "title": actions.written("poor_title", service=titles[event_id])[:300], "reasons": reasons,
             "due_on": due, "status": status, "resolution": resolution, "opened_at": opened,
             "internal_notes": "Raised with the unit's logistics officer." if rng.random() < 0.3 else None,
             "closed_at": closed, "version": 1,
@@ -459,6 +459,7 @@ def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng
     """Each demo action's progress as `update_action` and a liaison's comment would have written
     it: the moves of its state (the resolution at closing) and, now and then, the buyer's word."""
     from models import ActionComment, CorrectiveAction
+    from service.domain import actions
 
     A = CorrectiveAction.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     ids: dict[int, int] = dict(conn.execute(sa.select(A.response_id, A.id)).all())
@@ -471,11 +472,12 @@ def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng
                          "created_at": a["opened_at"] + dt.timedelta(hours=rng.randint(4, 48))})
         if a["status"] in ("in_progress", "closed"):
             rows.append({**base, "kind": "status", "status": "in_progress", "author_name": "K-Sustain staff",
-                         "body": "State: open → in progress",
+                         "body": actions.written("moved", before="open", after="in progress"),
                          "created_at": a["opened_at"] + dt.timedelta(days=2, hours=3)})
         if a["status"] == "closed":
             rows.append({**base, "kind": "status", "status": "closed", "author_name": "K-Sustain staff",
-                         "body": f"State: in progress → closed. Resolution: {a['resolution']}",
+                         "body": actions.written("closed", before="in progress", after="closed",
+                                                 resolution=a["resolution"]),
                          "created_at": max(a["closed_at"], a["opened_at"] + dt.timedelta(days=3))})
     _bulk(conn, ActionComment, rows)
     return len(rows)

@@ -284,7 +284,7 @@ def describe(*, session: Session, surveys: list[Survey]) -> list[dict[str, Any]]
     for survey in surveys:
         title, number, report_title, revision, response = extra[survey.id]
         if number is not None:
-            title = f"Deficiency report {number}: {report_title}"
+            title = actions.written("report_subject", number=number, title=report_title)
         out.append({**survey.model_dump(), "event_title": title, "template_revision": revision,
                     "response": response, **links(survey.token)})
     return out
@@ -312,7 +312,7 @@ def public_view(*, session: Session, survey: Survey,
             .join(Country, col(Country.code) == r.country_code)
             .where(col(r.id) == survey.deficiency_id)
         ).one()
-        return {"event": {"title": f"Deficiency report {about.number}: {about.title}",
+        return {"event": {"title": actions.written("report_subject", number=about.number, title=about.title),
                           "kind": HANDLING_KIND, "system": about.system, "country": about.country,
                           "starts_at": about.submitted_at, "ends_at": about.closed_at or survey.sent_at,
                           "location": None}, **worded}

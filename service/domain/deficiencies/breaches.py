@@ -97,6 +97,6 @@ def _open_action(session: Session, report: DeficiencyReport, now: dt.datetime) -
     session.add(CorrectiveAction(
         country_code=report.country_code, deficiency_id=report.id,
         source=f"deficiency report {report.number}",
-        title=f"Overdue critical deficiency {report.number}: {report.title}"[:300],
-        reasons=[actions.OVERDUE_REASON],
+        title=actions.written("overdue_title", number=report.number, title=report.title)[:300],
+        reasons=[actions.written("overdue_reason")],
         due_on=(now + dt.timedelta(days=7)).date(), opened_at=now))
