@@ -259,7 +259,7 @@ def test_a_units_history_words_a_reports_move_in_the_pages_language(app, world, 
         pages[language] = _main_text(reader.get(f"/units/{unit}/history").get_data(as_text=True))
     assert f"운용 가능 → 수리 중 (결함 보고 {number}: 접수 확인)" in pages["ko"], pages["ko"]
     assert "deficiency" not in pages["ko"]
-    english = f"Operational → Under repair (deficiency report {number}: Acknowledged)"
+    english = f"Operational → Under repair (deficiency {number} acknowledged)"
     assert english in pages["en"], pages["en"]
     changes = client.get(f"/api/v1/units/{unit}/history", headers=world.headers("staff")).get_json()
     assert changes["status_changes"][-1]["reason"] == f"deficiency {number} acknowledged"

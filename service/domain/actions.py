@@ -83,7 +83,8 @@ def N_(message: str) -> str:
     return message
 
 
-# The titles and reasons the service writes itself, each one message: `written` writes it in
+# The titles and reasons the service writes itself (corrective actions, a handling survey's
+# subject, a unit history's reasons), each one message: `written` writes it in
 # English, as it is stored and as the API answers it; `in_words` reads it back in a page's, a
 # message's or a report's language. The values in `WORDED` are codes worded by their label.
 WRITTEN = {
@@ -95,6 +96,8 @@ WRITTEN = {
     "closed": N_("State: %(before)s → %(after)s. Resolution: %(resolution)s"),
     "report_subject": N_("Deficiency report %(number)s: %(title)s"),  # a handling survey's subject
     "poor_title": N_("Poor feedback on %(service)s"),
+    "unit_move": N_("deficiency %(number)s %(state)s"),  # a unit history's reason for a report's move
+    "delivered": N_("delivered"),  # a unit history's first reason
 }
 WORDED = {  # a value's code (as written) and its label's words
     "question": {"overall": "Overall", "instructors": "Instructors", "timeliness": "Timeliness",
@@ -102,6 +105,10 @@ WORDED = {  # a value's code (as written) and its label's words
     "before": {"open": "Open", "in progress": "In progress", "closed": "Closed"},
 }
 WORDED["after"] = WORDED["before"]
+WORDED["state"] = {"submitted": "Submitted", "acknowledged": "Acknowledged", "investigating": "Investigating",
+                   "awaiting_buyer": "Awaiting buyer", "resolved": "Resolved", "closed": "Closed",
+                   "withdrawn": "Withdrawn"}
+_IN_PROSE = ("before", "after", "state")  # worded in lower case, as written
 
 
 def _pattern(message: str) -> re.Pattern[str]:
@@ -125,7 +132,7 @@ def in_words(text: str, translations: Any) -> str:
     (`service.core.i18n.catalogue`); a text someone typed as it is."""
     for message, pattern in _PATTERNS:
         if m := pattern.fullmatch(text):
-            values = {k: translations.pgettext("label", WORDED[k][v]).lower() if k in ("before", "after")
+            values = {k: translations.pgettext("label", WORDED[k][v]).lower() if k in _IN_PROSE
                       else translations.pgettext("label", WORDED[k][v]) if k in WORDED else v
                       for k, v in m.groupdict().items()}
             return translations.gettext(message) % values

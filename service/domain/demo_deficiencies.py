@@ -20,6 +20,7 @@ from models import (
     UnitStatusChange,
     WeaponSystem,
 )
+from service.domain import actions
 from service.domain.deficiencies.numbering import format_number
 
 FAULTS = {  # category -> (title, severity)
@@ -53,7 +54,7 @@ def seed_deficiencies(conn: sa.Connection, *, rng: random.Random, today: dt.date
     episodes: list[tuple[Any, dt.date, dt.date | None]] = []  # (unit, down from, back on)
     for unit in units:
         start = unit.delivered_on or today
-        changes.append(_change(unit, None, "operational", _at(start, rng), "delivered"))
+        changes.append(_change(unit, None, "operational", _at(start, rng), actions.written("delivered")))
         day = start + dt.timedelta(days=int(rng.expovariate(1 / (150 * repair_gap_days / 220))))
         state = "operational"
         last_possible = today - dt.timedelta(days=25)

@@ -219,6 +219,5 @@ def unit_history_page(unit_id: int) -> Any:
     session = get_session()
     unit = get_or_404(session, Unit, unit_id)
     country = session.get(Country, unit.country_code)
-    life = history.unit_life(session=session, unit=unit)
-    return render_template("unit_history.html", unit=unit, life=life, moves=history.moves_of(life),
+    return render_template("unit_history.html", unit=unit, life=history.unit_life(session=session, unit=unit),
                            systems=system_codes(session), tz=country.timezone if country else None)

@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from models import (
     DeficiencyReport,
-    DeficiencyStatus,
     DeficiencyUnit,
     EventUnit,
     ServiceEvent,
@@ -27,7 +26,10 @@ def record_start(*, session: Session, unit: Unit) -> None:
     session.flush()  # the unit's id
     since = (dt.datetime.combine(unit.delivered_on, dt.time(), dt.UTC) if unit.delivered_on
              else utcnow())
-    _write(session, unit, None, since, reason="delivered", report_id=None, replacement_serial=None)
+    from service.domain import actions
+
+    _write(session, unit, None, since, reason=actions.written("delivered"), report_id=None,
+           replacement_serial=None)
 
 
 def set_status(*, session: Session, unit: Unit, status: str, reason: str | None = None,
@@ -59,27 +61,12 @@ def _write(session: Session, unit: Unit, before: str | None, at: dt.datetime, *,
         by_label=label, reason=reason, report_id=report_id, replacement_serial=replacement_serial))
 
 
-REPORT_STATES = frozenset(DeficiencyStatus)
-
-
 def move_reason(report: DeficiencyReport, status: str) -> str:
-    """The reason a report's move writes on its units' history when the move gave none; the API
-    answers it as written, a page words it in its language (`moves_of`)."""
-    return f"deficiency {report.number} {status}"
+    """The reason a report's move writes on its units' history when the move gave none (a page
+    words it in its language: `actions.in_words`)."""
+    from service.domain import actions
 
-
-def moves_of(life: dict[str, list[Any]]) -> dict[int, tuple[str, str]]:
-    """Per change of `unit_life` that a report's move wrote with no reason of its own: the
-    report's number and the state it moved to."""
-    numbers = {r.id: r.number for r in life["deficiencies"]}
-    out = {}
-    for change in life["status_changes"]:
-        number = numbers.get(change.report_id)
-        prefix = f"deficiency {number} "
-        state = (change.reason or "").removeprefix(prefix)
-        if number and state != change.reason and state in REPORT_STATES:
-            out[change.id] = (number, state)
-    return out
+    return actions.written("unit_move", number=report.number, state=status)
 
 
 def unit_life(*, session: Session, unit: Unit) -> dict[str, list[Any]]:
