@@ -91,8 +91,9 @@ def _attack(app: Any, operation: Any, headers: dict[str, str], mode: GenerationM
     @given(case=_strategy(operation, mode, known))
     def run(case: Any) -> None:
         STATS[f"cases:{mode.value}"] += 1
-        restore()
         response = case.call(headers=headers, app=app)
+        if case.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            restore()  # for the next case: only a write can have changed the callers
         STATS[f"status:{response.status_code}"] += 1
         case.validate_response(response, checks=CHECKS)
 
@@ -114,6 +115,7 @@ def test_generated_requests_get_documented_answers(app, engine, full_world, who)
     headers = world.headers(who, **{"If-Match": "*"})
     known = [_own_params(world, who), _norway_params(world)]
     restore = _restorer(engine, world)
+    restore()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25
     how = _settings(len(operations))

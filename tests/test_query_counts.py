@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 
@@ -75,3 +76,26 @@ def test_statements_per_request_do_not_grow_with_page_or_history(app, engine, cl
         assert len(set(counts)) == 1, (path, counts, runs[0][2], runs[-1][2])
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("language, name", [("en", "Poland"), ("ko", "폴란드")])
+def test_a_liaisons_header_names_their_country_from_the_callers_own_look_up(
+        app, engine, client, full_world, language, name):
+    """Every page's header says whose country the liaison acts for, in the page's language;
+    the name comes with the look-up of the caller, not from a statement of its own per page."""
+    import sqlalchemy as sa
+
+    from models import User
+    from tests.test_web_pages import sign_in
+
+    with engine.begin() as conn:
+        conn.execute(sa.update(User).where(User.id == full_world.ids["user_pl"]).values(language=language))
+    sign_in(client, "pl")
+    client.get("/me")  # compile caches warm
+    with QueryCounter(engine) as counter:
+        page = client.get("/me")
+    assert page.status_code == 200
+    scope = page.get_data(as_text=True).split('class="who-scope">', 1)[1].split("</span>", 1)[0]
+    assert name in scope, scope
+    lookups = [s for s in counter.statements if re.search(r"FROM country\s+WHERE country\.code = ", s)]
+    assert not lookups, lookups

@@ -43,6 +43,7 @@ class Principal:
     role: Role
     country_code: str | None
     language: str | None = None  # the user's own, else (a liaison) their country's report language
+    country_name: str | None = None  # their country's registered name, read with the caller
 
     @property
     def is_liaison(self) -> bool:
@@ -155,8 +156,10 @@ def principal_for_user(user: User) -> Principal:
 # The caller's look-up: one module-level Core statement per credential, bound per request
 # (SQLAlchemy's compiled cache is hit), run on the request's own session, which the view then
 # goes on using: one connection, one transaction, and the caller is read with the data.
-_CALLER = (col(User.id), col(User.email), col(User.name), col(User.role), col(User.country_code),
-           sa.func.coalesce(User.language, Country.report_language).label("language"))
+_CALLER: tuple[Any, ...] = (
+    col(User.id), col(User.email), col(User.name), col(User.role), col(User.country_code),
+    sa.func.coalesce(User.language, Country.report_language).label("language"),
+    col(Country.name).label("country_name"))
 _TOKEN_OWNER = (
     sa.select(*_CALLER)
     .join(ApiToken, col(ApiToken.user_id) == User.id)
@@ -209,7 +212,8 @@ def _identify() -> Principal | None:
     if statement is _TOKEN_OWNER:
         token_use.note_use(current_app._get_current_object(), params["token_hash"])  # type: ignore[attr-defined]  # current_app is typed as Flask, not its proxy
     return Principal(user_id=row.id, email=row.email, name=row.name, role=Role(row.role),
-                     country_code=row.country_code, language=row.language)
+                     country_code=row.country_code, language=row.language,
+                     country_name=row.country_name)
 
 
 def authenticate_request() -> None:

@@ -13,7 +13,7 @@ from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.core.auth import current_principal
+from service.core.auth import Principal, current_principal
 from service.core.i18n import catalogue, country_name
 from service.domain import satisfaction
 from service.web import bp
@@ -259,15 +259,19 @@ def _layout() -> dict[str, Any]:
     return {
         "principal": principal,
         "nav": NAV.get(principal.role, []) if principal else [],
-        "country_name": _country_name(principal.country_code) if principal else None,
+        "country_name": _country_name(principal) if principal else None,
         "current_language": str(get_locale() or "en"),
         "languages": LANGUAGE_NAMES,
     }
 
 
-def _country_name(code: str | None) -> str | None:
+def _country_name(principal: Principal) -> str | None:
+    """The caller's country in the page's language; its name came with the caller's look-up."""
+    code = principal.country_code
     if code is None:
         return None
+    if principal.country_name is not None:
+        return country_label({"code": code, "name": principal.country_name})
     from models import Country
     from service.core.db import get_session
 
