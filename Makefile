@@ -37,10 +37,12 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set), one pytest-xdist
-## worker per core (TEST_WORKERS=0 runs it in one process); a test module stays on one worker
+## worker per core (TEST_WORKERS=0 runs it in one process); a test module stays on one worker,
+## the modules in the order tests/conftest.py gives (longest first: xdist would otherwise sort
+## them by their number of tests and start the two longest, which have few, last)
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check service models schedules tests migrations bench scripts

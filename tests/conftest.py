@@ -39,7 +39,8 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 # The longest modules (`--durations`: the state machine a quarter of the suite's time, the
 # generated attacks a sixth), then the other modules with slow tests, start first: with
 # `--dist loadfile` a module goes to the next free worker, so a long one taken last kept one
-# worker busy while the other had finished.
+# worker busy while the other had finished. (`make test` passes `--no-loadscope-reorder`:
+# pytest-xdist's default order, most tests first, put these two, with two and six tests, last.)
 LONGEST_FIRST = ("test_state_machine.py", "test_api_attacks.py")
 
 
