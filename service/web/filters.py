@@ -11,7 +11,6 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import SQLAlchemyError
 
 from service.core.auth import Principal, current_principal
 from service.core.i18n import catalogue, country_name
@@ -204,7 +203,6 @@ def in_words(text: str | None) -> str | None:
 
     if not text:
         return text
-
     locale = get_locale()
     return worded(text, catalogue(locale.language if locale is not None else "en"))
 
@@ -266,21 +264,12 @@ def _layout() -> dict[str, Any]:
 
 
 def _country_name(principal: Principal) -> str | None:
-    """The caller's country in the page's language; its name came with the caller's look-up."""
+    """The caller's country in the page's language: its name came with the caller's look-up
+    (no statement of its own, so an error page for a failing database renders too)."""
     code = principal.country_code
     if code is None:
         return None
-    if principal.country_name is not None:
-        return country_label({"code": code, "name": principal.country_name})
-    from models import Country
-    from service.core.db import get_session
-
-    try:
-        country = get_session().get(Country, code)
-    except SQLAlchemyError:  # an error page for a failing database must still render
-        return code
-    return country_label(country) if country else code
-
+    return country_label({"code": code, "name": principal.country_name or code})
 
 
 @bp.app_template_filter("reject_empty")
