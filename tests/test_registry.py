@@ -221,3 +221,20 @@ def test_only_operations_that_check_if_match_document_it(client, app):
     assert "412" not in survey_post["responses"] and "428" not in survey_post["responses"]
     transition = spec["paths"]["/api/v1/events/{event_id}/transition"]["post"]
     assert "If-Match" in [p["name"] for p in transition["parameters"] if p.get("in") == "header"]
+
+
+def test_every_openapi_schema_keeps_its_own_name(tmp_path):
+    """Two schemas of one name make apispec rename the second (`Proposal1`): a client generated
+    from the document would get that name. Each component is named after its own schema."""
+    import re
+    import warnings
+
+    from service import create_app
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'spec.db'}", "SECRET_KEY": "s" * 40})
+        spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert not [w for w in caught if "Multiple schemas resolved" in str(w.message)]
+    renamed = [name for name in spec["components"]["schemas"] if re.search(r"\d$", name)]
+    assert not renamed, renamed

@@ -24,10 +24,10 @@ from service.schemas.packages import (
     DisputeSchema,
     LineCreateSchema,
     LineSchema,
+    PackageProposalSchema,
     PackageSummaryQuerySchema,
     PackageSummarySchema,
     PlanSchema,
-    ProposalSchema,
 )
 
 blp = Blueprint("packages", __name__, url_prefix="/contracts", description="Contracts' support packages")
@@ -89,7 +89,7 @@ class LineDeliveries(MethodView):
 class Plan(MethodView):
     @access(*STAFF)
     @blp.arguments(PlanSchema)
-    @blp.response(200, ProposalSchema(many=True))
+    @blp.response(200, PackageProposalSchema(many=True))
     def post(self, data: dict[str, Any], contract_id: int) -> Any:
         """Propose, without writing anything, the services that would deliver the remaining
         service lines before their due dates, where the named staff are free."""

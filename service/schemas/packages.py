@@ -78,7 +78,7 @@ class PlanSchema(Base):
                            metadata={"description": "seats per training course"})
 
 
-class ProposalSchema(Base):
+class PackageProposalSchema(Base):
     line_id = fields.Integer(required=True, validate=validate.Range(min=1))
     kind = fields.String(required=True,
                          validate=validate.OneOf(["joint_training", "tech_education", "trial_run"]))
@@ -95,7 +95,7 @@ class ProposalSchema(Base):
 
 
 class ConfirmSchema(Base):
-    services = fields.List(fields.Nested(ProposalSchema), required=True,
+    services = fields.List(fields.Nested(PackageProposalSchema), required=True,
                            validate=validate.Length(min=1, max=200))
 
 
