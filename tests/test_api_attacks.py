@@ -37,6 +37,12 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 # minutes in CI however many routes are added; API_ATTACK_EXAMPLES=60 digs deeper locally.
 BUDGET = 650
 EXAMPLES = os.environ.get("API_ATTACK_EXAMPLES")
+# What a database does with a value (a NUL byte, an integer past 64 bits, a string past a
+# column's length) is reached on PostgreSQL by the admin, whom every write is open to, and
+# the liaison, whose every statement carries the country scope. Staff's answers differ from
+# the admin's by permissions alone, which no database decides: their run (20 s of CI's
+# 10 minutes) stays on SQLite.
+SQLITE_ONLY = {"staff": "staff differ from the admin by permissions alone: SQLite suffices"}
 
 
 def _settings(operations: int) -> Any:
@@ -110,6 +116,8 @@ def _attack(app: Any, operation: Any, headers: dict[str, str], mode: GenerationM
 @pytest.mark.slow
 @pytest.mark.parametrize("who", ["admin", "staff", "pl"])
 def test_generated_requests_get_documented_answers(app, engine, full_world, who):
+    if who in SQLITE_ONLY and engine.dialect.name != "sqlite":
+        pytest.skip(SQLITE_ONLY[who])
     world = full_world
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = world.headers(who, **{"If-Match": "*"})
