@@ -16,6 +16,7 @@ INSERT per table and `setval`, in one transaction.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -317,6 +318,19 @@ def full_world(app: Flask, world: factories.World, snapshots: Snapshots) -> fact
         return world
 
     return own_world(snapshots.state("full_world", build), app, world.engine)
+
+
+DEMO_DAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture
+def demo_small(app: Flask, engine: sa.Engine, snapshots: Snapshots) -> str:
+    """The small demo data set as `make run` seeds it, as of DEMO_DAY: seeded once per worker
+    and database, then put back from its snapshot (a seed is 1-3 s; seven modules read it)."""
+    from service.domain import demo
+
+    summary: str = snapshots.state("demo_small", lambda: demo.seed(engine, size="small", today=DEMO_DAY))
+    return summary
 
 
 def rows(engine: sa.Engine, table: str) -> int:

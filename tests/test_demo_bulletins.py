@@ -8,14 +8,13 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.domain import demo
 from service.domain.bulletins import compliance
+from tests.conftest import DEMO_DAY
 
-TODAY = dt.date(2026, 6, 15)
+TODAY = DEMO_DAY  # the day `demo_small` is seeded as of
 
 
-def test_demo_bulletins_look_real(engine):
-    demo.seed(engine, size="small", today=TODAY)
+def test_demo_bulletins_look_real(engine, demo_small):
     with engine.connect() as conn:
         kinds = dict(conn.execute(sa.text("SELECT kind, count(*) FROM service_bulletin GROUP BY kind")).all())
         systems = conn.scalar(sa.text("SELECT count(DISTINCT system_id) FROM service_bulletin"))

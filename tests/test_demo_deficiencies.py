@@ -8,14 +8,13 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.domain import demo
 from service.domain.deficiencies import readiness
+from tests.conftest import DEMO_DAY
 
-TODAY = dt.date(2026, 6, 15)
+TODAY = DEMO_DAY  # the day `demo_small` is seeded as of
 
 
-def test_demo_fleet_looks_real(engine):
-    demo.seed(engine, size="small", today=TODAY)
+def test_demo_fleet_looks_real(engine, demo_small):
     with engine.connect() as conn:
         units = conn.scalar(sa.text("SELECT count(*) FROM unit"))
         first_rows = conn.scalar(sa.text("SELECT count(*) FROM unit_status_change WHERE from_status IS NULL"))
@@ -44,10 +43,9 @@ def test_demo_fleet_looks_real(engine):
     assert len(means) >= 5 and all(72 <= m <= 98 for m in means.values()), means
 
 
-def test_demo_reports_closed_lately_were_surveyed_on_their_handling(engine):  # the last 120 days
+def test_demo_reports_closed_lately_were_surveyed_on_their_handling(engine, demo_small):  # the last 120 days
     from service.domain import satisfaction
 
-    demo.seed(engine, size="small", today=TODAY)
     with engine.connect() as conn:
         unsurveyed = conn.scalar(sa.text(
             "SELECT count(*) FROM deficiency_report r WHERE r.status = 'closed' AND r.closed_at > :since "

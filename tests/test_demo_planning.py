@@ -9,15 +9,14 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from models import StaffMember
-from service.domain import demo
 from service.domain.planning.suggest import suggest
 from service.schemas.planning import SKILL_RE, SuggestSchema
+from tests.conftest import DEMO_DAY
 
-TODAY = dt.date(2026, 6, 15)
+TODAY = DEMO_DAY  # the day `demo_small` is seeded as of
 
 
-def test_demo_staff_have_skills_leaves_and_a_suggestion_for_poland(engine):
-    demo.seed(engine, size="small", today=TODAY)
+def test_demo_staff_have_skills_leaves_and_a_suggestion_for_poland(engine, demo_small):
     with engine.connect() as conn:
         skills = {s for (row,) in conn.execute(sa.select(StaffMember.skills)) for s in row}
         assert all(SKILL_RE.match(s) for s in skills)

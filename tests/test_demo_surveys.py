@@ -11,9 +11,9 @@ from sqlmodel import Session
 from models import EventStaff, ServiceEvent, StaffMember
 from service.core.db import writer
 from service.domain import demo, periods, satisfaction
-from tests.conftest import rows
+from tests.conftest import DEMO_DAY, rows
 
-TODAY = dt.date(2026, 6, 15)
+TODAY = DEMO_DAY  # the day `demo_small` is seeded as of
 
 
 def _completed_events(engine, per_country: int = 60) -> int:
@@ -49,8 +49,7 @@ def _services(engine, table: str) -> int:
         return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table} WHERE event_id IS NOT NULL")))  # noqa: S608
 
 
-def test_every_completed_event_gets_a_survey_and_poor_answers_get_actions(engine):
-    demo.seed(engine, today=TODAY)  # the demo's own completed services are surveyed
+def test_every_completed_event_gets_a_survey_and_poor_answers_get_actions(engine, demo_small):
     with engine.connect() as conn:
         seeded = conn.scalar(sa.text("SELECT count(*) FROM service_event WHERE status = 'completed'"))
     assert seeded > 0 and _services(engine, "survey") == seeded
@@ -82,8 +81,7 @@ def test_every_completed_event_gets_a_survey_and_poor_answers_get_actions(engine
         assert demo._seed_surveys(conn, demo.SIZES["small"], random.Random(8), TODAY) == "surveys 0"
 
 
-def test_the_figures_tell_a_story(engine):
-    demo.seed(engine, today=TODAY)
+def test_the_figures_tell_a_story(engine, demo_small):
     _completed_events(engine, per_country=60)
     with writer(engine).begin() as conn:
         demo._seed_surveys(conn, demo.SIZES["small"], random.Random(7), TODAY)

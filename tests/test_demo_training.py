@@ -8,15 +8,14 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.domain import demo
 from service.domain.packages.lines import line_states
 from service.domain.training.certificates import status_of
+from tests.conftest import DEMO_DAY
 
-TODAY = dt.date(2026, 6, 15)
+TODAY = DEMO_DAY  # the day `demo_small` is seeded as of
 
 
-def test_demo_training_and_packages_look_real(engine):
-    demo.seed(engine, size="small", today=TODAY)
+def test_demo_training_and_packages_look_real(engine, demo_small):
     with engine.connect() as conn:
         q = lambda sql: conn.execute(sa.text(sql)).all()  # noqa: E731
         rosters = dict(q("SELECT country_code, count(*) FROM trainee GROUP BY country_code"))
