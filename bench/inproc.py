@@ -77,7 +77,8 @@ def busiest_country(app: Flask, period: str) -> str:
 
 
 def _weasyprint_alone(app: Flask, country: str, period: str) -> Callable[[], Any]:
-    """Render the report's own HTML straight through WeasyPrint, with the same URL fetcher."""
+    """Render the report's own HTML straight through WeasyPrint, with the same URL fetcher and
+    font configuration."""
     from weasyprint import HTML
 
     from service.domain import pdf, report_data
@@ -90,7 +91,7 @@ def _weasyprint_alone(app: Flask, country: str, period: str) -> Callable[[], Any
 
     def render() -> None:
         document = HTML(string=html, base_url=pdf.TEMPLATES_DIR.as_uri() + "/",
-                        url_fetcher=pdf.url_fetcher()).render()
+                        url_fetcher=pdf.url_fetcher()).render(font_config=pdf.font_config())
         document.write_pdf()
 
     return render

@@ -131,3 +131,32 @@ def test_no_table_row_is_left_alone_on_a_page_and_the_header_repeats():
     # A table that spans pages repeats its header and still leaves no row alone.
     long = _rows_per_page(f'<div style="height: 200mm"></div>{_table(40)}')
     assert len(long) >= 2 and all(rows != 1 and headers == 1 for rows, headers in long), long
+
+
+def _hq_data(language: str) -> dict[str, object]:
+    return {"language": language, "marking": "UNCLASSIFIED", "revision": 1, "period": "2026-10",
+            "period_label": "2026-10", "countries": [], "attention": [], "attention_rule": "-",
+            "kinds": [], "generated_at": "2026-11-01 06:00", "timezone": "UTC",
+            "totals": {"by_kind": [], "trainees": 0, "csat": None, "nps": None,
+                       "response_rate": None, "overdue": 0, "responses": 0, "surveys_sent": 0,
+                       "critical_overdue": 0, "units_down": 0, "reports_opened": 0,
+                       "reports_resolved": 0, "reports_overdue": 0},
+            "trend_svg": "", "previous_period": "2026-09", "as_of": "2026-10-31"}
+
+
+def test_reports_rendered_side_by_side_in_one_process_each_come_out_whole():
+    """A gthread worker's threads render at once, each with the font configuration it keeps
+    (one per thread): every PDF has all its text, in Korean and in English, whoever rendered
+    before it and alongside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def text(language: str) -> str:
+        rendered = pdf.render_document("hq_monthly.html", _hq_data(language))
+        return "".join(page.extract_text() for page in PdfReader(BytesIO(rendered.pdf)).pages)
+
+    alone = {language: text(language) for language in ("ko", "en")}
+    assert "보고서" in alone["ko"] and "report" in alone["en"].lower()
+    with ThreadPoolExecutor(4) as pool:
+        languages = ["ko", "en"] * 4
+        texts = list(pool.map(text, languages))
+    assert texts == [alone[language] for language in languages]
