@@ -863,10 +863,11 @@ class AccessMachine(RuleBasedStateMachine):
 KINDS = ("events", "completed", "answers", "renders", "registry updates", "pages", "feeds", "aggregates",
          "foreign probes", "account changes", "planning", "bulletins", "withdrawals", "compliance",
          "ranged bulletins")
-# Bounded for CI (ten runs of forty steps: about a minute per database on a 2-core machine);
-# STATE_MACHINE_EXAMPLES=200 digs deeper.
-SETTINGS = settings(max_examples=int(os.environ.get("STATE_MACHINE_EXAMPLES", "10")),
-                    stateful_step_count=40, deadline=None, derandomize=True, database=None,
+# Bounded for CI: runs of forty steps, ten on SQLite; derandomized, so PostgreSQL's five are
+# drawn by the same generator, to see the same work through its SQL (a run costs it 1.6 times
+# what it costs SQLite). STATE_MACHINE_EXAMPLES=200 digs deeper.
+EXAMPLES = {"sqlite": 10, "postgresql": 5}
+SETTINGS = settings(stateful_step_count=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 
@@ -875,9 +876,9 @@ def test_random_work_never_shows_a_liaison_the_other_country(app: Flask,
                                                              snapshots: Snapshots) -> None:
     STATS.clear()
     AccessMachine.app, AccessMachine.snapshots = app, snapshots
-    run_state_machine_as_test(AccessMachine, settings=SETTINGS)
-    if not all(STATS[kind] for kind in KINDS):  # an unlucky run: explore on until each kind was done
-        run_state_machine_as_test(AccessMachine, settings=settings(SETTINGS, derandomize=False))
+    database = get_engine(app).dialect.name
+    examples = int(os.environ.get("STATE_MACHINE_EXAMPLES") or EXAMPLES[database])
+    run_state_machine_as_test(AccessMachine, settings=settings(SETTINGS, max_examples=examples))
     print(f"\n[state machine {app.config['DATABASE_URL'].split(':')[0]}] {dict(sorted(STATS.items()))}")
     # Every kind of work happened somewhere in the run (or the check above proved little).
     for kind in KINDS:
