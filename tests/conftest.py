@@ -103,9 +103,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         if request.param == "sqlite":
             kept["url"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         else:
-            kept["url"] = _worker_database(PG_URL)
+            kept["url"] = _commits_unflushed(_worker_database(PG_URL))
             _reset_postgres(kept["url"])
     return str(kept["url"])
+
+
+def _commits_unflushed(url: str) -> str:
+    """`url` with its sessions committing without waiting for the WAL to reach the disk
+    (`synchronous_commit=off`, as the SQLite tests' WAL with synchronous=NORMAL): what other
+    sessions see, and when, is unchanged, and the servers and jobs the tests start and kill
+    connect with it too; only a crash of the PostgreSQL server itself could lose the last
+    commits, and no test crashes it. A commit waited for an fsync, thousands of times a run."""
+    options = {"options": "-c synchronous_commit=off"}
+    return sa.make_url(url).update_query_dict(options).render_as_string(hide_password=False)
 
 
 def _kept(url: str) -> dict[str, Any]:
