@@ -238,3 +238,31 @@ def test_every_openapi_schema_keeps_its_own_name(tmp_path):
     assert not [w for w in caught if "Multiple schemas resolved" in str(w.message)]
     renamed = [name for name in spec["components"]["schemas"] if re.search(r"\d$", name)]
     assert not renamed, renamed
+
+
+def test_the_document_gives_every_country_filter_and_date_range_its_shape(app, client, world, engine):
+    """A client generated from the document knows a country is two letters and a `from`/`to`
+    of the events and deficiency reports a date or a datetime (they were typeless before), and
+    the API answers as documented: `pl` is Poland, `PLN` and a naive datetime are refused."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = [(path, p) for path, ops in spec["paths"].items() for op in ops.values()
+              if isinstance(op, dict) for p in op.get("parameters", []) if p.get("in") == "query"]
+    countries = [p["schema"] for _, p in params if p["name"] == "country"]
+    assert len(countries) >= 15
+    assert all(s["pattern"] == "^[A-Za-z]{2}$" and s["maxLength"] == 2 for s in countries)
+    ranges = [p["schema"] for path, p in params
+              if p["name"] in ("from", "to") and path in ("/api/v1/events", "/api/v1/deficiencies")]
+    assert len(ranges) == 4
+    assert all(s["anyOf"] == [{"format": "date"}, {"format": "date-time"}] for s in ranges)
+    from tests.factories import add_event
+
+    add_event(engine, world, country="PL")
+    add_event(engine, world, country="NO")
+    staff = world.headers("staff")
+    pl = client.get("/api/v1/events?country=pl", headers=staff)
+    assert pl.status_code == 200 and {e["country"] for e in pl.get_json()} == {"PL"}
+    assert client.get("/api/v1/events?country=PLN", headers=staff).status_code == 422
+    naive = client.get("/api/v1/events?from=2026-01-01T00:00:00", headers=staff)
+    assert naive.status_code == 422 and "from" in str(naive.get_json())
+    both = client.get("/api/v1/events?from=2026-01-01&to=2026-02-01T00:00:00Z", headers=staff)
+    assert both.status_code == 200

@@ -100,6 +100,19 @@ def _decimal_strings(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **
     return {}
 
 
+def _shared_fields(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """The documented shape of the shared fields of `service.schemas.common` that marshmallow's
+    own types do not tell: a country code is two letters (any case: it is upper-cased on load,
+    then checked against ISO 3166-1), and `DateOrDateTime` a date or an ISO 8601 datetime."""
+    from service.schemas.common import CountryCode, DateOrDateTime
+
+    if isinstance(field, CountryCode):
+        return {"minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}
+    if isinstance(field, DateOrDateTime):
+        return {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+    return {}
+
+
 class ErrorResponsesPlugin(BasePlugin):
     """Adds the app-wide error statuses to each operation as flask-smorest registers it."""
 
@@ -111,6 +124,7 @@ class ErrorResponsesPlugin(BasePlugin):
         for plugin in spec.plugins:
             if hasattr(plugin, "converter") and plugin.converter is not None:
                 plugin.converter.add_attribute_function(_decimal_strings)
+                plugin.converter.add_attribute_function(_shared_fields)
 
     def _policy(self, rule: Rule, method: str) -> Any:
         """The policy `service.core.auth` applies to this rule and method (no URL to build)."""
