@@ -241,9 +241,10 @@ def test_every_openapi_schema_keeps_its_own_name(tmp_path):
 
 
 def test_the_document_gives_every_country_filter_and_date_range_its_shape(app, client, world, engine):
-    """A client generated from the document knows a country is two letters and a `from`/`to`
-    of the events and deficiency reports a date or a datetime (they were typeless before), and
-    the API answers as documented: `pl` is Poland, `PLN` and a naive datetime are refused."""
+    """A client generated from the document knows a list's sort keys, that a country is two
+    letters, and that a `from`/`to` of the events and deficiency reports is a date or a datetime
+    (they were typeless before); the API answers as documented: `pl` is Poland, `PLN`, a naive
+    datetime and a one-way key reversed are refused."""
     spec = client.get("/api/v1/openapi.json").get_json()
     params = [(path, p) for path, ops in spec["paths"].items() for op in ops.values()
               if isinstance(op, dict) for p in op.get("parameters", []) if p.get("in") == "query"]
@@ -258,7 +259,13 @@ def test_the_document_gives_every_country_filter_and_date_range_its_shape(app, c
 
     add_event(engine, world, country="PL")
     add_event(engine, world, country="NO")
+    import re
+
+    sort = next(p["schema"] for path, p in params if path == "/api/v1/events" and p["name"] == "sort")
+    assert re.match(sort["pattern"], "upcoming,-start") and not re.match(sort["pattern"], "-upcoming")
     staff = world.headers("staff")
+    assert client.get("/api/v1/events?sort=upcoming,-start", headers=staff).status_code == 200
+    assert client.get("/api/v1/events?sort=-upcoming", headers=staff).status_code == 422
     pl = client.get("/api/v1/events?country=pl", headers=staff)
     assert pl.status_code == 200 and {e["country"] for e in pl.get_json()} == {"PL"}
     assert client.get("/api/v1/events?country=PLN", headers=staff).status_code == 422

@@ -102,10 +102,15 @@ def _decimal_strings(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **
 
 def _shared_fields(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
     """The documented shape of the shared fields of `service.schemas.common` that marshmallow's
-    own types do not tell: a country code is two letters (any case: it is upper-cased on load,
-    then checked against ISO 3166-1), and `DateOrDateTime` a date or an ISO 8601 datetime."""
-    from service.schemas.common import CountryCode, DateOrDateTime
+    own types do not tell: a list's order names its columns, a country code is two letters (any
+    case: it is upper-cased on load, then checked against ISO 3166-1), and `DateOrDateTime` is a
+    date or an ISO 8601 datetime."""
+    from service.schemas.common import CountryCode, DateOrDateTime, SortField
 
+    if isinstance(field, SortField):  # its columns, each `-` first but those of one direction
+        either = "|".join(c for c in field.columns if c not in field.one_way)
+        key = f"-?({either})" + (f"|({'|'.join(field.one_way)})" if field.one_way else "")
+        return {"pattern": f"^({key})(,({key}))*$"}
     if isinstance(field, CountryCode):
         return {"minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}
     if isinstance(field, DateOrDateTime):
