@@ -90,9 +90,10 @@ def _weasyprint_alone(app: Flask, country: str, period: str) -> Callable[[], Any
     html = pdf.render_html(reports.TEMPLATES["country_monthly"], data)
 
     def render() -> None:
-        document = HTML(string=html, base_url=pdf.TEMPLATES_DIR.as_uri() + "/",
-                        url_fetcher=pdf.url_fetcher()).render(font_config=pdf.font_config())
-        document.write_pdf()
+        with pdf.RENDERING:
+            document = HTML(string=html, base_url=pdf.TEMPLATES_DIR.as_uri() + "/",
+                            url_fetcher=pdf.url_fetcher()).render(font_config=pdf.font_config())
+            document.write_pdf()
 
     return render
 

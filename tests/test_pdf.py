@@ -145,9 +145,9 @@ def _hq_data(language: str) -> dict[str, object]:
 
 
 def test_reports_rendered_side_by_side_in_one_process_each_come_out_whole():
-    """A gthread worker's threads render at once, each with the font configuration it keeps
-    (one per thread): every PDF has all its text, in Korean and in English, whoever rendered
-    before it and alongside it."""
+    """A gthread worker's threads ask for PDFs at once and share the process's one font
+    configuration, a render at a time: every PDF has all its text, in Korean and in English,
+    whoever rendered before it and alongside it."""
     from concurrent.futures import ThreadPoolExecutor
 
     def text(language: str) -> str:

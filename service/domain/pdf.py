@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -205,20 +206,25 @@ def render_html(template: str, data: dict[str, Any]) -> str:
     return _whole_words(html) if language == "ko" else html
 
 
-_thread = threading.local()
+RENDERING = threading.Lock()
+_fonts: dict[int, Any] = {}  # process id: its FontConfiguration
 
 
 def font_config() -> Any:
-    """This thread's WeasyPrint `FontConfiguration`, made on its first render and passed to
-    every later one, as WeasyPrint's API allows. A configuration of its own per render (the
-    default) loaded fontconfig's system fonts again and wrote the bundled Nanum fonts (9 MB)
-    to a fresh temporary folder each time: a third of a short report's time. One per thread,
-    because the Pango font map inside it is not shared between threads."""
-    config = getattr(_thread, "font_config", None)
+    """This process's WeasyPrint `FontConfiguration`, made on its first render and passed to
+    every later one, as WeasyPrint's API allows, under the `RENDERING` lock. A new
+    configuration per render (WeasyPrint's default) loaded fontconfig's system fonts again and
+    wrote the bundled Nanum fonts (9 MB) to a fresh temporary folder each time: a third of a
+    short report's time. One per process, used by one render at a time: it holds a Pango font
+    map and writes its font files on first use, neither meant for two threads at once, and a
+    configuration per thread would keep 13 MB for each of a worker's threads. Keyed by process:
+    a process forked after rendering (gunicorn's master only imports the application) makes
+    its own and keeps, unused, the one it inherited, whose folder is its parent's."""
+    config = _fonts.get(os.getpid())
     if config is None:
         from weasyprint.text.fonts import FontConfiguration
 
-        config = _thread.font_config = FontConfiguration()
+        config = _fonts[os.getpid()] = FontConfiguration()
     return config
 
 
@@ -228,8 +234,10 @@ def render_document(template: str, data: dict[str, Any]) -> RenderedPdf:
 
     html = HTML(string=render_html(template, data), base_url=TEMPLATES_DIR.as_uri() + "/",
                 url_fetcher=url_fetcher())
-    document = html.render(font_config=font_config())
-    return RenderedPdf(pdf=document.write_pdf(), pages=len(document.pages))
+    with RENDERING:
+        document = html.render(font_config=font_config())
+        pdf_bytes = document.write_pdf()
+    return RenderedPdf(pdf=pdf_bytes, pages=len(document.pages))
 
 
 def render_pdf(template: str, data: dict[str, Any]) -> bytes:
