@@ -342,3 +342,21 @@ def test_a_service_someone_named_keeps_its_name_on_a_korean_page(app, world, eng
     assert sign_in(reader, "staff").status_code in (302, 303)
     page = _main_text(reader.get("/surveys").get_data(as_text=True))
     assert "Poor feedback on gunnery" in page and "저조한 평가" not in page, page
+
+
+def test_the_words_the_service_writes_into_titles_are_the_pages_labels(app):
+    """A title or reason the service wrote ("State: open → in progress", "deficiency PL-2026-0002
+    acknowledged") is read back in a page's language through the labels' own words (`WORDED`
+    in `service/domain/actions.py`): each of them is the English of that code's page label and
+    has its Korean, so renaming a label cannot leave a written title in English."""
+    from service.core.i18n import catalogue
+    from service.domain.actions import WORDED
+
+    korean = catalogue("ko")
+    with app.test_request_context("/"), force_locale("en"):
+        for group, words in WORDED.items():
+            for code, english in words.items():
+                assert str(LABELS[code.replace(" ", "_")]) == english, (group, code)
+                assert HANGUL.search(korean.pgettext("label", english)), (group, english)
+    with app.test_request_context("/"), force_locale("ko"):
+        assert str(LABELS["awaiting_buyer"]) == korean.pgettext("label", WORDED["state"]["awaiting_buyer"])
