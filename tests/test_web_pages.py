@@ -308,17 +308,18 @@ def test_no_page_answers_500_to_odd_input(app, client, world, engine, who):
                    "filename": ["app.css", "../../config.py", "nope.js", "%00"],
                    "token": ["tok-waiting-PL", "tok-answered-NO", "x" * 300, "%00"]}
     # Each route's record that exists (the first path value) is asked with every odd query
-    # value; its other paths (missing, malformed, oversized) with one odd value each, in turn:
-    # a path and the query are read apart, so each value still meets every page.
+    # value; its other paths (missing, malformed, oversized) with one odd value each, in turn
+    # across the routes: a path and the query are read apart, so each value still meets every
+    # page, and the missing and malformed paths meet every value somewhere.
     requests = []
-    for rule in web_get_routes(app):
+    for n, rule in enumerate(web_get_routes(app)):
         params = re.findall(r"<(?:\w+:)?(\w+)>", rule)
         variants = [rule]
         for name in params:
             variants = [re.sub(rf"<(?:\w+:)?{name}>", value, v)
                         for v in variants for value in path_values.get(name, ["1", "0", "x"])]
         requests += [(variants[0], value) for value in ODD_VALUES]
-        requests += [(url, ODD_VALUES[i % len(ODD_VALUES)]) for i, url in enumerate(variants[1:])]
+        requests += [(url, ODD_VALUES[(n + i) % len(ODD_VALUES)]) for i, url in enumerate(variants[1:])]
     for url, value in requests:
         r = client.get(url, query_string=dict.fromkeys(QUERY_NAMES, value))
         assert r.status_code < 500, (who, url, value, r.status_code)
