@@ -17,6 +17,7 @@ API tests (tests/test_api_attacks.py) must find.
 
 from __future__ import annotations
 
+import re
 import threading
 from http import HTTPStatus
 from typing import Any
@@ -108,8 +109,9 @@ def _shared_fields(_self: Any, field: ma.fields.Field, ret: dict[str, Any], **_:
     from service.schemas.common import CountryCode, DateOrDateTime, SortField
 
     if isinstance(field, SortField):  # its columns, each `-` first but those of one direction
-        either = "|".join(c for c in field.columns if c not in field.one_way)
-        key = f"-?({either})" + (f"|({'|'.join(field.one_way)})" if field.one_way else "")
+        either = "|".join(re.escape(c) for c in field.columns if c not in field.one_way)
+        one_way = "|".join(map(re.escape, field.one_way))
+        key = f"-?({either})" + (f"|({one_way})" if one_way else "")
         return {"pattern": f"^({key})(,({key}))*$"}
     if isinstance(field, CountryCode):
         return {"minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}
