@@ -4,7 +4,8 @@ Every operation of /api/v1/openapi.json is called with generated requests — va
 deliberately invalid ones — as each kind of caller (admin, staff, a liaison), against the
 small world of two countries. Routes added later are covered because the operations come
 from the document. Every answer must be: not a 5xx, a documented status, a body matching the
-documented schema, and the documented content type. Bounded and derandomized for CI.
+documented schema, and the documented content type. Bounded and derandomized for CI: on
+PostgreSQL fewer cases, as the admin and the liaison (see EXAMPLES below).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from service.core.db import session_scope
 from service.domain import registry
 from service.domain.errors import Invalid
 from tests.conftest import rows
+from tests.factories import add_event
 
 
 def test_health(client):
@@ -226,7 +228,6 @@ def test_only_operations_that_check_if_match_document_it(client, app):
 def test_every_openapi_schema_keeps_its_own_name(tmp_path):
     """Two schemas of one name make apispec rename the second (`Proposal1`): a client generated
     from the document would get that name. Each component is named after its own schema."""
-    import re
     import warnings
 
     from service import create_app
@@ -255,12 +256,8 @@ def test_the_document_gives_every_country_filter_and_date_range_its_shape(app, c
               if p["name"] in ("from", "to") and path in ("/api/v1/events", "/api/v1/deficiencies")]
     assert len(ranges) == 4
     assert all(s["anyOf"] == [{"format": "date"}, {"format": "date-time"}] for s in ranges)
-    from tests.factories import add_event
-
     add_event(engine, world, country="PL")
     add_event(engine, world, country="NO")
-    import re
-
     sort = next(p["schema"] for path, p in params if path == "/api/v1/events" and p["name"] == "sort")
     assert re.match(sort["pattern"], "upcoming,-start") and not re.match(sort["pattern"], "-upcoming")
     staff = world.headers("staff")
