@@ -145,7 +145,7 @@ def _write(base: str, work: Workload, n: int) -> tuple[str, int, float]:
                               {"objectives": f"bench write {serial}"})
         elif kind == "patch_action":
             status, _ = _send(base, "PATCH", f"/api/v1/actions/{country.action_id}", work.staff_token,
-                              {"internal_notes": f"bench write {serial}"})
+                              {"resolution": f"bench write {serial}"})
         elif kind == "cancel_event":
             status, _ = _send(base, "POST", f"/api/v1/events/{created}/transition", work.staff_token,
                               {"status": "cancelled", "reason": "bench: created to be cancelled"})

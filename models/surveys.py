@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import CountryScoped, Versioned, utc_field, utcnow
+from models.base import CountryScoped, StaffOnlyRows, Versioned, utc_field, utcnow
 
 
 class SurveyStatus(StrEnum):
@@ -129,17 +129,18 @@ class CorrectiveAction(Versioned, CountryScoped, SQLModel, table=True):
     due_on: dt.date = Field(index=True)
     status: str = Field(default=ActionStatus.open.value, max_length=20, index=True)
     resolution: str | None = Field(default=None, max_length=4000)
-    internal_notes: str | None = Field(default=None, max_length=4000)
     opened_at: dt.datetime = utc_field(default_factory=utcnow)
     closed_at: dt.datetime | None = utc_field(default=None)
     escalated_at: dt.datetime | None = utc_field(default=None)
     version: int = Field(default=1)
 
 
-class ActionComment(CountryScoped, SQLModel, table=True):
-    """One entry of an action's progress, seen by the buyer and staff alike: a comment (the
-    country's liaison or staff), or a move of its state written by the rule that made it.
-    Staff-only words stay in the action's `internal_notes`, never here."""
+class ActionComment(StaffOnlyRows, CountryScoped, SQLModel, table=True):
+    """One entry of an action's progress: a comment (the country's liaison or staff), a move of
+    its state written by the rule that made it, or a staff member's internal note (`internal`:
+    for staff eyes only, hidden by the scoping point like a report's internal notes). A note is
+    a row of its own, so writing one changes nothing of the action a liaison reads, not even
+    its version."""
 
     __tablename__ = "action_comment"
     __table_args__ = (sa.Index("ix_action_comment_action", "action_id", "created_at"),)
@@ -148,6 +149,7 @@ class ActionComment(CountryScoped, SQLModel, table=True):
     action_id: int = Field(foreign_key="corrective_action.id")
     country_code: str = Field(max_length=2)
     kind: str = Field(default="comment", max_length=16)  # "comment" or "status"
+    internal: bool = Field(default=False)
     status: str = Field(max_length=20)  # the action's state when it was written (after a move)
     body: str = Field(max_length=4000)
     author_id: int | None = Field(default=None, foreign_key="app_user.id")

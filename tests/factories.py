@@ -47,6 +47,7 @@ def add_overview_data(engine: sa.Engine, world: World, now: dt.datetime | None =
     """For PL and NO: upcoming, completed and cancelled events, requests, surveys and answers,
     corrective actions and reports. Poland's answers are good, Norway's poor."""
     from models import (
+        ActionComment,
         CorrectiveAction,
         Report,
         ServiceEvent,
@@ -110,10 +111,13 @@ def add_overview_data(engine: sa.Engine, world: World, now: dt.datetime | None =
                                       recommend=10 if good else 3, comment=f"Seen at {place}")
             s.add(response)
             s.flush()
-            s.add(CorrectiveAction(country_code=code, event_id=done.id, response_id=response.id,
-                                   title=f"Follow up the answers from {place}", reasons=["overall 2"],
-                                   due_on=today - dt.timedelta(days=1), status="open",
-                                   internal_notes=f"internal only: {code} budget"))
+            action = CorrectiveAction(country_code=code, event_id=done.id, response_id=response.id,
+                                      title=f"Follow up the answers from {place}", reasons=["overall 2"],
+                                      due_on=today - dt.timedelta(days=1), status="open")
+            s.add(action)
+            s.flush()
+            s.add(ActionComment(action_id=action.id, country_code=code, status="open", internal=True,
+                                body=f"internal only: {code} budget", author_name="K-Sustain staff"))
             s.add(Report(kind="country_monthly", country_code=code, scope_key=code,
                          period=periods.shift(period, -1), generated_by="scheduler", pages=6,
                          size=48000, sha256="0" * 64))
@@ -207,7 +211,7 @@ POOR_ANSWERS = {"overall": 2, "instructors": 4, "timeliness": 1, "documentation"
 
 def add_norway_survey(app: Any, world: World) -> None:
     """Norway's answered survey with its corrective action (for the access matrix)."""
-    from models import CorrectiveAction, Survey
+    from models import ActionComment, CorrectiveAction, Survey
     from service.core.db import get_engine
     from service.domain import surveys
 
@@ -218,7 +222,8 @@ def add_norway_survey(app: Any, world: World) -> None:
         surveys.answer(session=s, survey=s.get(Survey, survey_id), data=POOR_ANSWERS)
         action = s.exec(select(CorrectiveAction).where(CorrectiveAction.event_id == s.get(
             Survey, survey_id).event_id)).one()
-        action.internal_notes = "Norway internal note"
+        s.add(ActionComment(action_id=action.id, country_code="NO", status=action.status, internal=True,
+                            body="Norway internal note", author_name="K-Sustain staff"))
     world.ids.update(survey_NO=survey_id, survey_token_NO=token, action_NO=action.id)
 # --- services, surveys and reports, inserted as rows (the report tests read them back) ---------
 

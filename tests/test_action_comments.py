@@ -42,7 +42,10 @@ def test_a_liaison_and_staff_comment_and_both_read_the_progress(app, client, wor
     assert r.status_code == 201
     first = r.get_json()
     assert (first["author_name"], first["status"], first["kind"]) == ("pl", "open", "comment")
-    _patch(client, world, action_id, {"status": "in_progress", "internal_notes": "budget NOT approved yet"})
+    _patch(client, world, action_id, {"status": "in_progress"})
+    note = client.post(url, json={"body": "budget NOT approved yet", "internal": True},
+                       headers=world.headers("staff"))
+    assert note.status_code == 201
     r = client.post(url, json={"body": "Manuals ship next week."}, headers=world.headers("staff"))
     assert r.status_code == 201
     _patch(client, world, action_id, {"status": "closed", "resolution": "Manuals delivered in Polish"})
@@ -52,10 +55,10 @@ def test_a_liaison_and_staff_comment_and_both_read_the_progress(app, client, wor
         ("status", "closed", "staff")]
     assert seen[1]["body"] == "State: open → in progress"
     assert seen[3]["body"] == "State: in progress → closed. Resolution: Manuals delivered in Polish"
-    assert client.get(url, headers=world.headers("staff")).get_json() == seen
     assert not any("budget" in c["body"] for c in seen)
-    shown = client.get(f"/api/v1/actions/{action_id}", headers=world.headers("pl")).get_json()
-    assert "internal_notes" not in shown
+    staff_sees = client.get(url, headers=world.headers("staff")).get_json()
+    assert [c for c in staff_sees if c["internal"]] == [note.get_json()]
+    assert [c for c in staff_sees if not c["internal"]] == seen
     # Each side is told of the other's comment through the outbox.
     with session_scope(engine) as s:
         told = {(n.recipient, n.data["comment_id"]) for n in s.exec(
@@ -68,9 +71,11 @@ def test_comments_are_audited_and_bad_ones_write_nothing(app, client, world, eng
     action_id = _poor_action(app, client, world)
     url = f"/api/v1/actions/{action_id}/comments"
     for body, field in (({}, "body"), ({"body": ""}, "body"), ({"body": "x" * 4001}, "body"),
-                        ({"body": "ok", "internal": True}, "internal")):
+                        ({"body": "ok", "internal": "maybe"}, "internal")):
         r = client.post(url, json=body, headers=world.headers("pl"))
         assert r.status_code == 422 and field in r.get_json()["errors"]["json"], r.get_json()
+    r = client.post(url, json={"body": "ok", "internal": True}, headers=world.headers("pl"))
+    assert r.status_code == 403 and r.get_json()["errors"] == {"internal": ["staff only"]}
     assert rows(engine, "action_comment") == 0
     r = client.post(url, json={"body": "Still waiting"}, headers=world.headers("pl"))
     with session_scope(engine) as s:
@@ -100,7 +105,10 @@ def test_another_countrys_people_cannot_read_or_comment(app, client, world, engi
 
 def test_the_action_page_shows_the_answer_and_lets_a_liaison_comment(app, client, world):
     action_id = _poor_action(app, client, world)
-    _patch(client, world, action_id, {"status": "in_progress", "internal_notes": "budget NOT approved yet"})
+    _patch(client, world, action_id, {"status": "in_progress"})
+    note = {"body": "budget NOT approved yet", "internal": True}
+    assert client.post(f"/api/v1/actions/{action_id}/comments", json=note,
+                       headers=world.headers("staff")).status_code == 201
     sign_in(client, "pl")
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     assert "The answer that opened it" in page and "Instructors came late" in page

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlmodel import select
 
+from models import Notification
+from service.core.db import session_scope
 from tests.conftest import rows
 from tests.factories import GOOD_ANSWERS, POOR_ANSWERS, add_staff, add_survey
 
@@ -68,7 +71,7 @@ def test_the_action_lifecycle(app, client, engine, world):
     assert client.patch(url, json={"status": "in_progress"}, headers=h).status_code == 428
     skip = patch({"status": "closed", "resolution": "done"}, 1)
     assert skip.status_code == 409 and skip.get_json()["allowed"] == ["in_progress"]
-    started = patch({"status": "in_progress", "internal_notes": "Call the battalion S4"}, 1)
+    started = patch({"status": "in_progress"}, 1)
     assert started.status_code == 200 and started.headers["ETag"] == '"2"'
     assert patch({"status": "open"}, 1).status_code == 412
     no_resolution = patch({"status": "closed"}, 2)
@@ -88,19 +91,32 @@ def test_liaisons_see_their_actions_without_internal_notes_and_cannot_change_the
     _answer(app, client, world, POOR_ANSWERS)
     action = _only_action(client, world)
     url = f"/api/v1/actions/{action['id']}"
-    client.patch(url, json={"internal_notes": "Unit commander was unhappy with the interpreter"},
-                 headers=world.headers("staff", **{"If-Match": "*"}))
-    staff_view = client.get(url, headers=world.headers("staff")).get_json()
-    assert staff_view["internal_notes"].startswith("Unit commander")
+    before = client.get(url, headers=world.headers("pl"))
+    note = client.post(f"{url}/comments", json={"body": "Unit commander was unhappy with the interpreter",
+                                                "internal": True}, headers=world.headers("staff"))
+    assert note.status_code == 201 and note.get_json()["internal"] is True
+    staff_progress = client.get(f"{url}/comments", headers=world.headers("staff")).get_json()
+    assert [(c["internal"], c["body"][:14]) for c in staff_progress] == [(True, "Unit commander")]
+    # The note is a row of its own: the action a liaison reads, its version and ETag, did not move.
     mine = client.get(url, headers=world.headers("pl"))
-    assert mine.status_code == 200 and "internal_notes" not in mine.get_json()
-    assert "interpreter" not in mine.get_data(as_text=True)
-    listed = client.get("/api/v1/actions", headers=world.headers("pl"))
-    assert "interpreter" not in listed.get_data(as_text=True) and len(listed.get_json()) == 1
+    assert mine.status_code == 200 and mine.get_json() == before.get_json()
+    assert mine.headers["ETag"] == before.headers["ETag"] == '"1"'
+    for path in (url, f"{url}/comments", "/api/v1/actions", f"/api/v1/countries/{action['country']}/status"):
+        assert "interpreter" not in client.get(path, headers=world.headers("pl")).get_data(as_text=True), path
+    assert client.get(f"{url}/comments", headers=world.headers("pl")).get_json() == []
+    with session_scope(engine) as s:  # nobody was told of it
+        assert not s.exec(select(Notification).where(Notification.kind == "action_comment")).all()
+    refused = client.post(f"{url}/comments", json={"body": "mine", "internal": True},
+                          headers=world.headers("pl"))
+    assert refused.status_code == 403 and "internal" in refused.get_json()["errors"]
+    assert rows(engine, "action_comment") == 1
     denied = client.patch(url, json={"status": "in_progress"},
                           headers=world.headers("pl", **{"If-Match": "*"}))
     assert denied.status_code == 403
     assert client.get(url, headers=world.headers("no")).status_code == 404
+    gone = client.patch(url, json={"internal_notes": "old field"},
+                        headers=world.headers("staff", **{"If-Match": "*"}))
+    assert gone.status_code == 422 and "internal_notes" in gone.get_json()["errors"]["json"]
 
 
 def test_the_overdue_filter(app, client, world):
@@ -117,15 +133,16 @@ def test_the_overdue_filter(app, client, world):
 
 
 def test_the_action_page_gives_a_liaisons_template_nothing_of_the_internal_notes(app, client, world):
-    """The page shows the schema's dump alone: neither its text nor its context holds the notes."""
+    """Neither the page's text nor its template's context holds a note for a liaison."""
     from flask import template_rendered
 
     from tests.test_web_pages import sign_in
 
     _answer(app, client, world, POOR_ANSWERS)
     action = _only_action(client, world)
-    client.patch(f"/api/v1/actions/{action['id']}", json={"internal_notes": "Interpreter was late"},
-                 headers=world.headers("staff", **{"If-Match": "*"}))
+    client.post(f"/api/v1/actions/{action['id']}/comments", json={"body": "Interpreter was late",
+                                                                 "internal": True},
+                headers=world.headers("staff"))
     contexts: list[dict] = []
 
     def seen(_app, template, context, **_extra):
@@ -140,7 +157,7 @@ def test_the_action_page_gives_a_liaisons_template_nothing_of_the_internal_notes
             return any(holds_notes(v, depth + 1) for v in value.values())
         if isinstance(value, list | tuple):
             return any(holds_notes(v, depth + 1) for v in value)
-        return holds_notes(getattr(value, "internal_notes", None) or "", depth + 1)
+        return holds_notes(getattr(value, "body", None) or "", depth + 1)
 
     for who, shown in (("pl", False), ("staff", True)):
         sign_in(client, who)

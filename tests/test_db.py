@@ -196,3 +196,51 @@ def test_status_changes_get_the_end_of_their_span_when_migrated(tmp_path):
         ends = dict(conn.execute(sa.text("SELECT id, ended_at FROM unit_status_change")).all())
     engine.dispose()
     assert ends == {1: at[4], 5: at[1], 2: at[2], 3: None, 4: None}
+
+
+def test_action_notes_become_internal_entries_of_its_progress_when_migrated(tmp_path):
+    """0032 moves each action's internal notes into one staff-only entry of its progress (the
+    action's state then) and drops the column; going down puts them back."""
+    import sqlite3
+
+    from alembic import command
+
+    from service.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+
+    def migrate(target: str, up: bool = True) -> None:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            (command.upgrade if up else command.downgrade)(cfg, target)
+
+    migrate("0031")
+    raw = sqlite3.connect(tmp_path / "m.db")  # without the engine's foreign keys: the rows alone
+    with raw:
+        raw.executemany(
+            "INSERT INTO corrective_action (id, country_code, title, reasons, due_on, status, "
+            "internal_notes, opened_at, version) VALUES (?, 'PL', 't', '[]', '2026-01-31', ?, ?, "
+            "'2026-01-01 00:00:00.000000', 3)",
+            [(1, "in_progress", "Budget talk"), (2, "open", None), (3, "open", "  ")])
+        raw.execute("INSERT INTO action_comment (action_id, country_code, kind, status, body, author_name, "
+                    "created_at) VALUES (1, 'PL', 'comment', 'open', 'Seen', 'pl', "
+                    "'2026-01-02 00:00:00.000000')")
+    raw.close()
+    migrate("head")
+    with engine.connect() as conn:
+        entries = conn.execute(sa.text("SELECT action_id, kind, status, body, internal, author_name "
+                                       "FROM action_comment ORDER BY id")).all()
+        versions = conn.execute(sa.text("SELECT version FROM corrective_action")).scalars().all()
+    assert [tuple(e) for e in entries] == [(1, "comment", "open", "Seen", 0, "pl"),
+                                           (1, "comment", "in_progress", "Budget talk", 1, "K-Sustain staff")]
+    assert "internal_notes" not in {c["name"] for c in sa.inspect(engine).get_columns("corrective_action")}
+    assert versions == [3, 3, 3]
+    migrate("0031", up=False)
+    with engine.connect() as conn:
+        notes = conn.execute(sa.text("SELECT id, internal_notes FROM corrective_action ORDER BY id")).all()
+        left = conn.execute(sa.text("SELECT body FROM action_comment")).scalars().all()
+    engine.dispose()
+    assert [tuple(n) for n in notes] == [(1, "Budget talk"), (2, None), (3, None)]
+    assert left == ["Seen"]

@@ -605,7 +605,7 @@ class AccessMachine(RuleBasedStateMachine):
         current = self.call("staff", "GET", url)
         moves = NEXT_ACTION[current.get_json()["status"]]
         status = moves[choice % len(moves)]
-        body = {"status": status, "internal_notes": f"{text} {self.marker(None)}"}
+        body = {"status": status}
         if status == "closed":
             body["resolution"] = f"{text} {self.marker(code)}"
         r = self.call("staff", "PATCH", url, json=body, headers={"If-Match": current.headers["ETag"]})
@@ -613,10 +613,12 @@ class AccessMachine(RuleBasedStateMachine):
         STATS["action updates"] += 1
 
     @precondition(lambda self: self.has("action"))
-    @rule(n=st.integers(0, 999), staff=st.booleans(), text=FREE_TEXT)
-    def comment_on_action(self, n: int, staff: bool, text: str) -> None:
-        """A comment on an action by its country's liaison (or staff); the other country's
-        liaison is refused exactly as for a missing action."""
+    @rule(n=st.integers(0, 999), who=st.sampled_from(("liaison", "staff", "note")), text=FREE_TEXT)
+    def comment_on_action(self, n: int, who: str, text: str) -> None:
+        """A comment on an action by its country's liaison (or staff), or a staff member's
+        internal note, which changes nothing the liaison reads of the action (not its ETag); the
+        other country's liaison is refused exactly as for a missing action, and a liaison may not
+        write a note."""
         code = self.code_with("action", n)
         action = self.pick(code, "action", n)
         body = {"body": f"{text} {self.marker(code)}"}
@@ -624,8 +626,20 @@ class AccessMachine(RuleBasedStateMachine):
         missing = self.call(LIAISON[OTHER[code]], "POST", f"/api/v1/actions/{MISSING_ID}/comments",
                             json=body)
         self.same_refusal(foreign, missing, action)
-        r = self.call("staff" if staff else LIAISON[code], "POST", f"/api/v1/actions/{action}/comments",
-                      json={"body": f"{text} {self.marker(code)}"})
+        if who == "note":
+            url = f"/api/v1/actions/{action}"
+            before = self.call(LIAISON[code], "GET", url)
+            r = self.call("staff", "POST", f"{url}/comments",
+                          json={"body": f"{text} {self.marker(None)}", "internal": True})
+            assert r.status_code == 201, r.get_json()
+            after = self.call(LIAISON[code], "GET", url)
+            assert after.headers["ETag"] == before.headers["ETag"] and after.get_json() == before.get_json()
+            assert self.call(LIAISON[code], "POST", f"{url}/comments",
+                             json={"body": "mine", "internal": True}).status_code == 403
+            STATS["action notes"] += 1
+            return
+        r = self.call("staff" if who == "staff" else LIAISON[code], "POST",
+                      f"/api/v1/actions/{action}/comments", json={"body": f"{text} {self.marker(code)}"})
         assert r.status_code == 201, r.get_json()
         STATS["action comments"] += 1
 

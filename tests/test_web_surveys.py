@@ -88,24 +88,32 @@ def test_actions_hide_internal_notes_from_liaisons_and_staff_edit_them(client, a
         from service.domain import surveys
 
         surveys.answer(session=s, survey=s.get(Survey, survey_id), data=factories.POOR_ANSWERS)
-        action = s.scalars(sa.select(CorrectiveAction)).one()
-        action.internal_notes = "Budget talk, internal only"
-        action_id = action.id
+        action_id = s.scalars(sa.select(CorrectiveAction)).one().id
+    sign_in(client, "staff")
+    r = client.post(f"/actions/{action_id}/comments", data={
+        "csrf_token": csrf(client, f"/actions/{action_id}"), "body": "Budget talk, internal only",
+        "internal": "on"})
+    assert r.status_code == 302
+    page = client.get(r.location).get_data(as_text=True)
+    assert "Your internal note is added." in page and "Budget talk, internal only" in page
+    assert "internal note (staff only)" in page and "Work on it" in page
     liaison = app.test_client()
     sign_in(liaison, "pl")
     page = liaison.get(f"/actions/{action_id}").get_data(as_text=True)
     assert "Poor feedback on Drill PL" in page and "Choi Ye-jin" in page
-    assert "Budget talk" not in page and "Internal notes" not in page and "Work on it" not in page
-    sign_in(client, "staff")
-    page = client.get(f"/actions/{action_id}").get_data(as_text=True)
-    assert "Budget talk, internal only" in page and "Work on it" in page
+    assert "Budget talk" not in page and "internal note" not in page.lower() and "Work on it" not in page
+    r = liaison.post(f"/actions/{action_id}/comments", data={
+        "csrf_token": csrf(liaison, f"/actions/{action_id}"), "body": "Ours too", "internal": "on"})
+    assert r.status_code == 403 and "Ours too" in r.get_data(as_text=True)  # kept in the form, not saved
+    assert "Ours too" not in client.get(f"/actions/{action_id}").get_data(as_text=True)
     token = csrf(client, "/actions")
     form = {"csrf_token": token, "status": "in_progress", "resolution": "", "owner_staff_id": str(owner),
-            "due_on": "2030-01-31", "internal_notes": "Call the range office"}
+            "due_on": "2030-01-31"}
     r = client.post(f"/actions/{action_id}", data={**form, "version": "0"})
     assert "changed by someone else" in client.get(r.location).get_data(as_text=True)
     with engine.connect() as conn:
         v = conn.scalar(sa.select(CorrectiveAction.version))
+    assert v == 1  # the note left the action as it was
     r = client.post(f"/actions/{action_id}", data={**form, "version": str(v), "status": "closed"})
     assert r.status_code == 409 and "allowed from open: in_progress" in r.get_data(as_text=True)
     r = client.post(f"/actions/{action_id}", data={**form, "version": str(v)})
@@ -115,7 +123,7 @@ def test_actions_hide_internal_notes_from_liaisons_and_staff_edit_them(client, a
     r = client.post(f"/actions/{action_id}", data={**form, "version": str(v + 1), "status": "closed",
                                                    "resolution": "New schedule agreed"})
     page = client.get(r.location).get_data(as_text=True)
-    assert "New schedule agreed" in page and "Call the range office" in page and "Closed" in page
+    assert "New schedule agreed" in page and "Budget talk, internal only" in page and "Closed" in page
     assert "overdue" not in client.get("/actions?overdue=true").get_data(as_text=True).split("<h2")[-1]
     assert liaison.post(f"/actions/{action_id}", data={"csrf_token": csrf(liaison, "/actions"),
                                                        **form}).status_code == 403

@@ -34,7 +34,7 @@ class Actions(MethodView):
 class ActionItem(MethodView):
     @blp.response(200, ActionSchema)
     def get(self, action_id: int) -> Any:
-        """One corrective action (internal notes for staff only)."""
+        """One corrective action (its internal notes are entries of its progress, for staff)."""
         return with_etag(get_or_404(get_session(), CorrectiveAction, action_id))
 
     @takes_if_match
@@ -43,7 +43,7 @@ class ActionItem(MethodView):
     @blp.response(200, ActionSchema)
     @blp.alt_response(409, description="A move the lifecycle does not allow; lists the allowed ones")
     def patch(self, changes: dict[str, Any], action_id: int) -> Any:
-        """Move an action on, or change its owner, due date, resolution or notes (If-Match)."""
+        """Move an action on, or change its owner, due date or resolution (If-Match)."""
         session = get_session()
         action = get_or_404(session, CorrectiveAction, action_id)
         check_if_match(action)
@@ -56,8 +56,9 @@ class ActionComments(MethodView):
     @blp.response(200, ActionCommentSchema(many=True))
     @blp.paginate(**PAGE)
     def get(self, action_id: int, pagination_parameters: Any) -> Any:
-        """The action's progress, oldest first: comments, and each move of its state (the
-        resolution with its closing); internal notes are never among them."""
+        """The action's progress, oldest first: comments, each move of its state (the
+        resolution with its closing) and, for staff, the internal notes (a liaison's answer
+        never holds one)."""
         session = get_session()
         action = get_or_404(session, CorrectiveAction, action_id)
         return paginate(session, actions.comments(session=session, action=action), pagination_parameters)
@@ -66,8 +67,9 @@ class ActionComments(MethodView):
     @blp.arguments(ActionCommentSchema)
     @blp.response(201, ActionCommentSchema)
     def post(self, data: dict[str, Any], action_id: int) -> Any:
-        """Comment on the action: staff, or a liaison of its country (the other side is told)."""
+        """Comment on the action: staff, or a liaison of its country (the other side is told);
+        staff may write an internal note instead (`internal`: nobody is told, no liaison sees it)."""
         session = get_session()
         action = get_or_404(session, CorrectiveAction, action_id)
         return actions.add_comment(session=session, action=action, actor=require_principal(),
-                                   body=data["body"])
+                                   body=data["body"], internal=data["internal"])

@@ -27,7 +27,7 @@ from models import (
 )
 from models.surveys import OPEN_ACTION_STATES
 from service.domain import mail, outbox
-from service.domain.errors import Conflict, Invalid
+from service.domain.errors import Conflict, Forbidden, Invalid
 from service.domain.lists import Composite, sorted_by, where_given
 
 RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
@@ -188,9 +188,9 @@ def overdue(today: dt.date) -> Any:
 
 def update_action(*, session: Session, action: CorrectiveAction, changes: dict[str, Any],
                   now: dt.datetime | None = None, actor: Any = None) -> CorrectiveAction:
-    """Move an action through its lifecycle and change its owner, due date or notes; a move of
-    its state is written to its progress (`ActionComment`, kind "status"), which the country's
-    liaisons read, with the resolution when it closes (never the internal notes)."""
+    """Move an action through its lifecycle and change its owner, due date or resolution; a
+    move of its state is written to its progress (`ActionComment`, kind "status"), which the
+    country's liaisons read, with the resolution when it closes."""
     now = now or utcnow()
     status = changes.pop("status", None)
     if "owner_staff_id" in changes and changes["owner_staff_id"] is not None and \
@@ -223,30 +223,36 @@ def update_action(*, session: Session, action: CorrectiveAction, changes: dict[s
 
 
 def comments(*, session: Session, action: CorrectiveAction) -> Any:
-    """The statement of an action's progress, oldest first: comments and moves of its state."""
+    """The statement of an action's progress, oldest first: comments, moves of its state and
+    (staff only: a liaison's session holds none) internal notes."""
     return (select(ActionComment).where(ActionComment.action_id == action.id)
             .order_by(col(ActionComment.created_at), col(ActionComment.id)))
 
 
 def add_comment(*, session: Session, action: CorrectiveAction, actor: Any, body: str,
-                now: dt.datetime | None = None) -> ActionComment:
+                internal: bool = False, now: dt.datetime | None = None) -> ActionComment:
     """A comment on `action` by its country's liaison or by staff (the session's scope keeps
-    every other country's people out), told to the other side through the outbox; commits."""
+    every other country's people out), told to the other side through the outbox; or, staff
+    only, an internal note, told to nobody and hidden from liaisons by the scoping point. The
+    action itself is not written: its version stays. Commits."""
+    if internal and actor.is_liaison:
+        raise Forbidden("Only staff write internal notes", {"internal": ["staff only"]})
     comment = ActionComment(action_id=action.id or 0, country_code=action.country_code,
-                            kind="comment", status=action.status, body=body, author_id=actor.user_id,
-                            author_name=actor.name, created_at=now or utcnow())
+                            kind="comment", status=action.status, body=body, internal=internal,
+                            author_id=actor.user_id, author_name=actor.name, created_at=now or utcnow())
     session.add(comment)
     session.flush()
-    to = (outbox.staff_and_admins(session=session) if actor.is_liaison
-          else outbox.liaisons_of(session=session, country_code=action.country_code))
-    base = current_app.config["PUBLIC_BASE_URL"]
-    outbox.notify(session=session, messages=[{
-        "key": f"action-comment:{comment.id}:user:{u.id}", "kind": "action_comment",
-        "user_id": u.id, "recipient": u.email, "country_code": action.country_code,
-        **mail.render_to(session, u, "action_comment", action=action, author=actor.name, text=body,
-                         base=base),
-        "data": {"action_id": action.id, "comment_id": comment.id},
-    } for u in to if u.id != actor.user_id])
+    if not internal:
+        to = (outbox.staff_and_admins(session=session) if actor.is_liaison
+              else outbox.liaisons_of(session=session, country_code=action.country_code))
+        base = current_app.config["PUBLIC_BASE_URL"]
+        outbox.notify(session=session, messages=[{
+            "key": f"action-comment:{comment.id}:user:{u.id}", "kind": "action_comment",
+            "user_id": u.id, "recipient": u.email, "country_code": action.country_code,
+            **mail.render_to(session, u, "action_comment", action=action, author=actor.name, text=body,
+                             base=base),
+            "data": {"action_id": action.id, "comment_id": comment.id},
+        } for u in to if u.id != actor.user_id])
     session.commit()
     return comment
 

@@ -427,7 +427,8 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
             if (reasons := actions.reasons_for(SimpleNamespace(**a)))}  # type: ignore[arg-type]  # reads the answers only
     response_ids = _ids_by_event(conn, SurveyResponse)
     titles = {e.id: e.title for e in events}
-    action_rows = []
+    action_rows: list[dict[str, Any]] = []
+    notes: dict[int, str] = {}
     for event_id, reasons in poor.items():
         opened = by_event[event_id]["answered_at"]
         due = opened.date() + dt.timedelta(days=14)
@@ -437,27 +438,30 @@ def _seed_surveys(conn: sa.Connection, spec: Size, rng: random.Random, today: dt
             closed = opened + dt.timedelta(days=rng.randint(5, 30))
         elif rng.random() < 0.45:
             status = "in_progress"
+        if rng.random() < 0.3:  # a staff member's internal note, in the action's progress
+            notes[response_ids[event_id]] = "Raised with the unit's logistics officer."
         action_rows.append({
             "country_code": by_event[event_id]["country_code"], "event_id": event_id,
             "response_id": response_ids[event_id], "owner_staff_id": leads.get(event_id),
             "title": actions.written("poor_title", service=titles[event_id])[:300], "reasons": reasons,
             "due_on": due, "status": status, "resolution": resolution, "opened_at": opened,
-            "internal_notes": "Raised with the unit's logistics officer." if rng.random() < 0.3 else None,
             "closed_at": closed, "version": 1,
             "escalated_at": (dt.datetime.combine(due + dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC)
                              if status != "closed" and due < today else None),
         })
     _bulk(conn, CorrectiveAction, action_rows)
     # Its own generator: the rest of the demo comes out as it did before progress was kept.
-    progress = _action_progress(conn, action_rows, random.Random(len(action_rows)))
+    progress = _action_progress(conn, action_rows, notes, random.Random(len(action_rows)))
     return _("surveys %(surveys)s, responses %(responses)s, corrective actions %(actions)s, "
              "action progress entries %(entries)s", surveys=len(survey_rows), responses=len(answers),
              actions=len(action_rows), entries=progress)
 
 
-def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng: random.Random) -> int:
-    """Each demo action's progress as `update_action` and a liaison's comment would have written
-    it: the moves of its state (the resolution at closing) and, now and then, the buyer's word."""
+def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], notes: dict[int, str],
+                     rng: random.Random) -> int:
+    """Each demo action's progress as `update_action`, a liaison's comment and a staff member's
+    internal note would have written it: the moves of its state (the resolution at closing), now
+    and then the buyer's word, and the internal notes of `notes` (by the action's response)."""
     from models import ActionComment, CorrectiveAction
     from service.domain import actions
 
@@ -465,11 +469,16 @@ def _action_progress(conn: sa.Connection, action_rows: list[dict[str, Any]], rng
     ids: dict[int, int] = dict(conn.execute(sa.select(A.response_id, A.id)).all())
     rows: list[dict[str, Any]] = []
     for a in action_rows:
-        base = {"action_id": ids[a["response_id"]], "country_code": a["country_code"], "author_id": None}
+        base = {"action_id": ids[a["response_id"]], "country_code": a["country_code"], "author_id": None,
+                "internal": False}
         if rng.random() < 0.35:
             rows.append({**base, "kind": "comment", "status": "open", "author_name": "Liaison officer",
                          "body": rng.choice(BUYER_COMMENTS),
                          "created_at": a["opened_at"] + dt.timedelta(hours=rng.randint(4, 48))})
+        if a["response_id"] in notes:
+            rows.append({**base, "kind": "comment", "status": "open", "author_name": "K-Sustain staff",
+                         "internal": True, "body": notes[a["response_id"]],
+                         "created_at": a["opened_at"] + dt.timedelta(days=1, hours=2)})
         if a["status"] in ("in_progress", "closed"):
             rows.append({**base, "kind": "status", "status": "in_progress", "author_name": "K-Sustain staff",
                          "body": actions.written("moved", before="open", after="in progress"),

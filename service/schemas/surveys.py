@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from babel import localedata
-from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models import ActionStatus, ServiceKind, SurveyStatus
-from service.core.auth import current_principal
 from service.domain import periods
 from service.domain.surveys import QUESTION_KINDS
 from service.schemas.common import (
@@ -224,24 +223,17 @@ class ActionSchema(VersionedSchema):
     due_on = fields.Date()
     status = fields.String()
     resolution = fields.String(allow_none=True)
-    internal_notes = fields.String(allow_none=True,
-                                   metadata={"description": "staff and admins only; never sent to liaisons"})
     opened_at = AwareDateTime()
     closed_at = AwareDateTime(allow_none=True)
     escalated_at = AwareDateTime(allow_none=True)
-
-    @post_dump
-    def _hide_internal_notes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        principal = current_principal()
-        if principal is None or principal.is_liaison:
-            data.pop("internal_notes", None)
-        return data
 
 
 class ActionCommentSchema(Base):
     id = fields.Integer(dump_only=True)
     action_id = fields.Integer(dump_only=True)
     kind = fields.String(dump_only=True, metadata={"description": "comment, or status (a move of its state)"})
+    internal = fields.Boolean(load_default=False, metadata={
+        "description": "a staff member's internal note, which the country's liaisons never see"})
     status = fields.String(dump_only=True, metadata={"description": "the action's state when written"})
     body = text(4000)
     author_name = fields.String(dump_only=True)
@@ -253,7 +245,6 @@ class ActionUpdateSchema(Base):
     resolution = text(4000, required=False)
     owner_staff_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     due_on = fields.Date()
-    internal_notes = text(4000, required=False, min_length=0, allow_none=True)
 
 
 class ActionQuerySchema(Base):

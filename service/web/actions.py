@@ -1,8 +1,8 @@
 """Corrective actions: the list with filters, an action's page, and the staff edit form.
 
-The page shows an action, and fills its form, only from the `ActionSchema` dump, so a
-liaison never receives its internal notes: the one rule, in the one place (the schema), that
-`GET /api/v1/actions/{id}` answers with; the row itself never reaches the template.
+The page shows an action, and fills its form, from the `ActionSchema` dump, as
+`GET /api/v1/actions/{id}` answers; its progress from the statement the API pages, whose
+internal notes a liaison's session never holds (the scoping point's rule, `StaffOnlyRows`).
 """
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def actions_list() -> Any:
 
 
 def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status: int = 200,
-            comment: str = "", comment_errors: Errors | None = None) -> Any:
+            comment: str = "", comment_errors: Errors | None = None, internal: bool = False) -> Any:
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
-    shown = action_schema.dump(row)  # the API's view: no internal notes for a liaison
+    shown = action_schema.dump(row)  # the API's view
     event = session.get(ServiceEvent, row.event_id) if row.event_id else None  # none: a deficiency's
     principal = require_principal()
     owners = [] if principal.is_liaison else [
@@ -75,8 +75,6 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
     if form is None:  # the form as the API shows the action to this caller
         form = {"status": shown["status"], "resolution": shown["resolution"] or "",
                 "due_on": shown["due_on"], "owner_staff_id": str(shown["owner_staff_id"] or "")}
-        if "internal_notes" in shown:
-            form["internal_notes"] = shown["internal_notes"] or ""
     allowed = [row.status, *actions.TRANSITIONS[ActionStatus(row.status)]]
     country = session.get(Country, row.country_code)
     return render_template("action.html", a=shown, opened_at=row.opened_at, closed_at=row.closed_at,
@@ -88,6 +86,7 @@ def _render(action_id: int, form: dict[str, str] | None, errors: Errors, status:
                            overdue=row.status != ActionStatus.closed
                            and row.due_on < dt.datetime.now(dt.UTC).date(),
                            version=row.version, comment=comment, comment_errors=comment_errors or {},
+                           internal=internal,
                            progress=comments_schema.dump(session.scalars(
                                actions.comments(session=session, action=row)))), status
 
@@ -101,17 +100,15 @@ def action_page(action_id: int) -> Any:
 @bp.post("/actions/<int:action_id>")
 @access(*STAFF)
 def action_update_form(action_id: int) -> Any:
-    """Staff move an action on or change its owner, due date, resolution or notes (stale forms refused)."""
+    """Staff move an action on or change its owner, due date or resolution (stale forms refused)."""
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
     stale = stale_version(row, gettext("This action"), "web.action_page", action_id=action_id)
     if stale:
         return stale
     form = text_fields("status", "resolution", "owner_staff_id", "due_on")
-    form["internal_notes"] = request.form.get("internal_notes", "").strip()
     body: dict[str, Any] = given({k: form[k] for k in ("status", "resolution", "due_on")})
     body["owner_staff_id"] = form["owner_staff_id"] or None
-    body["internal_notes"] = form["internal_notes"] or None
     try:
         actions.update_action(session=session, action=row, changes=action_update.load(body),
                               actor=require_principal())
@@ -125,15 +122,20 @@ def action_update_form(action_id: int) -> Any:
 @bp.post("/actions/<int:action_id>/comments")
 @access(*EVERYONE)
 def action_comment_form(action_id: int) -> Any:
-    """A comment on the action, by staff or a liaison of its country (as `POST .../comments`)."""
+    """A comment on the action, by staff or a liaison of its country, or a staff member's
+    internal note (as `POST .../comments`)."""
     session = get_session()
     row = get_or_404(session, CorrectiveAction, action_id)
     body = request.form.get("body", "").strip()
+    internal = request.form.get("internal") == "on"
     try:
-        data = comment_schema.load({"body": body})
-        actions.add_comment(session=session, action=row, actor=require_principal(), body=data["body"])
+        data = comment_schema.load({"body": body, "internal": internal})
+        actions.add_comment(session=session, action=row, actor=require_principal(), body=data["body"],
+                            internal=data["internal"])
     except (ValidationError, DomainError) as err:
         no = refused(err)
-        return _render(action_id, None, {}, no.status, comment=body, comment_errors=no.errors)
-    flash(gettext("Your comment is added."), "success")
+        return _render(action_id, None, {}, no.status, comment=body, comment_errors=no.errors,
+                       internal=internal)
+    flash(gettext("Your internal note is added.") if internal else gettext("Your comment is added."),
+          "success")
     return redirect(url_for("web.action_page", action_id=action_id) + "#progress")
