@@ -223,7 +223,7 @@ def test_action_notes_become_internal_entries_of_its_progress_when_migrated(tmp_
             "INSERT INTO corrective_action (id, country_code, title, reasons, due_on, status, "
             "internal_notes, opened_at, version) VALUES (?, 'PL', 't', '[]', '2026-01-31', ?, ?, "
             "'2026-01-01 00:00:00.000000', 3)",
-            [(1, "in_progress", "Budget talk"), (2, "open", None), (3, "open", "  ")])
+            [(1, "in_progress", "Budget talk"), (2, "open", None), (3, "open", " \n\t ")])
         raw.execute("INSERT INTO action_comment (action_id, country_code, kind, status, body, author_name, "
                     "created_at) VALUES (1, 'PL', 'comment', 'open', 'Seen', 'pl', "
                     "'2026-01-02 00:00:00.000000')")

@@ -42,14 +42,15 @@ def upgrade() -> None:
     with op.batch_alter_table('action_comment', recreate='never') as batch_op:
         batch_op.add_column(sa.Column('internal', sa.Boolean(), nullable=False, server_default=sa.false()))
     action, comment = _tables()
-    noted = sa.func.trim(action.c.internal_notes) != ''
-    op.execute(comment.insert().from_select(
-        ['action_id', 'country_code', 'kind', 'status', 'body', 'author_id', 'author_name', 'created_at',
-         'internal'],
-        sa.select(action.c.id, action.c.country_code, sa.literal('comment'), action.c.status,
-                  action.c.internal_notes, sa.null(), sa.literal(AUTHOR),
-                  sa.literal(utcnow(), UTCDateTime(timezone=True)), sa.true())
-        .where(action.c.internal_notes.is_not(None), noted)))
+    bind, now = op.get_bind(), utcnow()
+    notes = [{"action_id": action_id, "country_code": code, "kind": "comment", "status": status, "body": body,
+              "author_id": None, "author_name": AUTHOR, "created_at": now, "internal": True}
+             for action_id, code, status, body in bind.execute(
+                 sa.select(action.c.id, action.c.country_code, action.c.status, action.c.internal_notes)
+                 .where(action.c.internal_notes.is_not(None)).order_by(action.c.id))
+             if body.strip()]  # blank notes (spaces, tabs, new lines) were no notes
+    if notes:
+        bind.execute(comment.insert(), notes)
     # SQLite drops the column in place (3.35+): a copied table would be dropped under the foreign
     # keys of its comments
     with op.batch_alter_table('corrective_action', recreate='never') as batch_op:
