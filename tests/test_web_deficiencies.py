@@ -24,15 +24,22 @@ def _signed(app, who):
 
 def test_a_liaison_files_with_a_photo_and_sees_the_report(app, world, engine):
     client = _signed(app, "pl")
-    page = client.get("/deficiencies")
-    assert page.status_code == 200 and "K9-PL-000" in page.get_data(as_text=True)
-    assert "K9-NO" not in page.get_data(as_text=True)
+    first = client.get("/deficiencies").get_data(as_text=True)  # first the system, then its units
+    assert "K9A1 — K9A1 Thunder" in first and "K9-PL-000" not in first and "Choose the units" in first
+    page = client.get(f"/deficiencies?file_system={world.ids['k9']}").get_data(as_text=True)
+    assert all(f"K9-PL-00{n}" in page for n in range(3)) and "K9-NO" not in page
+    assert "Local time in Europe/Warsaw." in page and "File the report" in page
+    other = client.get("/deficiencies?file_system=999999").get_data(as_text=True)
+    assert "Choose one of the country&#39;s systems." in other and "File the report" not in other
     r = client.post("/deficiencies", content_type="multipart/form-data", data={
         "csrf_token": csrf(client, "/deficiencies"), "system_id": str(world.ids["k9"]),
         "unit_ids": str(world.ids["unit_PL"]), "category": "safety", "title": "Breech seal leaking",
-        "description": "Seen after firing", "occurred_at": "",
+        "description": "Seen after firing", "occurred_at": "2026-06-01T10:00",
         "files": [(io.BytesIO(PDF), "scan.jpg"), (io.BytesIO(b"<html>"), "evil.jpg")]})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    with session_scope(engine) as s:  # typed in Warsaw's summer time, kept in UTC
+        occurred = s.scalars(sa.select(DeficiencyReport.occurred_at)).one()
+    assert occurred == dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
     report = client.get(r.headers["Location"])
     text = report.get_data(as_text=True)
     assert "Breech seal leaking" in text and "Critical" in text and "scan.jpg" in text
@@ -56,6 +63,9 @@ def test_staff_queue_is_by_due_time_and_notes_stay_internal(app, world, engine):
                                     now=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
     soon = factories.add_deficiency(engine, world, category="safety", severity=None, title="Soon due")
     staff = _signed(app, "staff")
+    form = staff.get(f"/deficiencies?file_country=NO&file_system={world.ids['k9']}").get_data(as_text=True)
+    form = form.split('id="file-title"')[1]  # the filing form, below the list
+    assert "K9-NO-002" in form and "K9-PL" not in form and "Local time in Europe/Oslo." in form
     text = staff.get("/deficiencies").get_data(as_text=True)
     assert text.index("Oslo range late") < text.index("Soon due") and "overdue by" in text
     form = csrf(staff, f"/deficiencies/{soon}")

@@ -29,6 +29,7 @@ from service.core.auth import EVERYONE, access, current_principal, require_princ
 from service.core.db import get_session
 from service.core.limits import body_limit
 from service.core.reads import get_or_404, paginate
+from service.domain import registry
 from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.errors import DomainError
 from service.schemas.deficiencies import (
@@ -49,8 +50,9 @@ from service.web.forms import (
     refused,
     stale_version,
     text_fields,
+    whole,
 )
-from service.web.services import choices, load_query, system_codes
+from service.web.services import choices, load_query, offered_systems, system_codes
 
 create_schema = DeficiencyCreateSchema()
 transition_schema = DeficiencyTransitionSchema()
@@ -78,10 +80,26 @@ def time_left(due: dt.datetime | None, now: dt.datetime) -> str:
             else _("overdue by %(hours)s h", hours=hours))
 
 
-def _fleet(session: Any, systems: dict[int, str]) -> list[tuple[int, str]]:
-    """The serials a filer may pick (a liaison's session holds their fleet alone)."""
-    return [(u.id or 0, f"{u.serial} · {systems.get(u.system_id, '')}")
-            for u in session.exec(select(Unit).order_by(Unit.serial).limit(500))]
+def _filing(session: Any, form: dict[str, Any]) -> dict[str, Any]:
+    """The filing form's first step, then its second: the country (a liaison's own; staff choose)
+    and one of its contracted systems, so the form offers every unit of that country's system and
+    reads the time in the country's zone. From the form being filed, else from the page's query
+    (`file_country`, `file_system`)."""
+    principal = require_principal()
+    code = (principal.country_code if principal.is_liaison
+            else (form.get("country") or request.args.get("file_country", "")).strip().upper()[:2])
+    system_id = whole(form.get("system_id") or request.args.get("file_system", ""))
+    country = session.get(Country, code) if code and code.isalpha() else None
+    chosen = country is not None and system_id is not None and registry.operates(
+        session=session, country_code=country.code, system_id=system_id)
+    units = [(u.id or 0, u.serial) for u in session.exec(
+        select(Unit).where(Unit.country_code == code, Unit.system_id == system_id).order_by(Unit.serial))
+    ] if chosen else []
+    asked = bool(form) or "file_system" in request.args
+    return {"country": country if chosen else None, "system_id": system_id if chosen else None,
+            "units": units, "offered": offered_systems(session),
+            "errors": {} if chosen or not asked else {
+                "file_system": [_("Choose one of the country's systems.")]}}
 
 
 def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> Any:
@@ -98,8 +116,7 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
     systems = system_codes(session)
     return render_template(
         "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,
-        zones=zones, systems=systems, choices=choices(session),
-        units=_fleet(session, systems),
+        zones=zones, systems=systems, choices=choices(session), filing=_filing(session, form),
         categories=labelled(DeficiencyCategory), severities=labelled(Severity),
         next_due=queries.next_due, time_left=time_left, filters=raw, **order,
         **paging(page, PAGE_SIZE)), status
@@ -115,8 +132,10 @@ def deficiencies_list() -> Any:
         return _render_list({}, {})
     form: dict[str, Any] = text_fields(*FORM_FIELDS)
     form["unit_ids"] = [u for u in request.form.getlist("unit_ids") if u]
-    body = given({**form, "occurred_at": local_to_iso(form["occurred_at"], None)})
     session = get_session()
+    country = session.get(Country, require_principal().country_code or form["country"].upper()[:2])
+    zone = country.timezone if country else None
+    body = given({**form, "occurred_at": local_to_iso(form["occurred_at"], zone)})
     try:
         data = create_schema.load(body)
         report = filing.file_report(session=session, data=data, actor=require_principal())
