@@ -67,6 +67,15 @@ def test_suggestions_open_the_schedule_form_filled_in(client, world, engine):
     assert "Nothing fits" in miss and "only 2 instructor:K9A1 free in the window" in miss
 
 
+def test_the_board_opened_from_the_menu_asks_rather_than_refuses(client, world):
+    sign_in(client, "staff")
+    page = client.get("/planning").get_data(as_text=True)
+    assert "Some filters were not used" not in page and "Missing data" not in page
+    assert 'id="board-country"' in page and 'id="board-system"' in page
+    chosen = client.get("/planning?country=PL").get_data(as_text=True)
+    assert "Choose a country and one of its systems." in chosen
+
+
 def test_planning_pages_are_for_staff(client, world):
     sign_in(client, "pl")
     assert client.get("/planning?country=PL&system=1").status_code == 403

@@ -37,6 +37,8 @@ def _board_args() -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]
         return board_query.load(wanted), raw, {}
     except ValidationError as err:
         errors = flat_errors(err.messages_dict)
+        if not request.args:  # opened from the menu: nothing chosen yet is nothing wrong
+            errors = {k: v for k, v in errors.items() if k not in ("country", "system")}
         kept = {k: v for k, v in wanted.items() if k not in errors and k not in ("from_",)}
         try:
             return board_query.load(kept), raw, errors
