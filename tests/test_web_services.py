@@ -206,7 +206,7 @@ def test_a_liaison_files_a_request_and_staff_decline_or_accept_it(client, app, w
             "wished_from": "2030-06-10", "wished_to": "2030-06-01", "description": "Cold-start trial"}
     r = client.post("/requests", data=form)
     page = r.get_data(as_text=True)
-    assert r.status_code == 422 and 'id="wished_to-error">Cannot be before wished_from.' in page
+    assert r.status_code == 422 and 'id="wished_to-error">Cannot be before the first wished day.' in page
     assert "Cold-start trial" in page and 'name="country"' not in page.split("Ask for a service")[1]
     r = client.post("/requests", data={**form, "wished_to": "2030-06-20"})
     assert r.status_code == 302

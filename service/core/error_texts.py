@@ -75,7 +75,7 @@ VALIDATION = [
     _l("Not an ISO 3166-1 alpha-2 country code."), _l("Not an IANA timezone name (e.g. Europe/Warsaw)."),
     _l("Not an ISO 4217 currency code."), _l("Must be after starts_at."), _l("Must be after start."),
     _l("Cannot exceed capacity."), _l("Each staff member appears once."), _l("At most one lead."),
-    _l("Each unit appears once."), _l("Cannot be before wished_from."), _l("Cannot be before since."),
+    _l("Each unit appears once."), _l("Cannot be before the first wished day."), _l("Cannot be before since."),
     _l("Cannot be before from."), _l("Give either count or serials."), _l("Each skill appears once."),
     _l("Give either duration_days or duration_hours."), _l("Longer than a working day."),
     _l("Each system appears once per contract."), _l("Warranty cannot end before delivery."),

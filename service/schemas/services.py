@@ -275,7 +275,7 @@ class RequestSchema(VersionedSchema):
     def _wished_order(self, data: dict[str, Any], **_: Any) -> None:
         start, end = data.get("wished_from"), data.get("wished_to")
         if start and end and end < start:
-            raise ValidationError("Cannot be before wished_from.", "wished_to")
+            raise ValidationError("Cannot be before the first wished day.", "wished_to")
 
 
 class RequestEditSchema(RequestSchema):
