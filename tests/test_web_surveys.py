@@ -139,6 +139,7 @@ def test_staff_generate_a_report_and_download_it_with_the_session(client, app, w
     assert r.status_code == 302
     page = client.get("/reports").get_data(as_text=True)
     assert "Report PL 2026-01 generated (revision 1" in page
+    assert re.search(r"\d\d:\d\d CES?T · staff@example.org", page)  # Poland's report in Poland's time
     report_id = re.search(r'href="/api/v1/reports/(\d+)/pdf" download>', page).group(1)
     pdf = client.get(f"/api/v1/reports/{report_id}/pdf")  # the session cookie is enough
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
@@ -147,6 +148,7 @@ def test_staff_generate_a_report_and_download_it_with_the_session(client, app, w
     sign_in(liaison, "pl")
     page = liaison.get("/reports").get_data(as_text=True)
     assert "January 2026" in page and "HQ monthly" not in page and "Generate a report" not in page
+    assert " UTC" not in page.split("<main")[1]
     assert liaison.get(f"/api/v1/reports/{report_id}/pdf").status_code == 200
     assert liaison.get(f"/api/v1/reports/{world.ids['report_NO']}/pdf").status_code == 404
     assert liaison.post("/reports", data={"csrf_token": csrf(liaison, "/reports"),
@@ -160,6 +162,7 @@ def test_messages_are_each_users_own_and_the_feed_address_rotates(client, app, w
     page = client.get("/notifications").get_data(as_text=True)
     assert "How did it go? Gunnery PL" in page and f"/surveys/{token}" in page
     assert "not e-mailed" in page and not any(m in page for m in NORWAY) and "Oslo" not in page
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", page) and " UTC" not in page  # Warsaw's time
     me = client.get("/me").get_data(as_text=True)
     old = re.search(r'id="feed-url" type="text" value="([^"]+)"', me).group(1)
     assert old.endswith(".ics") and f"/api/v1/calendar/{world.ids['user_pl']}-" in old

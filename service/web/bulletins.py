@@ -11,9 +11,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import ValidationError
-from sqlmodel import select
 
-from models import BulletinKind, ComplianceStatus, Country, Role, ServiceBulletin, utcnow
+from models import BulletinKind, ComplianceStatus, Role, ServiceBulletin, utcnow
 from service.core.auth import STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.limits import body_limit
@@ -25,7 +24,7 @@ from service.schemas.bulletins import BulletinCreateSchema, BulletinUpdateSchema
 from service.web import bp
 from service.web.filters import labelled
 from service.web.forms import given, message, page_number, paging, refused, stale_version, text_fields, whole
-from service.web.services import choices, system_codes
+from service.web.services import choices, system_codes, time_zones
 
 create_schema = BulletinCreateSchema()
 update_schema = BulletinUpdateSchema()
@@ -129,7 +128,7 @@ def _render(bulletin_id: int, errors: dict[str, list[str]] | None = None,
     bulletin = get_or_404(session, ServiceBulletin, bulletin_id)
     now = utcnow()
     out = queries.with_details(session=session, bulletins=[bulletin], now=now)[0]
-    zones = dict(session.exec(select(Country.code, Country.timezone)).all())
+    zones = time_zones(session)
     mine = next((r for r in out.releases if r["country"] == principal.country_code), None)
     return render_template(
         "bulletin.html", b=out, now=now, errors=errors or {}, unit_errors=unit_errors or {},

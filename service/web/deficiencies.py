@@ -52,7 +52,7 @@ from service.web.forms import (
     text_fields,
     whole,
 )
-from service.web.services import choices, load_query, offered_systems, system_codes
+from service.web.services import choices, load_query, offered_systems, system_codes, time_zones
 
 create_schema = DeficiencyCreateSchema()
 transition_schema = DeficiencyTransitionSchema()
@@ -112,7 +112,7 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
     stmt = queries.queue_statement() if staff_view else queries.list_statement(query)
     now = utcnow()
     rows = queries.with_units(session=session, reports=paginate(session, stmt, page), now=now)
-    zones = dict(session.exec(select(Country.code, Country.timezone)).all())
+    zones = time_zones(session)
     systems = system_codes(session)
     return render_template(
         "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,

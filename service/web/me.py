@@ -20,6 +20,7 @@ from service.domain import calendar, identity
 from service.schemas.identity import MeUpdateSchema
 from service.web import bp
 from service.web.forms import flat_errors, page_number, paging
+from service.web.services import time_zones
 
 PAGE_SIZE = 20
 
@@ -36,7 +37,7 @@ def notifications() -> Any:
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, stmt.order_by(col(Notification.id).desc()), page)
     return render_template("notifications.html", rows=rows, unsent=request.args.get("unsent") == "true",
-                           **paging(page, PAGE_SIZE))
+                           zones=time_zones(session), **paging(page, PAGE_SIZE))
 
 
 @bp.get("/me")

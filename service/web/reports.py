@@ -28,7 +28,7 @@ from service.web.forms import (
     refused,
     text_fields,
 )
-from service.web.services import choices, load_query
+from service.web.services import choices, load_query, time_zones
 
 report_query = ReportQuerySchema()
 report_create = ReportCreateSchema()
@@ -46,6 +46,7 @@ def _render(form: dict[str, str], errors: Errors, status: int = 200) -> Any:
     return render_template(
         "reports.html", rows=rows, filters=raw, filter_errors=filter_errors, form=form, errors=errors,
         choices=choices(session), kinds=[(k.value, label(k.value)) for k in ReportKind],
+        zones=time_zones(session),
         last_month=periods.shift(periods.current(), -1), **order, **paging(page, PAGE_SIZE)), status
 
 

@@ -105,6 +105,12 @@ def offered_systems(session: Session) -> list[tuple[Any, Any]]:
             if code in names]
 
 
+def time_zones(session: Session) -> dict[str, str]:
+    """Each country's time zone by its code (a liaison's session: their own), for the pages
+    that show the times of several countries' records, each in its country's zone."""
+    return dict(session.exec(select(Country.code, Country.timezone)).all())
+
+
 def system_codes(session: Session) -> dict[int, str]:
     rows = session.exec(select(col(WeaponSystem.id), col(WeaponSystem.code))).all()
     return cast(dict[int, str], dict(rows))  # stored rows: ids set
