@@ -244,13 +244,17 @@ def _pages(scene: dict[str, Any]) -> dict[str, tuple[str, str, list[str], list[s
                 "Fleet availability",
                 "below target",
                 "surveys answered",
+                "Availability %",  # the charts' legends and target line
+                "CSAT %",
+                "target 85%",
             ],
         ),
         "home": (
             "pl",
             "/",
             ["만족도,", "지금 응답하기", "결함 보고 및 장비 가동 준비태세"],
-            ["answer now", "Satisfaction,", "Deficiency reports and fleet readiness", "Monthly reports"],
+            ["answer now", "Satisfaction,", "Deficiency reports and fleet readiness", "Monthly reports",
+             "Availability %", "CSAT %", "target 85%"],
         ),
         "liaison services": ("pl", "/services", ["조회된 후속 지원"], ["Matching services", "Any status"]),
         "liaison service": (

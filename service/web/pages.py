@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -13,7 +14,7 @@ from models import utcnow
 from service.core.auth import STAFF, access, require_principal
 from service.core.db import get_session
 from service.core.reads import country_or_404
-from service.domain import dashboard, periods
+from service.domain import dashboard, periods, report_data
 from service.domain.charts import trend_chart_svg
 from service.schemas.dashboard import GlanceQuerySchema
 from service.web import bp
@@ -33,7 +34,8 @@ def _render_overview(code: str) -> str:
     # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
     chart = Markup(trend_chart_svg(  # noqa: S704
         overview["satisfaction"]["by_month"], title=_("Satisfaction, last 12 months"),
-        note=_("months without answers are left blank")))
+        note=_("months without answers are left blank"),
+        labels={m: _(report_data.SERIES_LABELS[m]) for m in ("csat", "nps")}))
     ready = overview["deficiencies"]
     known = {m["period"]: m for m in ready["availability_trend"]}
     sat = overview["satisfaction"]  # the same twelve months; a month without a unit is a gap
@@ -42,7 +44,9 @@ def _render_overview(code: str) -> str:
     availability_chart = Markup(trend_chart_svg(  # noqa: S704
         months, metrics=("availability",), scale=(0.0, 100.0), ticks=(0, 25, 50, 75, 100),
         target=ready["availability_target"], title=_("Fleet availability, last 12 months"),
-        note=_("months without a delivered unit are left blank")))
+        note=_("months without a delivered unit are left blank"),
+        labels={"availability": _(report_data.SERIES_LABELS["availability"])},
+        target_label=_("target %(target)s%%", target=format_decimal(ready["availability_target"]))))
     return render_template("overview.html", o=overview, chart=chart,
                            availability_chart=availability_chart, report_language=country.report_language)
 
