@@ -171,6 +171,14 @@ def test_completing_records_results_counts_participants_and_issues_certificates(
     assert issued == factories.WHEN.date()
     assert cert["valid_until"] == issued.replace(year=issued.year + 2).isoformat()  # 24 months
     assert cert["status"] == "valid" and cert["number"].startswith(f"KS-{issued.year}-")
+    assert cert["course"].startswith("K9A1 joint training: ")
+
+
+def test_a_certificates_course_names_the_kind_in_words():
+    from service.domain.training.certificates import course_name
+
+    assert course_name("K9A1", "tech_education", "Crew course") == "K9A1 technological education: Crew course"
+    assert len(course_name("K9A1", "joint_training", "x" * 300)) == 200  # the column's length
 
 
 def test_validity_per_course_sets_valid_until(client, world):

@@ -29,7 +29,7 @@ from models import (
     Trainee,
     WeaponSystem,
 )
-from service.domain.training.certificates import ALPHABET, add_months
+from service.domain.training.certificates import ALPHABET, add_months, course_name
 
 GIVEN = ["Adam", "Anna", "Bartosz", "Ewa", "Jakub", "Kasia", "Lars", "Ingrid", "Mohamed", "Nour",
          "Arjun", "Priya", "Andrei", "Ioana", "Jose", "Maria", "Liam", "Olivia", "Omar", "Fatima",
@@ -145,7 +145,7 @@ def _certificates(conn: sa.Connection, rng: random.Random, events: dict[int, Any
         rows.append({"number": number, "check_code": _code(rng, 8), "trainee_id": tid, "nomination_id": nid,
                      "event_id": eid, "country_code": e.country_code, "system_id": e.system_id,
                      "kind": e.kind, "issued_on": issued, "valid_until": add_months(issued, months),
-                     "course": f"{codes.get(e.system_id, '')} {e.kind.replace('_', ' ')}: {e.title}"[:200],
+                     "course": course_name(codes.get(e.system_id, ""), e.kind, e.title),
                      "created_at": e.ends_at})
     _bulk(conn, Certificate, rows)
     return len(rows)

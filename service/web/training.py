@@ -162,7 +162,7 @@ def certificates_list() -> Any:
         session, certificates.certificates_query(query, today), page))
     return render_template("certificates.html", rows=rows, filters=raw, filter_errors=filter_errors,
                            choices=choices(session), systems=system_codes(session),
-                           statuses=[(s.value, s.value.capitalize()) for s in CertificateStatus],
+                           statuses=labelled(CertificateStatus),
                            qualified=qualified.qualified(session=session, today=today,
                                                          country=query.get("country"),
                                                          system=query.get("system")),

@@ -70,6 +70,14 @@ def _token(n: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(n))
 
 
+def course_name(system_code: str, kind: str, title: str) -> str:
+    """What a certificate says was passed, as stored (in English, like every text the service
+    writes): `K9A1 technological education: Crew course`."""
+    from service.domain.calendar import KIND_LABEL
+
+    return f"{system_code} {KIND_LABEL.get(kind, kind).lower()}: {title}"[:200]
+
+
 def issue(*, session: Session, event: ServiceEvent, passed: list[tuple[int, int]]) -> list[Certificate]:
     """One certificate per (nomination id, trainee id) that passed `event`, issued on the
     service's last day in its own timezone; no commit (the completing transaction's)."""
@@ -83,7 +91,7 @@ def issue(*, session: Session, event: ServiceEvent, passed: list[tuple[int, int]
     certs = [Certificate(number=f"KS-{issued_on.year}-{_token(8)}", check_code=_token(8),
                          trainee_id=trainee_id, nomination_id=nomination_id, event_id=event.id or 0,
                          country_code=event.country_code, system_id=event.system_id, kind=event.kind,
-                         course=f"{code} {event.kind.replace('_', ' ')}: {event.title}"[:200],
+                         course=course_name(code or "", event.kind, event.title),
                          issued_on=issued_on, valid_until=add_months(issued_on, months))
              for nomination_id, trainee_id in passed]
     session.add_all(certs)
