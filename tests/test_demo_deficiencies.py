@@ -61,3 +61,31 @@ def test_demo_reports_closed_lately_were_surveyed_on_their_handling(engine, demo
                                   "'2025-07' AND '2026-06'")).scalar_one()
     assert handling["responses"] >= 10 and handling["csat"] is not None
     assert services["responses"] + handling["responses"] == total  # apart, each counted once
+
+
+def test_seeded_on_the_day_itself_nothing_happens_after_the_moment_of_seeding(engine, world):
+    """Seeded as of today (the demo's first start), no report is acknowledged, resolved or
+    closed, no message written and no survey sent later than the moment the seed ran."""
+    import random
+
+    from models import utcnow
+    from service.domain.demo_deficiencies import seed_deficiencies
+
+    started = utcnow()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE unit SET status = 'under_repair' WHERE id % 2 = 0"))
+        # a repair every few weeks, so some end near today, and half the units down since days
+        seed_deficiencies(conn, rng=random.Random(7), today=started.date(), report_share=1.0,
+                          repair_gap_days=10)
+    finished, latest = utcnow(), []
+    with engine.connect() as conn:
+        for table, column in (("deficiency_report", "submitted_at"), ("deficiency_report", "acknowledged_at"),
+                              ("deficiency_report", "resolved_at"), ("deficiency_report", "closed_at"),
+                              ("deficiency_message", "created_at"), ("survey", "sent_at"),
+                              ("survey", "answered_at"), ("unit_status_change", "at")):
+            value = conn.scalar(sa.text(f"SELECT max({column}) FROM {table}"))  # noqa: S608 - constants
+            latest.append((table, column, value))
+    assert all(v is not None for t, c, v in latest if c != "answered_at"), latest
+    too_late = [(t, c, v) for t, c, v in latest if v is not None and str(v)[:26] > finished.strftime(
+        "%Y-%m-%d %H:%M:%S.%f")]
+    assert too_late == []

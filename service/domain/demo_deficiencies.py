@@ -19,6 +19,7 @@ from models import (
     Unit,
     UnitStatusChange,
     WeaponSystem,
+    utcnow,
 )
 from service.domain import actions
 from service.domain.deficiencies.numbering import format_number
@@ -93,7 +94,9 @@ def _change(unit: Any, before: str | None, after: str, at: dt.datetime, reason: 
 
 def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
              episodes: list[tuple[Any, dt.date, dt.date | None]], codes: dict[int, str]) -> int:
-    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
+    # Noon of the day seeded, or the moment of seeding if that is earlier: nothing is closed,
+    # acknowledged or sent later in the day than the demo's first start.
+    now = min(dt.datetime.combine(today, dt.time(12), dt.UTC), utcnow())
     seq: dict[tuple[str, int], int] = {}
     rows, links = [], []
     for unit, down, back in sorted(episodes, key=lambda e: e[1]):
@@ -120,7 +123,7 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
         late = rng.random() < 0.12  # some answered late, a few of the open ones overdue
         if back is not None or (now - submitted).days > 2:
             hours = rng.uniform(1, ack_h * (1.6 if late else 0.9))
-            row["acknowledged_at"] = submitted + dt.timedelta(hours=hours)
+            row["acknowledged_at"] = min(now, submitted + dt.timedelta(hours=hours))
             row["status"] = "investigating"
         if back is not None:
             resolved = _at(back, rng)
@@ -151,7 +154,7 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
             (False, "Thank you: a technician will inspect it this week.", "Lee Seo-yeon", 6))
     messages = [{"report_id": rid, "country_code": row["country_code"], "internal": internal,
                  "body": body, "author_id": None, "author_name": author,
-                 "created_at": row["submitted_at"] + dt.timedelta(hours=hours)}
+                 "created_at": min(now, row["submitted_at"] + dt.timedelta(hours=hours))}
                 for rid, row in recent[-400:] for internal, body, author, hours in talk]
     if messages:
         conn.execute(sa.insert(DeficiencyMessage.__table__), messages)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
