@@ -167,3 +167,17 @@ def test_accepting_a_request_uses_the_same_pickers_and_a_liaison_sees_none(app, 
     sign_in(liaison, "pl")
     mine = liaison.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Park Ji-hoon" not in mine and "instructor:K9A1" not in mine and "staff-picker" not in mine
+
+
+def test_the_boards_units_come_grouped_by_status_each_group_once(client, world, engine):
+    from models import Unit
+
+    with session_scope(engine) as s:  # the middle serial under repair
+        s.get(Unit, world.ids["units_PL"][1]).status = "under_repair"
+    sign_in(client, "staff")
+    page = client.get("/planning", query_string={"country": "PL", "system": world.ids["k9"]}).get_data(
+        as_text=True)
+    units = page[page.index("K9-PL-000") - 400:]
+    groups = re.findall(r'<tr class="board-group"><th scope="rowgroup"[^>]*>([^<]+)</th>', units)
+    assert groups == ["Operational", "Under repair"]
+    assert units.index("K9-PL-000") < units.index("K9-PL-002") < units.index("K9-PL-001")

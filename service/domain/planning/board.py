@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from models import Country, WeaponSystem
+from models import Country, UnitStatus, WeaponSystem
 from service.domain.planning.busy import Busy, active_staff, staff_busy, unit_busy, units_of
 
 MAX_DAYS = 62
 DEFAULT_DAYS = 56
 ROWS_PER_PAGE = 25
+
+STATUS_ORDER = {status.value: rank for rank, status in enumerate(UnitStatus)}  # operational first
 
 
 @dataclass
@@ -77,7 +79,8 @@ def system_skills(system: WeaponSystem) -> list[str]:
 def board(*, session: Session, country: Country, system: WeaponSystem, first: dt.date, last: dt.date,
           skills: list[str] | None = None, staff_page: int = 1, unit_page: int = 1) -> Board:
     """The board for the days `first`..`last` (at most MAX_DAYS): one page of staff with the
-    skills (grouped by the first of them each holds) and one page of the country's units."""
+    skills (grouped by the first of them each holds) and one page of the country's units (by
+    status, operational first, then by serial)."""
     days = [first + dt.timedelta(days=n) for n in range(min((last - first).days + 1, MAX_DAYS))]
     tz = ZoneInfo(country.timezone)
     windows = day_windows(days, tz)
@@ -89,7 +92,8 @@ def board(*, session: Session, country: Country, system: WeaponSystem, first: dt
         if group is not None:
             people.append((wanted.index(group), person.name, person, group))
     people.sort(key=lambda p: (p[0], p[1], p[2].id))
-    fleet = units_of(session, country_code=country.code, system_id=system.id)
+    fleet = units_of(session, country_code=country.code, system_id=system.id)  # by serial
+    fleet.sort(key=lambda u: STATUS_ORDER.get(str(u.status), len(STATUS_ORDER)))  # one group per status
     staff_page = max(1, min(staff_page, -(-len(people) // ROWS_PER_PAGE) or 1))
     unit_page = max(1, min(unit_page, -(-len(fleet) // ROWS_PER_PAGE) or 1))
     shown = people[(staff_page - 1) * ROWS_PER_PAGE:staff_page * ROWS_PER_PAGE]
