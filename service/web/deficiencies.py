@@ -217,6 +217,7 @@ def deficiency_message(deficiency_id: int) -> Any:
     except (ValidationError, DomainError) as err:
         no = refused(err)
         return _render(deficiency_id, no.errors, no.status)
+    flash(_("Your internal note is added.") if data["internal"] else _("Your message is sent."), "success")
     return redirect(url_for("web.deficiency_page", deficiency_id=deficiency_id) + "#conversation")
 
 
