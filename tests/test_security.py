@@ -230,6 +230,15 @@ def test_sign_in_is_limited_per_email_across_addresses(client, world, tight_limi
     assert _sign_in(client, " PL@example.org", PASSWORD, addr="10.0.2.1").status_code == 429
 
 
+def test_successful_sign_ins_from_one_address_never_run_out_but_guesses_do(client, world, tight_limit):
+    """An office behind one address signs in as often as it needs: only failed attempts count."""
+    for _ in range(6):
+        assert _sign_in(client, "pl@example.org", PASSWORD).status_code == 201
+        assert _sign_in(client, "no@example.org", PASSWORD).status_code == 201
+    answers = [_sign_in(client, f"guess{i}@example.org").status_code for i in range(4)]
+    assert answers == [401, 401, 401, 429]
+
+
 def test_counters_are_shared_by_every_process_and_expire(app, engine, world):
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret"})
     from service.core.db import get_engine

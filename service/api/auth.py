@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import abort  # flask_smorest re-exports it untyped
 
+from service.core import ratelimit
 from service.core.auth import access, record_denied
 from service.core.db import ACTOR_COUNTRY_KEY, ACTOR_KEY, get_session
 from service.domain import identity
@@ -35,4 +36,5 @@ class TokenIssue(MethodView):
         ttl = identity.token_lifetime(days=None, default_hours=current_app.config["TOKEN_TTL_HOURS"],
                                       max_hours=current_app.config["TOKEN_MAX_TTL_HOURS"])
         token, row = identity.issue_token(session=session, user=user, name="sign-in", ttl=ttl)
+        ratelimit.forgive_sign_in()
         return {"id": row.id, "token": token, "expires_at": row.expires_at}

@@ -7,8 +7,9 @@ one atomic upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, on SQLite a
 alike) in its own short transaction, so a refused or failed sign-in still counts.
 
 Each attempt counts against the client address and against the e-mail it names (hashed,
-so the table holds no addresses). `LOGIN_RATE_LIMIT = "N/S"` allows N attempts per S
-seconds per key; over it, the answer is 429 with `Retry-After`, and the refusal is audited.
+so the table holds no addresses), and a successful one is taken off again (`forgive_sign_in`):
+`LOGIN_RATE_LIMIT = "N/S"` allows N failed attempts per S seconds per key; over it, the answer
+is 429 with `Retry-After`, and the refusal is audited.
 """
 
 from __future__ import annotations
@@ -72,6 +73,28 @@ def _attempted_email() -> str | None:
     return value.strip().lower()[:254] if isinstance(value, str) and value.strip() else None
 
 
+def _keys() -> list[str]:
+    """The counters a sign-in attempt counts against: its address and the e-mail it names."""
+    keys = [f"ip:{request.remote_addr or '?'}"]
+    email = _attempted_email()
+    if email:
+        keys.append("email:" + hashlib.sha256(email.encode()).hexdigest())
+    return keys
+
+
+def forgive_sign_in() -> None:
+    """After a sign-in that succeeded: take its attempt off the counters, so only failed ones
+    add up (an office behind one address signs in as often as it likes; guesses still stop)."""
+    limit, window = parse_limit(current_app.config["LOGIN_RATE_LIMIT"])
+    if limit == 0:
+        return
+    start = int(time.time() // window * window)
+    with writer(get_engine(current_app)).begin() as conn:
+        conn.execute(sa.update(_table).where(_table.c.key.in_([k[:128] for k in _keys()]),
+                                             _table.c.window_start == start, _table.c.count > 0)
+                     .values(count=_table.c.count - 1))
+
+
 def limit_sign_in() -> None:
     """Before every request: refuse a sign-in attempt over the limit with 429 and Retry-After."""
     if not is_limited(request.endpoint, request.method):
@@ -79,11 +102,7 @@ def limit_sign_in() -> None:
     limit, window = parse_limit(current_app.config["LOGIN_RATE_LIMIT"])
     if limit == 0:
         return
-    keys = [f"ip:{request.remote_addr or '?'}"]
-    email = _attempted_email()
-    if email:
-        keys.append("email:" + hashlib.sha256(email.encode()).hexdigest())
-    retry_after = hit(get_engine(current_app), keys, limit=limit, window=window)
+    retry_after = hit(get_engine(current_app), _keys(), limit=limit, window=window)
     if retry_after is not None:
         from service.core.auth import record_denied
 

@@ -10,6 +10,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from marshmallow import ValidationError
 
 from models import User
+from service.core import ratelimit
 from service.core.auth import EVERYONE, SESSION_KEY, access, record_denied, require_principal
 from service.core.db import get_session
 from service.core.statuses import status_of
@@ -54,6 +55,7 @@ def login() -> Any:
                                next=next_url), 401
     sid = identity.start_session(session=get_session(), user=user,
                                  lifetime=current_app.permanent_session_lifetime)
+    ratelimit.forgive_sign_in()
     session.clear()  # a fresh session (and CSRF token) for the signed-in user: no fixation
     session.permanent = True
     session[SESSION_KEY] = sid
