@@ -58,7 +58,9 @@ def site(app, world, engine):
     r = clients["staff"].post(f"/deficiencies/{report}/messages",
                               data={"csrf_token": token, "body": "Zdjęcia, proszę"})
     assert r.status_code in (302, 303)
-    return {"report": report, "bulletin": bulletin, "unit": world.ids["unit_PL"], "clients": clients}
+    assert "메시지를 보냈습니다." in clients["staff"].get(r.location).get_data(as_text=True)  # flash read
+    return {"report": report, "bulletin": bulletin, "unit": world.ids["unit_PL"], "k9": world.ids["k9"],
+            "clients": clients}
 
 
 def _words(text: str) -> list[str]:
@@ -71,11 +73,14 @@ def _pages(site) -> dict[str, tuple[str, str, list[str], list[str]]]:
     return {
         "queue": ("staff", "/deficiencies",
                   _words('결함 보고|기한순 미결 보고|체계 · 장비|다음 기한|심각도|중대|접수|남음|'
-                         '결함 보고 작성|보고 제출|발생 내용'),
+                         '결함 보고 작성|장비 선택'),
                   _words('Deficiency reports|open report|Every report, newest first|Open reports by due time'
                          '|System · units|Next due|Severity|State|Major|Submitted| left|Report a deficiency|'
-                         'For country|Choose a country|Units (serials)|Category|Choose a category|'
-                         'Choose (safety|What happened?|When (UTC)|Photos or PDF|File the report')),
+                         'For country|Choose a country|Choose a system|Choose the units|First the system')),
+        "filing": ("staff", f"/deficiencies?file_country=PL&file_system={site['k9']}",
+                   _words('결함 보고 작성|보고 제출|발생 내용|발생 시각|현지 시각|다른 체계 선택'),
+                   _words('Units (serials)|Category|Choose a category|Choose (safety|What happened?|When'
+                          '|Local time in|Photos or PDF|File the report|Choose another system| of Poland')),
         "all reports": ("staff", "/deficiencies?all=1",
                         _words('보고서 1건.|정렬 기준: 접수일(내림차순).'),
                         _words('Sorted by|date submitted|descending|Report|Country')),
