@@ -286,3 +286,12 @@ def test_an_admin_sets_a_users_language_on_the_edit_page(client, world, engine):
     assert r.status_code == 422 and "Must be one of: en, ko" in r.get_data(as_text=True)
     with engine.connect() as conn:  # nothing written by the refused form
         assert conn.scalar(sa.text("SELECT language FROM app_user WHERE id = :i"), {"i": uid}) == "ko"
+
+
+def test_error_pages_speak_the_readers_language(client, world):
+    sign_in(client, "staff")
+    english = client.get("/services/999999")
+    assert english.status_code == 404 and "Page not found" in english.get_data(as_text=True)
+    korean = client.get("/services/999999", headers=KO).get_data(as_text=True)
+    assert "페이지를 찾을 수 없습니다" in korean and "Page not found" not in korean
+    assert "여기에는 아무것도 없거나" in korean

@@ -21,6 +21,7 @@ from service.core.db import session_scope
 from service.core.security import CSP, redact
 from service.schemas.common import validate_country_code, validate_currency, validate_timezone
 from tests.factories import PASSWORD
+from tests.test_web_pages import csrf
 
 # --- headers -------------------------------------------------------------------------------
 
@@ -316,3 +317,19 @@ def test_redact_keeps_the_rest_of_the_message():
     assert redact('{"password": "x y"}') == '{"password": "***"}' or "x y" not in redact(
         '{"password": "x y"}')
     assert "$argon2id$v=19" not in redact("hash $argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
+
+
+def test_the_sign_in_page_over_the_limit_says_how_long_to_wait(client, world, tight_limit):
+    for _ in range(3):
+        client.post("/login", data={"csrf_token": csrf(client, "/login"), "email": "pl@example.org",
+                                    "password": "wrong"}, environ_base={"REMOTE_ADDR": "10.3.0.1"})
+    r = client.post("/login", data={"csrf_token": csrf(client, "/login"), "email": "pl@example.org",
+                                    "password": "wrong"}, environ_base={"REMOTE_ADDR": "10.3.0.1"})
+    wait = r.headers["Retry-After"]
+    assert r.status_code == 429 and 1 <= int(wait) <= 300
+    assert f"wait {wait} seconds, then try again" in r.get_data(as_text=True)
+    korean = client.post("/login", data={"csrf_token": csrf(client, "/login"), "email": "pl@example.org",
+                                         "password": "wrong"}, environ_base={"REMOTE_ADDR": "10.3.0.1"},
+                         headers={"Accept-Language": "ko"})
+    assert korean.status_code == 429 and "시도 횟수 초과" in korean.get_data(as_text=True)
+    assert "Too many attempts" not in korean.get_data(as_text=True)
