@@ -74,6 +74,12 @@ def test_comments_are_audited_and_bad_ones_write_nothing(app, client, world, eng
                         ({"body": "ok", "internal": "maybe"}, "internal")):
         r = client.post(url, json=body, headers=world.headers("pl"))
         assert r.status_code == 422 and field in r.get_json()["errors"]["json"], r.get_json()
+    empty = client.post(url, json={"body": ""}, headers=world.headers("pl")).get_json()["errors"]["json"]
+    assert empty["body"] == ["Must not be empty."]  # in words, not as a length between 1 and 4000
+    long = client.post(url, json={"body": "x" * 4001}, headers=world.headers("pl")).get_json()
+    assert long["errors"]["json"]["body"] == ["Longer than maximum length 4000."]
+    korean = client.post(url, json={"body": ""}, headers=world.headers("pl", **{"Accept-Language": "ko"}))
+    assert korean.get_json()["errors"]["json"]["body"] == ["비워 둘 수 없습니다."]
     r = client.post(url, json={"body": "ok", "internal": True}, headers=world.headers("pl"))
     assert r.status_code == 403 and r.get_json()["errors"] == {"internal": ["staff only"]}
     assert rows(engine, "action_comment") == 0

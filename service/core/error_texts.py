@@ -64,6 +64,7 @@ DEFAULT_MESSAGES = {
 # marshmallow's own messages (fields and validators), and the schemas' constant ones.
 VALIDATION = [
     _l("Missing data for required field."), _l("Field may not be null."), _l("Invalid value."),
+    _l("Must not be empty."),
     _l("Not a valid boolean."), _l("Not a valid date."), _l("Not a valid datetime."),
     _l("Not a valid aware datetime."), _l("Not a valid naive datetime."), _l("Not a valid time."),
     _l("Not a valid integer."), _l("Not a valid number."), _l("Not a valid string."),

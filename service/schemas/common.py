@@ -77,10 +77,15 @@ class AsBuilt(fields.Nested):
 
 
 def text(max_length: int, *, required: bool = True, min_length: int = 1, **kw: Any) -> fields.String:
-    """A trimmed string field whose limits match its column."""
-    return fields.String(
-        required=required, validate=validate.Length(min=min_length, max=max_length), **kw
-    )
+    """A trimmed string field whose limits match its column; an empty one is refused in words
+    ("Must not be empty.") rather than as a length between 1 and the column's."""
+    checks: list[validate.Validator] = [validate.Length(max=max_length)]
+    if min_length:
+        checks.insert(0, validate.Length(min=min_length, error=EMPTY if min_length == 1 else None))
+    return fields.String(required=required, validate=checks, **kw)
+
+
+EMPTY = "Must not be empty."
 
 
 class Base(Schema):
