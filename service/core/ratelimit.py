@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_smorest import abort
 
 from models import RateLimit
@@ -28,6 +28,7 @@ from service.core.db import get_engine, writer
 # (endpoint, method) pairs under the sign-in limit: the API's token exchange and the web form.
 LIMITED = frozenset({("auth.TokenIssue", "POST"), ("web.login", "POST")})
 
+COUNTED = "sign_in_window"  # on `g`: the window start a sign-in attempt was counted in
 _table = RateLimit.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
@@ -85,10 +86,9 @@ def _keys() -> list[str]:
 def forgive_sign_in() -> None:
     """After a sign-in that succeeded: take its attempt off the counters, so only failed ones
     add up (an office behind one address signs in as often as it likes; guesses still stop)."""
-    limit, window = parse_limit(current_app.config["LOGIN_RATE_LIMIT"])
-    if limit == 0:
+    start = g.pop(COUNTED, None)  # the window this request's attempt was counted in
+    if start is None:  # no limit applied to it
         return
-    start = int(time.time() // window * window)
     with writer(get_engine(current_app)).begin() as conn:
         conn.execute(sa.update(_table).where(_table.c.key.in_([k[:128] for k in _keys()]),
                                              _table.c.window_start == start, _table.c.count > 0)
@@ -102,7 +102,9 @@ def limit_sign_in() -> None:
     limit, window = parse_limit(current_app.config["LOGIN_RATE_LIMIT"])
     if limit == 0:
         return
-    retry_after = hit(get_engine(current_app), _keys(), limit=limit, window=window)
+    now = time.time()
+    retry_after = hit(get_engine(current_app), _keys(), limit=limit, window=window, now=now)
+    g.setdefault(COUNTED, int(now // window * window))
     if retry_after is not None:
         from service.core.auth import record_denied
 
