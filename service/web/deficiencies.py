@@ -29,7 +29,6 @@ from service.core.auth import EVERYONE, access, current_principal, require_princ
 from service.core.db import get_session
 from service.core.limits import body_limit
 from service.core.reads import get_or_404, paginate
-from service.domain import registry
 from service.domain.deficiencies import attachments, conversation, filing, lifecycle, queries
 from service.domain.errors import DomainError
 from service.schemas.deficiencies import (
@@ -50,9 +49,15 @@ from service.web.forms import (
     refused,
     stale_version,
     text_fields,
-    whole,
 )
-from service.web.services import choices, load_query, offered_systems, system_codes, time_zones
+from service.web.services import (
+    choices,
+    country_and_system,
+    load_query,
+    offered_systems,
+    system_codes,
+    time_zones,
+)
 
 create_schema = DeficiencyCreateSchema()
 transition_schema = DeficiencyTransitionSchema()
@@ -86,20 +91,16 @@ def _filing(session: Any, form: dict[str, Any]) -> dict[str, Any]:
     reads the time in the country's zone. From the form being filed, else from the page's query
     (`file_country`, `file_system`)."""
     principal = require_principal()
-    code = (principal.country_code if principal.is_liaison
-            else (form.get("country") or request.args.get("file_country", "")).strip().upper()[:2])
-    system_id = whole(form.get("system_id") or request.args.get("file_system", ""))
-    country = session.get(Country, code) if code and code.isalpha() else None
-    chosen = country is not None and system_id is not None and registry.operates(
-        session=session, country_code=country.code, system_id=system_id)
-    units = [(u.id or 0, u.serial) for u in session.exec(
-        select(Unit).where(Unit.country_code == code, Unit.system_id == system_id).order_by(Unit.serial))
-    ] if chosen else []
-    asked = bool(form) or "file_system" in request.args
-    return {"country": country if chosen else None, "system_id": system_id if chosen else None,
-            "units": units, "offered": offered_systems(session),
-            "errors": {} if chosen or not asked else {
-                "file_system": [_("Choose one of the country's systems.")]}}
+    code = (principal.country_code or "" if principal.is_liaison
+            else form.get("country") or request.args.get("file_country", ""))
+    country, system, errors = country_and_system(
+        session, code, form.get("system_id") or request.args.get("file_system", ""),
+        asked=bool(form) or "file_system" in request.args, names=("file_country", "file_system"))
+    fleet = select(Unit).where(Unit.country_code == (country.code if country else ""),
+                               Unit.system_id == (system.id if system else 0))
+    units = [(u.id or 0, u.serial) for u in session.exec(fleet.order_by(Unit.serial))] if system else []
+    return {"country": country if system else None, "system_id": system.id if system else None,
+            "units": units, "offered": offered_systems(session), "errors": errors}
 
 
 def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> Any:

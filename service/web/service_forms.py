@@ -20,7 +20,7 @@ from models import Country, EventStaff, EventUnit, ServiceEvent, WeaponSystem
 from service.core.auth import STAFF, access
 from service.core.db import get_session
 from service.core.reads import get_or_404
-from service.domain import registry, services
+from service.domain import services
 from service.domain.errors import DomainError
 from service.domain.planning import pickers as planning_pickers
 from service.schemas.services import EventCreateSchema, EventUpdateSchema
@@ -34,7 +34,7 @@ from service.web.forms import (
     text_fields,
     whole,
 )
-from service.web.services import choices, offered_systems
+from service.web.services import choices, country_and_system, offered_systems
 
 event_create = EventCreateSchema()
 event_update = EventUpdateSchema()
@@ -61,21 +61,8 @@ def posted_event(names: tuple[str, ...], tz: str | None) -> tuple[dict[str, Any]
 
 
 def _step_one(session: Session) -> tuple[Country | None, WeaponSystem | None, dict[str, list[str]]]:
-    code, system = request.values.get("country", "").upper()[:2], request.values.get("system_id", "")
-    country = session.get(Country, code) if code.isalpha() and len(code) == 2 else None
-    weapon = session.get(WeaponSystem, system_id) if (system_id := whole(system)) else None
-    errors: dict[str, list[str]] = {}
-    if "country" in request.values or "system_id" in request.values:
-        if country is None:
-            errors["country"] = [_("Choose a buyer country.")]
-        if weapon is None:
-            errors["system_id"] = [_("Choose a system.")]
-    if country is not None and weapon is not None and not registry.operates(
-            session=session, country_code=country.code, system_id=weapon.id or 0):
-        errors["system_id"] = [_("%(country)s has no contract for %(system)s: choose one of its systems.",
-                                 country=country.name, system=weapon.code)]
-        weapon = None
-    return country, weapon, errors
+    return country_and_system(session, request.values.get("country", ""), request.values.get("system_id", ""),
+                              asked="country" in request.values or "system_id" in request.values)
 
 
 @bp.route("/services/new", methods=["GET", "POST"])

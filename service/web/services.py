@@ -41,6 +41,7 @@ from service.web.forms import (
     refused,
     stale_version,
     text_fields,
+    whole,
     zone,
 )
 
@@ -103,6 +104,29 @@ def offered_systems(session: Session) -> list[tuple[Any, Any]]:
     names = dict(session.exec(select(Country.code, Country.name).order_by(Country.name)).all())
     return [(names[code], options[code]) for code in sorted(options, key=lambda c: names.get(c, c))
             if code in names]
+
+
+def country_and_system(session: Session, code: str, system: str, *, asked: bool,
+                       names: tuple[str, str] = ("country", "system_id"),
+                       ) -> tuple[Country | None, WeaponSystem | None, dict[str, list[str]]]:
+    """The first step of a form that names a country and one of its contracted systems (a new
+    service, a deficiency report): the two, or None, with the errors to show under the fields
+    `names` once the form was sent (`asked`)."""
+    code = code.strip().upper()[:2]
+    country = session.get(Country, code) if code.isalpha() and len(code) == 2 else None
+    weapon = session.get(WeaponSystem, system_id) if (system_id := whole(system)) else None
+    errors: dict[str, list[str]] = {}
+    if asked:
+        if country is None:
+            errors[names[0]] = [_("Choose a buyer country.")]
+        if weapon is None:
+            errors[names[1]] = [_("Choose a system.")]
+    if country is not None and weapon is not None and not registry.operates(
+            session=session, country_code=country.code, system_id=weapon.id or 0):
+        errors[names[1]] = [_("%(country)s has no contract for %(system)s: choose one of its systems.",
+                              country=country.name, system=weapon.code)]
+        weapon = None
+    return country, weapon, errors
 
 
 def time_zones(session: Session) -> dict[str, str]:
