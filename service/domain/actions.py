@@ -26,8 +26,8 @@ from models import (
     utcnow,
 )
 from models.surveys import OPEN_ACTION_STATES
-from service.domain import mail, outbox
-from service.domain.errors import Conflict, Forbidden, Invalid
+from service.domain import conversations, mail, outbox
+from service.domain.errors import Conflict, Invalid
 from service.domain.lists import Composite, sorted_by, where_given
 
 RATINGS = ("overall", "instructors", "timeliness", "documentation", "equipment")
@@ -235,24 +235,18 @@ def add_comment(*, session: Session, action: CorrectiveAction, actor: Any, body:
     every other country's people out), told to the other side through the outbox; or, staff
     only, an internal note, told to nobody and hidden from liaisons by the scoping point. The
     action itself is not written: its version stays. Commits."""
-    if internal and actor.is_liaison:
-        raise Forbidden("Only staff write internal notes", {"internal": ["staff only"]})
+    conversations.check_note(actor, internal)
     comment = ActionComment(action_id=action.id or 0, country_code=action.country_code,
                             kind="comment", status=action.status, body=body, internal=internal,
                             author_id=actor.user_id, author_name=actor.name, created_at=now or utcnow())
     session.add(comment)
     session.flush()
     if not internal:
-        to = (outbox.staff_and_admins(session=session) if actor.is_liaison
-              else outbox.liaisons_of(session=session, country_code=action.country_code))
-        base = current_app.config["PUBLIC_BASE_URL"]
-        outbox.notify(session=session, messages=[{
-            "key": f"action-comment:{comment.id}:user:{u.id}", "kind": "action_comment",
-            "user_id": u.id, "recipient": u.email, "country_code": action.country_code,
-            **mail.render_to(session, u, "action_comment", action=action, author=actor.name, text=body,
-                             base=base),
-            "data": {"action_id": action.id, "comment_id": comment.id},
-        } for u in to if u.id != actor.user_id])
+        conversations.tell_other_side(
+            session=session, actor=actor, country_code=action.country_code,
+            key=f"action-comment:{comment.id}", kind="action_comment",
+            data={"action_id": action.id, "comment_id": comment.id},
+            action=action, author=actor.name, text=body, base=current_app.config["PUBLIC_BASE_URL"])
     session.commit()
     return comment
 

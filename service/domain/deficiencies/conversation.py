@@ -8,9 +8,8 @@ from sqlmodel import Session, col, select
 
 from models import DeficiencyMessage, DeficiencyReport
 from service.core.auth import Principal
-from service.domain import outbox
-from service.domain.deficiencies import mail
-from service.domain.errors import Forbidden, Invalid
+from service.domain import conversations
+from service.domain.errors import Invalid
 
 
 def messages(*, session: Session, report: DeficiencyReport) -> list[DeficiencyMessage]:
@@ -23,8 +22,7 @@ def messages(*, session: Session, report: DeficiencyReport) -> list[DeficiencyMe
 def post(*, session: Session, report: DeficiencyReport, actor: Principal, body: str,
          internal: bool = False) -> DeficiencyMessage:
     """Add a message (or, staff only, an internal note) and tell the other side; commits."""
-    if internal and actor.is_liaison:
-        raise Forbidden("Only staff write internal notes", {"internal": ["staff only"]})
+    conversations.check_note(actor, internal)
     if report.status == "withdrawn":
         raise Invalid("The report was withdrawn", {"status": ["the report is withdrawn"]})
     message = DeficiencyMessage(report_id=report.id or 0, country_code=report.country_code,
@@ -33,13 +31,10 @@ def post(*, session: Session, report: DeficiencyReport, actor: Principal, body: 
     session.add(message)
     session.flush()
     if not internal:  # a note stays with staff: nobody is told of it
-        to = (outbox.staff_and_admins(session=session) if actor.is_liaison
-              else outbox.liaisons_of(session=session, country_code=report.country_code))
-        outbox.notify(session=session, messages=[{
-            "key": f"deficiency-message:{message.id}:user:{u.id}", "kind": "deficiency_message",
-            "user_id": u.id, "recipient": u.email, "country_code": report.country_code,
-            **mail.render_to(session, u, "deficiency_message", report=report, author=actor.name, text=body),
-            "data": {"deficiency_id": report.id, "message_id": message.id},
-        } for u in to if u.id != actor.user_id])
+        conversations.tell_other_side(
+            session=session, actor=actor, country_code=report.country_code,
+            key=f"deficiency-message:{message.id}", kind="deficiency_message",
+            data={"deficiency_id": report.id, "message_id": message.id},
+            report=report, author=actor.name, text=body)
     session.commit()
     return message
