@@ -32,6 +32,8 @@ def test_demo_training_and_packages_look_real(engine, demo_small):
         with_package = q("SELECT count(DISTINCT contract_id) FROM package_line")[0][0]
         deliveries = dict(q("SELECT status, count(*) FROM delivery GROUP BY status"))
         counted_services = q("SELECT count(*) FROM delivery WHERE event_id IS NOT NULL")[0][0]
+        other_system = q("SELECT count(*) FROM delivery d JOIN package_line l ON l.id = d.line_id "
+                         "JOIN service_event e ON e.id = d.event_id WHERE e.system_id != l.system_id")[0][0]
     assert len(rosters) >= 5 and min(rosters.values()) >= 12
     assert {"passed", "failed", "attended", "absent"} <= set(results) and open_seats > 0
     assert len(until) == passes and mismatch == 0
@@ -39,6 +41,7 @@ def test_demo_training_and_packages_look_real(engine, demo_small):
     assert states == {"valid", "expiring", "expired"}
     assert with_package == contracts
     assert {"accepted", "pending", "disputed", "answered"} <= set(deliveries) and counted_services > 0
+    assert other_system == 0  # a K2 line is delivered by K2 services only
     with Session(engine) as s:
         line_states_seen = {line["state"] for line in line_states(session=s, today=TODAY)}
     assert {"overdue", "accepted", "planned"} <= line_states_seen

@@ -186,3 +186,21 @@ def test_summary_gives_share_delivered_and_overdue_per_contract(client, world):
                         "lines": 2, "promised": 5, "delivered": 3, "lines_delivered": 0, "overdue": 1,
                         "share_delivered": 60.0}]
     assert len(client.get(f"{API}/packages", headers=world.headers("staff")).get_json()) == 1
+
+
+def test_a_service_of_another_system_does_not_deliver_a_line(client, world, engine):
+    line = _line(client, world, kind="trial_run", quantity=1, system_id=world.ids["k9"],
+                 description="K9 live-fire trial")
+    plan = client.post(f"{API}/contracts/{world.ids['contract_PL']}/plan", headers=world.headers("staff"),
+                       json={}).get_json()
+    assert [(p["line_id"], p["system_id"]) for p in plan] == [(line["id"], world.ids["k9"])]
+    with engine.connect() as conn:
+        before = conn.scalar(sa.select(sa.func.count()).select_from(ServiceEvent))
+    r = client.post(f"{API}/contracts/{world.ids['contract_PL']}/plan/confirm",
+                    headers=world.headers("staff"),
+                    json={"services": [{**plan[0], "system_id": world.ids["k2"]}]})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"services.0.system_id": ["the line is for another system"]}
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(ServiceEvent)) == before
+    assert _package(client, world)[0]["scheduled_services"] == 0

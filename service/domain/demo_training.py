@@ -41,8 +41,18 @@ RANKS = ["Pvt", "Cpl", "Sgt", "SSgt", "WO", "2Lt", "Lt", "Capt", "Maj"]
 UNITS = ["Artillery Regiment", "Armoured Brigade", "Air Wing", "Maintenance Battalion",
          "Air Defence Group", "Logistics Command", "Training Centre"]
 RESULTS = (["passed"] * 15) + (["failed"] * 2) + ["attended"] * 2 + ["absent"]
-REASONS = ["Two kits arrived without their torque wrench.", "The manual is revision A, the contract says B.",
-           "Quantity short by one crate on arrival.", "The tool set is for the older model."]
+REASONS = {  # a buyer's dispute, by what the line delivers
+    "spares": ["Two kits arrived without their torque wrench.", "Quantity short by one crate on arrival."],
+    "publication": ["The manual is revision A, the contract says B.",
+                    "The Korean original came without its English translation."],
+    "support_equipment": ["The tool set is for the older model.", "One diagnostic set fails its self-test."],
+    "technical_assistance": ["The representative left two days before the agreed end."],
+    "training": ["Fewer seats were offered than the course took.", "The course ended a day early."],
+    "tech_education": ["The course ended a day early.", "The instructor's notes were not handed over."],
+    "trial_run": ["The trial was cut short by the range schedule."],
+}
+SHIPPED = {"spares": "Shipped", "publication": "Sent", "support_equipment": "Shipped",
+           "technical_assistance": "Days on site"}  # the note on goods recorded by staff
 LINES = [  # kind, description, quantity range, months after signing it is due
     ("training", "Crew and maintainer seats", (20, 80), (8, 20)),
     ("tech_education", "Fire-control maintenance course", (1, 3), (10, 24)),
@@ -173,22 +183,23 @@ def _packages(conn: sa.Connection, rng: random.Random, today: dt.date,
     E = ServiceEvent.__table__.c  # type: ignore[attr-defined]  # SQLModel does not declare __table__
     lines = conn.execute(sa.select(P.id, P.contract_id, P.country_code, P.kind, P.quantity, P.due_on,
                                    P.system_id).order_by(P.id)).all()
-    # Completed services of the line's country and kind, oldest first, each delivering one line.
+    # Completed services of the line's country, kind and system, oldest first, each delivering one line.
     kinds = {"training": "joint_training", "tech_education": "tech_education", "trial_run": "trial_run"}
-    pool: dict[tuple[str, str], list[Any]] = {}
-    for e in conn.execute(sa.select(E.id, E.country_code, E.kind, E.ends_at, E.timezone,
+    pool: dict[tuple[str, str, int], list[Any]] = {}
+    for e in conn.execute(sa.select(E.id, E.country_code, E.kind, E.system_id, E.ends_at, E.timezone,
                                     E.participants_actual, E.title)
                           .where(E.status == "completed").order_by(E.ends_at)):
-        pool.setdefault((e.country_code, e.kind), []).append(e)
+        pool.setdefault((e.country_code, e.kind, e.system_id), []).append(e)
     links, deliveries = [], []
     disputed = 0
     for line in lines:
         if line.kind in kinds:
             left = line.quantity
-            for e in pool.get((line.country_code, kinds[line.kind]), [])[:]:
+            services = pool.get((line.country_code, kinds[line.kind], line.system_id), [])
+            for e in services[:]:
                 if left <= 0 or rng.random() < 0.3:
                     continue
-                pool[(line.country_code, kinds[line.kind])].remove(e)
+                services.remove(e)
                 qty = 1 if line.kind != "training" else int(e.participants_actual or 0)
                 links.append({"event_id": e.id, "line_id": line.id, "country_code": line.country_code})
                 deliveries.append(_delivery(rng, line, qty, e.ends_at.astimezone(ZoneInfo(e.timezone)).date(),
@@ -201,7 +212,7 @@ def _packages(conn: sa.Connection, rng: random.Random, today: dt.date,
         qty = int(line.quantity * share)
         if qty:
             day = min(today - dt.timedelta(days=1), line.due_on - dt.timedelta(days=rng.randint(0, 40)))
-            deliveries.append(_delivery(rng, line, qty, day, None, "Shipped", today))
+            deliveries.append(_delivery(rng, line, qty, day, None, SHIPPED[line.kind], today))
     for d in deliveries:
         disputed += d["status"] == "disputed"
     _bulk(conn, PackageEvent, links)
@@ -217,7 +228,7 @@ def _delivery(rng: random.Random, line: Any, qty: int, day: dt.date, event_id: i
     decided = dt.datetime.combine(min(day + dt.timedelta(days=7), today), dt.time(10), dt.UTC)
     return {"line_id": line.id, "country_code": line.country_code, "event_id": event_id, "quantity": qty,
             "delivered_on": day, "note": note[:1000], "status": status, "version": 1,
-            "dispute_reason": rng.choice(REASONS) if status in ("disputed", "answered") else None,
+            "dispute_reason": rng.choice(REASONS[line.kind]) if status in ("disputed", "answered") else None,
             "answer": "A replacement ships with the next consignment." if status == "answered" else None,
             "decided_at": decided if status != "pending" else None,
             "created_at": dt.datetime.combine(day, dt.time(9), dt.UTC)}

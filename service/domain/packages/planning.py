@@ -133,6 +133,10 @@ def confirm(*, session: Session, contract: Contract, chosen: list[dict[str, Any]
             session.rollback()
             raise Invalid("The service does not deliver this line",
                           {f"services.{n}.kind": [f"a {line.kind} line needs a {SERVICE_LINES[line.kind]}"]})
+        if line.system_id is not None and item.get("system_id") != line.system_id:
+            session.rollback()
+            raise Invalid("The service does not deliver this line",
+                          {f"services.{n}.system_id": ["the line is for another system"]})
         try:
             event, _ = services.create_events(session=session, data={
                 **item, "country_code": contract.country_code})
