@@ -19,6 +19,7 @@ from service.core.reads import paginate
 from service.domain import calendar, identity
 from service.schemas.identity import MeUpdateSchema
 from service.web import bp
+from service.web.account import safe_next
 from service.web.forms import flat_errors, page_number, paging
 from service.web.services import time_zones
 
@@ -75,9 +76,7 @@ def switch_language(lang: str) -> Any:
     """The language switch of the pages seen before signing in (kept in the session)."""
     if lang in i18n.LANGUAGES:
         flask_session[i18n.SESSION_KEY] = lang
-    target = request.args.get("next", "")
-    same_site = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return redirect(target if same_site else url_for("web.login"), 303)
+    return redirect(safe_next(request.args.get("next")) or url_for("web.login"), 303)
 
 
 @bp.post("/me/calendar-feed")
