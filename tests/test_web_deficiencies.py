@@ -85,3 +85,31 @@ def test_staff_queue_is_by_due_time_and_notes_stay_internal(app, world, engine):
     assert "Oslo" not in liaison.get("/deficiencies").get_data(as_text=True)
     history = liaison.get(f"/units/{world.ids['unit_PL']}/history").get_data(as_text=True)
     assert "Soon due" in history
+
+
+def test_the_lists_filter_like_the_api_and_keep_the_filters_across_pages(app, world, engine):
+    late = factories.add_deficiency(engine, world, who="no", severity="minor", title="Oslo range late",
+                                    now=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+    factories.add_deficiency(engine, world, severity="major", title="Warsaw hatch")
+    factories.add_deficiency(engine, world, category="safety", severity=None, title="Warsaw brake")
+    staff = _signed(app, "staff")
+    queue = staff.get("/deficiencies?country=NO").get_data(as_text=True)
+    assert "Oslo range late" in queue and "Warsaw" not in queue
+    assert "1 open report matching the filters" in queue
+    assert '<option value="NO" selected' in queue  # the form shows what it filters by
+    overdue = staff.get("/deficiencies?overdue=true").get_data(as_text=True)
+    assert "Oslo range late" in overdue and "Warsaw" not in overdue
+    critical = staff.get("/deficiencies?all=1&severity=critical").get_data(as_text=True)
+    assert "Warsaw brake" in critical and "Warsaw hatch" not in critical and "Oslo" not in critical
+    assert 'name="all" value="1"' in critical  # filtering again stays on every report
+    bad = staff.get("/deficiencies?severity=fatal")
+    assert bad.status_code == 200 and "Must be one of" in bad.get_data(as_text=True)
+    api = staff.get("/api/v1/deficiencies?severity=critical").get_json()
+    assert [r["title"] for r in api] == ["Warsaw brake"]
+    liaison = _signed(app, "pl")
+    mine = liaison.get("/deficiencies?severity=major").get_data(as_text=True)
+    assert "Warsaw hatch" in mine and "Warsaw brake" not in mine
+    assert "Oslo" not in liaison.get("/deficiencies?country=NO").get_data(as_text=True)
+    assert liaison.get(f"/deficiencies/{late}").status_code == 404
+    page = staff.get("/countries/PL").get_data(as_text=True)
+    assert 'href="/deficiencies?country=PL"' in page

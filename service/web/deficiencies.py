@@ -19,12 +19,14 @@ from models import (
     Country,
     DeficiencyCategory,
     DeficiencyReport,
+    DeficiencyStatus,
     Disposition,
     Severity,
     Unit,
     UnitStatus,
     utcnow,
 )
+from models.deficiencies import OPEN_DEFICIENCY_STATES
 from service.core.auth import EVERYONE, access, current_principal, require_principal
 from service.core.db import get_session
 from service.core.limits import body_limit
@@ -66,6 +68,7 @@ PAGE_SIZE = 25
 list_query = DeficiencyQuerySchema()
 SORT_LABELS = {"submitted": _l("date submitted"), "number": _l("number"), "severity": _l("severity"),
                "status": _l("state"), "title": _l("title"), "country": _l("country")}
+FILTER_FIELDS = ("country", "system", "status", "severity", "category", "overdue")  # DeficiencyQuerySchema's
 FORM_FIELDS = ("country", "system_id", "category", "severity", "title", "description", "occurred_at")
 PAGE_UPLOAD_LIMIT = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
@@ -108,10 +111,10 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
     principal = require_principal()
     page = PaginationParameters(page_number(), PAGE_SIZE)
     staff_view = not principal.is_liaison and request.args.get("all") != "1"
-    query, raw, _errors = load_query(list_query, ("sort",))
+    query, raw, filter_errors = load_query(list_query, (*FILTER_FIELDS, "sort"))
     order = list_order(query, queries.DEFAULT_SORT, SORT_LABELS)
-    stmt = queries.queue_statement() if staff_view else queries.list_statement(query)
     now = utcnow()
+    stmt = queries.queue_statement(query, now) if staff_view else queries.list_statement(query, now)
     rows = queries.with_units(session=session, reports=paginate(session, stmt, page), now=now)
     zones = time_zones(session)
     systems = system_codes(session)
@@ -119,7 +122,8 @@ def _render_list(form: dict[str, Any], errors: dict[str, list[str]], status: int
         "deficiencies.html", rows=rows, form=form, errors=errors, staff_view=staff_view, now=now,
         zones=zones, systems=systems, choices=choices(session), filing=_filing(session, form),
         categories=labelled(DeficiencyCategory), severities=labelled(Severity),
-        next_due=queries.next_due, time_left=time_left, filters=raw, **order,
+        statuses=labelled(OPEN_DEFICIENCY_STATES if staff_view else DeficiencyStatus),
+        next_due=queries.next_due, time_left=time_left, filters=raw, filter_errors=filter_errors, **order,
         **paging(page, PAGE_SIZE)), status
 
 

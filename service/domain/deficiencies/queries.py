@@ -49,9 +49,14 @@ DEFAULT_SORT = ("-submitted",)
 
 def list_statement(query: dict[str, Any], now: dt.datetime | None = None) -> Any:
     """Reports matching the filters, newest first unless `sort` says otherwise."""
-    now = now or utcnow()
     stmt = sorted_by(select(DeficiencyReport), query.get("sort") or DEFAULT_SORT, SORTS,
                      tie=col(DeficiencyReport.id))
+    return filtered(stmt, query, now)
+
+
+def filtered(stmt: Any, query: dict[str, Any], now: dt.datetime | None = None) -> Any:
+    """`stmt` kept to the reports the filters of `DeficiencyQuerySchema` describe (the list's and
+    the staff queue's, in the API and on the pages)."""
     for key, column in FILTERS:
         if key in query:
             stmt = stmt.where(column == query[key])
@@ -59,7 +64,7 @@ def list_statement(query: dict[str, Any], now: dt.datetime | None = None) -> Any
         stmt = stmt.where(col(DeficiencyReport.id).in_(
             select(DeficiencyUnit.report_id).where(DeficiencyUnit.unit_id == query["unit"])))
     if "overdue" in query:
-        clause = sla.overdue_clause(now)
+        clause = sla.overdue_clause(now or utcnow())
         stmt = stmt.where(clause if query["overdue"] else sa.not_(clause))
     if "from_" in query:
         stmt = stmt.where(DeficiencyReport.submitted_at >= query["from_"])
@@ -90,13 +95,14 @@ def with_units(*, session: Session, reports: Sequence[DeficiencyReport],
     return list(out.values())
 
 
-def queue_statement() -> Any:
-    """Open reports across countries by their next due time (so overdue first); paused last."""
+def queue_statement(query: dict[str, Any] | None = None, now: dt.datetime | None = None) -> Any:
+    """Open reports across countries by their next due time (so overdue first); paused last;
+    kept to the filters of `query` (its order aside)."""
     r = DeficiencyReport
     due = sa.case((col(r.acknowledged_at).is_(None), col(r.acknowledge_due_at)), else_=col(r.resolve_due_at))
     paused = sa.case((col(r.paused_since).is_(None), 0), else_=1)
-    return (select(r).where(col(r.status).in_(OPEN_DEFICIENCY_STATES))
-            .order_by(paused, due, col(r.id)))
+    return filtered(select(r).where(col(r.status).in_(OPEN_DEFICIENCY_STATES))
+                    .order_by(paused, due, col(r.id)), query or {}, now)
 
 
 def next_due(report: DeficiencyReport) -> dt.datetime | None:
