@@ -89,6 +89,10 @@ def test_a_liaison_acknowledges_and_records_their_units(app, world, engine):
     staff = _signed(app, "staff")
     page = staff.get(url).get_data(as_text=True)
     assert "33.3 % of 3" in page  # Poland: 1 of its 3 units; the figure the API gives
+    acks = page.split('id="acks-title"')[1].split("</section>")[0]
+    assert re.search(r"pl · \d{4}-\d\d-\d\d \d\d:\d\d CES?T", acks) and "UTC" not in acks  # Poland's time
+    listed = pl.get("/bulletins").get_data(as_text=True)
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d CES?T</td>", listed) and "UTC" not in listed
     api = app.test_client().get(f"/api/v1/bulletins/figures?bulletin={bid}", headers=world.headers("staff"))
     assert {f["country"]: f["complied_share"] for f in api.get_json()} == {"PL": 33.3, "NO": 0.0}
 

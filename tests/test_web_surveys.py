@@ -144,6 +144,8 @@ def test_staff_generate_a_report_and_download_it_with_the_session(client, app, w
     pdf = client.get(f"/api/v1/reports/{report_id}/pdf")  # the session cookie is enough
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     client.post("/reports", data={"csrf_token": token, "period": "2026-01", "country": ""})  # HQ
+    page = client.get("/reports").get_data(as_text=True)
+    assert re.search(r"\d\d:\d\d KST · staff@example.org", page)  # the HQ report in HQ's time, as its PDF
     liaison = app.test_client()
     sign_in(liaison, "pl")
     page = liaison.get("/reports").get_data(as_text=True)

@@ -68,7 +68,8 @@ def bulletins_list() -> Any:
     found = paginate(session, queries.list_statement(query), page)
     rows = queries.with_details(session=session, bulletins=found)
     return render_template("bulletins.html", rows=rows, systems=system_codes(session),
-                           kinds=labelled(BulletinKind), kind=kind, now=utcnow(), **paging(page, PAGE_SIZE))
+                           zones=time_zones(session), kinds=labelled(BulletinKind), kind=kind, now=utcnow(),
+                           **paging(page, PAGE_SIZE))
 
 
 def _render_form(form: dict[str, Any], errors: dict[str, list[str]],
