@@ -133,6 +133,9 @@ def _pages(site) -> dict[str, tuple[str, str, list[str], list[str]]]:
                          _words('Publish a service bulletin|Numbered within its system|The bulletin|System|'
                                 'Choose a system|Kind|Choose a kind|Title|What to do|Serial ranges|'
                                 'One a line|Compliance due|Publish')),
+        "requests": ("staff", "/requests",  # the state filter's options too
+                     _words('미조치|수락|거절|철회'), _words('Pending|Accepted|Declined|Withdrawn')),
+        "surveys": ("staff", "/surveys", _words('발송|응답 완료|만료'), _words('Sent|Answered|Expired')),
         "revise": ("staff", f"/bulletins/{b}/edit",
                    _words('개정|저장하면 개정 2(으)로 바뀌며|개정 내용|개정판 저장'),
                    _words('Revise |Saving makes revision|What this revision changes|Save revision')),

@@ -24,6 +24,7 @@ from service.schemas.services import (
     RequestSchema,
 )
 from service.web import bp
+from service.web.filters import labelled
 from service.web.forms import (
     Errors,
     given,
@@ -57,7 +58,7 @@ def _render_list(form: dict[str, str], errors: Errors, status: int = 200) -> Any
     return render_template(
         "requests.html", rows=rows, form=form, errors=errors, filters=raw, filter_errors=filter_errors,
         choices=choices(session), systems=system_codes(session), offered=offered_systems(session),
-        statuses=[(s.value, s.value.capitalize()) for s in RequestStatus], **order,
+        statuses=labelled(RequestStatus), **order,
         **paging(page, PAGE_SIZE)), status
 
 

@@ -25,6 +25,7 @@ from service.domain import surveys
 from service.domain.errors import DomainError, NotFound
 from service.schemas.surveys import AnswerSchema, SurveyQuerySchema
 from service.web import bp
+from service.web.filters import labelled
 from service.web.forms import Errors, list_order, message, number, page_number, paging, refused
 from service.web.services import choices, load_query
 
@@ -144,7 +145,7 @@ def surveys_list() -> Any:
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = surveys.describe(session=session, surveys=paginate(session, surveys.surveys_query(query), page))
     return render_template("surveys.html", rows=rows, filters=raw, errors=errors, choices=choices(session),
-                           statuses=[(s.value, s.value.capitalize()) for s in SurveyStatus],
+                           statuses=labelled(SurveyStatus),
                            **order, **paging(page, PAGE_SIZE))
 
 
