@@ -29,9 +29,15 @@ def test_demo_fleet_looks_real(engine, demo_small):
             "SELECT DISTINCT disposition FROM deficiency_report WHERE status = 'closed'"))}
         numbers = conn.execute(sa.text("SELECT country_code, year, seq, last FROM deficiency_report "
                                        "JOIN deficiency_counter USING (country_code, year)")).all()
+        filed = conn.execute(sa.text("SELECT country_code, year, seq FROM deficiency_report "
+                                     "ORDER BY submitted_at, id")).all()
     assert {"closed", "resolved", "awaiting_buyer", "investigating"} <= set(states)
     assert dispositions >= {"repaired", "replaced", "credited", "no_fault_found", "rejected"}
     assert all(seq <= last for _c, _y, seq, last in numbers)
+    last_seen: dict[tuple[str, int], int] = {}
+    for code, year, seq in filed:  # each country's numbers follow the order the reports were filed
+        assert seq == last_seen.get((code, year), 0) + 1, (code, year, seq)
+        last_seen[code, year] = seq
     now = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
     with Session(engine) as s:
         rows = readiness.figures(session=s, period_from="2025-07", period_to="2026-05", now=now)["rows"]

@@ -35,7 +35,7 @@ NOTICES = [  # kind, title, body, days to comply
     ("recommended", "Track tension after winter storage",
      "Check and adjust track tension after storage below -20 °C before road marches.", 60),
     ("information", "Revised maintenance manual, chapter 7",
-     "Chapter 7 of the maintenance manual is revised; the new edition is attached to the portal.", 30),
+     "Chapter 7 of the maintenance manual is revised; the publications office issues the new edition.", 30),
     ("mandatory", "Hydraulic hose batch 2023-11",
      "Hoses of batch 2023-11 age early. Replace them at the next scheduled maintenance.", 90),
 ]

@@ -99,11 +99,13 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
     now = min(dt.datetime.combine(today, dt.time(12), dt.UTC), utcnow())
     seq: dict[tuple[str, int], int] = {}
     rows, links = [], []
-    for unit, down, back in sorted(episodes, key=lambda e: e[1]):
+    # numbered in the order filed, as the numbering does (SPEC §9): by the moment, not the day
+    by_day = sorted(episodes, key=lambda e: e[1])
+    filed = sorted(((_at(down, rng), unit, back) for unit, down, back in by_day), key=lambda f: f[0])
+    for submitted, unit, back in filed:
         category = rng.choice(list(FAULTS))
         title, severity = rng.choice(FAULTS[category])
         ack_h, resolve_d = TARGETS[severity]
-        submitted = _at(down, rng)
         key = (unit.country_code, submitted.year)
         seq[key] = seq.get(key, 0) + 1
         row: dict[str, Any] = {
@@ -149,7 +151,8 @@ def _reports(conn: sa.Connection, rng: random.Random, today: dt.date,
         {"country_code": code, "year": year, "last": last}
         for (code, year), last in seq.items()])
     recent = [(rid, row) for rid, row in zip(ids, rows, strict=True) if row["status"] != "closed"]
-    talk = ((False, "Photos of the fault are attached; the unit is at the depot.", "Liaison officer", 2),
+    talk = ((False, "The unit is at the depot; the crew can show the fault to your technician.",
+             "Liaison officer", 2),
             (True, "Supplier asks whether the crew followed the lubrication schedule.", "Lee Seo-yeon", 5),
             (False, "Thank you: a technician will inspect it this week.", "Lee Seo-yeon", 6))
     messages = [{"report_id": rid, "country_code": row["country_code"], "internal": internal,
