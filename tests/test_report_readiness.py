@@ -132,9 +132,9 @@ def test_the_rendered_pdfs_show_the_readiness_figures(client, world, engine, oct
     availability = f"{round(100 * 82 / 93, 1)}%"
     assert availability in ready and "target 85.0%" in ready
     assert "CRITICAL OVERDUE 1" in ready
-    assert f"{PERIOD} {availability} 93.0 1" in ready  # the month's row: availability, unit-days, down
+    assert f"{PERIOD} {availability} 93 1" in ready  # the month's row: availability, whole unit-days, down
     assert "50.0% of 2" in ready  # the on-time share with its n
-    assert "not operational at the end of 2026-10-31" in ready
+    assert "93 unit-days in" in ready and "under repair or not operational at the end of 2026-10-31" in ready
     fleet = text[text.index("2. Fleet"):text.index("3. Services")]
     assert "K9A1 K9A1 Thunder 5 3 2 1 0" in fleet and "As of 2026-10-31" in fleet
 
