@@ -101,7 +101,10 @@ def _filing(session: Any, form: dict[str, Any]) -> dict[str, Any]:
         asked=bool(form) or "file_system" in request.args, names=("file_country", "file_system"))
     fleet = select(Unit).where(Unit.country_code == (country.code if country else ""),
                                Unit.system_id == (system.id if system else 0))
-    units = [(u.id or 0, u.serial) for u in session.exec(fleet.order_by(Unit.serial))] if system else []
+    def named(u: Unit) -> str:  # a unit down says so: it is likely the one reported
+        return u.serial if u.status == UnitStatus.operational else f"{u.serial} ({label(u.status)})"
+
+    units = [(u.id or 0, named(u)) for u in session.exec(fleet.order_by(Unit.serial))] if system else []
     return {"country": country if system else None, "system_id": system.id if system else None,
             "units": units, "offered": offered_systems(session), "errors": errors}
 
