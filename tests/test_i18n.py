@@ -79,6 +79,23 @@ def test_user_setting_beats_country_beats_accept_language(app, client, world, en
     assert _language_of(client.get("/me", headers=EN).get_data(as_text=True)) == "en"
 
 
+def test_the_headers_switch_saves_my_language_and_comes_back_to_the_page(client, world):
+    assert sign_in(client, "pl").status_code in (302, 303)
+    page = client.get("/deficiencies?page=1", headers=EN).get_data(as_text=True)
+    switch = re.search(r'<form method="post" action="/me/language".*?</form>', page, re.S).group(0)
+    assert 'name="language" value="ko"' in switch and 'name="next" value="/deficiencies?page=1"' in switch
+    assert 'lang="ko">한국어</button>' in switch and ">English</button>" not in switch  # only the other one
+    r = client.post("/me/language", data={"language": "ko", "next": "/deficiencies?page=1",
+                                          "csrf_token": csrf(client)}, headers=EN)
+    assert r.status_code == 303 and r.headers["Location"] == "/deficiencies?page=1"
+    page = client.get(r.headers["Location"], headers=EN).get_data(as_text=True)
+    assert _language_of(page) == "ko" and "결함 보고" in page and ">English</button>" in page
+    assert client.get("/api/v1/me", headers=world.headers("pl")).get_json()["language"] == "ko"
+    r = client.post("/me/language", data={"language": "en", "next": "//evil.example/",
+                                          "csrf_token": csrf(client)})
+    assert r.headers["Location"] == "/me"  # never off the site
+
+
 def test_patch_me_sets_the_language_and_refuses_an_unknown_one(client, world, engine):
     h = world.headers("no")
     before = rows(engine, "audit_entry")

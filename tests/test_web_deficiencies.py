@@ -45,6 +45,8 @@ def test_a_liaison_files_with_a_photo_and_sees_the_report(app, world, engine):
     assert "Breech seal leaking" in text and "Critical" in text and "scan.jpg" in text
     assert "evil.jpg was not attached" in text
     assert "Withdraw the report" in text
+    told = _signed(app, "staff").get("/notifications").get_data(as_text=True)
+    assert f'<a href="{r.headers["Location"]}">Open what it is about</a>' in told  # staff go to the report
 
 
 def test_refused_form_writes_nothing(app, world, engine):

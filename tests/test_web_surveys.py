@@ -165,6 +165,7 @@ def test_messages_are_each_users_own_and_the_feed_address_rotates(client, app, w
     assert "How did it go? Gunnery PL" in page and f"/surveys/{token}" in page
     assert "not e-mailed" in page and not any(m in page for m in NORWAY) and "Oslo" not in page
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", page) and " UTC" not in page  # Warsaw's time
+    assert f'<a href="/surveys/{survey_id}">Open what it is about</a>' in page  # the survey it asks to answer
     me = client.get("/me").get_data(as_text=True)
     old = re.search(r'id="feed-url" type="text" value="([^"]+)"', me).group(1)
     assert old.endswith(".ics") and f"/api/v1/calendar/{world.ids['user_pl']}-" in old

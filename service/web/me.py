@@ -38,7 +38,24 @@ def notifications() -> Any:
     page = PaginationParameters(page_number(), PAGE_SIZE)
     rows = paginate(session, stmt.order_by(col(Notification.id).desc()), page)
     return render_template("notifications.html", rows=rows, unsent=request.args.get("unsent") == "true",
-                           zones=time_zones(session), **paging(page, PAGE_SIZE))
+                           zones=time_zones(session), record_url=record_url, **paging(page, PAGE_SIZE))
+
+
+# The page of the record a message is about, by the ids it carries (the most particular first);
+# each page checks its reader's access itself.
+RECORD_PAGES = (("deficiency_id", "web.deficiency_page"), ("action_id", "web.action_page"),
+                ("bulletin_id", "web.bulletin_page"), ("request_id", "web.request_page"),
+                ("event_id", "web.service_page"))
+
+
+def record_url(data: dict[str, Any] | None) -> str | None:
+    """Where a message's "Open" link goes (None: no page of its own)."""
+    if data and require_principal().is_liaison and data.get("survey_id"):
+        return url_for("web.survey_page", survey_id=data["survey_id"])
+    for key, endpoint in RECORD_PAGES:
+        if data and isinstance(data.get(key), int):
+            return url_for(endpoint, **{key: data[key]})
+    return None
 
 
 @bp.get("/me")
@@ -55,7 +72,8 @@ def me() -> Any:
 @bp.post("/me/language")
 @access(*EVERYONE)
 def me_language() -> Any:
-    """Choose my language (checked by the API's own schema); empty: follow my country or browser."""
+    """Choose my language (checked by the API's own schema); empty: follow my country or browser.
+    From the header's switch, back to the page it was on (`next`); from /me, to /me."""
     try:
         data = MeUpdateSchema().load({"language": request.form.get("language") or None})
     except ValidationError as err:
@@ -67,7 +85,7 @@ def me_language() -> Any:
     identity.set_language(session=session, user=user, language=data["language"])
     with force_locale(data["language"] or i18n.choose_language()):
         flash(gettext("Your language is saved."), "success")
-    return redirect(url_for("web.me"), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("web.me"), 303)
 
 
 @bp.get("/language/<lang>")
