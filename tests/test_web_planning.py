@@ -181,3 +181,20 @@ def test_the_boards_units_come_grouped_by_status_each_group_once(client, world, 
     groups = re.findall(r'<tr class="board-group"><th scope="rowgroup"[^>]*>([^<]+)</th>', units)
     assert groups == ["Operational", "Under repair"]
     assert units.index("K9-PL-000") < units.index("K9-PL-002") < units.index("K9-PL-001")
+
+
+def test_a_first_suggestion_asks_for_an_instructor_of_the_system(client, world, engine):
+    _people(engine)
+    factories.add_staff(engine, "Seo Yu-na", skills=["interpreter:pl", "technician:K2"])
+    sign_in(client, "staff")
+    page = client.get("/planning", query_string={"country": "PL", "system": world.ids["k9"]}).get_data(
+        as_text=True)
+    assert re.search(r'<select id="skill_1" name="skill_1"[^>]*>.*?<option value="instructor:K9A1" selected',
+                     page, re.S)
+    page = client.get("/planning", query_string={"country": "PL", "system": world.ids["k2"]}).get_data(
+        as_text=True)
+    assert re.search(r'<option value="technician:K2" selected', page)  # no K2 instructor: its technician
+    chosen = client.get("/planning", query_string={"country": "PL", "system": world.ids["k9"], "suggest": "1",
+                                                   "skill_1": ""}).get_data(as_text=True)
+    picker = re.search(r'<select id="skill_1" name="skill_1".*?</select>', chosen, re.S).group(0)
+    assert "instructor:K9A1" in picker and "selected" not in picker  # the officer's "—" stays

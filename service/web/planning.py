@@ -98,6 +98,9 @@ def planning_board() -> Any:
     form["earliest"] = form["earliest"] or first.isoformat()
     form["latest"] = form["latest"] or last.isoformat()
     suggest_errors: dict[str, list[str]] = {}
+    skills = boards.known_skills(session)
+    if system is not None and not request.args.get("suggest") and not form["skill_1"]:
+        form["skill_1"] = default_skill(skills, system.code)
     if country is not None and system is not None:
         grid = boards.board(session=session, country=country, system=system, first=first, last=last,
                             skills=query.get("skill"), staff_page=query.get("staff_page", 1),
@@ -115,9 +118,18 @@ def planning_board() -> Any:
     args = {k: v for k, v in raw.items() if v not in ("", []) and k not in ("staff_page", "unit_page")}
     return render_template("planning.html", grid=grid, query=query, raw=raw, errors=errors, args=args,
                            choices=choices(session), offered=offered_systems(session),
-                           skill_options=[(k, k) for k in boards.known_skills(session)], form=form,
+                           skill_options=[(k, k) for k in skills], form=form,
                            proposals=proposals,
                            suggest_errors=suggest_errors, first=first, last=last)
+
+
+def default_skill(skills: list[str], system_code: str) -> str:
+    """What a first suggestion asks for: an instructor of the system, else anyone skilled in it
+    (none known: nothing, the officer picks)."""
+    wanted = f"instructor:{system_code}"
+    if wanted in skills:
+        return wanted
+    return next((s for s in skills if s.endswith(f":{system_code}")), "")
 
 
 def _suggest_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
