@@ -400,6 +400,9 @@ def test_admin_reads_the_audit_log_filtered_and_paged(client, app, world, engine
     assert 'href="/audit"' in page and "newest first" in page and "Piotr Nowak" in page
     page = client.get("/audit?entity=app_user&actor=admin@example.org").get_data(as_text=True)
     assert "Piotr Nowak" in page and "1 entry" in page
+    change = page.split("<tbody>")[1]  # the action in words, each change as old → new
+    assert "<td>Changed</td>" in change
+    assert re.search(r"<li><code>name</code>: &#34;pl&#34; → &#34;Piotr Nowak&#34;</li>", change)
     page = client.get("/audit?entity=service_event").get_data(as_text=True)
     assert "Piotr Nowak" not in page
     page = client.get("/audit?since=2000-01-01&until=2000-01-31").get_data(as_text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -122,6 +123,13 @@ LABELS = {
     "password_reset": lazy_pgettext("label", "Password reset"),
     "survey_invitation": lazy_pgettext("label", "Survey invitation"),
     "survey_reminder": lazy_pgettext("label", "Survey reminder"),
+    # what an audit entry records
+    "create": lazy_pgettext("label", "Created"),
+    "update": lazy_pgettext("label", "Changed"),
+    "delete": lazy_pgettext("label", "Deleted"),
+    "transition": lazy_pgettext("label", "Moved"),
+    "denied": lazy_pgettext("label", "Refused"),
+    "seed": lazy_pgettext("label", "Demo data loaded"),
 }
 NAV = {  # (endpoint, label) per role, in order
     "liaison": [("web.home", _l("My country"))],
@@ -270,6 +278,13 @@ def _country_name(principal: Principal) -> str | None:
     if code is None:
         return None
     return country_label({"code": code, "name": principal.country_name or code})
+
+
+@bp.app_template_filter("brief")
+def brief(value: Any, limit: int = 120) -> str:
+    """A stored value as JSON text (`null`, `"PL"`, `[1, 2]`), cut at `limit` characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @bp.app_template_filter("reject_empty")
