@@ -118,6 +118,55 @@ class BulletinCompliance(Versioned, ReleasedToCountries, CountryScoped, SQLModel
     version: int = Field(default=1)
 
 
+# The bulletins' history, for figures as of a past moment (a monthly report's end of month):
+# each row is written with the change it records (`service.domain.bulletins.history`), never
+# changed after, and left off the audit trail, which has the change itself.
+
+
+class BulletinReleaseSpan(ReleasedToCountries, CountryScoped, SQLModel, table=True):
+    """A time a bulletin was in force for a country: from its release to its withdrawal (none:
+    in force now). Releasing again after a withdrawal begins a new span."""
+
+    __tablename__ = "bulletin_release_span"
+    __written_by_staff__ = True
+    __audit__ = False
+    __table_args__ = (sa.Index("ix_bulletin_release_span_country", "country_code", "released_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bulletin_id: int = Field(foreign_key="service_bulletin.id", index=True)
+    country_code: str = Field(foreign_key="country.code", max_length=2)
+    released_at: dt.datetime = utc_field()
+    due_at: dt.datetime = utc_field()
+    withdrawn_at: dt.datetime | None = utc_field(default=None)
+
+
+class BulletinRevision(ReleasedToCountries, SQLModel, table=True):
+    """When each revision of a bulletin took effect (revision 1: its publication)."""
+
+    __tablename__ = "bulletin_revision"
+    __written_by_staff__ = True
+    __audit__ = False
+
+    bulletin_id: int = Field(foreign_key="service_bulletin.id", primary_key=True)
+    revision: int = Field(primary_key=True)
+    at: dt.datetime = utc_field()
+
+
+class BulletinComplianceChange(ReleasedToCountries, CountryScoped, SQLModel, table=True):
+    """A unit's compliance as recorded at `at` (the unit's status until its next change)."""
+
+    __tablename__ = "bulletin_compliance_change"
+    __audit__ = False
+    __table_args__ = (sa.Index("ix_bulletin_compliance_change_unit", "bulletin_id", "unit_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bulletin_id: int = Field(foreign_key="service_bulletin.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    country_code: str = Field(foreign_key="country.code", max_length=2)
+    status: str = Field(max_length=16)
+    at: dt.datetime = utc_field()
+
+
 class BulletinAttachment(ReleasedToCountries, SQLModel, table=True):
     """A drawing or PDF attached to a bulletin; its type was read from its content."""
 

@@ -22,13 +22,15 @@ def _released_long_ago(engine, world, days_ago: int) -> int:
     """A safety bulletin released to both countries `days_ago` days ago, due 10 days later."""
     from sqlmodel import select
 
-    from models import BulletinRelease
+    from models import BulletinRelease, BulletinReleaseSpan, BulletinRevision, ServiceBulletin
 
     bid = factories.add_bulletin(engine, world, countries=["PL", "NO"], due_days=10)
-    with session_scope(engine) as s:
-        for row in s.exec(select(BulletinRelease).where(BulletinRelease.bulletin_id == bid)):
-            row.released_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
-            row.due_at = row.released_at + dt.timedelta(days=10)
+    released = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with session_scope(engine) as s:  # published and released then, in the bulletin's history too
+        for model in (BulletinRelease, BulletinReleaseSpan):
+            for row in s.exec(select(model).where(model.bulletin_id == bid)):
+                row.released_at, row.due_at = released, released + dt.timedelta(days=10)
+        s.get(ServiceBulletin, bid).created_at = s.get(BulletinRevision, (bid, 1)).at = released
     return bid
 
 
@@ -79,3 +81,59 @@ def test_monthly_pdfs_show_the_bulletin_figures_of_the_api(client, world, engine
     assert "PL 1 1 3 0 1 2 2 33.3% of 3" in section, section[:400]
     assert "NO 1 0 3 0 0 3 3 0.0% of 3" in section
     assert "All countries 2 1 6 0 1 5 5 16.7% of 6" in section
+
+
+def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(client, world, engine):
+    """Released 20 days before this month began (due 10 days later), acknowledged, one unit done
+    before the month's start; then this month: a unit not applicable, revision 2, Norway's release
+    withdrawn. Last month's figures are those of its end, whatever happened since."""
+    from sqlmodel import select
+
+    from models import BulletinAcknowledgement, BulletinComplianceChange
+    from service.domain import periods
+
+    month = periods.bounds(periods.current())[0]  # this month's first moment: last month's end
+    bid = _released_long_ago(engine, world, days_ago=(dt.datetime.now(dt.UTC) - month).days + 20)
+    pl, staff = world.headers("pl"), world.headers("staff")
+    assert client.post(f"{API}/{bid}/acknowledgements", headers=pl).status_code == 201
+    unit_done, unit_na = world.ids["units_PL"][:2]
+    assert client.put(f"{API}/{bid}/compliance/{unit_done}", headers=pl, json={
+        "status": "done", "done_on": (month - dt.timedelta(days=15)).date().isoformat()}).status_code == 200
+    with session_scope(engine) as s:  # both happened before the month began
+        for row in s.exec(select(BulletinAcknowledgement).where(BulletinAcknowledgement.bulletin_id == bid)):
+            row.at = month - dt.timedelta(days=18)
+        changes = select(BulletinComplianceChange).where(BulletinComplianceChange.bulletin_id == bid)
+        for change in s.exec(changes):
+            change.at = month - dt.timedelta(days=15)
+    assert client.put(f"{API}/{bid}/compliance/{unit_na}", headers=pl,
+                      json={"status": "not_applicable", "reason": "in depot"}).status_code == 200
+    etag = client.get(f"{API}/{bid}", headers=staff).headers["ETag"]
+    assert client.patch(f"{API}/{bid}", json={"body": "Replace the pin and its spring."},
+                        headers={**staff, "If-Match": etag}).status_code == 200
+    assert client.delete(f"{API}/{bid}/releases/NO", headers=staff).status_code == 200
+
+    def figures(**query):
+        r = client.get(f"{API}/figures", query_string=query, headers=staff)
+        assert r.status_code == 200, r.get_json()
+        return {f["country"]: (f["released"], f["acknowledged"], f["units"], f["done"], f["not_applicable"],
+                               f["pending"], f["overdue"]) for f in r.get_json()}
+
+    then = month.isoformat()
+    assert figures(as_of=then) == {"PL": (1, 1, 3, 1, 0, 2, 2), "NO": (1, 0, 3, 0, 0, 3, 3)}
+    before = (month - dt.timedelta(days=16)).isoformat()  # before the unit was done and the due date
+    assert figures(as_of=before) == {"PL": (1, 1, 3, 0, 0, 3, 0), "NO": (1, 0, 3, 0, 0, 3, 0)}
+    now = figures()  # revision 2 not acknowledged yet; Norway's release withdrawn
+    assert now == {"PL": (1, 0, 3, 1, 1, 1, 1)}
+    assert figures(as_of=dt.datetime.now(dt.UTC).isoformat()) == now  # the history says what the rows do
+    mine = client.get(f"{API}/figures", query_string={"as_of": then}, headers=pl).get_json()
+    assert [f["country"] for f in mine] == ["PL"]  # a liaison's, as of then too: theirs alone
+    ahead = client.get(f"{API}/figures", query_string={"as_of": "2999-01-01"}, headers=staff)
+    assert ahead.status_code == 422 and "as_of" in ahead.get_json()["errors"]["query"]
+    r = client.post("/api/v1/reports", json={"period": periods.shift(periods.current(), -1), "country": "PL"},
+                    headers=staff)
+    assert r.status_code == 201, r.get_json()
+    section = _text(client.get(r.get_json()["pdf_url"], headers=pl).data)
+    section = section[section.find("8. Service bulletins"):]
+    assert "UNITS DONE OR N/A 1 of 3 concerned (33.3%)" in section, section[:400]
+    assert "OVERDUE UNITS 2" in section and "ACKNOWLEDGED 1 in their current revision, of 1" in section
+    assert f"figures as of {(month - dt.timedelta(days=1)).date().isoformat()}" in section

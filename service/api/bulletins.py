@@ -77,9 +77,11 @@ class BulletinFigures(MethodView):
     @blp.arguments(FiguresQuerySchema, location="query")
     @blp.response(200, CountryFiguresSchema(many=True))
     def get(self, query: dict[str, Any]) -> Any:
-        """Acknowledgement and compliance per country (staff: every country; a liaison: theirs)."""
+        """Acknowledgement and compliance per country (staff: every country; a liaison: theirs),
+        now or as they stood at `as_of`."""
         return compliance.figures(session=get_session(), bulletin_id=query.get("bulletin"),
-                                  system_id=query.get("system"), country=query.get("country"))
+                                  system_id=query.get("system"), country=query.get("country"),
+                                  as_of=query.get("as_of"))
 
 
 @blp.route("/<int:bulletin_id>")

@@ -24,6 +24,7 @@ from models import (
     User,
     WeaponSystem,
 )
+from service.domain.bulletins import history
 from service.domain.bulletins.publishing import format_number
 
 NOTICES = [  # kind, title, body, days to comply
@@ -122,4 +123,5 @@ def seed_bulletins(conn: sa.Connection, *, rng: random.Random, today: dt.date) -
     if conn.dialect.name == "postgresql" and bulletins:  # the ids were given: move the sequence on
         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('service_bulletin', 'id'), "
                              "(SELECT max(id) FROM service_bulletin))")
+    history.backfill(conn)  # the rows' history, as the pages would have written it
     return len(bulletins), len(comps)

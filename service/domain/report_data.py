@@ -332,7 +332,7 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         "actions": _actions(session, country_code, start, end, as_of),
         "training": _training_country(session, country_code, _last_day(as_of)),
         "readiness": _readiness(session, country, period, as_of, tr),
-        "bulletins": bulletin_figures(session, country_code, now),
+        "bulletins": bulletin_figures(session, country_code, as_of),
     }
 
 
@@ -447,7 +447,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
             note=tr.gettext("months without answers are left blank"),
             **_chart_words(tr, ("csat", "nps", "response_rate"))),
         "training": _training_hq(session, _last_day(as_of), codes),
-        "bulletins": bulletin_figures(session, None, now),
+        "bulletins": bulletin_figures(session, None, as_of),
     }
 
 
@@ -457,15 +457,16 @@ def _training_hq(session: Session, as_of: dt.date, codes: list[str]) -> dict[str
     return report.hq_section(session=session, as_of=as_of, codes=codes)
 
 
-def bulletin_figures(session: Session, country_code: str | None, now: dt.datetime) -> dict[str, Any]:
-    """Service bulletins' acknowledgement and compliance per country when the report is made:
-    the rows `GET /bulletins/figures?country=` answers at that moment, and their total."""
+def bulletin_figures(session: Session, country_code: str | None, as_of: dt.datetime) -> dict[str, Any]:
+    """Service bulletins' acknowledgement and compliance per country as they stood at `as_of`
+    (the period's end): the rows `GET /bulletins/figures?country=&as_of=` answers, and their total."""
     from service.domain.bulletins import compliance
 
-    rows = compliance.figures(session=session, country=country_code, now=now)
+    rows = compliance.figures(session=session, country=country_code, as_of=as_of)
     keys = ("released", "acknowledged", "units", "done", "not_applicable", "pending", "overdue")
     total = {k: sum(r[k] for r in rows) for k in keys}
     total["complied_share"] = satisfaction.rounded(100 * (total["done"] + total["not_applicable"]),
                                                    total["units"])
     total["acknowledged_share"] = satisfaction.rounded(100 * total["acknowledged"], total["released"])
-    return {"rows": rows, "total": total, "as_of": _local(now, ZoneInfo("UTC"))}
+    return {"rows": rows, "total": total, "as_of": _last_day(as_of).isoformat(),
+            "as_of_utc": as_of.astimezone(dt.UTC).isoformat()}

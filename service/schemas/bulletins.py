@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+import datetime as dt
+from typing import Any
 
-from models import BulletinKind, ComplianceStatus
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from marshmallow import ValidationError, fields, validate, validates
+
+from models import BulletinKind, ComplianceStatus, utcnow
+from service.schemas.common import (
+    AwareDateTime,
+    Base,
+    CountryCode,
+    DateOrDateTime,
+    VersionedSchema,
+    choice,
+    text,
+)
 
 
 class SerialRangeSchema(Base):
@@ -130,6 +141,14 @@ class FiguresQuerySchema(Base):
     bulletin = fields.Integer()
     system = fields.Integer()
     country = CountryCode(metadata={"description": "one country's figures (a liaison: always theirs)"})
+    as_of = DateOrDateTime(metadata={
+        "description": "the figures as they stood then (a date: its midnight UTC; a monthly report's "
+                       "are as of its month's end, the next month's first midnight UTC); default now"})
+
+    @validates("as_of")
+    def _not_ahead(self, value: dt.datetime, **_kw: Any) -> None:
+        if value > utcnow():
+            raise ValidationError("Cannot be in the future.")
 
 
 class CountryFiguresSchema(Base):

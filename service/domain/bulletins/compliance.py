@@ -14,7 +14,10 @@ from sqlmodel import Session, col, select
 from models import (
     BulletinAcknowledgement,
     BulletinCompliance,
+    BulletinComplianceChange,
     BulletinRelease,
+    BulletinReleaseSpan,
+    BulletinRevision,
     ServiceBulletin,
     Unit,
     UTCDateTime,
@@ -22,6 +25,7 @@ from models import (
 )
 from models.bulletins import COMPLIANCE_KINDS
 from service.core.auth import Principal
+from service.domain.bulletins import history
 from service.domain.bulletins.publishing import applies_to
 from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from service.domain.satisfaction import rounded
@@ -133,6 +137,7 @@ def record(*, session: Session, bulletin: ServiceBulletin, unit_id: int, data: d
         session.add(row)
     row.status, row.done_on, row.reason = status, done_on, reason
     row.recorded_by, row.recorded_at = actor.user_id, utcnow()
+    history.recorded(session, row)
     session.commit()
     return row
 
@@ -144,19 +149,21 @@ def _released() -> Any:
 
 
 def figures(*, session: Session, bulletin_id: int | None = None, system_id: int | None = None,
-            country: str | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+            country: str | None = None, now: dt.datetime | None = None,
+            as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Per country: bulletins released and acknowledged (current revision), and the units of its
     safety and mandatory bulletins: concerned, done, not applicable, pending, overdue; shares with
-    their n. Two statements."""
-    now = now or utcnow()
-    sb, rel, ack, c = ServiceBulletin, BulletinRelease, BulletinAcknowledgement, BulletinCompliance
-    where: list[sa.ColumnElement[bool]] = [col(rel.withdrawn_at).is_(None)]
+    their n. Two statements. `as_of`: as they stood then, from the bulletins' history (the
+    releases in force then, the revision current then and its acknowledgements by then, each
+    unit's compliance as last recorded by then, the units delivered by then)."""
+    sb = ServiceBulletin
+    where: list[Any] = []
     if bulletin_id is not None:
         where.append(col(sb.id) == bulletin_id)
     if system_id is not None:
         where.append(col(sb.system_id) == system_id)
-    if country is not None:
-        where.append(col(rel.country_code) == country)
+    counts, units = (_statements(where, country, now or utcnow()) if as_of is None
+                     else _statements_at(where, country, as_of))
     rows: dict[str, dict[str, Any]] = {}
 
     def row(code: str) -> dict[str, Any]:
@@ -164,28 +171,9 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
                                       "units": 0, "done": 0, "not_applicable": 0, "pending": 0,
                                       "overdue": 0})
 
-    for code, released, acked in session.execute(
-        sa.select(col(rel.country_code), sa.func.count(), sa.func.count(col(ack.id)))
-        .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
-        .outerjoin(ack, sa.and_(col(ack.bulletin_id) == sb.id, col(ack.country_code) == rel.country_code,
-                                col(ack.revision) == sb.revision))
-        .where(*where).group_by(rel.country_code)
-    ):
+    for code, released, acked in session.execute(counts):
         row(code).update(released=int(released), acknowledged=int(acked))
-    status = sa.func.coalesce(c.status, "pending")
-
-    def count_if(*conds: Any) -> Any:
-        return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
-
-    for code, total, done, na, pending, overdue in session.execute(
-        sa.select(col(rel.country_code), sa.func.count(), count_if(status == "done"),
-                  count_if(status == "not_applicable"), count_if(status == "pending"),
-                  count_if(status == "pending", col(rel.due_at) < sa.literal(now, UTCDateTime())))
-        .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
-        .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb)))
-        .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
-        .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code)
-    ):
+    for code, total, done, na, pending, overdue in session.execute(units):
         row(code).update(units=int(total), done=int(done or 0), not_applicable=int(na or 0),
                          pending=int(pending or 0), overdue=int(overdue or 0))
     out = []
@@ -195,6 +183,74 @@ def figures(*, session: Session, bulletin_id: int | None = None, system_id: int 
         r["complied_share"] = rounded(100 * (r["done"] + r["not_applicable"]), r["units"])
         out.append(r)
     return out
+
+
+def _count_if(*conds: Any) -> Any:
+    return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
+
+
+def _statements(where: list[Any], country: str | None, now: dt.datetime) -> tuple[Any, Any]:
+    """The figures now: (country, released, acknowledged) and (country, units, done, not
+    applicable, pending, overdue), from the releases in force and the compliance recorded."""
+    sb, rel, ack, c = ServiceBulletin, BulletinRelease, BulletinAcknowledgement, BulletinCompliance
+    where = [*where, col(rel.withdrawn_at).is_(None)]
+    if country is not None:
+        where.append(col(rel.country_code) == country)
+    counts = (sa.select(col(rel.country_code), sa.func.count(), sa.func.count(col(ack.id)))
+              .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
+              .outerjoin(ack, sa.and_(col(ack.bulletin_id) == sb.id,
+                                      col(ack.country_code) == rel.country_code,
+                                      col(ack.revision) == sb.revision))
+              .where(*where).group_by(rel.country_code))
+    status = sa.func.coalesce(c.status, "pending")
+    units = (sa.select(col(rel.country_code), sa.func.count(), _count_if(status == "done"),
+                       _count_if(status == "not_applicable"), _count_if(status == "pending"),
+                       _count_if(status == "pending", col(rel.due_at) < sa.literal(now, UTCDateTime())))
+             .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
+             .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb)))
+             .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
+             .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code))
+    return counts, units
+
+
+def _statements_at(where: list[Any], country: str | None, at: dt.datetime) -> tuple[Any, Any]:
+    """The same figures as they stood at `at`, from the history (`history`): the spans in force
+    then, the revision current then (its acknowledgements made by then), each unit's latest
+    change by then (none: pending) and the units delivered by then."""
+    sb, span, ack = ServiceBulletin, BulletinReleaseSpan, BulletinAcknowledgement
+    rev, ch = BulletinRevision, BulletinComplianceChange
+    then = sa.literal(at, UTCDateTime())
+    where = [*where, col(span.released_at) <= then,
+             sa.or_(col(span.withdrawn_at).is_(None), col(span.withdrawn_at) > then)]
+    if country is not None:
+        where.append(col(span.country_code) == country)
+    revision = (sa.select(sa.func.max(col(rev.revision)))
+                .where(col(rev.bulletin_id) == sb.id, col(rev.at) <= then).correlate(sb).scalar_subquery())
+    counts = (sa.select(col(span.country_code), sa.func.count(), sa.func.count(col(ack.id)))
+              .select_from(sb).join(span, col(span.bulletin_id) == sb.id)
+              .outerjoin(ack, sa.and_(col(ack.bulletin_id) == sb.id,
+                                      col(ack.country_code) == span.country_code,
+                                      col(ack.revision) == revision, col(ack.at) <= then))
+              .where(*where).group_by(span.country_code))
+    latest = (sa.select(col(ch.status))
+              .where(col(ch.bulletin_id) == sb.id, col(ch.unit_id) == Unit.id, col(ch.at) <= then)
+              .order_by(col(ch.at).desc(), col(ch.id).desc()).limit(1)
+              .correlate(sb, Unit).scalar_subquery())
+    each = (sa.select(col(span.country_code).label("country"),
+                      sa.func.coalesce(latest, "pending").label("status"),
+                      (col(span.due_at) < then).label("late"))
+            .select_from(sb).join(span, col(span.bulletin_id) == sb.id)
+            .join(Unit, sa.and_(col(Unit.country_code) == span.country_code, applies_to(sb),
+                                sa.or_(col(Unit.delivered_on).is_(None),
+                                       col(Unit.delivered_on) <= at.date())))
+            .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS))
+            .subquery("each_unit"))
+    e = each.c
+    units = (sa.select(e.country, sa.func.count(), _count_if(e.status == "done"),
+                       _count_if(e.status == "not_applicable"), _count_if(e.status == "pending"),
+                       _count_if(e.status == "pending", e.late))
+             .group_by(e.country))
+    return counts, units
 
 
 def overdue_by_month(months: Any, now: Any, country: str | None, system_id: int | None) -> Any:

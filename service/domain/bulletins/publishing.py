@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from models import BulletinRelease, BulletinSerialRange, ServiceBulletin, Unit, WeaponSystem, utcnow
 from service.core.auth import Principal
 from service.domain import mail, outbox
+from service.domain.bulletins import history
 from service.domain.errors import Invalid
 
 DETAIL_FIELDS = ("kind", "title", "body", "compliance_due_days")
@@ -113,6 +114,7 @@ def create_bulletin(*, session: Session, data: dict[str, Any], actor: Principal)
     session.flush()
     session.add_all([BulletinSerialRange(bulletin_id=bulletin.id or 0, serial_from=r["from"],
                                          serial_to=r["to"]) for r in ranges])
+    history.revised(session, bulletin, now)
     session.commit()
     return bulletin
 
@@ -139,6 +141,7 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
         setattr(bulletin, key, value)
     bulletin.revision += 1
     bulletin.revised_at = bulletin.updated_at = now
+    history.revised(session, bulletin, now)
     releases = list(session.exec(select(BulletinRelease).where(
         BulletinRelease.bulletin_id == bulletin.id, col(BulletinRelease.withdrawn_at).is_(None))))
     if "compliance_due_days" in changes:
@@ -146,6 +149,7 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
 
         for release in releases:
             release.due_at = due_after(release.released_at, bulletin.compliance_due_days)
+            history.due_moved(session, release)
     messages = []
     for release in releases:
         for user in outbox.liaisons_of(session=session, country_code=release.country_code):

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from models import BulletinRelease, Country, ServiceBulletin, Unit, utcnow
 from service.core.auth import Principal
 from service.domain import mail, outbox
+from service.domain.bulletins import history
 from service.domain.bulletins.publishing import applies_to
 from service.domain.errors import Invalid, NotFound
 
@@ -58,6 +59,7 @@ def release(*, session: Session, bulletin: ServiceBulletin, countries: list[str]
             session.add(row)
         row.released_at, row.released_by, row.withdrawn_at, row.withdrawn_by = now, actor.user_id, None, None
         row.due_at = due_after(now, bulletin.compliance_due_days)
+        history.released(session, row)
         fresh.append(row)
     outbox.notify(session=session, messages=[{
         "key": f"bulletin-released:{bulletin.id}:r{bulletin.revision}:{row.country_code}:"
@@ -78,5 +80,6 @@ def withdraw(*, session: Session, bulletin: ServiceBulletin, country_code: str,
     if row is None or row.withdrawn_at is not None:
         raise NotFound(f"Bulletin {bulletin.number} is not released to {country_code.upper()}")
     row.withdrawn_at, row.withdrawn_by = utcnow(), actor.user_id
+    history.withdrawn(session, row)
     session.commit()
     return row
