@@ -124,24 +124,27 @@ class BulletinCompliance(Versioned, ReleasedToCountries, CountryScoped, SQLModel
 
 
 class BulletinReleaseSpan(ReleasedToCountries, CountryScoped, SQLModel, table=True):
-    """A time a bulletin was in force for a country: from its release to its withdrawal (none:
+    """A time a bulletin was in force for a country with one due time: from `since` (its release,
+    or the revision that moved its due time) to `until` (its withdrawal, or the next span; none:
     in force now). Releasing again after a withdrawal begins a new span."""
 
     __tablename__ = "bulletin_release_span"
     __written_by_staff__ = True
     __audit__ = False
-    __table_args__ = (sa.Index("ix_bulletin_release_span_country", "country_code", "released_at"),)
+    __table_args__ = (sa.Index("ix_bulletin_release_span_country", "country_code", "since"),)
 
     id: int | None = Field(default=None, primary_key=True)
     bulletin_id: int = Field(foreign_key="service_bulletin.id", index=True)
     country_code: str = Field(foreign_key="country.code", max_length=2)
     released_at: dt.datetime = utc_field()
     due_at: dt.datetime = utc_field()
-    withdrawn_at: dt.datetime | None = utc_field(default=None)
+    since: dt.datetime = utc_field()
+    until: dt.datetime | None = utc_field(default=None)
 
 
 class BulletinRevision(ReleasedToCountries, SQLModel, table=True):
-    """When each revision of a bulletin took effect (revision 1: its publication)."""
+    """When each revision of a bulletin took effect (revision 1: its publication), and the kind
+    it gave the bulletin (whether its units track compliance from then on)."""
 
     __tablename__ = "bulletin_revision"
     __written_by_staff__ = True
@@ -150,6 +153,7 @@ class BulletinRevision(ReleasedToCountries, SQLModel, table=True):
     bulletin_id: int = Field(foreign_key="service_bulletin.id", primary_key=True)
     revision: int = Field(primary_key=True)
     at: dt.datetime = utc_field()
+    kind: str = Field(max_length=16)
 
 
 class BulletinComplianceChange(ReleasedToCountries, CountryScoped, SQLModel, table=True):

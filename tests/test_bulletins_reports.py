@@ -30,6 +30,8 @@ def _released_long_ago(engine, world, days_ago: int) -> int:
         for model in (BulletinRelease, BulletinReleaseSpan):
             for row in s.exec(select(model).where(model.bulletin_id == bid)):
                 row.released_at, row.due_at = released, released + dt.timedelta(days=10)
+                if isinstance(row, BulletinReleaseSpan):
+                    row.since = released
         s.get(ServiceBulletin, bid).created_at = s.get(BulletinRevision, (bid, 1)).at = released
     return bid
 
@@ -85,8 +87,9 @@ def test_monthly_pdfs_show_the_bulletin_figures_of_the_api(client, world, engine
 
 def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(client, world, engine):
     """Released 20 days before this month began (due 10 days later), acknowledged, one unit done
-    before the month's start; then this month: a unit not applicable, revision 2, Norway's release
-    withdrawn. Last month's figures are those of its end, whatever happened since."""
+    before the month's start; then this month: a unit not applicable, revision 2 giving 60 days
+    (no longer overdue), a Polish unit to be delivered next week, Norway's release withdrawn.
+    Last month's figures are those of its end, whatever happened since."""
     from sqlmodel import select
 
     from models import BulletinAcknowledgement, BulletinComplianceChange
@@ -108,8 +111,12 @@ def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(
     assert client.put(f"{API}/{bid}/compliance/{unit_na}", headers=pl,
                       json={"status": "not_applicable", "reason": "in depot"}).status_code == 200
     etag = client.get(f"{API}/{bid}", headers=staff).headers["ETag"]
-    assert client.patch(f"{API}/{bid}", json={"body": "Replace the pin and its spring."},
-                        headers={**staff, "If-Match": etag}).status_code == 200
+    assert client.patch(f"{API}/{bid}", headers={**staff, "If-Match": etag}, json={
+        "body": "Replace the pin and its spring.", "compliance_due_days": 60}).status_code == 200
+    r = client.post("/api/v1/units", headers=staff, json={
+        "serial": "K9-PL-009", "system_id": world.ids["k9"], "contract_id": world.ids["contract_PL"],
+        "delivered_on": (dt.date.today() + dt.timedelta(days=7)).isoformat()})
+    assert r.status_code == 201, r.get_json()  # not delivered yet: concerned from its delivery on
     assert client.delete(f"{API}/{bid}/releases/NO", headers=staff).status_code == 200
 
     def figures(**query):
@@ -122,8 +129,8 @@ def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(
     assert figures(as_of=then) == {"PL": (1, 1, 3, 1, 0, 2, 2), "NO": (1, 0, 3, 0, 0, 3, 3)}
     before = (month - dt.timedelta(days=16)).isoformat()  # before the unit was done and the due date
     assert figures(as_of=before) == {"PL": (1, 1, 3, 0, 0, 3, 0), "NO": (1, 0, 3, 0, 0, 3, 0)}
-    now = figures()  # revision 2 not acknowledged yet; Norway's release withdrawn
-    assert now == {"PL": (1, 0, 3, 1, 1, 1, 1)}
+    now = figures()  # revision 2 not acknowledged yet, due in 60 days; Norway's release withdrawn
+    assert now == {"PL": (1, 0, 3, 1, 1, 1, 0)}
     assert figures(as_of=dt.datetime.now(dt.UTC).isoformat()) == now  # the history says what the rows do
     mine = client.get(f"{API}/figures", query_string={"as_of": then}, headers=pl).get_json()
     assert [f["country"] for f in mine] == ["PL"]  # a liaison's, as of then too: theirs alone

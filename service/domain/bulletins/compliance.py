@@ -207,30 +207,39 @@ def _statements(where: list[Any], country: str | None, now: dt.datetime) -> tupl
                        _count_if(status == "not_applicable"), _count_if(status == "pending"),
                        _count_if(status == "pending", col(rel.due_at) < sa.literal(now, UTCDateTime())))
              .select_from(sb).join(rel, col(rel.bulletin_id) == sb.id)
-             .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb)))
+             .join(Unit, sa.and_(col(Unit.country_code) == rel.country_code, applies_to(sb),
+                                 _delivered_by(now)))
              .outerjoin(c, sa.and_(col(c.bulletin_id) == sb.id, col(c.unit_id) == Unit.id))
              .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS)).group_by(rel.country_code))
     return counts, units
 
 
+def _delivered_by(at: dt.datetime) -> Any:
+    """The units delivered by `at` (by the day it closes; undelivered ones with no date count):
+    the fleet a figure of that moment is about."""
+    return sa.or_(col(Unit.delivered_on).is_(None),
+                  col(Unit.delivered_on) <= (at - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date())
+
+
 def _statements_at(where: list[Any], country: str | None, at: dt.datetime) -> tuple[Any, Any]:
     """The same figures as they stood at `at`, from the history (`history`): the spans in force
-    then, the revision current then (its acknowledgements made by then), each unit's latest
-    change by then (none: pending) and the units delivered by then."""
+    then (with the due time they had), the revision current then (its kind; its acknowledgements
+    made by then), each unit's latest change by then (none: pending), the units delivered by then."""
     sb, span, ack = ServiceBulletin, BulletinReleaseSpan, BulletinAcknowledgement
     rev, ch = BulletinRevision, BulletinComplianceChange
     then = sa.literal(at, UTCDateTime())
-    where = [*where, col(span.released_at) <= then,
-             sa.or_(col(span.withdrawn_at).is_(None), col(span.withdrawn_at) > then)]
+    where = [*where, col(span.since) <= then, sa.or_(col(span.until).is_(None), col(span.until) > then)]
     if country is not None:
         where.append(col(span.country_code) == country)
-    revision = (sa.select(sa.func.max(col(rev.revision)))
-                .where(col(rev.bulletin_id) == sb.id, col(rev.at) <= then).correlate(sb).scalar_subquery())
+    current = (sa.select(col(rev.revision), col(rev.kind))
+               .where(col(rev.bulletin_id) == sb.id, col(rev.at) <= then)
+               .order_by(col(rev.revision).desc()).limit(1).correlate(sb))
+    revision, kind = current.with_only_columns(col(rev.revision)), current.with_only_columns(col(rev.kind))
     counts = (sa.select(col(span.country_code), sa.func.count(), sa.func.count(col(ack.id)))
               .select_from(sb).join(span, col(span.bulletin_id) == sb.id)
               .outerjoin(ack, sa.and_(col(ack.bulletin_id) == sb.id,
                                       col(ack.country_code) == span.country_code,
-                                      col(ack.revision) == revision, col(ack.at) <= then))
+                                      col(ack.revision) == revision.scalar_subquery(), col(ack.at) <= then))
               .where(*where).group_by(span.country_code))
     latest = (sa.select(col(ch.status))
               .where(col(ch.bulletin_id) == sb.id, col(ch.unit_id) == Unit.id, col(ch.at) <= then)
@@ -241,9 +250,8 @@ def _statements_at(where: list[Any], country: str | None, at: dt.datetime) -> tu
                       (col(span.due_at) < then).label("late"))
             .select_from(sb).join(span, col(span.bulletin_id) == sb.id)
             .join(Unit, sa.and_(col(Unit.country_code) == span.country_code, applies_to(sb),
-                                sa.or_(col(Unit.delivered_on).is_(None),
-                                       col(Unit.delivered_on) <= at.date())))
-            .where(*where, col(sb.kind).in_(COMPLIANCE_KINDS))
+                                _delivered_by(at)))
+            .where(*where, kind.scalar_subquery().in_(COMPLIANCE_KINDS))
             .subquery("each_unit"))
     e = each.c
     units = (sa.select(e.country, sa.func.count(), _count_if(e.status == "done"),

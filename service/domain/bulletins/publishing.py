@@ -149,7 +149,7 @@ def revise_bulletin(*, session: Session, bulletin: ServiceBulletin, changes: dic
 
         for release in releases:
             release.due_at = due_after(release.released_at, bulletin.compliance_due_days)
-            history.due_moved(session, release)
+            history.due_moved(session, release, now)
     messages = []
     for release in releases:
         for user in outbox.liaisons_of(session=session, country_code=release.country_code):
