@@ -241,6 +241,8 @@ def test_times_are_shown_in_the_countrys_zone():
     assert local(moment, "Europe/Warsaw") == "2026-01-16 00:30 CET"
     assert local(moment, "Asia/Seoul", "%H:%M") == "08:30"
     assert local(moment, "Not/AZone") == "2026-01-15 23:30 UTC"
+    assert local(moment, "Asia/Dubai") == "2026-01-16 03:30 UTC+04"  # tzdata has no letters for it
+    assert local(moment, "Asia/Manila") == "2026-01-16 07:30 PST"  # Philippine Standard Time
     assert local(None, "Europe/Oslo") == "—"
 
 

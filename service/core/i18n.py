@@ -11,6 +11,7 @@ catalogues are `service/translations/<lang>/LC_MESSAGES/messages.po` (committed)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -72,3 +73,13 @@ def chooser(asked: str | None) -> Callable[[list[str]], str]:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=choose_language, default_locale=DEFAULT)
+
+
+def strftime_zoned(moment: dt.datetime, fmt: str) -> str:
+    """`moment.strftime(fmt)` with its zone (`%Z`) as people read it: the zone's abbreviation
+    (CET, KST), or, for a zone that has none (the Gulf's, which tzdata writes "+04"), its offset
+    from UTC ("UTC+04")."""
+    if "%Z" in fmt:
+        name = moment.strftime("%Z")
+        fmt = fmt.replace("%Z", (f"UTC{name}" if name[:1] in "+-" else name).replace("%", "%%"))
+    return moment.strftime(fmt)

@@ -30,6 +30,7 @@ from models import (
     SurveyResponse,
     WeaponSystem,
 )
+from service.core.i18n import strftime_zoned
 from service.domain import periods, registry, satisfaction
 from service.domain.charts import trend_chart_svg
 from service.domain.deficiencies import readiness
@@ -70,7 +71,7 @@ def _diff(now: float | None, before: float | None) -> float | None:
 
 
 def _local(moment: dt.datetime, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    return moment.astimezone(tz).strftime(fmt)
+    return strftime_zoned(moment.astimezone(tz), fmt)
 
 
 def _last_day(as_of: dt.datetime) -> dt.date:

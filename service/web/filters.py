@@ -14,7 +14,7 @@ from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from service.core.auth import Principal, current_principal
-from service.core.i18n import catalogue, country_name
+from service.core.i18n import catalogue, country_name, strftime_zoned
 from service.domain import satisfaction
 from service.web import bp
 
@@ -172,8 +172,8 @@ def local(value: dt.datetime | str | None, tz: str | None = None, fmt: str = "%Y
     if ("%B" in fmt or "%A" in fmt) and locale is not None and locale.language != "en":
         # Month and day names in the page's language (Babel): "2026년 12월 1일 화요일"
         text = format_date(moment.date(), "full" if "%A" in fmt else "long", locale=locale)
-        return f"{text} {moment.strftime('%H:%M %Z')}" if "%H" in fmt else text
-    return moment.strftime(fmt)
+        return f"{text} {strftime_zoned(moment, '%H:%M %Z')}" if "%H" in fmt else text
+    return strftime_zoned(moment, fmt)
 
 
 @bp.app_template_filter("language_name")
