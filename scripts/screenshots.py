@@ -170,11 +170,25 @@ def shrink(png: Path) -> None:
     small.save(png, optimize=True)
 
 
+def korean_font() -> bool:
+    """Whether the system has a font with Hangul that Chromium's pages can fall back on."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False)  # noqa: S607 - fontconfig's own tool
+    return bool(found.stdout.strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--only", action="append", help="take only this picture (e.g. report-ko.png)")
     args = parser.parse_args()
+    if not korean_font():
+        sys.exit("No font with Korean letters for Chromium (the pages would show empty boxes): "
+                 "apt-get install fonts-nanum")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = migrated_app(Path(tmp) / "shots.db")
