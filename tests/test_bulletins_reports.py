@@ -144,3 +144,27 @@ def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(
     assert "UNITS DONE OR N/A 1 of 3 concerned (33.3%)" in section, section[:400]
     assert "OVERDUE UNITS 2" in section and "ACKNOWLEDGED 1 in their current revision, of 1" in section
     assert f"figures as of {(month - dt.timedelta(days=1)).date().isoformat()}" in section
+
+
+def test_as_of_a_moment_a_bulletin_counts_by_the_kind_its_revision_gave_then(client, world, engine):
+    """A recommended bulletin made mandatory by a revision: its units count from that revision on,
+    not in the figures of before it."""
+    from service.domain import periods
+
+    month = periods.bounds(periods.current())[0]
+    bid = _released_long_ago(engine, world, days_ago=(dt.datetime.now(dt.UTC) - month).days + 20)
+    staff = world.headers("staff")
+    with session_scope(engine) as s:
+        from models import BulletinRevision, ServiceBulletin
+
+        s.get(ServiceBulletin, bid).kind = s.get(BulletinRevision, (bid, 1)).kind = "recommended"
+    etag = client.get(f"{API}/{bid}", headers=staff).headers["ETag"]
+    assert client.patch(f"{API}/{bid}", headers={**staff, "If-Match": etag},
+                        json={"kind": "mandatory"}).status_code == 200
+
+    def units(**query):
+        answer = client.get(f"{API}/figures", query_string=query, headers=staff).get_json()
+        return {f["country"]: (f["released"], f["units"]) for f in answer}
+
+    assert units(as_of=month.isoformat()) == {"PL": (1, 0), "NO": (1, 0)}  # recommended then
+    assert units() == units(as_of=dt.datetime.now(dt.UTC).isoformat()) == {"PL": (1, 3), "NO": (1, 3)}
