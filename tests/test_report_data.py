@@ -43,6 +43,8 @@ def test_a_months_report_counts_actions_and_fleet_as_of_the_months_end(engine, w
     _action(engine, world, opened=END - dt.timedelta(days=28), due=dt.date(2026, 10, 20),
             closed=END - dt.timedelta(days=21))  # opened and closed in October
     _action(engine, world, opened=END + dt.timedelta(days=29, hours=9), due=dt.date(2026, 12, 2))
+    _action(engine, world, opened=END - dt.timedelta(days=5), due=dt.date(2026, 10, 31))  # due that day
+
     with session_scope(engine) as s:  # a unit delivered after the month
         registry.create_unit(session=s, data={
             "serial": "K9-PL-NEW", "system_id": world.ids["k9"], "contract_id": world.ids["contract_PL"],
@@ -50,9 +52,9 @@ def test_a_months_report_counts_actions_and_fleet_as_of_the_months_end(engine, w
 
     country, hq = _reports(engine, now=dt.datetime(2026, 12, 1, 6, tzinfo=dt.UTC))
     actions = country["actions"]
-    assert (actions["opened"], actions["closed"], actions["open"], actions["overdue"]) == (3, 1, 2, 1)
+    assert (actions["opened"], actions["closed"], actions["open"], actions["overdue"]) == (4, 1, 3, 1)
     assert actions["overdue_items"] == [{"title": "Spare parts logistics review", "due_on": "2026-10-21",
-                                         "days_late": 11}]
+                                         "days_late": 10}]  # on 31 October, the day it is as of
     k9 = next(line for line in country["fleet"] if line["system_code"] == "K9A1")
     assert k9["delivered"] == 3 and country["as_of"] == "2026-10-31"
     assert next(r for r in hq["countries"] if r["code"] == "PL")["overdue"] == 1

@@ -124,7 +124,7 @@ def open_at(moment: dt.datetime) -> Any:
 def _overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[str, int]:
     A = CorrectiveAction
     stmt = (sa.select(col(A.country_code), sa.func.count())
-            .where(open_at(as_of), col(A.due_on) < as_of.date()).group_by(col(A.country_code)))
+            .where(open_at(as_of), col(A.due_on) < _last_day(as_of)).group_by(col(A.country_code)))
     if country:
         stmt = stmt.where(col(A.country_code) == country)
     return {code: int(n) for code, n in session.execute(stmt)}
@@ -174,9 +174,10 @@ def _comments(session: Session, country: str, period: str, tz: ZoneInfo,
 
 def _actions(session: Session, country: str, start: dt.datetime, end: dt.datetime,
              as_of: dt.datetime) -> dict[str, Any]:
-    """Opened and closed in the period; open and overdue as of `as_of` (the period's end)."""
+    """Opened and closed in the period; open and overdue as of `as_of` (the period's end): on
+    its last day, as `GET /actions?overdue=true` answers that day (due before it; days late to it)."""
     A = CorrectiveAction
-    today = as_of.date()
+    today = _last_day(as_of)
     overdue_cond = sa.and_(open_at(as_of), col(A.due_on) < today)
 
     def count(*where: Any) -> int:  # each on its own index: none reads the closed history
