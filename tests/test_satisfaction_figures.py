@@ -53,10 +53,12 @@ def test_figures_match_hand_computed_values(engine, world):
     # March: CSAT 2/4 = 50 %, promoters 2/4, detractors 1/4 -> NPS 25; rate 4/5 = 80 %
     march = f["by_month"][1]
     assert march == {"period": "2026-03", "responses": 4, "surveys_sent": 5, "response_rate": 80.0,
-                     "csat": 50.0, "nps": 25.0}
+                     "csat": 50.0, "nps": 25.0,
+                     "exact": {"response_rate": 80.0, "csat": 50.0, "nps": 25.0}}  # for a change
     # An empty month reports no figure rather than 0
     assert f["by_month"][0] == {"period": "2026-02", "responses": 0, "surveys_sent": 0,
-                                "response_rate": None, "csat": None, "nps": None}
+                                "response_rate": None, "csat": None, "nps": None,
+                                "exact": {"response_rate": None, "csat": None, "nps": None}}
     # Whole range: 5 answers of 6 sent; CSAT 2/5 = 40; NPS 40 - 40 = 0
     assert (f["responses"], f["surveys_sent"], f["response_rate"], f["csat"], f["nps"]) == (
         5, 6, 83.3, 40.0, 0.0)
@@ -109,3 +111,17 @@ def test_halves_round_away_from_zero_not_to_even():
     assert satisfaction.rounded(-100, 16) == -6.3
     assert satisfaction.rounded(-100, 300) == -0.3 and satisfaction.rounded(0, 7) == 0.0
     assert satisfaction.rounded(1, 0) is None
+
+
+def test_a_change_between_two_months_comes_from_the_unrounded_figures():
+    # NPS -1/3 then +1/3 of three answers: shown -33.3 and 33.3; moved 66.7, not the rounded pair's 66.6
+    before = satisfaction._month_figures(period="2026-10", sent=3, responses=3, satisfied=1,
+                                         promoters=0, detractors=1)
+    now = satisfaction._month_figures(period="2026-11", sent=3, responses=3, satisfied=2,
+                                      promoters=1, detractors=0)
+    assert (before["nps"], now["nps"]) == (-33.3, 33.3)
+    assert satisfaction.change(now, before, "nps") == 66.7
+    assert satisfaction.change(now, before, "csat") == 33.3
+    empty = satisfaction._month_figures(period="2026-09", sent=0, responses=0, satisfied=0,
+                                        promoters=0, detractors=0)
+    assert satisfaction.change(now, empty, "nps") is None  # no figure the month before: no change

@@ -66,10 +66,6 @@ def _count_if(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-def _diff(now: float | None, before: float | None) -> float | None:
-    return round(now - before, 1) if now is not None and before is not None else None
-
-
 def _local(moment: dt.datetime, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     return strftime_zoned(moment.astimezone(tz), fmt)
 
@@ -270,7 +266,7 @@ def _handling(year: dict[str, Any]) -> dict[str, Any]:
 
 def _metric_pairs(month: dict[str, Any], previous: dict[str, Any], tr: Words) -> list[dict[str, Any]]:
     return [{"key": key, "label": label, "value": month[key], "previous": previous[key],
-             "change": _diff(month[key], previous[key]), "unit": unit,
+             "change": satisfaction.change(month, previous, key), "unit": unit,
              "responses": month["responses"], "surveys_sent": month["surveys_sent"]}
             for key, label, unit in (("csat", tr.gettext("CSAT"), "%"), ("nps", tr.gettext("NPS"), ""),
                                      ("response_rate", tr.gettext("Response rate"), "%"))]
@@ -407,7 +403,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
                "responses": figures[code]["responses"], "surveys_sent": figures[code]["surveys_sent"],
                "csat": figures[code]["csat"], "nps": figures[code]["nps"],
                "response_rate": figures[code]["response_rate"], "overdue": overdue.get(code, 0),
-               "change": {key: _diff(figures[code][key], previous[code][key])
+               "change": {key: satisfaction.change(figures[code], previous[code], key)
                           for key in ("csat", "nps", "response_rate")},
                "readiness": _readiness_month(ready.get(code), period,
                                              float(targets.get(code, readiness.DEFAULT_TARGET))),

@@ -60,8 +60,22 @@ def _month_figures(*, period: str | None, sent: int, responses: int, satisfied: 
         response_rate=_pct(responses, sent),
         csat=_pct(satisfied, responses),
         nps=_pct(promoters - detractors, responses),
+        # unrounded, for a change between two months (`change`); no schema answers it
+        exact={"response_rate": _exact(responses, sent), "csat": _exact(satisfied, responses),
+               "nps": _exact(promoters - detractors, responses)},
     )
     return out
+
+
+def _exact(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def change(now: dict[str, Any], before: dict[str, Any], key: str) -> float | None:
+    """How far the figure `key` moved from one month's figures to another's, from the unrounded
+    values (an NPS from -33.3 to 33.3 moved 66.7, not the 66.6 of the rounded pair)."""
+    a, b = now.get("exact", now).get(key), before.get("exact", before).get(key)
+    return round(a - b, 1) if a is not None and b is not None else None
 
 
 def _source(model: Any, handling: bool) -> Any:
