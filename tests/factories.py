@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from models import Role, StaffMember
+from models import Role, StaffMember, utcnow
 from service.core.db import session_scope
 from service.domain import identity, registry
 
@@ -243,6 +243,10 @@ def add_event_row(engine: sa.Engine, *, country: str, system_id: int, starts_at:
             participants_actual=participants if status == "completed" else None,
             outcome="Done" if status == "completed" else None,
             cancel_reason="Weather" if status == "cancelled" else None,
+            # planned a quarter ahead (or now, if that is sooner), completed when it ended
+            created_at=min(starts_at - dt.timedelta(days=90), utcnow()),
+            updated_at=min(starts_at - dt.timedelta(days=90), utcnow()),
+            completed_at=starts_at + dt.timedelta(hours=hours) if status == "completed" else None,
         )
         s.add(event)
         s.flush()

@@ -72,3 +72,31 @@ def test_the_current_month_counts_as_of_now(engine, world):
     country, _ = _reports(engine, now=now)
     assert (country["actions"]["open"], country["actions"]["overdue"]) == (1, 1)
     assert country["as_of"] == "2026-10-25"
+
+
+def test_a_months_services_are_counted_and_listed_as_they_stood_at_its_end(engine, world):
+    from models import ServiceEvent
+
+    k9 = world.ids["k9"]
+    across = factories.add_event_row(engine, country="PL", system_id=k9, starts_at=END - dt.timedelta(days=2),
+                                     hours=72, participants=7, title="Exercise across the month's end")
+    ahead = factories.add_event_row(engine, country="PL", system_id=k9, starts_at=END + dt.timedelta(days=2),
+                                    participants=5, title="Trial early next month")
+    late = factories.add_event_row(engine, country="PL", system_id=k9, starts_at=END + dt.timedelta(days=3),
+                                   status="planned", title="Planned only after the month")
+    called_off = factories.add_event_row(engine, country="PL", system_id=k9, status="cancelled",
+                                         starts_at=END + dt.timedelta(days=4), title="Called off later")
+    with session_scope(engine) as s:  # completed, planned and cancelled after the month had ended
+        s.get(ServiceEvent, across).completed_at = END + dt.timedelta(days=1)
+        s.get(ServiceEvent, ahead).completed_at = END + dt.timedelta(days=2, hours=9)
+        s.get(ServiceEvent, late).created_at = END + dt.timedelta(days=1)
+        s.get(ServiceEvent, called_off).updated_at = END + dt.timedelta(days=1)
+
+    country, hq = _reports(engine, now=END + dt.timedelta(days=30))
+    assert (country["summary"]["completed"], country["summary"]["trainees"]) == (0, 0)  # still running then
+    month = {r["title"]: r["status"] for r in country["services_month"]["rows"]}
+    assert month == {"Exercise across the month's end": "in progress"}
+    ahead_then = [r["title"] for r in country["services_next"]["rows"]]
+    assert ahead_then == ["Trial early next month", "Called off later"]  # as they were planned then
+    pl = next(r for r in hq["countries"] if r["code"] == "PL")
+    assert pl["completed"] == 0

@@ -28,6 +28,7 @@ from models import (
     ServiceEvent,
     ServiceKind,
     SurveyResponse,
+    UTCDateTime,
     WeaponSystem,
 )
 from service.core.i18n import strftime_zoned
@@ -86,13 +87,32 @@ def _chart_words(tr: Words, metrics: tuple[str, ...]) -> dict[str, Any]:
     return {"labels": {m: tr.gettext(SERIES_LABELS[m]) for m in metrics}}
 
 
-def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
-                    country: str | None) -> dict[str, dict[str, int]]:
-    """Per country: completed / cancelled / trainees and completed per kind, one GROUP BY."""
+def status_then(at: dt.datetime) -> Any:
+    """A service's state as it stood at `at`: completed or cancelled by then (when it was
+    completed; a cancelled one by its last change), else open then: its state now if it is open
+    still, otherwise (completed or cancelled since) in progress if it had begun, planned if not."""
     E = ServiceEvent
-    completed = col(E.status) == EventStatus.completed.value
+    then = sa.literal(at, UTCDateTime())
+    return sa.case(
+        (sa.and_(col(E.status) == EventStatus.completed.value,
+                 sa.or_(col(E.completed_at).is_(None), col(E.completed_at) < then)),
+         EventStatus.completed.value),
+        (sa.and_(col(E.status) == EventStatus.cancelled.value, col(E.updated_at) < then),
+         EventStatus.cancelled.value),
+        (col(E.status).in_(OPEN_STATES), col(E.status)),
+        (col(E.starts_at) < then, EventStatus.in_progress.value),
+        else_=EventStatus.planned.value)
+
+
+def _service_counts(session: Session, start: dt.datetime, end: dt.datetime,
+                    country: str | None, as_of: dt.datetime) -> dict[str, dict[str, int]]:
+    """Per country: completed / cancelled / trainees and completed per kind as of `as_of`, one
+    GROUP BY."""
+    E = ServiceEvent
+    state = status_then(as_of)
+    completed = state == EventStatus.completed.value
     stmt = (sa.select(col(E.country_code), col(E.kind), _count_if(completed),
-                      _count_if(col(E.status) == EventStatus.cancelled.value),
+                      _count_if(state == EventStatus.cancelled.value),
                       sa.func.coalesce(sa.func.sum(sa.case((completed, col(E.participants_actual)),
                                                            else_=0)), 0))
             .where(col(E.starts_at) >= start, col(E.starts_at) < end)
@@ -127,15 +147,17 @@ def _overdue(session: Session, as_of: dt.datetime, country: str | None) -> dict[
 
 
 def _services(session: Session, country: str, start: dt.datetime, end: dt.datetime,
-              tz: ZoneInfo, tr: Words, *, open_only: bool) -> dict[str, Any]:
+              tz: ZoneInfo, tr: Words, *, as_of: dt.datetime, open_only: bool) -> dict[str, Any]:
+    """The services starting in [start, end), each in its state as of `as_of`; `open_only`:
+    those still ahead then, as planned by then (created before it, not completed or cancelled)."""
     E = ServiceEvent
-    where: list[sa.ColumnElement[bool]] = [col(E.country_code) == country, col(E.starts_at) >= start,
-                                           col(E.starts_at) < end]
+    state = status_then(as_of)
+    where: list[Any] = [col(E.country_code) == country, col(E.starts_at) >= start, col(E.starts_at) < end]
     if open_only:
-        where.append(col(E.status).in_(OPEN_STATES))
+        where += [state.in_(OPEN_STATES), col(E.created_at) < sa.literal(as_of, UTCDateTime())]
     total = int(session.scalar(sa.select(sa.func.count()).select_from(E).where(*where)) or 0)
     rows = session.execute(
-        sa.select(col(E.starts_at), col(E.ends_at), col(E.kind), col(E.title), col(E.status), col(E.location),
+        sa.select(col(E.starts_at), col(E.ends_at), col(E.kind), col(E.title), state, col(E.location),
                   col(E.participants_planned), col(E.participants_actual), col(WeaponSystem.code))
         .join(WeaponSystem, col(WeaponSystem.id) == E.system_id)
         .where(*where).order_by(col(E.starts_at), col(E.id)).limit(LIST_LIMIT)
@@ -283,9 +305,9 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
     tz = ZoneInfo(country.timezone)
     start, end = periods.bounds(period)
     as_of = min(end, now)  # the period's end (or now, for a month not over yet)
-    counts = _service_counts(session, start, end, country_code).get(country_code, {})
+    counts = _service_counts(session, start, end, country_code, as_of).get(country_code, {})
     upcoming = _services(session, country_code, end, end + dt.timedelta(days=UPCOMING_DAYS), tz,
-                         tr, open_only=True)
+                         tr, as_of=as_of, open_only=True)
     trend = satisfaction.figures(session=session, country=country_code,
                                  period_from=periods.shift(period, -11), period_to=period)
     month = satisfaction.figures(session=session, country=country_code, period_from=period,
@@ -325,7 +347,8 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
         "fleet": registry.fleet(session=session, country_code=country_code, today=_last_day(as_of),
                                 delivered_by=_last_day(as_of)),
         "as_of": _last_day(as_of).isoformat(),
-        "services_month": _services(session, country_code, start, end, tz, tr, open_only=False),
+        "services_month": _services(session, country_code, start, end, tz, tr, as_of=as_of,
+                                    open_only=False),
         "services_next": upcoming,
         "actions": _actions(session, country_code, start, end, as_of),
         "training": _training_country(session, country_code, _last_day(as_of)),
@@ -380,7 +403,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
         select(Country.code, Country.name).where(col(Country.active).is_(True)).order_by(Country.code)
     ).all()
     codes = [c for c, _ in countries]
-    counts = _service_counts(session, start, end, None)
+    counts = _service_counts(session, start, end, None, as_of)
     figures = satisfaction.by_country(session=session, period_from=period, period_to=period,
                                       countries=codes)
     before = periods.shift(period, -1)
