@@ -331,6 +331,7 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
             "metrics": _metric_pairs(month, previous, tr),
             "dimensions": [{"name": tr.gettext(DIMENSION_LABELS[d]), "month": month["dimensions"][d],
                             "year": trend["dimensions"][d]} for d in satisfaction.DIMENSIONS],
+            "year": {k: trend[k] for k in ("responses", "surveys_sent", "csat", "nps", "response_rate")},
             "trend_svg": trend_chart_svg(
                 trend["by_month"], metrics=("csat", "nps", "response_rate"),
                 title=tr.gettext("%(country)s: satisfaction, 12 months to %(period)s",
