@@ -144,6 +144,10 @@ def test_the_figures_as_of_a_past_moment_and_last_months_pdf_follow_the_history(
     assert "UNITS DONE OR N/A 1 of 3 concerned (33.3%)" in section, section[:400]
     assert "OVERDUE UNITS 2" in section and "ACKNOWLEDGED 1 in their current revision, of 1" in section
     assert f"figures as of {(month - dt.timedelta(days=1)).date().isoformat()}" in section
+    r = client.post("/api/v1/reports", json={"period": periods.current()}, headers=staff)  # HQ, this month
+    assert r.status_code == 201, r.get_json()
+    hq = _text(client.get(r.get_json()["pdf_url"], headers=staff).data)
+    assert "No bulletin in force for NO." in hq  # withdrawn: said rather than left out unexplained
 
 
 def test_as_of_a_moment_a_bulletin_counts_by_the_kind_its_revision_gave_then(client, world, engine):

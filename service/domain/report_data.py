@@ -404,6 +404,9 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
         select(Country.code, Country.name).where(col(Country.active).is_(True)).order_by(Country.code)
     ).all()
     codes = [c for c, _ in countries]
+    bulletins = bulletin_figures(session, None, as_of)
+    listed = {r["country"] for r in bulletins["rows"]}
+    bulletins["none_released"] = [c for c in codes if c not in listed]  # said, not left to guess
     counts = _service_counts(session, start, end, None, as_of)
     figures = satisfaction.by_country(session=session, period_from=period, period_to=period,
                                       countries=codes)
@@ -469,7 +472,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
             note=tr.gettext("months without answers are left blank"),
             **_chart_words(tr, ("csat", "nps", "response_rate"))),
         "training": _training_hq(session, _last_day(as_of), codes),
-        "bulletins": bulletin_figures(session, None, as_of),
+        "bulletins": bulletins,
     }
 
 
