@@ -80,6 +80,7 @@ class ServiceEvent(Versioned, CountryScoped, SQLModel, table=True):
     series_id: str | None = Field(default=None, max_length=36, index=True)
     request_id: int | None = Field(default=None, foreign_key="service_request.id")
     completed_at: dt.datetime | None = utc_field(default=None)
+    cancelled_at: dt.datetime | None = utc_field(default=None)  # a month's report: cancelled by its end?
     version: int = Field(default=1)
     created_at: dt.datetime = utc_field(default_factory=utcnow)
     updated_at: dt.datetime = utc_field(default_factory=utcnow)

@@ -246,7 +246,8 @@ def add_event_row(engine: sa.Engine, *, country: str, system_id: int, starts_at:
             # planned a quarter ahead (or now, if that is sooner), completed when it ended
             created_at=min(starts_at - dt.timedelta(days=90), utcnow()),
             updated_at=min(starts_at - dt.timedelta(days=90), utcnow()),
-            completed_at=starts_at + dt.timedelta(hours=hours) if status == "completed" else None,
+            completed_at=(min(starts_at + dt.timedelta(hours=hours), utcnow()) if status == "completed"
+                          else None),
         )
         s.add(event)
         s.flush()

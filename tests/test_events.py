@@ -166,6 +166,7 @@ def test_cancel_needs_a_reason_and_is_audited_with_it(client, world, engine):
     r = client.post(f"/api/v1/events/{event_id}/transition", headers=h,
                     json={"status": "cancelled", "reason": "Range closed by the host"})
     assert r.status_code == 200 and r.get_json()["cancel_reason"] == "Range closed by the host"
+    assert r.get_json()["cancelled_at"] == r.get_json()["updated_at"]  # when, kept apart from later edits
     audit = client.get("/api/v1/audit", headers=world.headers("admin"),
                        query_string={"entity": "service_event", "action": "transition"}).get_json()
     assert audit[0]["actor"] == "staff@example.org"

@@ -86,6 +86,12 @@ def test_a_months_services_are_counted_and_listed_as_they_stood_at_its_end(engin
                                    status="planned", title="Planned only after the month")
     called_off = factories.add_event_row(engine, country="PL", system_id=k9, status="cancelled",
                                          starts_at=END + dt.timedelta(days=4), title="Called off later")
+    retitled = factories.add_event_row(engine, country="PL", system_id=k9, status="cancelled",
+                                       starts_at=END - dt.timedelta(days=6),
+                                       title="Cancelled, retitled later")
+    with session_scope(engine) as s:  # cancelled in the month, its title mended after it
+        row = s.get(ServiceEvent, retitled)
+        row.cancelled_at, row.updated_at = END - dt.timedelta(days=8), END + dt.timedelta(days=3)
     with session_scope(engine) as s:  # completed, planned and cancelled after the month had ended
         s.get(ServiceEvent, across).completed_at = END + dt.timedelta(days=1)
         s.get(ServiceEvent, ahead).completed_at = END + dt.timedelta(days=2, hours=9)
@@ -93,9 +99,11 @@ def test_a_months_services_are_counted_and_listed_as_they_stood_at_its_end(engin
         s.get(ServiceEvent, called_off).updated_at = END + dt.timedelta(days=1)
 
     country, hq = _reports(engine, now=END + dt.timedelta(days=30))
-    assert (country["summary"]["completed"], country["summary"]["trainees"]) == (0, 0)  # still running then
+    summary = country["summary"]
+    assert (summary["completed"], summary["trainees"], summary["cancelled"]) == (0, 0, 1)  # one running then
     month = {r["title"]: r["status"] for r in country["services_month"]["rows"]}
-    assert month == {"Exercise across the month's end": "in progress"}
+    assert month == {"Exercise across the month's end": "in progress",
+                     "Cancelled, retitled later": "cancelled"}
     ahead_then = [r["title"] for r in country["services_next"]["rows"]]
     assert ahead_then == ["Trial early next month", "Called off later"]  # as they were planned then
     pl = next(r for r in hq["countries"] if r["code"] == "PL")

@@ -81,5 +81,5 @@ def strftime_zoned(moment: dt.datetime, fmt: str) -> str:
     from UTC ("UTC+04")."""
     if "%Z" in fmt:
         name = moment.strftime("%Z")
-        fmt = fmt.replace("%Z", (f"UTC{name}" if name[:1] in "+-" else name).replace("%", "%%"))
+        fmt = fmt.replace("%Z", (f"UTC{name}" if name and name[0] in "+-" else name).replace("%", "%%"))
     return moment.strftime(fmt)

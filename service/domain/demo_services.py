@@ -127,7 +127,9 @@ def seed_services(conn: sa.Connection, *, events: int, years: int, rng: random.R
             "objectives": f"Hand over {system_code} operating know-how to {code} crews and instructors.",
             "outcome": rng.choice(OUTCOMES[kind]).format(n=actual) if done else None,
             "status": status, "cancel_reason": reason,
-            "completed_at": ends if status == "completed" else None, "version": 1,
+            "completed_at": ends if status == "completed" else None,
+            "cancelled_at": min(now, starts - dt.timedelta(days=3)) if status == "cancelled" else None,
+            "version": 1,
             "created_at": min(now, starts - dt.timedelta(days=45)), "updated_at": min(now, ends),
         })
         taken = []

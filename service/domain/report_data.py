@@ -88,16 +88,18 @@ def _chart_words(tr: Words, metrics: tuple[str, ...]) -> dict[str, Any]:
 
 
 def status_then(at: dt.datetime) -> Any:
-    """A service's state as it stood at `at`: completed or cancelled by then (when it was
-    completed; a cancelled one by its last change), else open then: its state now if it is open
-    still, otherwise (completed or cancelled since) in progress if it had begun, planned if not."""
+    """A service's state as it stood at `at`: completed or cancelled by then (by when it was
+    completed or cancelled; a row without the time, by its end or last change), else open then:
+    its state now if it is open still, otherwise (completed or cancelled since) in progress if it
+    had begun, planned if not."""
     E = ServiceEvent
     then = sa.literal(at, UTCDateTime())
     return sa.case(
         (sa.and_(col(E.status) == EventStatus.completed.value,
-                 sa.or_(col(E.completed_at).is_(None), col(E.completed_at) < then)),
+                 sa.func.coalesce(col(E.completed_at), col(E.ends_at)) < then),
          EventStatus.completed.value),
-        (sa.and_(col(E.status) == EventStatus.cancelled.value, col(E.updated_at) < then),
+        (sa.and_(col(E.status) == EventStatus.cancelled.value,
+                 sa.func.coalesce(col(E.cancelled_at), col(E.updated_at)) < then),
          EventStatus.cancelled.value),
         (col(E.status).in_(OPEN_STATES), col(E.status)),
         (col(E.starts_at) < then, EventStatus.in_progress.value),
@@ -158,7 +160,9 @@ def _services(session: Session, country: str, start: dt.datetime, end: dt.dateti
     total = int(session.scalar(sa.select(sa.func.count()).select_from(E).where(*where)) or 0)
     rows = session.execute(
         sa.select(col(E.starts_at), col(E.ends_at), col(E.kind), col(E.title), state, col(E.location),
-                  col(E.participants_planned), col(E.participants_actual), col(WeaponSystem.code))
+                  col(E.participants_planned),
+                  sa.case((state == EventStatus.completed.value, col(E.participants_actual))),  # then
+                  col(WeaponSystem.code))
         .join(WeaponSystem, col(WeaponSystem.id) == E.system_id)
         .where(*where).order_by(col(E.starts_at), col(E.id)).limit(LIST_LIMIT)
     ).all()
@@ -330,8 +334,8 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
             "previous_period": previous["period"],
             "metrics": _metric_pairs(month, previous, tr),
             "dimensions": [{"name": tr.gettext(DIMENSION_LABELS[d]), "month": month["dimensions"][d],
-                            "year": trend["dimensions"][d]} for d in satisfaction.DIMENSIONS],
-            "year": {k: trend[k] for k in ("responses", "surveys_sent", "csat", "nps", "response_rate")},
+                            "month_n": month["dimensions_n"][d], "year": trend["dimensions"][d],
+                            "year_n": trend["dimensions_n"][d]} for d in satisfaction.DIMENSIONS],
             "trend_svg": trend_chart_svg(
                 trend["by_month"], metrics=("csat", "nps", "response_rate"),
                 title=tr.gettext("%(country)s: satisfaction, 12 months to %(period)s",

@@ -156,6 +156,7 @@ def figures(*, session: Session, country: str | None = None, system_id: int | No
     result["dimensions"] = {
         dim: rounded(dim_sum[dim], dim_n[dim], digits=2) for dim in DIMENSIONS
     }
+    result["dimensions_n"] = dict(dim_n)  # the answers each mean is of (a dimension may be skipped)
     result.update({"from": period_from, "to": period_to, "by_month": by_month})
     return result
 

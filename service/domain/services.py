@@ -342,7 +342,7 @@ def transition(*, session: Session, event: ServiceEvent, status: str, reason: st
     event.status = status
     event.updated_at = utcnow()
     if status == S.cancelled:
-        event.cancel_reason = reason
+        event.cancel_reason, event.cancelled_at = reason, event.updated_at
     if reason:  # kept on the row only when cancelling: the audit entry says it every time
         audit_note(session, event, reason=reason)
     if went_early:

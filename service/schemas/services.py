@@ -164,7 +164,8 @@ def event_json(e: Any) -> dict[str, Any]:
         "staff": [{"id": s["id"], "is_lead": s["is_lead"], "name": s["name"]} for s in e.staff],
         "units": [{"id": u["id"], "serial": u["serial"]} for u in e.units],
         "unit_ids": [u["id"] for u in e.units],
-        "completed_at": _utc(e.completed_at), "created_at": _utc(e.created_at),
+        "completed_at": _utc(e.completed_at), "cancelled_at": _utc(e.cancelled_at),
+        "created_at": _utc(e.created_at),
         "updated_at": _utc(e.updated_at), "version": e.version,
     }
 
@@ -205,6 +206,7 @@ class EventSchema(VersionedSchema):
     units = fields.Nested(EventUnitSchema, many=True)
     unit_ids = fields.Function(lambda obj: [u["id"] for u in obj.units])
     completed_at = AwareDateTime(allow_none=True)
+    cancelled_at = AwareDateTime(allow_none=True)
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
 
