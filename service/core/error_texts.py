@@ -82,6 +82,7 @@ VALIDATION = [
     _l("Give either duration_days or duration_hours."), _l("Longer than a working day."),
     _l("Each system appears once per contract."), _l("Warranty cannot end before delivery."),
     _l("This month has not started yet."), _l("Must not be after `to`."), _l("Cannot be in the future."),
+    _l("Required."),  # a page's form: an empty required field (service.web.forms)
     _l("a two-letter language code such as en, ko or pl"),
 ]
 

@@ -21,6 +21,7 @@ from service.core.db import get_session
 from service.core.error_texts import translate
 from service.core.statuses import status_of
 from service.domain.errors import DomainError
+from service.schemas.common import EMPTY
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 Errors = dict[str, list[str]]
@@ -83,9 +84,16 @@ def message(text: Any) -> str:
     return str(translate(text))
 
 
+# A form's empty required field, left out of the body (marshmallow: "Missing data for required
+# field.") or sent empty ("Must not be empty."), is one thing to the person filling it in.
+NOTHING_GIVEN = {"Missing data for required field.", EMPTY}
+REQUIRED = "Required."
+
+
 def flat_errors(messages: Any) -> dict[str, list[str]]:
     """marshmallow's nested messages (`{"staff": {0: {"id": [...]}}}`) as plain lists per field,
-    each in the page's language (like the API's answers: `service.core.error_texts`)."""
+    each in the page's language (like the API's answers: `service.core.error_texts`); an empty
+    required field says `REQUIRED`, whichever way it was left empty."""
     out: dict[str, list[str]] = {}
 
     def walk(value: Any, into: list[str]) -> None:
@@ -96,7 +104,7 @@ def flat_errors(messages: Any) -> dict[str, list[str]]:
             for inner in value:
                 walk(inner, into)
         else:
-            into.append(message(value))
+            into.append(message(REQUIRED if value in NOTHING_GIVEN else value))
 
     if not isinstance(messages, dict):
         messages = {"_": messages}
