@@ -26,3 +26,12 @@ def test_chart_draws_lines_with_gaps_and_no_external_references():
 def test_chart_of_no_data_is_still_a_chart():
     root = ET.fromstring(trend_chart_svg([{"period": "2026-01", "csat": None, "nps": None}]))
     assert root.findall(f"{NS}polyline") == [] and root.tag == f"{NS}svg"
+
+
+def test_a_charts_months_carry_the_number_of_answers_behind_them():
+    months = [{"period": "2026-01", "csat": 80.0, "nps": 20.0, "responses": 5},
+              {"period": "2026-02", "csat": None, "nps": None, "responses": 0}]
+    labels = [t.text for t in ET.fromstring(trend_chart_svg(months, counts="responses")).findall(f"{NS}text")]
+    assert "n=5" in labels and "n=0" in labels
+    assert not any(str(t).startswith("n=") for t in
+                   [t.text for t in ET.fromstring(trend_chart_svg(months)).findall(f"{NS}text")])

@@ -27,6 +27,7 @@ def trend_chart_svg(
     note: str = "months without answers are left blank",
     labels: dict[str, str] | None = None,
     target_label: str | None = None,
+    counts: str | None = None,
 ) -> str:
     """A line chart of `metrics` over `by_month` rows ({"period", metric: value | None}).
 
@@ -34,8 +35,10 @@ def trend_chart_svg(
     change it; `target` draws a dashed line at that value); a month without a figure leaves a
     gap in its line instead of dropping to zero. `title`, `note`, `labels` (the legend's name
     per metric) and `target_label` carry the words, so a report passes them in its language.
+    `counts` names the rows' number behind the month's figures (`responses`): shown under each
+    month as `n=…`, since a share means little without it.
     """
-    left, right, top, bottom = 40, 12, 28, 34
+    left, right, top, bottom = 40, 12, 28, 34 + (10 if counts else 0)
     plot_w, plot_h = width - left - right, height - top - bottom
     lo, hi = scale
     n = max(len(by_month), 1)
@@ -69,6 +72,9 @@ def trend_chart_svg(
         label = str(row.get("period", ""))[2:].replace("-", "/")
         parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 12}" font-size="9" '
                      f'text-anchor="middle" fill="#555">{escape(label)}</text>')
+        if counts:
+            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 22}" font-size="8" '
+                         f'text-anchor="middle" fill="#777">n={int(row.get(counts) or 0)}</text>')
     legend_x = left
     for metric in metrics:
         name, colour, _range = SERIES_STYLE[metric]

@@ -340,7 +340,7 @@ def country_monthly(*, session: Session, country_code: str, period: str, now: dt
                 trend["by_month"], metrics=("csat", "nps", "response_rate"),
                 title=tr.gettext("%(country)s: satisfaction, 12 months to %(period)s",
                                  country=country.name, period=period),
-                note=tr.gettext("months without answers are left blank"),
+                note=tr.gettext("months without answers are left blank"), counts="responses",
                 **_chart_words(tr, ("csat", "nps", "response_rate"))),
             "by_month": trend["by_month"],
             "comments": _comments(session, country_code, period, tz, tr),
@@ -473,7 +473,7 @@ def hq_monthly(*, session: Session, period: str, now: dt.datetime, revision: int
         "trend_svg": trend_chart_svg(
             trend["by_month"], metrics=("csat", "nps", "response_rate"),
             title=tr.gettext("All countries: satisfaction, 12 months to %(period)s", period=period),
-            note=tr.gettext("months without answers are left blank"),
+            note=tr.gettext("months without answers are left blank"), counts="responses",
             **_chart_words(tr, ("csat", "nps", "response_rate"))),
         "training": _training_hq(session, _last_day(as_of), codes),
         "bulletins": bulletins,

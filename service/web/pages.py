@@ -34,7 +34,7 @@ def _render_overview(code: str) -> str:
     # Safe to mark: the SVG is built by our own function from numbers and escaped labels.
     chart = Markup(trend_chart_svg(  # noqa: S704
         overview["satisfaction"]["by_month"], title=_("Satisfaction, last 12 months"),
-        note=_("months without answers are left blank"),
+        note=_("months without answers are left blank"), counts="responses",
         labels={m: _(report_data.SERIES_LABELS[m]) for m in ("csat", "nps")}))
     ready = overview["deficiencies"]
     known = {m["period"]: m for m in ready["availability_trend"]}
