@@ -89,7 +89,8 @@ class Certificate(CountryScoped, SQLModel, table=True):
         sa.Index("ix_certificate_country_system_valid", "country_code", "system_id", "valid_until"),
         sa.Index("ix_certificate_valid_until", "valid_until"),
         # a country's certificates valid since a day, with what the qualified figures group by
-        sa.Index("ix_certificate_country_valid", "country_code", "valid_until", "system_id", "trainee_id"),
+        sa.Index("ix_certificate_country_valid", "country_code", "valid_until", "system_id", "trainee_id",
+                 "issued_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

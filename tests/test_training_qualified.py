@@ -111,3 +111,29 @@ def test_a_countrys_qualified_figures_read_only_its_certificates_still_valid(cli
     reads = [step for step in plan if " certificate " in f" {step} "]
     assert reads == ["SEARCH certificate USING COVERING INDEX ix_certificate_country_valid "
                      "(country_code=? AND valid_until>?)"], plan
+
+
+def test_qualified_as_of_a_past_day_count_the_certificates_issued_by_then_as_the_pdf(client, world):
+    from service.domain import periods
+
+    _people(world)
+    factories.add_certificate(world.engine, world, name="Hal", valid_until=TODAY.replace(year=TODAY.year + 2))
+    staff = world.headers("staff")
+    last_month = periods.shift(periods.current(), -1)
+    last_day = (periods.bounds(last_month)[1] - dt.timedelta(days=1)).date()
+
+    def pl(**query):
+        rows = client.get(f"{API}/certificates/qualified", headers=staff,
+                          query_string={"country": "PL", **query}).get_json()
+        return rows[0]["qualified"]
+
+    assert pl() == 6  # Hal, certified today, counts today ...
+    # ... not on last month's last day; Ed, expired since, still did then
+    assert pl(as_of=last_day.isoformat()) == 5 + (1 if TODAY.day > 1 else 0)
+    [row] = client.get(f"{API}/certificates/qualified", headers=staff,
+                       query_string={"country": "PL", "as_of": last_day.isoformat()}).get_json()
+    text = " ".join(_pdf_text(client, world, {"period": last_month, "country": "PL"}).split())
+    assert f"K9A1 {row['qualified']} {row['expiring']} {row['expired_in_month']}" in text
+    ahead = client.get(f"{API}/certificates/qualified", headers=staff,
+                       query_string={"as_of": (TODAY + dt.timedelta(days=2)).isoformat()})
+    assert ahead.status_code == 422 and "as_of" in ahead.get_json()["errors"]["query"]

@@ -54,10 +54,10 @@ class Qualified(MethodView):
     @blp.arguments(QualifiedQuerySchema, location="query")
     @blp.response(200, QualifiedSchema(many=True))
     def get(self, query: dict[str, Any]) -> Any:
-        """Qualified people per country and system today: valid, expiring in 90 days, expired
-        this month (the figures of the dashboards and reports)."""
-        return qualified.qualified(session=get_session(), today=_today(), country=query.get("country"),
-                                   system=query.get("system"))
+        """Qualified people per country and system today (or `as_of` a past day): valid,
+        expiring in 90 days, expired this month (the figures of the dashboards and reports)."""
+        return qualified.qualified(session=get_session(), today=query.get("as_of") or _today(),
+                                   country=query.get("country"), system=query.get("system"))
 
 
 @blp.route("/validity")

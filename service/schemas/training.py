@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates
 
 from models import CertificateStatus, ServiceKind
 from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
@@ -117,6 +120,13 @@ class ValiditySchema(Base):
 class QualifiedQuerySchema(Base):
     country = CountryCode()
     system = fields.Integer()
+    as_of = fields.Date(metadata={"description": "the figures of that day (a monthly report's: its "
+                                                 "month's last day); default today"})
+
+    @validates("as_of")
+    def _not_ahead(self, value: dt.date, **_kw: Any) -> None:
+        if value > dt.datetime.now(dt.UTC).date():
+            raise ValidationError("Cannot be in the future.")
 
 
 class QualifiedSchema(Base):

@@ -22,7 +22,8 @@ from models import EXPIRING_DAYS, Certificate, WeaponSystem
 # latest of those is the latest of all when one exists.
 _LATEST = (select(Certificate.country_code, Certificate.system_id, Certificate.trainee_id,
                   sa.func.max(Certificate.valid_until).label("until"))
-           .where(col(Certificate.valid_until) >= sa.bindparam("month_start"))
+           .where(col(Certificate.valid_until) >= sa.bindparam("month_start"),
+                  col(Certificate.issued_on) <= sa.bindparam("today"))  # issued by then
            .group_by(col(Certificate.country_code), col(Certificate.system_id), col(Certificate.trainee_id))
            .subquery())
 _UNTIL = _LATEST.c.until
@@ -48,7 +49,8 @@ def params(today: dt.date) -> dict[str, Any]:
 
 def qualified(*, session: Session, today: dt.date, country: str | None = None,
               system: int | None = None) -> list[dict[str, Any]]:
-    """Per country and system, as of `today` (a liaison's session sees their country only)."""
+    """Per country and system, as of `today` (a past day too: the certificates issued by then;
+    a liaison's session sees their country only)."""
     stmt = QUALIFIED
     if country is not None:
         stmt = stmt.where(_LATEST.c.country_code == country)
