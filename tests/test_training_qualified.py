@@ -137,3 +137,26 @@ def test_qualified_as_of_a_past_day_count_the_certificates_issued_by_then_as_the
     ahead = client.get(f"{API}/certificates/qualified", headers=staff,
                        query_string={"as_of": (TODAY + dt.timedelta(days=2)).isoformat()})
     assert ahead.status_code == 422 and "as_of" in ahead.get_json()["errors"]["query"]
+
+
+def test_packages_as_of_a_past_day_count_the_deliveries_made_by_then_as_the_pdf(client, world):
+    from service.domain import periods
+
+    line = factories.add_package_line(world.engine, world, quantity=4, due_on=TODAY - dt.timedelta(days=60))
+    factories.add_delivery(world.engine, world, line_id=line, quantity=4)  # delivered today, in full
+    staff = world.headers("staff")
+    last_month = periods.shift(periods.current(), -1)
+    last_day = (periods.bounds(last_month)[1] - dt.timedelta(days=1)).date()
+
+    def pl(**query):
+        [row] = client.get(f"{API}/packages", headers=staff,
+                           query_string={"country": "PL", **query}).get_json()
+        return row["delivered"], row["overdue"], row["share_delivered"]
+
+    assert pl() == (4, 0, 100.0)  # delivered in full today ...
+    assert pl(as_of=last_day.isoformat()) == (0, 1, 0.0)  # ... overdue and undelivered last month
+    text = " ".join(_pdf_text(client, world, {"period": last_month, "country": "PL"}).split())
+    assert "PL-C-1 1 0 of 4" in text, text[-1500:]
+    ahead = client.get(f"{API}/packages", headers=staff,
+                       query_string={"as_of": (TODAY + dt.timedelta(days=2)).isoformat()})
+    assert ahead.status_code == 422 and "as_of" in ahead.get_json()["errors"]["query"]

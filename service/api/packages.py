@@ -163,4 +163,5 @@ class PackageSummary(MethodView):
     @summary_blp.response(200, PackageSummarySchema(many=True))
     def get(self, query: dict[str, Any]) -> Any:
         """Per contract: promised and delivered quantities, share delivered, overdue lines."""
-        return lines.summary(session=get_session(), today=_today(), country=query.get("country"))
+        return lines.summary(session=get_session(), today=query.get("as_of") or _today(),
+                             country=query.get("country"), as_of="as_of" in query)

@@ -136,3 +136,13 @@ class SortField(fields.String):
         if reversed_ := [k for k in keys if k.removeprefix("-") in self.one_way and k.startswith("-")]:
             raise ValidationError(f"{', '.join(repr(k) for k in reversed_)} has one direction only.")
         return keys
+
+
+def _not_after_today(value: dt.date) -> None:
+    if value > dt.datetime.now(dt.UTC).date():
+        raise ValidationError("Cannot be in the future.")
+
+
+def past_day(description: str) -> fields.Date:
+    """A query's `as_of` day: the figures as they stood on it (today or before; default today)."""
+    return fields.Date(validate=_not_after_today, metadata={"description": description})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from models import LineKind
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, past_day, text
 from service.schemas.services import AssignmentSchema
 
 
@@ -105,6 +105,8 @@ class ConfirmedSchema(Base):
 
 class PackageSummaryQuerySchema(Base):
     country = CountryCode()
+    as_of = past_day("the deliveries made by that day (a monthly report's: its month's last day); "
+                     "default today")
 
 
 class PackageSummarySchema(Base):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import fields, validate
 
 from models import CertificateStatus, ServiceKind
-from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, text
+from service.schemas.common import AwareDateTime, Base, CountryCode, VersionedSchema, choice, past_day, text
 
 
 class TraineeCreateSchema(Base):
@@ -120,13 +117,7 @@ class ValiditySchema(Base):
 class QualifiedQuerySchema(Base):
     country = CountryCode()
     system = fields.Integer()
-    as_of = fields.Date(metadata={"description": "the figures of that day (a monthly report's: its "
-                                                 "month's last day); default today"})
-
-    @validates("as_of")
-    def _not_ahead(self, value: dt.date, **_kw: Any) -> None:
-        if value > dt.datetime.now(dt.UTC).date():
-            raise ValidationError("Cannot be in the future.")
+    as_of = past_day("the figures of that day (a monthly report's: its month's last day); default today")
 
 
 class QualifiedSchema(Base):

@@ -33,8 +33,11 @@ ACCEPTED = sa.case((col(Delivery.status) == DeliveryStatus.accepted.value, col(D
 
 
 def _per_line(value: Any) -> Any:
+    """A line's deliveries made by `:upto` (a past day's figures; else every one: a service
+    completed early delivers on its end date)."""
     return (sa.select(sa.func.coalesce(sa.func.sum(value), 0))
-            .where(col(Delivery.line_id) == col(PackageLine.id))
+            .where(col(Delivery.line_id) == col(PackageLine.id),
+                   col(Delivery.delivered_on) <= sa.bindparam("upto", type_=sa.Date()))
             .correlate(PackageLine).scalar_subquery())
 
 
@@ -73,7 +76,7 @@ def line_states(*, session: Session, today: dt.date, contract_id: int | None = N
     if line_ids is not None:
         stmt = stmt.where(col(PackageLine.id).in_(line_ids))
     out = []
-    for line, counted, accepted, disputed, scheduled in session.execute(stmt):
+    for line, counted, accepted, disputed, scheduled in session.execute(stmt, {"upto": dt.date.max}):
         item = {k: getattr(line, k) for k in ("id", "contract_id", "kind", "system_id", "description",
                                               "language", "revision", "quantity", "due_on",
                                               "version")}
@@ -102,9 +105,11 @@ def add_line(*, session: Session, contract: Contract, data: dict[str, Any]) -> P
 
 
 def summary(*, session: Session, today: dt.date, country: str | None = None,
-            contract_id: int | None = None) -> list[dict[str, Any]]:
+            contract_id: int | None = None, as_of: bool = False) -> list[dict[str, Any]]:
     """Per contract: quantity promised and delivered (each line counted up to its promise), the
-    share delivered with its n (lines), and its overdue lines; one statement."""
+    share delivered with its n (lines), and its overdue lines on `today`; one statement. `as_of`:
+    the figures of that past day, from the deliveries made by then (their acceptance or dispute
+    as it stands)."""
     stmt = (LINE_ROWS.join(Contract, col(Contract.id) == PackageLine.contract_id)
             .add_columns(col(Contract.number)))
     if country is not None:
@@ -112,7 +117,8 @@ def summary(*, session: Session, today: dt.date, country: str | None = None,
     if contract_id is not None:
         stmt = stmt.where(col(PackageLine.contract_id) == contract_id)
     contracts: dict[int, dict[str, Any]] = {}
-    for line, counted, accepted, disputed, scheduled, number in session.execute(stmt):
+    upto = today if as_of and today < dt.datetime.now(dt.UTC).date() else dt.date.max  # today: all
+    for line, counted, accepted, disputed, scheduled, number in session.execute(stmt, {"upto": upto}):
         c = contracts.setdefault(line.contract_id, {
             "contract_id": line.contract_id, "number": number,
             "country": line.country_code, "lines": 0, "promised": 0, "delivered": 0,

@@ -16,7 +16,7 @@ def country_section(*, session: Session, country_code: str, as_of: dt.date) -> d
     """One country's qualified people per system and its contracts' packages, as of `as_of`."""
     return {"as_of": as_of.isoformat(),
             "qualified": qualified(session=session, today=as_of, country=country_code),
-            "packages": summary(session=session, today=as_of, country=country_code)}
+            "packages": summary(session=session, today=as_of, country=country_code, as_of=True)}
 
 
 def hq_section(*, session: Session, as_of: dt.date, codes: list[str]) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def hq_section(*, session: Session, as_of: dt.date, codes: list[str]) -> dict[st
     per_country: dict[str, dict[str, Any]] = {code: {
         "code": code, "contracts": 0, "lines": 0, "overdue": 0, "promised": 0, "delivered": 0}
         for code in codes}
-    for row in summary(session=session, today=as_of):
+    for row in summary(session=session, today=as_of, as_of=True):
         c = per_country.setdefault(row["country"], {
             "code": row["country"], "contracts": 0, "lines": 0, "overdue": 0, "promised": 0, "delivered": 0})
         c["contracts"] += 1
