@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from marshmallow import fields, validate
 
-from marshmallow import ValidationError, fields, validate, validates
-
-from models import BulletinKind, ComplianceStatus, utcnow
+from models import BulletinKind, ComplianceStatus
 from service.schemas.common import (
     AwareDateTime,
     Base,
@@ -15,6 +12,7 @@ from service.schemas.common import (
     DateOrDateTime,
     VersionedSchema,
     choice,
+    not_ahead,
     text,
 )
 
@@ -141,14 +139,9 @@ class FiguresQuerySchema(Base):
     bulletin = fields.Integer()
     system = fields.Integer()
     country = CountryCode(metadata={"description": "one country's figures (a liaison: always theirs)"})
-    as_of = DateOrDateTime(metadata={
+    as_of = DateOrDateTime(validate=not_ahead, metadata={
         "description": "the figures as they stood then (a date: its midnight UTC; a monthly report's "
                        "are as of its month's end, the next month's first midnight UTC); default now"})
-
-    @validates("as_of")
-    def _not_ahead(self, value: dt.datetime, **_kw: Any) -> None:
-        if value > utcnow():
-            raise ValidationError("Cannot be in the future.")
 
 
 class CountryFiguresSchema(Base):

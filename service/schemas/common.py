@@ -138,11 +138,13 @@ class SortField(fields.String):
         return keys
 
 
-def _not_after_today(value: dt.date) -> None:
-    if value > dt.datetime.now(dt.UTC).date():
+def not_ahead(value: dt.date | dt.datetime) -> None:
+    """An `as_of` is a day or a moment that has come: the figures of one to come are not known."""
+    now = dt.datetime.now(dt.UTC)
+    if value > (now if isinstance(value, dt.datetime) else now.date()):
         raise ValidationError("Cannot be in the future.")
 
 
 def past_day(description: str) -> fields.Date:
     """A query's `as_of` day: the figures as they stood on it (today or before; default today)."""
-    return fields.Date(validate=_not_after_today, metadata={"description": description})
+    return fields.Date(validate=not_ahead, metadata={"description": description})
