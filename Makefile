@@ -48,10 +48,13 @@ lint: install
 	$(VENV)/bin/ruff check service models schedules tests migrations bench scripts
 	$(VENV)/bin/mypy
 
-## make lock: re-resolve requirements.lock (with every file's sha256) after changing pyproject.toml
+## make lock: re-resolve requirements.lock (with every file's sha256) after changing pyproject.toml.
+## Extras stay in the pins (fonttools[woff]==…, apispec[marshmallow]==…): pip's resolver in
+## --require-hashes mode takes a dependency's `pkg[extra]>=…` for an unpinned requirement and
+## refuses the install as soon as a newer pkg is published (pypa/pip#9644)
 lock:
 	$(PY) -m pip install --quiet pip-tools
-	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
