@@ -168,28 +168,40 @@ def _scope_to_country(state: ORMExecuteState) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _scope_options(code: str) -> tuple[Any, ...]:
-    """The loader criteria of one country's scope, built once per country: they are immutable,
-    and building them for every statement cost more than running most of the statements."""
+    """The loader criteria of one country's scope, built once per country (they are immutable):
+    one per marker, each applied by SQLAlchemy to every mapped class that has the marker
+    (`with_loader_criteria` of a base class), so that a statement carries five criteria and
+    five bound values whatever the number of scoped tables (one criterion per table made every
+    scoped statement's cache key and parameters several times longer to build)."""
     return (
-        *(
-            with_loader_criteria(model, lambda cls: cls.country_code == code, include_aliases=True)
-            for model in _scoped_models()
-        ),
+        with_loader_criteria(CountryScoped, lambda cls: _of(cls, "country_code") == code,
+                             include_aliases=True),
         with_loader_criteria(Country, lambda cls: cls.code == code, include_aliases=True),
-        *(
-            with_loader_criteria(model, lambda cls: cls.internal.is_(False), include_aliases=True)
-            for model in _scoped_models(StaffOnlyRows)
-        ),
-        *(_released_criteria(model, code) for model in _scoped_models(ReleasedToCountries)),
-        *(
-            with_loader_criteria(model, lambda cls: sa.exists().where(
-                _covered_unit.c.country_code == code, _covered_unit.c.serial >= cls.serial_from,
-                _covered_unit.c.serial <= cls.serial_to,
-                _covered_unit.c.system_id == _covering_bulletin.c.system_id,
-                _covering_bulletin.c.id == cls.bulletin_id), include_aliases=True)
-            for model in _scoped_models(CoversUnits)
-        ),
+        with_loader_criteria(StaffOnlyRows, lambda cls: _of(cls, "internal").is_(False),
+                             include_aliases=True),
+        with_loader_criteria(
+            ReleasedToCountries, lambda cls: _of(cls, "__released_key__").in_(
+                sa.select(_release_bulletin)
+                .where(_release_country == code, _release_withdrawn_at.is_(None))),
+            include_aliases=True),
+        with_loader_criteria(CoversUnits, lambda cls: sa.exists().where(
+            _covered_unit.c.country_code == code, _covered_unit.c.serial >= _of(cls, "serial_from"),
+            _covered_unit.c.serial <= _of(cls, "serial_to"),
+            _covered_unit.c.system_id == _covering_bulletin.c.system_id,
+            _covering_bulletin.c.id == _of(cls, "bulletin_id")), include_aliases=True),
     )
+
+
+def _of(entity: Any, name: str) -> Any:
+    """The column `name` of a scoped class or alias; `__released_key__` names the released
+    record's column. SQLAlchemy first calls a base class's criterion with the marker itself, to
+    find its bound values: a marker has no columns, so it gets a stand-in column of that name."""
+    try:
+        if name == "__released_key__":
+            name = entity.__released_key__
+        return getattr(entity, name)
+    except AttributeError:
+        return sa.column(name)
 
 
 # A range's units and bulletin as aliases of their tables: a statement that selects units itself
@@ -210,33 +222,6 @@ def _released_to(code: str) -> Any:
 _release_bulletin = col(BulletinRelease.bulletin_id)
 _release_country = col(BulletinRelease.country_code)
 _release_withdrawn_at = col(BulletinRelease.withdrawn_at)
-
-
-def _released_criteria(model: type, code: str) -> Any:
-    """`model`'s rows whose released record (`__released_key__`) is released to `code`."""
-    if model.__released_key__ == "id":  # type: ignore[attr-defined]  # a ReleasedToCountries model
-        return with_loader_criteria(
-            model, lambda cls: cls.id.in_(
-                sa.select(_release_bulletin)
-                .where(_release_country == code, _release_withdrawn_at.is_(None))),
-            include_aliases=True)
-    return with_loader_criteria(
-        model, lambda cls: cls.bulletin_id.in_(
-            sa.select(_release_bulletin)
-            .where(_release_country == code, _release_withdrawn_at.is_(None))),
-        include_aliases=True)
-
-
-def _scoped_models(marker: type = CountryScoped) -> list[type]:
-    """Every mapped table class with `marker` (all models are imported by now)."""
-    found: list[type] = []
-    todo: list[type] = list(marker.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if hasattr(cls, "__table__"):
-            found.append(cls)
-    return found
 
 
 @event.listens_for(OrmSession, "before_flush")
